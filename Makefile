@@ -1,0 +1,108 @@
+# parkd: make (build), make run (demo city), make check (whole suite).
+CC	?= cc
+BUILD	?= build
+SAN	?= 0
+
+PKGS	:= libevent libevent_openssl openssl libprotobuf-c libpq libconfig \
+	   jansson cmocka
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wno-format-nonliteral
+OPT	?= -O2 -g
+CFLAGS	:= -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -I$(BUILD)/gen -Idaemon \
+	   -Iclients $(PKG_CFLAGS)
+LDLIBS	:= $(PKG_LIBS) -lcsv
+ifeq ($(SAN),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+PURE_SRC := frame arena creditcode validate viols
+DAEMON_SRC := main config log tls server conn req dispatch auth db migrate \
+	   params svc_park svc_firm svc_principal
+CLIENT_SRC := libparkc
+PARKCTL_SRC := parkctl pcmd demo
+UNIT_TESTS := test_frame test_creditcode test_config test_validate test_arena
+
+GEN	:= $(BUILD)/gen/parkd.pb-c.c $(BUILD)/gen/parkd.pb-c.h
+PB_O	:= $(BUILD)/gen/parkd.pb-c.o
+PURE_O	:= $(PURE_SRC:%=$(BUILD)/daemon/%.o)
+DAEMON_O := $(DAEMON_SRC:%=$(BUILD)/daemon/%.o) $(BUILD)/gen/migrations.o
+CLIENT_O := $(CLIENT_SRC:%=$(BUILD)/clients/%.o)
+PARKCTL_O := $(PARKCTL_SRC:%=$(BUILD)/clients/%.o)
+
+all: deps $(BUILD)/parkd $(BUILD)/libparkc.a $(BUILD)/parkctl
+
+deps:
+	@scripts/deps.sh check
+
+$(BUILD)/gen/parkd.pb-c.c $(BUILD)/gen/parkd.pb-c.h: proto/parkd.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen proto/parkd.proto
+
+$(BUILD)/gen/migrations.c: $(wildcard schema/*.sql) scripts/embed-migrations.sh
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-migrations.sh $(sort $(wildcard schema/*.sql)) > $@
+
+# Generated code: our warnings, minus the prototype checks protoc-c skips.
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parkd.pb-c.h
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/daemon/%.o: daemon/%.c daemon/parkd.h daemon/pure.h $(GEN)
+	@mkdir -p $(BUILD)/daemon
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/clients/%.o: clients/%.c clients/*.h daemon/pure.h $(GEN)
+	@mkdir -p $(BUILD)/clients
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/*/%.c daemon/parkd.h clients/*.h $(GEN)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/parkd: $(DAEMON_O) $(PURE_O) $(PB_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libparkc.a: $(CLIENT_O) $(PURE_O) $(PB_O)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/parkctl: $(PARKCTL_O) $(BUILD)/libparkc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link only pure code (and config/log for the config tests).
+UNIT_DEPS := $(PURE_O) $(PB_O) $(BUILD)/daemon/config.o $(BUILD)/daemon/log.o
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/integration: $(BUILD)/tests/integration.o $(BUILD)/libparkc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: all $(UNIT_TESTS:%=$(BUILD)/tests/%)
+	@set -e; for t in $(UNIT_TESTS); do $(BUILD)/tests/$$t; done
+
+integration: all $(BUILD)/tests/integration
+	tests/run-integration.sh $(BUILD)
+
+# The whole suite: plain build, then ASan+UBSan build, each unit+integration.
+check:
+	@scripts/deps.sh install
+	$(MAKE) unit integration
+	$(MAKE) BUILD=build-san SAN=1 OPT="-O1 -g" unit integration
+	@echo "make check: all suites passed (plain and ASan+UBSan)"
+
+run:
+	@scripts/deps.sh install
+	$(MAKE) all
+	scripts/run-demo.sh
+
+stop:
+	scripts/run-demo.sh stop
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps unit integration check run stop clean

@@ -1,0 +1,147 @@
+/*
+ * Identity and access: the principal behind a client certificate, found by
+ * its SHA-256 fingerprint, then the method's roles and the park scope.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkd.h"
+
+static const char *const role_names[] = { "admin", "bureau", "operator",
+    "viewer" };
+
+int
+auth_role_parse(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(s, role_names[i]) == 0)
+			return (1 << i);
+	}
+	return (0);
+}
+
+const char *
+auth_role_name(int role)
+{
+	int	 i;
+
+	for (i = 0; i < 4; i++) {
+		if (role == (1 << i))
+			return (role_names[i]);
+	}
+	return ("none");
+}
+
+static void
+roles_list(int roles, char *buf, size_t len)
+{
+	int	 i;
+	size_t	 used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < 4 && used < len; i++) {
+		if (roles & (1 << i))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+			    used ? ", " : "", role_names[i]);
+	}
+}
+
+/* Role known: check it, then run the handler with a database connection. */
+static void
+auth_check_role(struct req *r)
+{
+	char	 allowed[64];
+
+	if (!r->pr.found) {
+		req_fail(r, PARKD__V1__CODE__UNAUTHENTICATED,
+		    "certificate %s is not registered to an enabled principal; "
+		    "ask an admin to add it", r->c ? r->c->fingerprint : "?");
+		return;
+	}
+	if ((r->m->roles & r->pr.role) == 0) {
+		roles_list(r->m->roles, allowed, sizeof(allowed));
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "role %s may not call %s (allowed: %s)",
+		    auth_role_name(r->pr.role), r->m->name, allowed);
+		return;
+	}
+	r->m->handler(r);
+}
+
+static void
+auth_lookup_done(struct req *r, PGresult *res)
+{
+	struct principal	*p = &r->pr;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		req_fail_pg(r, res, "principal lookup");
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	p->known = 1;
+	p->loaded_ms = now_ms();
+	if (PQntuples(res) == 1) {
+		p->found = 1;
+		p->id = pg_i64(res, 0, "id");
+		snprintf(p->name, sizeof(p->name), "%s",
+		    pg_get(res, 0, "name"));
+		p->role = auth_role_parse(pg_get(res, 0, "role"));
+		p->park_id = pg_i64(res, 0, "park_id");
+	}
+	if (r->c != NULL)
+		r->c->principal = *p;
+	auth_check_role(r);
+}
+
+static void
+auth_lookup(struct req *r)
+{
+	const char	*params[1];
+
+	if (r->c == NULL) {
+		req_fail(r, PARKD__V1__CODE__UNAVAILABLE, "peer gone");
+		return;
+	}
+	params[0] = r->c->fingerprint;
+	db_query(r, "SELECT id, name, role, coalesce(park_id, 0) AS park_id "
+	    "FROM principals WHERE fingerprint = $1 AND enabled", 1, params,
+	    auth_lookup_done);
+}
+
+/*
+ * Start a decoded request: a connection caches its principal for
+ * auth_cache_seconds, so a disabled principal loses access within that time.
+ */
+void
+auth_begin(struct req *r)
+{
+	struct principal	*cp = &r->c->principal;
+	uint64_t		 ttl = (uint64_t)server->cfg->auth_cache_seconds * 1000;
+
+	if (cp->known && now_ms() - cp->loaded_ms < ttl) {
+		r->pr = *cp;
+		if (!r->pr.found) {
+			auth_check_role(r);
+			return;
+		}
+		if ((r->m->roles & r->pr.role) == 0) {
+			auth_check_role(r);
+			return;
+		}
+		db_acquire(r, (db_acquire_cb)r->m->handler);
+		return;
+	}
+	db_acquire(r, auth_lookup);
+}
+
+/* May r's principal act on park_id? Operators only on their own park. */
+int
+auth_park_allowed(struct req *r, int64_t park_id)
+{
+	if (r->pr.role != ROLE_OPERATOR)
+		return (1);
+	return (r->pr.park_id == park_id);
+}

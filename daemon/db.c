@@ -1,0 +1,631 @@
+/*
+ * The PostgreSQL pool: libpq connections in non-blocking mode, each one more
+ * evented socket on the loop. A request owns a connection from db_acquire to
+ * db_release and runs one statement at a time on it with db_query; the loop
+ * never waits on PostgreSQL. Broken connections are retried with backoff;
+ * while none is healthy, requests get UNAVAILABLE at once.
+ */
+#include <sys/socket.h>
+#include <netdb.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkd.h"
+
+enum db_state { DB_DOWN, DB_CONNECTING, DB_IDLE, DB_OWNED };
+
+struct dbconn {
+	int		 idx;
+	enum db_state	 state;
+	PGconn		*pg;
+	struct event	*ev;
+	int		 ev_fd;
+	short		 ev_what;
+	struct event	*timer;		/* retry, or connect deadline */
+	int		 backoff_ms;
+	int		 failures;
+	struct req	*owner;
+	db_result_cb	 cb;
+	int		 querying;
+	int		 rolling_back;
+	PGresult	*result;
+};
+
+struct waiter {
+	struct req		*r;
+	db_acquire_cb		 cb;
+	TAILQ_ENTRY(waiter)	 entry;
+};
+
+static struct {
+	struct dbconn			*conns;
+	int				 n;
+	int				 queue_max;
+	char				**kw;
+	char				**val;
+	int				 nkw;
+	TAILQ_HEAD(, waiter)		 waiters;
+	int				 nwait;
+	struct event			*handoff;
+} pool;
+
+#define CONNECT_DEADLINE_MS	5000
+#define BACKOFF_MIN_MS		200
+#define BACKOFF_MAX_MS		5000
+
+static void	db_event_cb(evutil_socket_t, short, void *);
+static void	db_connect_start(struct dbconn *);
+
+static void
+db_unwatch(struct dbconn *d)
+{
+	if (d->ev != NULL) {
+		event_free(d->ev);
+		d->ev = NULL;
+	}
+	d->ev_fd = -1;
+	d->ev_what = 0;
+}
+
+/* Watch the connection's socket; libpq may have changed it, so re-read it. */
+static void
+db_watch(struct dbconn *d, short what)
+{
+	int	 fd = PQsocket(d->pg);
+
+	if (d->ev != NULL && d->ev_fd == fd && d->ev_what == what)
+		return;
+	db_unwatch(d);
+	if (fd < 0)
+		return;
+	d->ev = event_new(server->base, fd, what | EV_PERSIST, db_event_cb, d);
+	if (d->ev == NULL || event_add(d->ev, NULL) != 0)
+		fatalx("db: cannot watch socket");
+	d->ev_fd = fd;
+	d->ev_what = what;
+}
+
+static void
+db_timer(struct dbconn *d, int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(d->timer, &tv);
+}
+
+static int
+db_healthy(void)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < pool.n; i++)
+		n += pool.conns[i].state == DB_IDLE ||
+		    pool.conns[i].state == DB_OWNED;
+	return (n);
+}
+
+static int
+db_connecting(void)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < pool.n; i++)
+		n += pool.conns[i].state == DB_CONNECTING;
+	return (n);
+}
+
+/* No connection can serve the queue: refuse everyone waiting. */
+static void
+db_fail_waiters(void)
+{
+	struct waiter	*w;
+
+	while ((w = TAILQ_FIRST(&pool.waiters)) != NULL) {
+		TAILQ_REMOVE(&pool.waiters, w, entry);
+		pool.nwait--;
+		req_fail(w->r, PARKD__V1__CODE__UNAVAILABLE,
+		    "database unavailable; retry later");
+		free(w);
+	}
+}
+
+/* The connection is lost: tell its owner, reconnect later. */
+static void
+db_broken(struct dbconn *d, const char *why)
+{
+	struct req	*owner = d->owner;
+	db_result_cb	 cb = d->cb;
+	int		 querying = d->querying;
+
+	if (d->failures++ == 0)
+		log_warnx("db conn=%d lost: %s", d->idx, why);
+	else
+		log_debug("db conn=%d still down: %s", d->idx, why);
+	db_unwatch(d);
+	evtimer_del(d->timer);
+	if (d->result != NULL) {
+		PQclear(d->result);
+		d->result = NULL;
+	}
+	if (d->pg != NULL) {
+		PQfinish(d->pg);
+		d->pg = NULL;
+	}
+	d->state = DB_DOWN;
+	d->owner = NULL;
+	d->cb = NULL;
+	d->querying = d->rolling_back = 0;
+	db_timer(d, d->backoff_ms);
+	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+	    d->backoff_ms * 2;
+	if (owner != NULL) {
+		owner->db = NULL;
+		if (querying && cb != NULL)
+			cb(owner, NULL);
+		else
+			req_fail(owner, PARKD__V1__CODE__UNAVAILABLE,
+			    "database connection lost; retry later");
+	}
+	if (db_healthy() == 0 && db_connecting() == 0)
+		db_fail_waiters();
+}
+
+static void
+db_notice(void *arg, const char *msg)
+{
+	struct dbconn	*d = arg;
+
+	log_debug("db conn=%d notice: %.*s", d->idx,
+	    (int)strcspn(msg, "\n"), msg);
+}
+
+static void
+db_make_idle(struct dbconn *d)
+{
+	d->state = DB_IDLE;
+	d->owner = NULL;
+	d->cb = NULL;
+	db_watch(d, EV_READ);
+	if (!TAILQ_EMPTY(&pool.waiters))
+		event_active(pool.handoff, EV_TIMEOUT, 0);
+}
+
+static void
+db_connect_poll(struct dbconn *d)
+{
+	switch (PQconnectPoll(d->pg)) {
+	case PGRES_POLLING_READING:
+		db_watch(d, EV_READ);
+		return;
+	case PGRES_POLLING_WRITING:
+		db_watch(d, EV_WRITE);
+		return;
+	case PGRES_POLLING_OK:
+		evtimer_del(d->timer);
+		if (PQsetnonblocking(d->pg, 1) != 0) {
+			db_broken(d, "cannot set non-blocking mode");
+			return;
+		}
+		PQsetNoticeProcessor(d->pg, db_notice, d);
+		if (d->failures > 0)
+			log_info("db conn=%d connected again", d->idx);
+		else
+			log_debug("db conn=%d connected", d->idx);
+		d->failures = 0;
+		d->backoff_ms = BACKOFF_MIN_MS;
+		db_make_idle(d);
+		return;
+	default:
+		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+}
+
+/* Collect results; deliver the query's outcome once libpq has all of it. */
+static void
+db_read_results(struct dbconn *d)
+{
+	PGresult	*res;
+	struct req	*owner;
+	db_result_cb	 cb;
+
+	while (!PQisBusy(d->pg)) {
+		if ((res = PQgetResult(d->pg)) != NULL) {
+			/* Keep the first error, else the last result. */
+			if (d->result != NULL &&
+			    PQresultStatus(d->result) == PGRES_FATAL_ERROR)
+				PQclear(res);
+			else {
+				PQclear(d->result);
+				d->result = res;
+			}
+			continue;
+		}
+		res = d->result;
+		d->result = NULL;
+		d->querying = 0;
+		db_watch(d, EV_READ);
+		if (d->rolling_back) {
+			d->rolling_back = 0;
+			PQclear(res);
+			db_make_idle(d);
+			return;
+		}
+		owner = d->owner;
+		cb = d->cb;
+		cb(owner, res);
+		PQclear(res);
+		return;
+	}
+}
+
+static void
+db_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbconn	*d = arg;
+	int		 rc;
+
+	(void)fd;
+	if (d->state == DB_CONNECTING) {
+		db_connect_poll(d);
+		return;
+	}
+	if ((what & EV_WRITE) && d->querying) {
+		if ((rc = PQflush(d->pg)) < 0) {
+			db_broken(d, PQerrorMessage(d->pg));
+			return;
+		}
+		if (rc == 0)
+			db_watch(d, EV_READ);
+	}
+	if (!(what & EV_READ))
+		return;
+	if (PQconsumeInput(d->pg) == 0) {
+		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+	if (d->querying) {
+		db_read_results(d);
+		return;
+	}
+	if (PQstatus(d->pg) != CONNECTION_OK)
+		db_broken(d, "server closed the connection");
+}
+
+static void
+db_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbconn	*d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->state == DB_CONNECTING)
+		db_broken(d, "connect timed out");
+	else if (d->state == DB_DOWN)
+		db_connect_start(d);
+}
+
+static void
+db_connect_start(struct dbconn *d)
+{
+	d->pg = PQconnectStartParams((const char *const *)pool.kw,
+	    (const char *const *)pool.val, 0);
+	if (d->pg == NULL) {
+		db_broken(d, "out of memory");
+		return;
+	}
+	if (PQstatus(d->pg) == CONNECTION_BAD) {
+		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+	d->state = DB_CONNECTING;
+	db_timer(d, CONNECT_DEADLINE_MS);
+	db_watch(d, EV_WRITE);
+}
+
+/* Give idle connections to waiting requests (run from the loop). */
+static void
+db_handoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct waiter	*w;
+	struct req	*r;
+	db_acquire_cb	 cb;
+	int		 i;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (i = 0; i < pool.n && !TAILQ_EMPTY(&pool.waiters); i++) {
+		struct dbconn *d = &pool.conns[i];
+
+		if (d->state != DB_IDLE)
+			continue;
+		w = TAILQ_FIRST(&pool.waiters);
+		TAILQ_REMOVE(&pool.waiters, w, entry);
+		pool.nwait--;
+		r = w->r;
+		cb = w->cb;
+		free(w);
+		if (r->c == NULL) {
+			req_fail(r, PARKD__V1__CODE__UNAVAILABLE, "peer gone");
+			i--;
+			continue;
+		}
+		d->state = DB_OWNED;
+		d->owner = r;
+		r->db = d;
+		cb(r);
+	}
+}
+
+void
+db_acquire(struct req *r, db_acquire_cb cb)
+{
+	struct waiter	*w;
+	int		 i;
+
+	if (r->db != NULL) {
+		cb(r);
+		return;
+	}
+	for (i = 0; i < pool.n; i++) {
+		struct dbconn *d = &pool.conns[i];
+
+		if (d->state == DB_IDLE && TAILQ_EMPTY(&pool.waiters)) {
+			d->state = DB_OWNED;
+			d->owner = r;
+			r->db = d;
+			cb(r);
+			return;
+		}
+	}
+	if (db_healthy() == 0 && db_connecting() == 0) {
+		req_fail(r, PARKD__V1__CODE__UNAVAILABLE,
+		    "database unavailable; retry later");
+		return;
+	}
+	if (pool.nwait >= pool.queue_max ||
+	    (w = calloc(1, sizeof(*w))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "server busy: %d requests waiting for the database",
+		    pool.nwait);
+		return;
+	}
+	w->r = r;
+	w->cb = cb;
+	TAILQ_INSERT_TAIL(&pool.waiters, w, entry);
+	pool.nwait++;
+}
+
+/*
+ * Send one statement for r on its connection; cb gets the result, or NULL
+ * if the connection was lost. The caller returns right after this call.
+ */
+void
+db_query(struct req *r, const char *sql, int n, const char *const *params,
+    db_result_cb cb)
+{
+	struct dbconn	*d = r->db;
+	int		 rc;
+
+	d->cb = cb;
+	d->querying = 1;
+	if (PQsendQueryParams(d->pg, sql, n, NULL, params, NULL, NULL, 0) == 0) {
+		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+	if ((rc = PQflush(d->pg)) < 0) {
+		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+	db_watch(d, rc == 1 ? EV_READ | EV_WRITE : EV_READ);
+}
+
+/* r is done with its connection; roll back anything left open. */
+void
+db_release(struct req *r)
+{
+	struct dbconn	*d = r->db;
+
+	r->db = NULL;
+	if (d == NULL || d->state != DB_OWNED)
+		return;
+	d->owner = NULL;
+	d->cb = NULL;
+	if (d->querying || PQtransactionStatus(d->pg) != PQTRANS_IDLE) {
+		if (d->querying) {
+			/* Abandoned mid-query: the result is not wanted. */
+			db_broken(d, "query abandoned");
+			return;
+		}
+		d->rolling_back = 1;
+		d->querying = 1;
+		if (PQsendQuery(d->pg, "ROLLBACK") == 0 || PQflush(d->pg) < 0) {
+			db_broken(d, PQerrorMessage(d->pg));
+			return;
+		}
+		db_watch(d, EV_READ | EV_WRITE);
+		return;
+	}
+	db_make_idle(d);
+}
+
+int
+db_busy(void)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < pool.n; i++)
+		n += pool.conns[i].state == DB_OWNED;
+	return (n + pool.nwait);
+}
+
+static int
+kw_set(const char *k, const char *v)
+{
+	int	 i;
+
+	for (i = 0; i < pool.nkw; i++) {
+		if (strcmp(pool.kw[i], k) == 0) {
+			free(pool.val[i]);
+			return ((pool.val[i] = strdup(v)) == NULL ? -1 : 0);
+		}
+	}
+	pool.kw[pool.nkw] = strdup(k);
+	pool.val[pool.nkw] = strdup(v);
+	if (pool.kw[pool.nkw] == NULL || pool.val[pool.nkw] == NULL)
+		return (-1);
+	pool.nkw++;
+	return (0);
+}
+
+static const char *
+kw_get(const char *k)
+{
+	int	 i;
+
+	for (i = 0; i < pool.nkw; i++) {
+		if (strcmp(pool.kw[i], k) == 0)
+			return (pool.val[i]);
+	}
+	return (NULL);
+}
+
+/* A host name would make libpq resolve it, blocking: resolve it now. */
+static int
+kw_resolve_host(char **cause)
+{
+	const char	*host = kw_get("host");
+	struct addrinfo	 hints, *ai;
+	char		 addr[NI_MAXHOST];
+	int		 rc;
+
+	if (host == NULL || host[0] == '/' || host[0] == '@' ||
+	    kw_get("hostaddr") != NULL || strchr(host, ',') != NULL)
+		return (0);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &ai)) != 0) {
+		asprintf(cause, "database host '%s': %s", host,
+		    gai_strerror(rc));
+		return (-1);
+	}
+	rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr),
+	    NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(ai);
+	if (rc != 0 || kw_set("hostaddr", addr) != 0) {
+		asprintf(cause, "database host '%s': cannot resolve", host);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Connection keywords: the configured string plus what the pool needs. */
+static int
+db_build_params(const struct config *cfg, char **cause)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL, extra[256], *options;
+	const char		*old;
+	int			 n = 0, rc;
+
+	if ((opts = PQconninfoParse(cfg->database, &err)) == NULL) {
+		asprintf(cause, "key 'database': %s", err ? err :
+		    "out of memory");
+		PQfreemem(err);
+		return (-1);
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		n++;
+	pool.kw = calloc((size_t)n + 16, sizeof(char *));
+	pool.val = calloc((size_t)n + 16, sizeof(char *));
+	rc = pool.kw == NULL || pool.val == NULL ? -1 : 0;
+	for (o = opts; rc == 0 && o->keyword != NULL; o++) {
+		if (o->val != NULL && o->val[0] != '\0')
+			rc = kw_set(o->keyword, o->val);
+	}
+	PQconninfoFree(opts);
+	snprintf(extra, sizeof(extra), "-c statement_timeout=%d "
+	    "-c DateStyle=ISO -c TimeZone=UTC", cfg->statement_timeout_ms);
+	old = kw_get("options");
+	if (rc == 0 && asprintf(&options, "%s%s%s", old ? old : "",
+	    old ? " " : "", extra) != -1) {
+		rc = kw_set("options", options);
+		free(options);
+	}
+	if (rc == 0)
+		rc = kw_set("keepalives", "1") | kw_set("keepalives_idle", "10") |
+		    kw_set("keepalives_interval", "5") |
+		    kw_set("keepalives_count", "3") |
+		    kw_set("tcp_user_timeout", "20000") |
+		    kw_set("gssencmode", "disable") |
+		    kw_set("application_name", "parkd");
+	if (rc != 0) {
+		asprintf(cause, "database parameters: out of memory");
+		return (-1);
+	}
+	return (kw_resolve_host(cause));
+}
+
+int
+db_pool_start(const struct config *cfg, char **cause)
+{
+	int	 i;
+
+	TAILQ_INIT(&pool.waiters);
+	pool.queue_max = cfg->db_queue_max;
+	if (db_build_params(cfg, cause) != 0)
+		return (-1);
+	pool.n = cfg->pool_size;
+	if ((pool.conns = calloc((size_t)pool.n, sizeof(*pool.conns))) == NULL)
+		fatal("db pool");
+	pool.handoff = event_new(server->base, -1, 0, db_handoff_cb, NULL);
+	if (pool.handoff == NULL)
+		fatalx("db pool: event_new");
+	for (i = 0; i < pool.n; i++) {
+		struct dbconn *d = &pool.conns[i];
+
+		d->idx = i;
+		d->ev_fd = -1;
+		d->backoff_ms = BACKOFF_MIN_MS;
+		d->timer = evtimer_new(server->base, db_timer_cb, d);
+		if (d->timer == NULL)
+			fatalx("db pool: evtimer_new");
+		db_connect_start(d);
+	}
+	return (0);
+}
+
+void
+db_pool_stop(void)
+{
+	int	 i;
+
+	for (i = 0; i < pool.n; i++) {
+		struct dbconn *d = &pool.conns[i];
+
+		db_unwatch(d);
+		if (d->timer != NULL)
+			event_free(d->timer);
+		PQclear(d->result);
+		if (d->pg != NULL)
+			PQfinish(d->pg);
+	}
+	free(pool.conns);
+	pool.conns = NULL;
+	pool.n = 0;
+	db_fail_waiters();
+	if (pool.handoff != NULL)
+		event_free(pool.handoff);
+	pool.handoff = NULL;
+	for (i = 0; i < pool.nkw; i++) {
+		free(pool.kw[i]);
+		free(pool.val[i]);
+	}
+	free(pool.kw);
+	free(pool.val);
+	pool.kw = pool.val = NULL;
+	pool.nkw = 0;
+}

@@ -1,0 +1,200 @@
+/* parkd: flags, start-up, signals and shutdown. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+
+#include "parkd.h"
+
+#define DEFAULT_CONFIG	"/etc/parkd/parkd.conf"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: parkd [-c FILE] [--check-config | --migrate |\n"
+"             --add-principal CERT --role ROLE [--park CODE] [--name NAME]]\n"
+"\n"
+"  -c, --config FILE      configuration file (default " DEFAULT_CONFIG ")\n"
+"      --check-config     check the configuration and TLS files, print the\n"
+"                         effective settings, exit\n"
+"      --migrate          apply database migrations and exit\n"
+"      --add-principal CERT  register the certificate CERT (PEM) as a\n"
+"                         principal with --role admin|bureau|operator|viewer\n"
+"                         (operators also --park CODE), then exit\n"
+"  -v, --version          print the version\n"
+"  -h, --help             this text\n");
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading");
+		server_reload();
+		return;
+	}
+	log_info("signal %d: shutting down", (int)sig);
+	server_drain();
+}
+
+static void
+janitor_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	conn_janitor(now_ms());
+}
+
+/* Apply pending migrations before serving (blocking, at start only). */
+static void
+startup_migrate(const struct config *cfg)
+{
+	PGconn	*pg;
+	char	*cause = NULL;
+
+	if ((pg = migrate_connect(cfg->database, 30, &cause)) == NULL)
+		fatalx("%s", cause);
+	if (migrate_run(pg, &cause) != 0) {
+		PQfinish(pg);
+		fatalx("migrations: %s", cause);
+	}
+	PQfinish(pg);
+}
+
+static int
+check_config(struct config *cfg)
+{
+	SSL_CTX	*ctx;
+	char	*cause = NULL;
+
+	if ((ctx = tls_server_ctx(cfg, &cause)) == NULL) {
+		fprintf(stderr, "parkd: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	SSL_CTX_free(ctx);
+	config_print(cfg, stdout);
+	printf("# %s: configuration OK\n", cfg->path);
+	return (0);
+}
+
+static void
+serve(struct config *cfg)
+{
+	struct event	*sigs[4], *janitor;
+	struct timeval	 sec = { 1, 0 };
+	char		*cause = NULL;
+	int		 signums[4] = { SIGTERM, SIGINT, SIGHUP, 0 }, i;
+
+	if ((server = calloc(1, sizeof(*server))) == NULL ||
+	    (server->base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	server->cfg = cfg;
+	if ((server->ssl_ctx = tls_server_ctx(cfg, &cause)) == NULL)
+		fatalx("%s", cause);
+	startup_migrate(cfg);
+	dispatch_init();
+	if (db_pool_start(cfg, &cause) != 0 || server_listen(&cause) != 0)
+		fatalx("%s", cause);
+	for (i = 0; signums[i] != 0; i++) {
+		sigs[i] = evsignal_new(server->base, signums[i], signal_cb, NULL);
+		if (sigs[i] == NULL || event_add(sigs[i], NULL) != 0)
+			fatalx("cannot install signal handlers");
+	}
+	janitor = event_new(server->base, -1, EV_PERSIST, janitor_cb, NULL);
+	if (janitor == NULL || event_add(janitor, &sec) != 0)
+		fatalx("cannot start the janitor");
+	log_info("parkd %s ready pool_size=%d", PARKD_VERSION, cfg->pool_size);
+	event_base_dispatch(server->base);
+
+	log_info("stopped");
+	for (i = 0; signums[i] != 0; i++)
+		event_free(sigs[i]);
+	event_free(janitor);
+	db_pool_stop();
+	dispatch_free();
+	server_free();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "migrate", no_argument, NULL, 'M' },
+		{ "add-principal", required_argument, NULL, 'A' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "park", required_argument, NULL, 'P' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*path = DEFAULT_CONFIG, *cert = NULL, *role = NULL;
+	const char	*park = NULL, *name = NULL;
+	int		 ch, check = 0, migrate = 0, rc;
+	struct config	*cfg;
+	char		*cause = NULL;
+
+	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'C': check = 1; break;
+		case 'M': migrate = 1; break;
+		case 'A': cert = optarg; break;
+		case 'R': role = optarg; break;
+		case 'P': park = optarg; break;
+		case 'N': name = optarg; break;
+		case 'v': printf("parkd %s\n", PARKD_VERSION); return (0);
+		case 'h': usage(stdout); return (0);
+		default: usage(stderr); return (2);
+		}
+	}
+	if (optind != argc || (role != NULL && cert == NULL)) {
+		usage(stderr);
+		return (2);
+	}
+	if ((cfg = config_load(path, &cause)) == NULL) {
+		fprintf(stderr, "parkd: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	log_setlevel(log_level_parse(cfg->log_level));
+	signal(SIGPIPE, SIG_IGN);
+	if (check) {
+		rc = check_config(cfg);
+		config_unref(cfg);
+		return (rc);
+	}
+	if (migrate) {
+		startup_migrate(cfg);
+		config_unref(cfg);
+		return (0);
+	}
+	if (cert != NULL) {
+		if (role == NULL) {
+			fprintf(stderr, "parkd: --add-principal needs --role\n");
+			config_unref(cfg);
+			return (2);
+		}
+		rc = svc_principal_add_cli(cfg, cert, role, park,
+		    name ? name : cert, &cause);
+		if (rc != 0)
+			fprintf(stderr, "parkd: %s\n", cause);
+		free(cause);
+		config_unref(cfg);
+		return (rc == 0 ? 0 : 1);
+	}
+	serve(cfg);
+	return (0);
+}

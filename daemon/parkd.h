@@ -1,0 +1,275 @@
+/*
+ * parkd internal header: one section per daemon source file. The wire
+ * contract lives apart in proto/parkd.proto.
+ */
+#ifndef PARKD_H
+#define PARKD_H
+
+#include <sys/queue.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <openssl/ssl.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "parkd.pb-c.h"
+#include "pure.h"
+
+#define PARKD_VERSION "0.1.0"
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+#define PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+/* config.c */
+struct config {
+	char	*path;
+	char	*listen_host;
+	int	 listen_port;
+	char	*tls_cert;
+	char	*tls_key;
+	char	*tls_ca;
+	char	*tls_min_version;
+	char	*database;
+	int	 pool_size;
+	int	 db_queue_max;
+	int	 statement_timeout_ms;
+	int	 max_connections;
+	int	 max_frame_size;
+	int	 max_inflight;
+	int	 decode_budget_factor;
+	int	 handshake_timeout;
+	int	 idle_timeout;
+	int	 read_timeout;
+	int	 shutdown_timeout;
+	int	 auth_cache_seconds;
+	char	*log_level;
+	int	 refs;
+};
+struct config	*config_load(const char *, char **);
+struct config	*config_ref(struct config *);
+void		 config_unref(struct config *);
+void		 config_print(const struct config *, FILE *);
+int		 config_diff_unreloadable(const struct config *,
+		     const struct config *, char **);
+
+/* log.c */
+enum { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+int	 log_level_parse(const char *);
+void	 log_setlevel(int);
+int	 log_getlevel(void);
+void	 log_warn(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_warnx(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_info(const char *, ...) PRINTFLIKE(1, 2);
+void	 log_debug(const char *, ...) PRINTFLIKE(1, 2);
+__dead void fatal(const char *, ...) PRINTFLIKE(1, 2);
+__dead void fatalx(const char *, ...) PRINTFLIKE(1, 2);
+
+/* tls.c */
+SSL_CTX	*tls_server_ctx(const struct config *, char **);
+int	 tls_peer_fingerprint(SSL *, char [65]);
+int	 tls_cert_fingerprint_pem(const char *, size_t, char [65], char **);
+int	 tls_cert_fingerprint_file(const char *, char [65], char **);
+
+/* server.c */
+struct server {
+	struct event_base	*base;
+	struct config		*cfg;		/* current snapshot */
+	SSL_CTX			*ssl_ctx;	/* for new connections */
+	struct evconnlistener	*listener;
+	int			 draining;
+	uint64_t		 next_conn_id;
+};
+extern struct server *server;
+int	 server_listen(char **);
+void	 server_reload(void);
+void	 server_drain(void);
+void	 server_maybe_exit(void);
+void	 server_free(void);
+
+/* conn.c */
+struct req;
+TAILQ_HEAD(reqlist, req);
+struct principal {
+	int64_t	 id;
+	char	 name[128];
+	int	 role;			/* ROLE_* bit */
+	int64_t	 park_id;		/* operators only, else 0 */
+	int	 known;			/* lookup done */
+	int	 found;			/* an enabled principal matched */
+	uint64_t loaded_ms;
+};
+struct conn {
+	uint64_t		 id;
+	struct bufferevent	*bev;
+	SSL			*ssl;
+	char			 peer[64];
+	char			 fingerprint[65];
+	int			 tls_ready;
+	int			 paused;	/* not reading: in-flight cap */
+	int			 in_input;	/* inside conn_process_input */
+	int			 closing;	/* close once output drained */
+	int			 inflight;
+	struct reqlist		 reqs;
+	struct principal	 principal;
+	uint64_t		 accepted_ms;
+	uint64_t		 active_ms;	/* last frame in or out */
+	uint64_t		 partial_ms;	/* when a partial frame began */
+	TAILQ_ENTRY(conn)	 entry;
+};
+TAILQ_HEAD(connlist, conn);
+extern struct connlist conns;
+extern int nconns;
+void	 conn_accept(int, const char *);
+void	 conn_send_frame(struct conn *, const uint8_t *, size_t);
+void	 conn_close(struct conn *, const char *);
+void	 conn_req_done(struct conn *);
+void	 conn_janitor(uint64_t);
+void	 conn_drain_all(void);
+void	 conn_reap(void);
+void	 conn_shutdown(void);
+uint64_t now_ms(void);
+
+/* req.c */
+struct method;
+struct req {
+	struct conn		*c;		/* NULL once the peer is gone */
+	uint64_t		 cid;		/* connection id, for logs */
+	uint64_t		 id;
+	char			*method_name;
+	const struct method	*m;
+	struct arena		*arena;
+	ProtobufCMessage	*in;
+	char			*idem_key;
+	struct dbconn		*db;
+	struct principal	 pr;
+	struct viols		 v;
+	struct viols		 warn;
+	void			*state;		/* handler's own */
+	uint64_t		 start_ms;
+	TAILQ_ENTRY(req)	 centry;
+};
+extern int nreqs;
+void	 req_start(struct conn *, const uint8_t *, size_t);
+void	 req_reply(struct req *, const ProtobufCMessage *);
+void	 req_fail(struct req *, int, const char *, ...) PRINTFLIKE(3, 4);
+void	 req_fail_pg(struct req *, PGresult *, const char *);
+void	 req_orphan(struct req *);
+void	*req_alloc(struct req *, size_t);
+char	*req_strdup(struct req *, const char *);
+void	 conn_send_status(struct conn *, uint64_t, int, const char *);
+
+/* dispatch.c */
+typedef void (*method_handler)(struct req *);
+struct method {
+	const char				*name;
+	const ProtobufCMessageDescriptor	*input;
+	const ProtobufCMessageDescriptor	*output;
+	method_handler				 handler;
+	int					 roles;
+};
+void			 dispatch_init(void);
+void			 dispatch_free(void);
+const struct method	*dispatch_find(const char *);
+
+/* auth.c */
+#define ROLE_ADMIN	0x1
+#define ROLE_BUREAU	0x2
+#define ROLE_OPERATOR	0x4
+#define ROLE_VIEWER	0x8
+#define ROLES_ALL	(ROLE_ADMIN|ROLE_BUREAU|ROLE_OPERATOR|ROLE_VIEWER)
+int		 auth_role_parse(const char *);
+const char	*auth_role_name(int);
+void		 auth_begin(struct req *);
+int		 auth_park_allowed(struct req *, int64_t);
+
+/* db.c */
+struct dbconn;
+typedef void (*db_result_cb)(struct req *, PGresult *);
+typedef void (*db_acquire_cb)(struct req *);
+int	 db_pool_start(const struct config *, char **);
+void	 db_pool_stop(void);
+void	 db_acquire(struct req *, db_acquire_cb);
+void	 db_query(struct req *, const char *, int, const char *const *,
+	     db_result_cb);
+void	 db_release(struct req *);
+int	 db_busy(void);
+
+/* migrate.c (migrations.c is generated from schema/ at build time) */
+struct migration {
+	const char	*name;
+	const char	*sql;
+};
+extern const struct migration migrations[];
+extern const size_t nmigrations;
+int	 migrate_run(PGconn *, char **);
+PGconn	*migrate_connect(const char *, int, char **);
+
+/* params.c: query parameters built from request fields */
+struct qparams {
+	int		 n;
+	const char	*v[48];
+	char		 buf[48][32];
+};
+void	 qp_init(struct qparams *);
+void	 qp_str(struct qparams *, const char *);
+void	 qp_str_or_null(struct qparams *, const char *);
+void	 qp_i64(struct qparams *, int64_t);
+void	 qp_bool(struct qparams *, int);
+void	 qp_null(struct qparams *);
+void	 qp_audit(struct qparams *, struct req *);
+const char *pg_get(PGresult *, int, const char *);
+int64_t	 pg_i64(PGresult *, int, const char *);
+int	 pg_bool(PGresult *, int, const char *);
+char	**pg_split(struct req *, const char *, size_t *);
+char	*req_join(struct req *, char **, size_t);
+char	*mask_literal(struct req *, char **, size_t, const char *const *);
+int	 mask_has(char **, size_t, const char *);
+char	*fmt_arena(struct req *, const char *, ...) PRINTFLIKE(2, 3);
+int	 pg_ok(struct req *, PGresult *, ExecStatusType, const char *);
+void	 check_credit_code(struct req *, const char *, const char *);
+void	 check_text(struct req *, const char *, const char *, size_t, size_t);
+int	 page_token_parse(struct req *, const char *, int64_t *);
+int	 page_size_clamp(int32_t);
+#define TS_COL(col) "to_char(" col " AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define DATE_COL(col) "coalesce(" col "::text, '')"
+/* Mutations put qp_audit's four parameters first: $1..$4. */
+#define AUDIT_SQL(objexpr, changeexpr, from)				\
+	"INSERT INTO audit_log (principal_id, principal_name, method, "	\
+	"object, idempotency_key, change) SELECT nullif($1::bigint, 0), "	\
+	"$2, $3, " objexpr ", $4, " changeexpr " FROM " from
+
+/* svc_park.c */
+void	 svc_park_create(struct req *);
+void	 svc_park_get(struct req *);
+void	 svc_park_list(struct req *);
+void	 svc_park_update(struct req *);
+
+/* svc_firm.c */
+void	 svc_firm_create(struct req *);
+void	 svc_firm_get(struct req *);
+void	 svc_firm_list(struct req *);
+void	 svc_firm_update(struct req *);
+
+/* svc_principal.c */
+void	 svc_principal_add(struct req *);
+void	 svc_principal_list(struct req *);
+void	 svc_principal_disable(struct req *);
+void	 svc_principal_whoami(struct req *);
+int	 fingerprint_normalise(const char *, char [65]);
+int	 svc_principal_add_cli(const struct config *, const char *,
+	     const char *, const char *, const char *, char **);
+
+#endif /* PARKD_H */

@@ -1,0 +1,58 @@
+/*
+ * Pure code shared by parkd, libparkc and the tests: no I/O, no libevent.
+ */
+#ifndef PARKD_PURE_H
+#define PARKD_PURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+/* frame.c: 4-byte big-endian length prefix */
+#define FRAME_HEADER	4
+enum frame_state { FRAME_NEED_MORE, FRAME_READY, FRAME_TOO_LARGE };
+enum frame_state frame_check(const uint8_t *, size_t, size_t, uint32_t *);
+void		 frame_put_header(uint8_t [FRAME_HEADER], uint32_t);
+
+/* arena.c: budgeted allocator for protobuf-c decoding */
+struct arena;
+struct arena	*arena_new(size_t);
+void		*arena_alloc(struct arena *, size_t);
+char		*arena_strdup(struct arena *, const char *);
+size_t		 arena_used(const struct arena *);
+int		 arena_failed(const struct arena *);
+void		 arena_free(struct arena *);
+ProtobufCAllocator arena_allocator(struct arena *);
+
+/* creditcode.c: GB 32100-2015 and GB 11714 */
+int	 creditcode_check(const char *, const char **);
+int	 creditcode_char_value(char);
+char	 creditcode_check_char(const char *);
+int	 orgcode_check(const char *);
+char	 orgcode_check_char(const char *);
+
+/* validate.c: field formats */
+int	 valid_date(const char *);
+int	 valid_industry_code(const char *);
+int	 valid_industry_prefix(const char *);
+int	 valid_utf8(const char *);
+int	 valid_text(const char *, size_t, size_t);
+int	 date_to_days(const char *, int32_t *);
+
+/* viols.c: violations collected for one request */
+struct viol {
+	char	*field;
+	char	*rule;
+	char	*message;
+};
+struct viols {
+	struct viol	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+void	 viols_add(struct viols *, const char *, const char *, const char *,
+	     ...) __attribute__((format(printf, 4, 5)));
+void	 viols_free(struct viols *);
+
+#endif /* PARKD_PURE_H */

@@ -1,0 +1,276 @@
+/*
+ * One request from decode to response: envelope and body decoded into a
+ * budgeted arena, principal and role checked, the method's handler run, and
+ * exactly one response sent (unless the peer went away meanwhile).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkd.h"
+
+int	nreqs;
+
+static void	req_finish(struct req *);
+
+#define IDEM_KEY_MAX	200
+
+void *
+req_alloc(struct req *r, size_t n)
+{
+	void	*p = arena_alloc(r->arena, n);
+
+	if (p != NULL)
+		memset(p, 0, n);
+	return (p);
+}
+
+char *
+req_strdup(struct req *r, const char *s)
+{
+	return (arena_strdup(r->arena, s != NULL ? s : ""));
+}
+
+/* Pack resp and queue it as one frame; 0 on success. */
+static int
+send_response(struct conn *c, Parkd__V1__Response *resp)
+{
+	size_t	 n = parkd__v1__response__get_packed_size(resp);
+	uint8_t	*buf;
+
+	if ((buf = malloc(n ? n : 1)) == NULL)
+		return (-1);
+	parkd__v1__response__pack(resp, buf);
+	conn_send_frame(c, buf, n);
+	free(buf);
+	return (0);
+}
+
+/* A status-only response outside any request (frame errors). */
+void
+conn_send_status(struct conn *c, uint64_t id, int code, const char *msg)
+{
+	Parkd__V1__Response	 resp = PARKD__V1__RESPONSE__INIT;
+	Parkd__V1__Status	 st = PARKD__V1__STATUS__INIT;
+
+	st.code = code;
+	st.message = (char *)msg;
+	resp.id = id;
+	resp.status = &st;
+	send_response(c, &resp);
+}
+
+static Parkd__V1__Violation **
+pack_viols(struct req *r, struct viols *vs, size_t *n)
+{
+	Parkd__V1__Violation	**out, *v;
+	size_t			 i;
+
+	*n = 0;
+	if (vs->n == 0 ||
+	    (out = req_alloc(r, vs->n * sizeof(*out))) == NULL)
+		return (NULL);
+	for (i = 0; i < vs->n; i++) {
+		if ((v = req_alloc(r, sizeof(*v))) == NULL)
+			break;
+		parkd__v1__violation__init(v);
+		v->field = vs->v[i].field;
+		v->rule = vs->v[i].rule;
+		v->message = vs->v[i].message;
+		out[(*n)++] = v;
+	}
+	return (out);
+}
+
+static void
+req_send(struct req *r, int code, const char *msg, uint8_t *body,
+    size_t bodylen)
+{
+	Parkd__V1__Response	 resp = PARKD__V1__RESPONSE__INIT;
+	Parkd__V1__Status	 st = PARKD__V1__STATUS__INIT;
+
+	st.code = code;
+	st.message = (char *)msg;
+	st.violations = pack_viols(r, &r->v, &st.n_violations);
+	st.warnings = pack_viols(r, &r->warn, &st.n_warnings);
+	resp.id = r->id;
+	resp.status = &st;
+	resp.body.data = body;
+	resp.body.len = bodylen;
+	if (r->c != NULL && send_response(r->c, &resp) != 0)
+		log_warnx("cid=%llu id=%llu cannot send response: out of "
+		    "memory", (unsigned long long)r->cid,
+		    (unsigned long long)r->id);
+	log_debug("req cid=%llu id=%llu method=%s code=%d ms=%llu",
+	    (unsigned long long)r->cid, (unsigned long long)r->id,
+	    r->method_name ? r->method_name : "-", code,
+	    (unsigned long long)(now_ms() - r->start_ms));
+}
+
+void
+req_reply(struct req *r, const ProtobufCMessage *out)
+{
+	size_t	 n = protobuf_c_message_get_packed_size(out);
+	uint8_t	*buf;
+
+	if ((buf = malloc(n ? n : 1)) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory packing the response");
+		return;
+	}
+	protobuf_c_message_pack(out, buf);
+	req_send(r, PARKD__V1__CODE__OK, "", buf, n);
+	free(buf);
+	req_finish(r);
+}
+
+void
+req_fail(struct req *r, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (code == PARKD__V1__CODE__INTERNAL ||
+	    code == PARKD__V1__CODE__UNAVAILABLE)
+		log_warnx("req cid=%llu id=%llu method=%s code=%d msg=\"%s\"",
+		    (unsigned long long)r->cid, (unsigned long long)r->id,
+		    r->method_name ? r->method_name : "-", code, msg);
+	req_send(r, code, msg, NULL, 0);
+	req_finish(r);
+}
+
+/* The peer is gone: finish the work, send nothing. */
+void
+req_orphan(struct req *r)
+{
+	r->c = NULL;
+}
+
+static void
+req_finish(struct req *r)
+{
+	struct conn	*c = r->c;
+
+	if (r->db != NULL)
+		db_release(r);
+	if (c != NULL)
+		TAILQ_REMOVE(&c->reqs, r, centry);
+	viols_free(&r->v);
+	viols_free(&r->warn);
+	arena_free(r->arena);
+	free(r);
+	nreqs--;
+	if (c != NULL)
+		conn_req_done(c);
+	server_maybe_exit();
+}
+
+static size_t
+decode_budget(size_t len)
+{
+	return (len * (size_t)server->cfg->decode_budget_factor + 65536);
+}
+
+/* Decode the envelope of one frame and start its request. */
+void
+req_start(struct conn *c, const uint8_t *buf, size_t len)
+{
+	Parkd__V1__Request	*env;
+	ProtobufCAllocator	 al;
+	struct arena		*a;
+	struct req		*r;
+
+	if ((a = arena_new(decode_budget(len))) == NULL ||
+	    (r = calloc(1, sizeof(*r))) == NULL) {
+		arena_free(a);
+		conn_send_status(c, 0, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory");
+		conn_req_done(c);
+		return;
+	}
+	al = arena_allocator(a);
+	r->arena = a;
+	r->c = c;
+	r->cid = c->id;
+	r->start_ms = now_ms();
+	TAILQ_INSERT_TAIL(&c->reqs, r, centry);
+	nreqs++;
+	if ((env = parkd__v1__request__unpack(&al, len, buf)) == NULL) {
+		if (arena_failed(a))
+			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "request needs more memory to decode than allowed");
+		else
+			req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+			    "frame is not a valid parkd.v1.Request message");
+		return;
+	}
+	r->id = env->id;
+	r->method_name = env->method;
+	r->idem_key = env->idempotency_key;
+	if (strlen(r->idem_key) > IDEM_KEY_MAX || !valid_utf8(r->idem_key)) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "idempotency_key must be at most %d bytes of UTF-8",
+		    IDEM_KEY_MAX);
+		return;
+	}
+	if (*r->method_name == '\0') {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "request has no method");
+		return;
+	}
+	if ((r->m = dispatch_find(r->method_name)) == NULL) {
+		req_fail(r, PARKD__V1__CODE__UNIMPLEMENTED,
+		    "unknown method '%.64s'", r->method_name);
+		return;
+	}
+	r->in = protobuf_c_message_unpack(r->m->input, &al, env->body.len,
+	    env->body.data);
+	if (r->in == NULL) {
+		if (arena_failed(a))
+			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "body of %s needs more memory to decode than "
+			    "allowed", r->m->name);
+		else
+			req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+			    "body is not a valid %s message",
+			    r->m->input->name);
+		return;
+	}
+	auth_begin(r);
+}
+
+/* Map a failed PostgreSQL result (or a lost connection) to a status. */
+void
+req_fail_pg(struct req *r, PGresult *res, const char *what)
+{
+	const char	*state, *msg;
+
+	if (res == NULL) {
+		req_fail(r, PARKD__V1__CODE__UNAVAILABLE,
+		    "database unavailable during %s; retry later", what);
+		return;
+	}
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (state == NULL)
+		state = "";
+	if (msg == NULL)
+		msg = PQresultErrorMessage(res);
+	if (strcmp(state, "23505") == 0)
+		req_fail(r, PARKD__V1__CODE__ALREADY_EXISTS,
+		    "%s: already exists (%s)", what, msg);
+	else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "%s: %s", what,
+		    msg);
+	else if (strncmp(state, "08", 2) == 0 || strcmp(state, "57014") == 0 ||
+	    strncmp(state, "57P", 3) == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0)
+		req_fail(r, PARKD__V1__CODE__UNAVAILABLE,
+		    "%s: database unavailable (%s); retry later", what, msg);
+	else
+		req_fail(r, PARKD__V1__CODE__INTERNAL, "%s: %s [%s]", what,
+		    msg, state);
+}

@@ -1,0 +1,428 @@
+/* ParkService: create, get, list and update incubation parks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "parkd.h"
+
+#define PARK_COLS							\
+	"p.id, p.code, p.name, p.district, p.operator_name, "		\
+	"p.operator_credit_code, p.operator_legal_person, p.staff_count, " \
+	"p.total_area, array_to_string(p.leading_industries, ',') AS "	\
+	"leading_industries, p.level, p.status, "			\
+	DATE_COL("p.applied_on") " AS applied_on, "			\
+	DATE_COL("p.admitted_on") " AS admitted_on, "			\
+	DATE_COL("p.warned_on") " AS warned_on, "			\
+	DATE_COL("p.exited_on") " AS exited_on, p.status_reason, "	\
+	"p.version, " TS_COL("p.created_at") " AS created_at, "		\
+	TS_COL("p.updated_at") " AS updated_at"
+
+static const char *const park_levels[] = { "base", "high_level", NULL };
+static const char *const park_statuses[] = { "applied", "admitted",
+    "warned", "exited", NULL };
+
+/* Fields UpdatePark may change; operators only the first four. */
+static const char *const park_updatable[] = { "operator_name",
+    "operator_credit_code", "operator_legal_person", "staff_count", "name",
+    "district", "total_area", "leading_industries", "level", NULL };
+#define PARK_OPERATOR_UPDATABLE	4
+
+static int
+in_list(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++) {
+		if (strcmp(s, *list) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+park_from_row(struct req *r, PGresult *res, int i, Parkd__V1__Park *p)
+{
+	parkd__v1__park__init(p);
+	p->id = pg_i64(res, i, "id");
+	p->code = (char *)pg_get(res, i, "code");
+	p->name = (char *)pg_get(res, i, "name");
+	p->district = (char *)pg_get(res, i, "district");
+	p->operator_name = (char *)pg_get(res, i, "operator_name");
+	p->operator_credit_code = (char *)pg_get(res, i,
+	    "operator_credit_code");
+	p->operator_legal_person = pg_bool(res, i, "operator_legal_person");
+	p->staff_count = (int32_t)pg_i64(res, i, "staff_count");
+	p->total_area = pg_i64(res, i, "total_area");
+	p->leading_industries = pg_split(r, pg_get(res, i,
+	    "leading_industries"), &p->n_leading_industries);
+	p->level = (char *)pg_get(res, i, "level");
+	p->status = (char *)pg_get(res, i, "status");
+	p->applied_on = (char *)pg_get(res, i, "applied_on");
+	p->admitted_on = (char *)pg_get(res, i, "admitted_on");
+	p->warned_on = (char *)pg_get(res, i, "warned_on");
+	p->exited_on = (char *)pg_get(res, i, "exited_on");
+	p->status_reason = (char *)pg_get(res, i, "status_reason");
+	p->version = pg_i64(res, i, "version");
+	p->created_at = (char *)pg_get(res, i, "created_at");
+	p->updated_at = (char *)pg_get(res, i, "updated_at");
+}
+
+static void
+check_code(struct req *r, const char *field, const char *s)
+{
+	size_t	 i, n = strlen(s);
+
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_'))
+			break;
+	}
+	if (n == 0 || n > 32 || i < n)
+		viols_add(&r->v, field, "park.code",
+		    "must be 1-32 letters, digits, '-' or '_'");
+}
+
+static void
+check_industries(struct req *r, char **v, size_t n)
+{
+	size_t	 i, j;
+
+	if (n > 10)
+		viols_add(&r->v, "park.leading_industries",
+		    "park.leading_industries.count", "at most 10 codes");
+	for (i = 0; i < n && i < 10; i++) {
+		if (!valid_industry_prefix(v[i]))
+			viols_add(&r->v, "park.leading_industries",
+			    "industry_code.gb4754", "'%.16s' is not a GB/T "
+			    "4754-2017 code or prefix (e.g. C27, I65)", v[i]);
+		for (j = 0; j < i; j++) {
+			if (strcmp(v[i], v[j]) == 0)
+				viols_add(&r->v, "park.leading_industries",
+				    "park.leading_industries.duplicate",
+				    "'%.16s' is listed twice", v[i]);
+		}
+	}
+}
+
+/* Check the fields of p that are being written (all, or those in mask). */
+static void
+park_check(struct req *r, const Parkd__V1__Park *p, char **mask, size_t nm)
+{
+#define W(f)	(mask == NULL || mask_has(mask, nm, f))
+	if (W("name"))
+		check_text(r, "park.name", p->name, 1, 200);
+	if (W("district"))
+		check_text(r, "park.district", p->district, 1, 64);
+	if (W("operator_name"))
+		check_text(r, "park.operator_name", p->operator_name, 1, 200);
+	if (W("operator_credit_code"))
+		check_credit_code(r, "park.operator_credit_code",
+		    p->operator_credit_code);
+	if (W("staff_count") && (p->staff_count < 0 ||
+	    p->staff_count > 1000000))
+		viols_add(&r->v, "park.staff_count", "range",
+		    "must be 0..1000000");
+	if (W("total_area") && (p->total_area < 0 ||
+	    p->total_area > 100000000000LL))
+		viols_add(&r->v, "park.total_area", "range",
+		    "must be 0..1,000,000,000 m2 (in m2 x 100)");
+	if (W("leading_industries"))
+		check_industries(r, p->leading_industries,
+		    p->n_leading_industries);
+	if (W("level") && (mask != NULL || *p->level != '\0') &&
+	    !in_list(p->level, park_levels))
+		viols_add(&r->v, "park.level", "park.level",
+		    "must be base or high_level");
+#undef W
+}
+
+static void
+park_reply_row(struct req *r, PGresult *res)
+{
+	Parkd__V1__Park	 p;
+
+	park_from_row(r, res, 0, &p);
+	req_reply(r, &p.base);
+}
+
+static void
+park_create_done(struct req *r, PGresult *res)
+{
+	if (pg_ok(r, res, PGRES_TUPLES_OK, "CreatePark"))
+		park_reply_row(r, res);
+}
+
+static void
+park_check_status(struct req *r, const Parkd__V1__Park *p)
+{
+	if (*p->status != '\0' && !in_list(p->status, park_statuses))
+		viols_add(&r->v, "park.status", "park.status",
+		    "must be applied, admitted, warned or exited");
+	if (*p->applied_on != '\0' && !valid_date(p->applied_on))
+		viols_add(&r->v, "park.applied_on", "date", "not a YYYY-MM-DD "
+		    "date");
+	if (*p->admitted_on != '\0' && !valid_date(p->admitted_on))
+		viols_add(&r->v, "park.admitted_on", "date", "not a YYYY-MM-DD "
+		    "date");
+	check_text(r, "park.status_reason", p->status_reason, 0, 500);
+}
+
+void
+svc_park_create(struct req *r)
+{
+	Parkd__V1__CreateParkRequest	*in = (void *)r->in;
+	Parkd__V1__Park			*p = in->park;
+	struct qparams			 q;
+
+	if (p == NULL) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "park is required");
+		return;
+	}
+	check_code(r, "park.code", p->code);
+	park_check(r, p, NULL, 0);
+	park_check_status(r, p);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "park is not valid");
+		return;
+	}
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_str(&q, p->code);
+	qp_str(&q, p->name);
+	qp_str(&q, p->district);
+	qp_str(&q, p->operator_name);
+	qp_str(&q, p->operator_credit_code);
+	qp_bool(&q, p->operator_legal_person);
+	qp_i64(&q, p->staff_count);
+	qp_i64(&q, p->total_area);
+	qp_str(&q, req_join(r, p->leading_industries,
+	    p->n_leading_industries));
+	qp_str(&q, *p->level ? p->level : "base");
+	qp_str(&q, *p->status ? p->status : "applied");
+	qp_str_or_null(&q, p->applied_on);
+	qp_str_or_null(&q, p->admitted_on);
+	qp_str(&q, p->status_reason);
+	db_query(r, "WITH ins AS (INSERT INTO parks (code, name, district, "
+	    "operator_name, operator_credit_code, operator_legal_person, "
+	    "staff_count, total_area, leading_industries, level, status, "
+	    "applied_on, admitted_on, status_reason) VALUES ($5, $6, $7, $8, "
+	    "$9, $10, $11, $12, coalesce(string_to_array(nullif($13, ''), "
+	    "','), '{}'), $14, $15, coalesce($16::date, current_date), "
+	    "CASE WHEN $15 IN ('admitted', 'warned', 'exited') THEN "
+	    "coalesce($17::date, current_date) END, $18) RETURNING *), "
+	    "aud AS (" AUDIT_SQL("'park:' || ins.code",
+	    "jsonb_build_object('after', to_jsonb(ins))", "ins") ") "
+	    "SELECT " PARK_COLS " FROM ins p", q.n, q.v, park_create_done);
+}
+
+static void
+park_get_done(struct req *r, PGresult *res)
+{
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "GetPark"))
+		return;
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such park");
+		return;
+	}
+	if (!auth_park_allowed(r, pg_i64(res, 0, "id"))) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only read its own park");
+		return;
+	}
+	park_reply_row(r, res);
+}
+
+void
+svc_park_get(struct req *r)
+{
+	Parkd__V1__GetParkRequest	*in = (void *)r->in;
+	struct qparams			 q;
+
+	if ((in->id == 0) == (*in->code == '\0')) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "give exactly one of id and code");
+		return;
+	}
+	qp_init(&q);
+	qp_i64(&q, in->id);
+	qp_str(&q, in->code);
+	db_query(r, "SELECT " PARK_COLS " FROM parks p WHERE "
+	    "($1::bigint <> 0 AND p.id = $1) OR ($1 = 0 AND p.code = $2)",
+	    q.n, q.v, park_get_done);
+}
+
+static void
+park_list_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListParksRequest	*in = (void *)r->in;
+	Parkd__V1__ListParksResponse	 out = PARKD__V1__LIST_PARKS_RESPONSE__INIT;
+	int				 i, n, size = page_size_clamp(in->page_size);
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListParks"))
+		return;
+	n = PQntuples(res) > size ? size : PQntuples(res);
+	out.parks = req_alloc(r, (size_t)(n ? n : 1) * sizeof(*out.parks));
+	for (i = 0; out.parks != NULL && i < n; i++) {
+		if ((out.parks[i] = req_alloc(r, sizeof(**out.parks))) == NULL)
+			break;
+		park_from_row(r, res, i, out.parks[i]);
+	}
+	if (i < n) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory building the page");
+		return;
+	}
+	out.n_parks = (size_t)n;
+	out.next_page_token = "";
+	if (PQntuples(res) > size)
+		out.next_page_token = fmt_arena(r, "%lld",
+		    (long long)out.parks[n - 1]->id);
+	req_reply(r, &out.base);
+}
+
+void
+svc_park_list(struct req *r)
+{
+	Parkd__V1__ListParksRequest	*in = (void *)r->in;
+	struct qparams			 q;
+	int64_t				 after;
+
+	if (page_token_parse(r, in->page_token, &after) != 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad page");
+		return;
+	}
+	qp_init(&q);
+	qp_str(&q, in->district);
+	qp_str(&q, in->status);
+	qp_str(&q, in->level);
+	qp_i64(&q, after);
+	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_i64(&q, page_size_clamp(in->page_size) + 1);
+	db_query(r, "SELECT " PARK_COLS " FROM parks p WHERE "
+	    "($1 = '' OR p.district = $1) AND ($2 = '' OR p.status = $2) AND "
+	    "($3 = '' OR p.level = $3) AND p.id > $4 AND "
+	    "($5::bigint = 0 OR p.id = $5) ORDER BY p.id LIMIT $6",
+	    q.n, q.v, park_list_done);
+}
+
+static void
+park_update_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__UpdateParkRequest	*in = (void *)r->in;
+	const char			*outcome;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "UpdatePark"))
+		return;
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such park");
+		return;
+	}
+	outcome = pg_get(res, 0, "outcome");
+	if (strcmp(outcome, "denied") == 0) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only update its own park");
+		return;
+	}
+	if (strcmp(outcome, "stale") == 0) {
+		viols_add(&r->v, "park.version", "version.stale",
+		    "you sent version %lld but the park is at version %lld",
+		    (long long)in->park->version,
+		    (long long)pg_i64(res, 0, "version"));
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "park was changed since you read it; read it again and "
+		    "retry");
+		return;
+	}
+	park_reply_row(r, res);
+}
+
+/* Operators may only change their operator's own particulars. */
+static int
+park_mask_allowed(struct req *r, char **mask, size_t n)
+{
+	size_t	 i, j;
+
+	if (r->pr.role != ROLE_OPERATOR)
+		return (1);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < PARK_OPERATOR_UPDATABLE; j++) {
+			if (strcmp(mask[i], park_updatable[j]) == 0)
+				break;
+		}
+		if (j == PARK_OPERATOR_UPDATABLE) {
+			req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+			    "an operator may not change park.%.64s", mask[i]);
+			return (0);
+		}
+	}
+	return (1);
+}
+
+void
+svc_park_update(struct req *r)
+{
+	Parkd__V1__UpdateParkRequest	*in = (void *)r->in;
+	Parkd__V1__Park			*p = in->park;
+	struct qparams			 q;
+	char				*mask;
+
+	if (p == NULL || (p->id == 0 && *p->code == '\0') || p->version <= 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "park.id (or park.code) and park.version are required");
+		return;
+	}
+	mask = mask_literal(r, in->update_mask, in->n_update_mask,
+	    park_updatable);
+	if (mask == NULL) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "update_mask is not valid");
+		return;
+	}
+	if (!park_mask_allowed(r, in->update_mask, in->n_update_mask))
+		return;
+	park_check(r, p, in->update_mask, in->n_update_mask);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "park is not valid");
+		return;
+	}
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_i64(&q, p->id);				/* $5 */
+	qp_str(&q, p->code);
+	qp_i64(&q, p->version);
+	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_str(&q, mask);				/* $9 */
+	qp_str(&q, p->name);
+	qp_str(&q, p->district);
+	qp_str(&q, p->operator_name);
+	qp_str(&q, p->operator_credit_code);
+	qp_bool(&q, p->operator_legal_person);
+	qp_i64(&q, p->staff_count);
+	qp_i64(&q, p->total_area);
+	qp_str(&q, req_join(r, p->leading_industries,
+	    p->n_leading_industries));
+	qp_str(&q, p->level);				/* $18 */
+#define SET(col, val) col " = CASE WHEN '" col "' = ANY($9::text[]) THEN " \
+	val " ELSE p." col " END, "
+	db_query(r, "WITH old AS (SELECT * FROM parks WHERE "
+	    "($5::bigint <> 0 AND id = $5) OR ($5 = 0 AND code = $6)), "
+	    "upd AS (UPDATE parks p SET "
+	    SET("name", "$10") SET("district", "$11")
+	    SET("operator_name", "$12") SET("operator_credit_code", "$13")
+	    SET("operator_legal_person", "$14::boolean")
+	    SET("staff_count", "$15::integer") SET("total_area", "$16::bigint")
+	    SET("leading_industries", "coalesce(string_to_array(nullif($17, "
+	    "''), ','), '{}')") SET("level", "$18")
+	    "version = p.version + 1, updated_at = now() FROM old "
+	    "WHERE p.id = old.id AND p.version = $7 AND "
+	    "($8::bigint = 0 OR p.id = $8) RETURNING p.*), "
+	    "aud AS (" AUDIT_SQL("'park:' || upd.code",
+	    "jsonb_build_object('fields', $9::text[], 'before', to_jsonb(old), "
+	    "'after', to_jsonb(upd))", "upd, old") ") "
+	    "SELECT 'updated' AS outcome, " PARK_COLS " FROM upd p "
+	    "UNION ALL SELECT CASE WHEN $8 <> 0 AND p.id <> $8 THEN 'denied' "
+	    "ELSE 'stale' END, " PARK_COLS " FROM old p "
+	    "WHERE NOT EXISTS (SELECT 1 FROM upd)", q.n, q.v, park_update_done);
+#undef SET
+}

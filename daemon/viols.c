@@ -1,0 +1,55 @@
+/* Violations collected while checking one request. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pure.h"
+
+/* Add one violation; on out-of-memory it is dropped, never fatal. */
+void
+viols_add(struct viols *vs, const char *field, const char *rule,
+    const char *fmt, ...)
+{
+	struct viol	*nv, *v;
+	va_list		 ap;
+	char		*msg = NULL;
+
+	if (vs->n == vs->cap) {
+		size_t	 cap = vs->cap ? vs->cap * 2 : 4;
+
+		if ((nv = realloc(vs->v, cap * sizeof(*nv))) == NULL)
+			return;
+		vs->v = nv;
+		vs->cap = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	v = &vs->v[vs->n];
+	v->field = strdup(field ? field : "");
+	v->rule = strdup(rule ? rule : "");
+	v->message = msg;
+	if (v->field == NULL || v->rule == NULL || v->message == NULL) {
+		free(v->field);
+		free(v->rule);
+		free(v->message);
+		return;
+	}
+	vs->n++;
+}
+
+void
+viols_free(struct viols *vs)
+{
+	size_t	 i;
+
+	for (i = 0; i < vs->n; i++) {
+		free(vs->v[i].field);
+		free(vs->v[i].rule);
+		free(vs->v[i].message);
+	}
+	free(vs->v);
+	memset(vs, 0, sizeof(*vs));
+}
