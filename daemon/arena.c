@@ -88,6 +88,13 @@ arena_used(const struct arena *a)
 	return (a->used);
 }
 
+/* Change the budget (decoding is done; the handler gets its own). */
+void
+arena_set_budget(struct arena *a, size_t budget)
+{
+	a->budget = budget;
+}
+
 int
 arena_failed(const struct arena *a)
 {

@@ -22,6 +22,7 @@ void		*arena_alloc(struct arena *, size_t);
 char		*arena_strdup(struct arena *, const char *);
 size_t		 arena_used(const struct arena *);
 int		 arena_failed(const struct arena *);
+void		 arena_set_budget(struct arena *, size_t);
 void		 arena_free(struct arena *);
 ProtobufCAllocator arena_allocator(struct arena *);
 

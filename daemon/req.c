@@ -14,6 +14,7 @@ int	nreqs;
 static void	req_finish(struct req *);
 
 #define IDEM_KEY_MAX	200
+#define REQ_WORK_BUDGET	(64u << 20)
 
 void *
 req_alloc(struct req *r, size_t n)
@@ -239,6 +240,8 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 			    r->m->input->name);
 		return;
 	}
+	/* Decoding is bounded; building the response has its own budget. */
+	arena_set_budget(a, arena_used(a) + REQ_WORK_BUDGET);
 	auth_begin(r);
 }
 

@@ -1,0 +1,434 @@
+/*
+ * The demo city: a deterministic, realistic incubation-park programme
+ * (65 parks over Qingdao's 10 districts, ~1,500 firms with valid credit
+ * codes), loaded through the RPC, and a summary of what parkd holds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkctl.h"
+#include "pcmd.h"
+#include "pure.h"
+
+struct district {
+	const char	*name;
+	const char	*abbr;
+	const char	*area_code;	/* 6-digit administrative division */
+	int		 weight;
+};
+
+static const struct district districts[] = {
+	{ "市南区", "SN", "370202", 8 }, { "市北区", "SB", "370203", 8 },
+	{ "李沧区", "LC", "370213", 6 }, { "崂山区", "LS", "370212", 12 },
+	{ "西海岸新区", "XHA", "370211", 12 }, { "城阳区", "CY", "370214", 9 },
+	{ "即墨区", "JM", "370215", 7 }, { "胶州市", "JZ", "370281", 5 },
+	{ "平度市", "PD", "370283", 4 }, { "莱西市", "LX", "370285", 4 },
+};
+#define NDISTRICTS	(sizeof(districts) / sizeof(districts[0]))
+
+struct industry {
+	const char	*prefix;
+	const char	*word;		/* for park and firm names */
+};
+
+static const struct industry industries[] = {
+	{ "I65", "软件" }, { "I64", "互联网" }, { "C39", "电子" },
+	{ "C27", "生物医药" }, { "M73", "研发" }, { "C35", "智能装备" },
+	{ "C36", "汽车科技" }, { "C38", "新能源" }, { "M75", "科技服务" },
+	{ "A01", "现代农业" }, { "C37", "海洋装备" }, { "L72", "商务服务" },
+	{ "R87", "文化创意" }, { "I63", "通信" },
+};
+#define NINDUSTRIES	(sizeof(industries) / sizeof(industries[0]))
+
+static const char *const name_words[] = { "海创", "蓝海", "青科", "智联",
+    "启航", "琴岛", "云帆", "海汇", "星辰", "融创", "博远", "鼎新", "睿思",
+    "恒信", "众联", "海纳", "卓越", "天成", "易达", "中科", "华研", "瀚海",
+    "未来", "东方", "金桥", "信诺", "宏图", "极光", "光谷", "崂峰" };
+#define NWORDS	(sizeof(name_words) / sizeof(name_words[0]))
+
+static uint64_t rng;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((uint32_t)(rng % n));
+}
+
+/* A valid credit code for an entity registered in area_code. */
+static void
+make_credit_code(char out[19], const char *area_code, const char *kind)
+{
+	static const char alpha[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	int	 i;
+
+	memcpy(out, kind, 2);
+	memcpy(out + 2, area_code, 6);
+	out[8] = 'M';
+	out[9] = 'A';
+	for (i = 10; i < 16; i++)
+		out[i] = alpha[rnd(i == 10 ? 10 : 31)];
+	out[16] = orgcode_check_char(out + 8);
+	out[17] = creditcode_check_char(out);
+	out[18] = '\0';
+}
+
+struct demo_park {
+	char	 code[32];
+	char	 name[160];
+	char	 operator_name[160];
+	char	 credit[19];
+	char	*ind[3];
+	int	 nind;
+	const struct district *d;
+	int	 staff;
+	int64_t	 area;
+	int	 legal;
+	int	 high;
+	int	 admitted;
+	char	 admitted_on[11];
+};
+
+static const struct district *
+pick_district(void)
+{
+	int	 total = 0, r;
+	size_t	 i;
+
+	for (i = 0; i < NDISTRICTS; i++)
+		total += districts[i].weight;
+	r = (int)rnd((uint32_t)total);
+	for (i = 0; i < NDISTRICTS; i++) {
+		if ((r -= districts[i].weight) < 0)
+			return (&districts[i]);
+	}
+	return (&districts[0]);
+}
+
+static void
+make_park(struct demo_park *p, int idx)
+{
+	const struct industry	*lead;
+	int			 i, j, dup;
+
+	p->d = idx < (int)NDISTRICTS ? &districts[idx] : pick_district();
+	p->nind = 1 + (int)rnd(3);
+	for (i = 0; i < p->nind; i++) {
+		do {
+			p->ind[i] = (char *)industries[rnd(NINDUSTRIES)].prefix;
+			for (dup = 0, j = 0; j < i; j++)
+				dup |= strcmp(p->ind[i], p->ind[j]) == 0;
+		} while (dup);
+	}
+	for (lead = industries; strcmp(lead->prefix, p->ind[0]) != 0; lead++)
+		;
+	snprintf(p->code, sizeof(p->code), "QD-%s-%03d", p->d->abbr, idx + 1);
+	snprintf(p->name, sizeof(p->name), "青岛%s%s创业孵化基地",
+	    name_words[rnd(NWORDS)], lead->word);
+	snprintf(p->operator_name, sizeof(p->operator_name),
+	    "青岛%s%s创业服务有限公司", name_words[rnd(NWORDS)],
+	    name_words[rnd(NWORDS)]);
+	make_credit_code(p->credit, p->d->area_code, "91");
+	p->staff = idx % 13 == 7 ? 6 + (int)rnd(4) : 10 + (int)rnd(30);
+	p->area = (int64_t)(2000 + rnd(11000)) * 100 + rnd(100);
+	p->legal = idx % 29 != 11;
+	p->high = rnd(100) < 15;
+	p->admitted = idx % 16 != 15;
+	snprintf(p->admitted_on, sizeof(p->admitted_on), "%d-%02d-%02d",
+	    2022 + (int)rnd(3), 1 + (int)rnd(12), 1 + (int)rnd(28));
+}
+
+static int pending, created, existed, failed;
+
+/* Collect one pipelined response. */
+static int
+collect(struct ctl *ctl, const char *method)
+{
+	Parkd__V1__Response	*resp;
+	int			 code;
+
+	if (parkc_recv(ctl->pc, &resp) != 0) {
+		fprintf(stderr, "parkctl: %s\n", parkc_error(ctl->pc));
+		return (-1);
+	}
+	pending--;
+	code = resp->status ? (int)resp->status->code : 0;
+	if (code == 0)
+		created++;
+	else if (code == PARKD__V1__CODE__ALREADY_EXISTS)
+		existed++;
+	else {
+		if (failed++ < 5)
+			fprintf(stderr, "parkctl: %s failed: %s: %s\n", method,
+			    parkc_code_name(code), resp->status->message);
+	}
+	parkd__v1__response__free_unpacked(resp, NULL);
+	return (0);
+}
+
+static int
+send_windowed(struct ctl *ctl, const char *method, ProtobufCMessage *m)
+{
+	while (pending >= 64) {
+		if (collect(ctl, method) != 0)
+			return (-1);
+	}
+	if (parkc_send(ctl->pc, method, m, "", NULL) != 0) {
+		fprintf(stderr, "parkctl: %s\n", parkc_error(ctl->pc));
+		return (-1);
+	}
+	pending++;
+	return (0);
+}
+
+static int
+drain(struct ctl *ctl, const char *method)
+{
+	while (pending > 0) {
+		if (collect(ctl, method) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+load_parks(struct ctl *ctl, struct demo_park *parks, int n)
+{
+	Parkd__V1__CreateParkRequest	 req;
+	Parkd__V1__Park			 p;
+	int				 i;
+
+	for (i = 0; i < n; i++) {
+		struct demo_park *dp = &parks[i];
+
+		parkd__v1__create_park_request__init(&req);
+		parkd__v1__park__init(&p);
+		p.code = dp->code;
+		p.name = dp->name;
+		p.district = (char *)dp->d->name;
+		p.operator_name = dp->operator_name;
+		p.operator_credit_code = dp->credit;
+		p.operator_legal_person = dp->legal;
+		p.staff_count = dp->staff;
+		p.total_area = dp->area;
+		p.leading_industries = dp->ind;
+		p.n_leading_industries = (size_t)dp->nind;
+		p.level = dp->high ? "high_level" : "base";
+		p.status = dp->admitted ? "admitted" : "applied";
+		p.admitted_on = dp->admitted ? dp->admitted_on : "";
+		req.park = &p;
+		if (send_windowed(ctl, "CreatePark", &req.base) != 0)
+			return (-1);
+	}
+	return (drain(ctl, "CreatePark"));
+}
+
+static int
+load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n)
+{
+	Parkd__V1__CreateFirmRequest	 req;
+	Parkd__V1__Firm			 f;
+	char				 credit[19], name[160], ind[8], reg[11];
+	const struct industry		*it;
+	int				 i;
+
+	for (i = 0; i < n; i++) {
+		struct demo_park *dp = &parks[rnd((uint32_t)nparks)];
+		const char *prefix = dp->ind[rnd((uint32_t)dp->nind)];
+
+		for (it = industries; strcmp(it->prefix, prefix) != 0; it++)
+			;
+		make_credit_code(credit, dp->d->area_code, "91");
+		snprintf(name, sizeof(name), "青岛%s%s%s科技有限公司",
+		    name_words[rnd(NWORDS)], name_words[rnd(NWORDS)], it->word);
+		snprintf(ind, sizeof(ind), "%s%u", prefix, 1 + rnd(9));
+		snprintf(reg, sizeof(reg), "%d-%02d-%02d", 2021 + (int)rnd(5),
+		    1 + (int)rnd(12), 1 + (int)rnd(28));
+		parkd__v1__create_firm_request__init(&req);
+		parkd__v1__firm__init(&f);
+		f.credit_code = credit;
+		f.name = name;
+		f.industry_code = ind;
+		f.registered_on = reg;
+		f.tech_based = rnd(100) < 86;
+		f.srdi = rnd(100) < 11;
+		req.firm = &f;
+		if (send_windowed(ctl, "CreateFirm", &req.base) != 0)
+			return (-1);
+	}
+	return (drain(ctl, "CreateFirm"));
+}
+
+/* parkctl demo-data [--parks N] [--firms N] [--seed N] */
+int
+demo_data(struct ctl *ctl, int argc, char **argv)
+{
+	struct demo_park	*parks;
+	int			 nparks = 65, nfirms = 1500, i, rc;
+	unsigned long		 seed = 2024;
+
+	for (i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--parks") == 0)
+			nparks = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--firms") == 0)
+			nfirms = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--seed") == 0)
+			seed = strtoul(argv[i + 1], NULL, 10);
+		else
+			break;
+	}
+	if (i != argc || nparks < 1 || nparks > 100000 || nfirms < 0) {
+		fprintf(stderr, "usage: parkctl demo-data [--parks N] "
+		    "[--firms N] [--seed N]\n");
+		return (2);
+	}
+	if (ctl_connect(ctl) != 0)
+		return (1);
+	rng = seed * 2654435761u + 1;
+	if ((parks = calloc((size_t)nparks, sizeof(*parks))) == NULL)
+		return (1);
+	for (i = 0; i < nparks; i++)
+		make_park(&parks[i], i);
+	rc = load_parks(ctl, parks, nparks);
+	printf("parks: %d created, %d already there, %d refused\n", created,
+	    existed, failed);
+	created = existed = failed = 0;
+	if (rc == 0)
+		rc = load_firms(ctl, parks, nparks, nfirms);
+	printf("firms: %d created, %d already there, %d refused\n", created,
+	    existed, failed);
+	free(parks);
+	return (rc == 0 && failed == 0 ? 0 : 1);
+}
+
+struct dsum {
+	char	 district[64];
+	int	 parks;
+	int	 admitted;
+	int	 high;
+	int64_t	 area;
+	int	 staff;
+};
+
+static struct dsum *
+dsum_find(struct dsum *s, int *n, const char *district)
+{
+	int	 i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp(s[i].district, district) == 0)
+			return (&s[i]);
+	}
+	if (*n == 64)
+		return (&s[63]);
+	snprintf(s[*n].district, sizeof(s[*n].district), "%s", district);
+	return (&s[(*n)++]);
+}
+
+/* Page through ListFirms and count them. */
+static int
+count_firms(struct ctl *ctl, long *nfirms)
+{
+	Parkd__V1__ListFirmsRequest	 req = PARKD__V1__LIST_FIRMS_REQUEST__INIT;
+	Parkd__V1__ListFirmsResponse	*out;
+	struct parkc_result		 res;
+	char				 tok[32] = "";
+
+	*nfirms = 0;
+	req.page_size = 1000;
+	do {
+		req.page_token = tok;
+		if (parkc_call(ctl->pc, "ListFirms", &req.base, "", &res) != 0 ||
+		    res.code != 0) {
+			if (res.resp != NULL)
+				pcmd_print_result(&res, 0);
+			parkc_result_free(&res);
+			return (-1);
+		}
+		out = (Parkd__V1__ListFirmsResponse *)res.body;
+		*nfirms += (long)out->n_firms;
+		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
+		parkc_result_free(&res);
+	} while (tok[0] != '\0');
+	return (0);
+}
+
+static int
+sum_parks(struct ctl *ctl, struct dsum *s, int *ns)
+{
+	Parkd__V1__ListParksRequest	 req = PARKD__V1__LIST_PARKS_REQUEST__INIT;
+	Parkd__V1__ListParksResponse	*out;
+	struct parkc_result		 res;
+	char				 tok[32] = "";
+	size_t				 i;
+
+	req.page_size = 1000;
+	do {
+		req.page_token = tok;
+		if (parkc_call(ctl->pc, "ListParks", &req.base, "", &res) != 0 ||
+		    res.code != 0) {
+			if (res.resp != NULL)
+				pcmd_print_result(&res, 0);
+			parkc_result_free(&res);
+			return (-1);
+		}
+		out = (Parkd__V1__ListParksResponse *)res.body;
+		for (i = 0; i < out->n_parks; i++) {
+			Parkd__V1__Park *p = out->parks[i];
+			struct dsum *d = dsum_find(s, ns, p->district);
+
+			d->parks++;
+			d->admitted += strcmp(p->status, "admitted") == 0;
+			d->high += strcmp(p->level, "high_level") == 0;
+			d->area += p->total_area;
+			d->staff += p->staff_count;
+		}
+		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
+		parkc_result_free(&res);
+	} while (tok[0] != '\0');
+	return (0);
+}
+
+/* parkctl summary: parks by district, and the number of firms. */
+int
+demo_summary(struct ctl *ctl)
+{
+	struct dsum	 s[64], total;
+	const char	*head[] = { "district", "parks", "admitted",
+	    "high_level", "area_m2", "staff" };
+	char		*cells[65 * 6];
+	int		 ns = 0, i, c;
+	long		 nfirms;
+
+	memset(s, 0, sizeof(s));
+	memset(&total, 0, sizeof(total));
+	if (ctl_connect(ctl) != 0 || sum_parks(ctl, s, &ns) != 0 ||
+	    count_firms(ctl, &nfirms) != 0)
+		return (1);
+	snprintf(total.district, sizeof(total.district), "合计 total");
+	for (i = 0; i < ns; i++) {
+		total.parks += s[i].parks;
+		total.admitted += s[i].admitted;
+		total.high += s[i].high;
+		total.area += s[i].area;
+		total.staff += s[i].staff;
+	}
+	s[ns++] = total;
+	for (i = 0; i < ns; i++) {
+		c = i * 6;
+		cells[c] = strdup(s[i].district);
+		asprintf(&cells[c + 1], "%d", s[i].parks);
+		asprintf(&cells[c + 2], "%d", s[i].admitted);
+		asprintf(&cells[c + 3], "%d", s[i].high);
+		asprintf(&cells[c + 4], "%lld", (long long)(s[i].area / 100));
+		asprintf(&cells[c + 5], "%d", s[i].staff);
+	}
+	pcmd_table(stdout, head, 6, (const char *const *)cells, ns);
+	printf("firms registered: %ld\n", nfirms);
+	for (i = 0; i < ns * 6; i++)
+		free(cells[i]);
+	return (0);
+}

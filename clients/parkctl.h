@@ -1,0 +1,18 @@
+/* parkctl internals shared by its source files. */
+#ifndef PARKCTL_H
+#define PARKCTL_H
+
+#include "libparkc.h"
+
+struct ctl {
+	struct parkc_opts	 opts;
+	struct parkc		*pc;
+	int			 json;
+	const char		*idem;
+};
+
+int	 ctl_connect(struct ctl *);
+int	 demo_data(struct ctl *, int, char **);
+int	 demo_summary(struct ctl *);
+
+#endif

@@ -1,0 +1,615 @@
+/*
+ * parkctl's generic commands, driven by protoc-c's descriptors: every RPC
+ * method is a sub-command ("CreatePark" -> "create-park") whose flags are the
+ * fields of its input message (or of a message nested in it); output is a
+ * table, key: value lines, or JSON (jansson).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pcmd.h"
+
+/* CreatePark -> create-park */
+void
+pcmd_cli_name(const char *method, char *out, size_t n)
+{
+	size_t	 o = 0;
+
+	for (; *method != '\0' && o + 2 < n; method++) {
+		if (*method >= 'A' && *method <= 'Z') {
+			if (o > 0)
+				out[o++] = '-';
+			out[o++] = (char)(*method - 'A' + 'a');
+		} else
+			out[o++] = *method;
+	}
+	out[o] = '\0';
+}
+
+const char *
+pcmd_method_for(const char *cli)
+{
+	char	 name[128];
+	size_t	 i, j;
+
+	for (i = 0; i < parkc_nservices; i++) {
+		for (j = 0; j < parkc_services[i]->n_methods; j++) {
+			const char *m = parkc_services[i]->methods[j].name;
+
+			pcmd_cli_name(m, name, sizeof(name));
+			if (strcmp(name, cli) == 0)
+				return (m);
+		}
+	}
+	return (NULL);
+}
+
+void
+pcmd_list_methods(FILE *f)
+{
+	char		 name[128];
+	size_t		 i, j, k;
+
+	for (i = 0; i < parkc_nservices; i++) {
+		for (j = 0; j < parkc_services[i]->n_methods; j++) {
+			const ProtobufCMethodDescriptor *m =
+			    &parkc_services[i]->methods[j];
+
+			pcmd_cli_name(m->name, name, sizeof(name));
+			fprintf(f, "  %-20s", name);
+			for (k = 0; k < m->input->n_fields; k++) {
+				const ProtobufCFieldDescriptor *fd =
+				    &m->input->fields[k];
+
+				if (fd->type == PROTOBUF_C_TYPE_MESSAGE)
+					fprintf(f, " [--%s.* fields]", fd->name);
+				else
+					fprintf(f, " [--%s]", fd->name);
+			}
+			fputc('\n', f);
+		}
+	}
+}
+
+static int
+parse_bool(const char *v, protobuf_c_boolean *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+	    strcmp(v, "yes") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+	    strcmp(v, "no") == 0)
+		*out = 0;
+	else
+		return (-1);
+	return (0);
+}
+
+/* A value of "@FILE" is the contents of FILE. */
+static char *
+value_text(const char *v, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if (v[0] != '@')
+		return (strdup(v));
+	if ((f = fopen(v + 1, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", v + 1, strerror(errno));
+		return (NULL);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	if (n < 0 || n > (16 << 20) || (buf = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: cannot read", v + 1);
+		return (NULL);
+	}
+	buf[fread(buf, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	return (buf);
+}
+
+static int
+set_repeated_strings(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
+    const char *v)
+{
+	size_t	*np = (size_t *)((char *)m + fd->quantifier_offset);
+	char	***arr = (char ***)((char *)m + fd->offset), *copy, *tok, *save;
+	size_t	 cap = 1;
+
+	for (const char *p = v; *p; p++)
+		cap += *p == ',';
+	if ((*arr = calloc(cap, sizeof(char *))) == NULL ||
+	    (copy = strdup(v)) == NULL)
+		return (-1);
+	*np = 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		(*arr)[(*np)++] = strdup(tok);
+	free(copy);
+	return (0);
+}
+
+/* Set one scalar (or repeated string) field from its text value. */
+static int
+set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
+    const char *v, char *err, size_t errlen)
+{
+	void		*p = (char *)m + fd->offset;
+	char		*end = NULL;
+	long long	 ll;
+	unsigned long long ull;
+
+	errno = 0;
+	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+		if (fd->type != PROTOBUF_C_TYPE_STRING) {
+			snprintf(err, errlen, "--%s cannot be set from the "
+			    "command line", fd->name);
+			return (-1);
+		}
+		return (set_repeated_strings(m, fd, v));
+	}
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		if ((*(char **)p = value_text(v, err, errlen)) == NULL)
+			return (-1);
+		return (0);
+	case PROTOBUF_C_TYPE_BOOL:
+		if (parse_bool(v, p) == 0)
+			return (0);
+		break;
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_ENUM:
+		ll = strtoll(v, &end, 10);
+		if (*v && *end == '\0' && !errno && ll >= INT32_MIN &&
+		    ll <= INT32_MAX) {
+			*(int32_t *)p = (int32_t)ll;
+			return (0);
+		}
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+		ll = strtoll(v, &end, 10);
+		if (*v && *end == '\0' && !errno) {
+			*(int64_t *)p = ll;
+			return (0);
+		}
+		break;
+	case PROTOBUF_C_TYPE_UINT64:
+		ull = strtoull(v, &end, 10);
+		if (*v && *end == '\0' && !errno && v[0] != '-') {
+			*(uint64_t *)p = ull;
+			return (0);
+		}
+		break;
+	default:
+		snprintf(err, errlen, "--%s cannot be set from the command "
+		    "line", fd->name);
+		return (-1);
+	}
+	snprintf(err, errlen, "--%s: '%s' is not a valid %s", fd->name, v,
+	    fd->type == PROTOBUF_C_TYPE_BOOL ? "true/false" : "integer");
+	return (-1);
+}
+
+/* Find a field by name here, or in a singular message field one level down. */
+static ProtobufCMessage *
+find_field(ProtobufCMessage *m, const char *name,
+    const ProtobufCFieldDescriptor **out, int *nested)
+{
+	const ProtobufCMessageDescriptor	*d = m->descriptor;
+	const ProtobufCFieldDescriptor		*fd;
+	ProtobufCMessage			**sub;
+	size_t					 i;
+
+	*nested = 0;
+	if ((fd = protobuf_c_message_descriptor_get_field_by_name(d, name))) {
+		*out = fd;
+		return (m);
+	}
+	for (i = 0; i < d->n_fields; i++) {
+		fd = &d->fields[i];
+		if (fd->type != PROTOBUF_C_TYPE_MESSAGE ||
+		    fd->label == PROTOBUF_C_LABEL_REPEATED)
+			continue;
+		if ((*out = protobuf_c_message_descriptor_get_field_by_name(
+		    fd->descriptor, name)) == NULL)
+			continue;
+		sub = (ProtobufCMessage **)((char *)m + fd->offset);
+		if (*sub == NULL) {
+			const ProtobufCMessageDescriptor *sd = fd->descriptor;
+
+			if ((*sub = calloc(1, sd->sizeof_message)) == NULL)
+				return (NULL);
+			sd->message_init(*sub);
+		}
+		*nested = 1;
+		return (*sub);
+	}
+	return (NULL);
+}
+
+static int
+is_identity_field(const char *name)
+{
+	return (strcmp(name, "id") == 0 || strcmp(name, "version") == 0 ||
+	    strcmp(name, "code") == 0 || strcmp(name, "credit_code") == 0);
+}
+
+/* Fill update_mask with the nested fields given, unless it was given. */
+static int
+fill_update_mask(ProtobufCMessage *m, char **set, size_t nset)
+{
+	const ProtobufCFieldDescriptor	*fd;
+	size_t				 i, *np;
+	char				***arr;
+
+	fd = protobuf_c_message_descriptor_get_field_by_name(m->descriptor,
+	    "update_mask");
+	if (fd == NULL)
+		return (0);
+	np = (size_t *)((char *)m + fd->quantifier_offset);
+	arr = (char ***)((char *)m + fd->offset);
+	if (*np > 0)
+		return (0);
+	if ((*arr = calloc(nset + 1, sizeof(char *))) == NULL)
+		return (-1);
+	for (i = 0; i < nset; i++) {
+		if (!is_identity_field(set[i]))
+			(*arr)[(*np)++] = strdup(set[i]);
+	}
+	return (0);
+}
+
+/* Build an input message of type d from --field value arguments. */
+ProtobufCMessage *
+pcmd_build(const ProtobufCMessageDescriptor *d, int argc, char **argv,
+    char *err, size_t errlen)
+{
+	ProtobufCMessage		*m, *target;
+	const ProtobufCFieldDescriptor	*fd;
+	char				 name[128], *eq, *set[64];
+	const char			*val;
+	size_t				 nset = 0, k;
+	int				 i, nested;
+
+	if ((m = calloc(1, d->sizeof_message)) == NULL)
+		return (NULL);
+	d->message_init(m);
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0) {
+			snprintf(err, errlen, "unexpected argument '%s'",
+			    argv[i]);
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "%s", argv[i] + 2);
+		val = NULL;
+		if ((eq = strchr(name, '=')) != NULL) {
+			*eq = '\0';
+			val = argv[i] + 2 + (eq - name) + 1;
+		}
+		for (k = 0; name[k]; k++)
+			name[k] = name[k] == '-' ? '_' : name[k];
+		if ((target = find_field(m, name, &fd, &nested)) == NULL) {
+			snprintf(err, errlen, "unknown option --%s for %s",
+			    argv[i] + 2, d->short_name);
+			goto fail;
+		}
+		if (val == NULL) {
+			if (fd->type == PROTOBUF_C_TYPE_BOOL &&
+			    (i + 1 == argc || parse_bool(argv[i + 1],
+			    &(protobuf_c_boolean){0}) != 0))
+				val = "true";
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else {
+				snprintf(err, errlen, "--%s needs a value",
+				    name);
+				goto fail;
+			}
+		}
+		if (set_field(target, fd, val, err, errlen) != 0)
+			goto fail;
+		if (nested && nset < 64)
+			set[nset++] = (char *)fd->name;
+	}
+	if (fill_update_mask(m, set, nset) != 0)
+		goto fail;
+	return (m);
+fail:
+	protobuf_c_message_free_unpacked(m, NULL);
+	return (NULL);
+}
+
+static json_t *to_json(const ProtobufCMessage *);
+
+static json_t *
+scalar_json(const ProtobufCFieldDescriptor *fd, const void *p)
+{
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		return (json_string(*(char *const *)p));
+	case PROTOBUF_C_TYPE_BOOL:
+		return (json_boolean(*(const protobuf_c_boolean *)p));
+	case PROTOBUF_C_TYPE_INT32:
+		return (json_integer(*(const int32_t *)p));
+	case PROTOBUF_C_TYPE_ENUM: {
+		const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+		    fd->descriptor, *(const int *)p);
+		return (v ? json_string(v->name) : json_integer(*(const int *)p));
+	}
+	case PROTOBUF_C_TYPE_INT64:
+		return (json_integer(*(const int64_t *)p));
+	case PROTOBUF_C_TYPE_UINT64:
+		return (json_integer((json_int_t)*(const uint64_t *)p));
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return (*(ProtobufCMessage *const *)p ?
+		    to_json(*(ProtobufCMessage *const *)p) : json_null());
+	default:
+		return (json_null());
+	}
+}
+
+static size_t
+field_size(const ProtobufCFieldDescriptor *fd)
+{
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return (sizeof(void *));
+	case PROTOBUF_C_TYPE_BOOL:
+		return (sizeof(protobuf_c_boolean));
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+		return (8);
+	default:
+		return (4);
+	}
+}
+
+static json_t *
+to_json(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor	*d = m->descriptor;
+	json_t					*o = json_object(), *a;
+	size_t					 i, j, n;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+		const char *p = (const char *)m + fd->offset;
+
+		if (fd->label != PROTOBUF_C_LABEL_REPEATED) {
+			json_object_set_new(o, fd->name, scalar_json(fd, p));
+			continue;
+		}
+		n = *(const size_t *)((const char *)m + fd->quantifier_offset);
+		a = json_array();
+		for (j = 0; j < n; j++)
+			json_array_append_new(a, scalar_json(fd,
+			    *(char *const *)p + j * field_size(fd)));
+		json_object_set_new(o, fd->name, a);
+	}
+	return (o);
+}
+
+/* Text of one field for tables ("" for messages). */
+static void
+field_text(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
+    char *buf, size_t n)
+{
+	const char	*p = (const char *)m + fd->offset;
+	json_t		*j;
+	char		*s;
+	size_t		 i, cnt, o = 0;
+
+	buf[0] = '\0';
+	if (fd->type == PROTOBUF_C_TYPE_MESSAGE)
+		return;
+	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+		cnt = *(const size_t *)((const char *)m + fd->quantifier_offset);
+		for (i = 0; i < cnt && o < n; i++)
+			o += (size_t)snprintf(buf + o, n - o, "%s%s",
+			    i ? "," : "", fd->type == PROTOBUF_C_TYPE_STRING ?
+			    (*(char *const *const *)p)[i] : "?");
+		return;
+	}
+	if ((j = scalar_json(fd, p)) == NULL)
+		return;
+	if (json_is_string(j))
+		snprintf(buf, n, "%s", json_string_value(j));
+	else if ((s = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT)) != NULL) {
+		snprintf(buf, n, "%s", s);
+		free(s);
+	}
+	json_decref(j);
+}
+
+/* Display width: East Asian wide characters take two columns. */
+size_t
+pcmd_text_width(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 w = 0;
+	unsigned int		 cp;
+
+	while (*p) {
+		if (*p < 0x80) {
+			w++;
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			cp = ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu);
+			p += 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) |
+			    (p[2] & 0x3fu);
+			p += 3;
+		} else {
+			cp = 0x20000;
+			p += 4;
+		}
+		w += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 &&
+		    cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+		    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 &&
+		    cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+		    (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000 ? 2 : 1;
+	}
+	return (w);
+}
+
+/* Print rows x cols cells (row-major) under the given headings. */
+void
+pcmd_table(FILE *f, const char *const *head, int cols,
+    const char *const *cells, int rows)
+{
+	size_t	 w[64];
+	int	 r, c;
+
+	for (c = 0; c < cols && c < 64; c++) {
+		w[c] = pcmd_text_width(head[c]);
+		for (r = 0; r < rows; r++) {
+			size_t x = pcmd_text_width(cells[r * cols + c]);
+
+			if (x > w[c])
+				w[c] = x;
+		}
+	}
+	for (r = -1; r < rows; r++) {
+		for (c = 0; c < cols && c < 64; c++) {
+			const char *s = r < 0 ? head[c] : cells[r * cols + c];
+			size_t pad = w[c] - pcmd_text_width(s);
+
+			fprintf(f, "%s%*s%s", s, (int)pad, "",
+			    c + 1 < cols ? "  " : "\n");
+		}
+	}
+}
+
+/* Columns shown in tables of each message type (else every scalar). */
+static const struct {
+	const char	*type;
+	const char	*cols;
+} table_cols[] = {
+	{ "parkd.v1.Park", "id,code,name,district,level,status,staff_count,"
+	    "total_area,leading_industries,version" },
+	{ "parkd.v1.Firm", "id,credit_code,name,industry_code,registered_on,"
+	    "tech_based,srdi,version" },
+	{ "parkd.v1.Principal", "id,name,role,park_code,enabled,fingerprint" },
+};
+
+static void
+print_table(FILE *f, const ProtobufCFieldDescriptor *lf,
+    ProtobufCMessage *const *items, size_t n)
+{
+	const ProtobufCMessageDescriptor *d = lf->descriptor;
+	const ProtobufCFieldDescriptor	*cols[64];
+	const char			*head[64], **cells;
+	char				 list[512], *tok, *save, buf[512];
+	size_t				 i, nc = 0, k;
+
+	snprintf(list, sizeof(list), "%s", "");
+	for (k = 0; k < sizeof(table_cols) / sizeof(table_cols[0]); k++) {
+		if (strcmp(table_cols[k].type, d->name) == 0)
+			snprintf(list, sizeof(list), "%s", table_cols[k].cols);
+	}
+	if (list[0] != '\0') {
+		for (tok = strtok_r(list, ",", &save); tok && nc < 64;
+		    tok = strtok_r(NULL, ",", &save))
+			cols[nc++] = protobuf_c_message_descriptor_get_field_by_name(
+			    d, tok);
+	} else {
+		for (k = 0; k < d->n_fields && nc < 64; k++)
+			if (d->fields[k].type != PROTOBUF_C_TYPE_MESSAGE)
+				cols[nc++] = &d->fields[k];
+	}
+	if ((cells = calloc(n * nc + 1, sizeof(char *))) == NULL)
+		return;
+	for (k = 0; k < nc; k++)
+		head[k] = cols[k]->name;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < nc; k++) {
+			field_text(items[i], cols[k], buf, sizeof(buf));
+			cells[i * nc + k] = strdup(buf);
+		}
+	}
+	pcmd_table(f, head, (int)nc, cells, (int)n);
+	for (i = 0; i < n * nc; i++)
+		free((char *)cells[i]);
+	free(cells);
+}
+
+/* A message as a table (lists), key: value lines, or JSON. */
+void
+pcmd_print(const ProtobufCMessage *m, int json, FILE *f)
+{
+	const ProtobufCMessageDescriptor	*d = m->descriptor;
+	json_t					*j;
+	char					*s, buf[4096];
+	size_t					 i;
+
+	if (json) {
+		j = to_json(m);
+		if ((s = json_dumps(j, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER)) != NULL) {
+			fprintf(f, "%s\n", s);
+			free(s);
+		}
+		json_decref(j);
+		return;
+	}
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED &&
+		    fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+			print_table(f, fd, *(ProtobufCMessage *const *const *)
+			    ((const char *)m + fd->offset),
+			    *(const size_t *)((const char *)m +
+			    fd->quantifier_offset));
+			continue;
+		}
+		field_text(m, fd, buf, sizeof(buf));
+		if (fd->type != PROTOBUF_C_TYPE_MESSAGE && buf[0] != '\0')
+			fprintf(f, "%-22s %s\n", fd->name, buf);
+	}
+}
+
+static void
+print_viols(FILE *f, const char *what, Parkd__V1__Violation **v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %s: %s%s[%s] %s\n", what, v[i]->field,
+		    v[i]->field[0] ? " " : "", v[i]->rule, v[i]->message);
+}
+
+/* Print a call's outcome; returns the exit status for parkctl. */
+int
+pcmd_print_result(const struct parkc_result *res, int json)
+{
+	const Parkd__V1__Status	*st = res->status;
+
+	if (st != NULL && st->n_warnings > 0) {
+		fprintf(stderr, "warnings:\n");
+		print_viols(stderr, "warning", st->warnings, st->n_warnings);
+	}
+	if (res->code != 0) {
+		fprintf(stderr, "error: %s: %s\n", parkc_code_name(res->code),
+		    res->message);
+		if (st != NULL)
+			print_viols(stderr, "violation", st->violations,
+			    st->n_violations);
+		return (1);
+	}
+	if (res->body != NULL)
+		pcmd_print(res->body, json, stdout);
+	return (0);
+}

@@ -1,0 +1,22 @@
+/* parkctl's generic commands: flags to messages, messages to tables/JSON. */
+#ifndef PCMD_H
+#define PCMD_H
+
+#include <stdio.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "libparkc.h"
+
+const char	*pcmd_method_for(const char *);
+void		 pcmd_cli_name(const char *, char *, size_t);
+ProtobufCMessage *pcmd_build(const ProtobufCMessageDescriptor *, int,
+		     char **, char *, size_t);
+void		 pcmd_print(const ProtobufCMessage *, int, FILE *);
+int		 pcmd_print_result(const struct parkc_result *, int);
+void		 pcmd_list_methods(FILE *);
+size_t		 pcmd_text_width(const char *);
+void		 pcmd_table(FILE *, const char *const *, int,
+		     const char *const *, int);
+
+#endif

@@ -1,0 +1,117 @@
+# Shell helpers shared by make run and the test harness (sourced, not run).
+# A throwaway PostgreSQL as an unprivileged user, dev certificates, configs.
+
+pg_bindir() {
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -n "$d" ] || { echo "PostgreSQL server binaries not found" >&2; return 1; }
+	echo "$d"
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+	p=$(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 30000 ))
+	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do
+		p=$((p + 1))
+	done
+	echo $p
+}
+
+# Run a command as the unprivileged owner of the PostgreSQL directory.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# pg_start DIR PORT [extra postgres options]: initdb and start, loopback only.
+pg_start() {
+	dir=$1 port=$2; shift 2
+	bin=$(pg_bindir) || return 1
+	mkdir -p "$dir"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+	    --no-locale >"$dir/initdb.log" 2>&1 ||
+	    { cat "$dir/initdb.log" >&2; return 1; }
+	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+	    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $*" start \
+	    >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
+	as_pg "$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres \
+	    -c "CREATE DATABASE parkd" >/dev/null
+}
+
+pg_ctl_cmd() {
+	dir=$1; shift
+	as_pg "$(pg_bindir)/pg_ctl" -D "$dir/data" "$@"
+}
+
+pg_stop() {
+	[ -f "$1/data/postmaster.pid" ] || return 0
+	pg_ctl_cmd "$1" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# mkcerts DIR NAME...: a dev CA, a server certificate for 127.0.0.1 and
+# localhost, and one client certificate per NAME (ca.crt, NAME.crt/.key).
+mkcerts() {
+	dir=$1; shift
+	mkdir -p "$dir"
+	if [ ! -f "$dir/ca.crt" ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 3650 \
+		    -subj "/CN=parkd dev CA" 2>/dev/null || return 1
+	fi
+	[ -f "$dir/server.crt" ] || mkcert "$dir" server \
+	    "subjectAltName=IP:127.0.0.1,DNS:localhost" || return 1
+	for n in "$@"; do
+		[ -f "$dir/$n.crt" ] || mkcert "$dir" "$n" || return 1
+	done
+}
+
+# mkcert DIR NAME [EXT]: a key and a certificate signed by DIR/ca.
+mkcert() {
+	d=$1 n=$2 ext=${3:-}
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/$n.key" -out "$d/$n.csr" -subj "/CN=$n" 2>/dev/null ||
+	    return 1
+	if [ -n "$ext" ]; then
+		printf '%s\n' "$ext" > "$d/$n.ext"
+		openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.crt" \
+		    -CAkey "$d/ca.key" -CAcreateserial -days 825 \
+		    -extfile "$d/$n.ext" -out "$d/$n.crt" 2>/dev/null
+	else
+		openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.crt" \
+		    -CAkey "$d/ca.key" -CAcreateserial -days 825 \
+		    -out "$d/$n.crt" 2>/dev/null
+	fi
+	rc=$?
+	rm -f "$d/$n.csr" "$d/$n.ext"
+	chmod 600 "$d/$n.key"
+	return $rc
+}
+
+# write_conf FILE PORT PGPORT TLSDIR [extra lines]
+write_conf() {
+	f=$1 port=$2 pgport=$3 tls=$4; shift 4
+	cat > "$f" <<CONF
+# parkd configuration (generated)
+listen = "127.0.0.1:$port";
+tls_cert = "$tls/server.crt";
+tls_key = "$tls/server.key";
+tls_ca = "$tls/ca.crt";
+database = "hostaddr=127.0.0.1 port=$pgport dbname=parkd user=postgres";
+pool_size = 4;
+log_level = "info";
+CONF
+	for l in "$@"; do echo "$l" >> "$f"; done
+}
+
+# wait_port PORT SECONDS: until something listens on 127.0.0.1:PORT.
+wait_port() {
+	i=0
+	while ! (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
