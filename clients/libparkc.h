@@ -8,6 +8,8 @@
  *	parkc_close(pc);
  *
  * Requests may also be pipelined with parkc_send and parkc_recv.
+ * A program using libparkc should ignore SIGPIPE (the library writes to a
+ * socket parkd may have closed).
  */
 #ifndef LIBPARKC_H
 #define LIBPARKC_H

@@ -3,6 +3,7 @@
  * after its method (CreatePark -> create-park) with the input's fields as
  * flags; plus demo-data and summary.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,7 @@ main(int argc, char **argv)
 	int		 rc;
 
 	memset(&ctl, 0, sizeof(ctl));
+	signal(SIGPIPE, SIG_IGN);
 	load_conf(&ctl);
 	argc--;
 	argv++;

@@ -258,9 +258,22 @@ conn_tls_error(struct conn *c, const char *what)
 	unsigned long	 e;
 	const char	*detail = NULL;
 
+	long		 vr;
+
 	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
 		detail = buf;
+	}
+	if (!c->tls_ready) {
+		vr = SSL_get_verify_result(c->ssl);
+		if (vr != X509_V_OK) {
+			snprintf(buf, sizeof(buf), "client certificate "
+			    "rejected: %s", X509_verify_cert_error_string(vr));
+			detail = buf;
+		} else if (SSL_get0_peer_certificate(c->ssl) == NULL &&
+		    SSL_is_init_finished(c->ssl) == 0 &&
+		    SSL_get_state(c->ssl) != TLS_ST_BEFORE)
+			detail = detail ? detail : "no client certificate";
 	}
 	if (detail == NULL && EVUTIL_SOCKET_ERROR() != 0)
 		detail = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());

@@ -139,10 +139,12 @@ db_broken(struct dbconn *d, const char *why)
 	db_result_cb	 cb = d->cb;
 	int		 querying = d->querying;
 
+	int		 wl = (int)strcspn(why, "\n");
+
 	if (d->failures++ == 0)
-		log_warnx("db conn=%d lost: %s", d->idx, why);
+		log_warnx("db conn=%d lost: %.*s", d->idx, wl, why);
 	else
-		log_debug("db conn=%d still down: %s", d->idx, why);
+		log_debug("db conn=%d still down: %.*s", d->idx, wl, why);
 	db_unwatch(d);
 	evtimer_del(d->timer);
 	if (d->result != NULL) {

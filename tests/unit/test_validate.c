@@ -1,0 +1,97 @@
+/* Field formats: dates, industry codes, UTF-8 text. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "pure.h"
+
+static void
+test_dates(void **state)
+{
+	int32_t	 d;
+
+	(void)state;
+	assert_true(valid_date("2024-02-29"));
+	assert_false(valid_date("2023-02-29"));
+	assert_false(valid_date("1900-02-29"));
+	assert_true(valid_date("2000-02-29"));
+	assert_false(valid_date("2024-13-01"));
+	assert_false(valid_date("2024-00-10"));
+	assert_false(valid_date("2024-04-31"));
+	assert_false(valid_date("2024-4-30"));
+	assert_false(valid_date("2024-04-30x"));
+	assert_false(valid_date(""));
+	assert_int_equal(date_to_days("1970-01-01", &d), 0);
+	assert_int_equal(d, 0);
+	assert_int_equal(date_to_days("2024-03-01", &d), 0);
+	assert_int_equal(d, 19783);
+	assert_int_equal(date_to_days("1969-12-31", &d), 0);
+	assert_int_equal(d, -1);
+	assert_int_equal(date_to_days("2024-02-30", &d), -1);
+}
+
+static void
+test_industry(void **state)
+{
+	(void)state;
+	assert_true(valid_industry_code("I65"));
+	assert_true(valid_industry_code("C3911"));
+	assert_true(valid_industry_code("I651"));
+	assert_false(valid_industry_code("I"));
+	assert_false(valid_industry_code("I6"));
+	assert_false(valid_industry_code("C39111"));
+	assert_false(valid_industry_code("U65"));
+	assert_false(valid_industry_code("i65"));
+	assert_false(valid_industry_code("I6a"));
+	assert_true(valid_industry_prefix("C"));
+	assert_true(valid_industry_prefix("C27"));
+	assert_false(valid_industry_prefix("Z"));
+}
+
+static void
+test_utf8(void **state)
+{
+	(void)state;
+	assert_true(valid_utf8("青岛软件创业孵化基地"));
+	assert_true(valid_utf8("plain"));
+	assert_false(valid_utf8("\xc3\x28"));
+	assert_false(valid_utf8("\xc0\xaf"));		/* overlong */
+	assert_false(valid_utf8("\xed\xa0\x80"));	/* surrogate */
+	assert_false(valid_utf8("tab\there"));
+	assert_false(valid_utf8("\xf4\x90\x80\x80"));	/* > U+10FFFF */
+	assert_true(valid_text("名", 1, 3));
+	assert_false(valid_text("名字", 1, 3));
+	assert_false(valid_text("", 1, 3));
+}
+
+static void
+test_viols(void **state)
+{
+	struct viols	 v = { 0 };
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 10; i++)
+		viols_add(&v, "park.name", "text.required", "n=%d", i);
+	assert_int_equal(v.n, 10);
+	assert_string_equal(v.v[9].message, "n=9");
+	assert_string_equal(v.v[0].field, "park.name");
+	viols_free(&v);
+	assert_int_equal(v.n, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_industry),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_viols),
+	};
+
+	return (cmocka_run_group_tests_name("validate", tests, NULL, NULL));
+}
