@@ -270,10 +270,8 @@ conn_tls_error(struct conn *c, const char *what)
 			snprintf(buf, sizeof(buf), "client certificate "
 			    "rejected: %s", X509_verify_cert_error_string(vr));
 			detail = buf;
-		} else if (SSL_get0_peer_certificate(c->ssl) == NULL &&
-		    SSL_is_init_finished(c->ssl) == 0 &&
-		    SSL_get_state(c->ssl) != TLS_ST_BEFORE)
-			detail = detail ? detail : "no client certificate";
+		} else if (SSL_get0_peer_certificate(c->ssl) == NULL)
+			detail = "no client certificate presented";
 	}
 	if (detail == NULL && EVUTIL_SOCKET_ERROR() != 0)
 		detail = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());

@@ -59,10 +59,13 @@ rc=0
 
 # Graceful shutdown: requests in flight are answered, exit status 0.
 "$BIN/tests/integration" drain || rc=$?
+# (parkd #1 already got its SIGTERM from the drain test.)
+kill -TERM "$PID2"
 for pid in $PID1 $PID2; do
-	kill -TERM "$pid" 2>/dev/null || true
-	if ! wait "$pid"; then
-		echo "parkd pid $pid did not exit 0 after SIGTERM" >&2
+	st=0
+	wait "$pid" || st=$?
+	if [ $st -ne 0 ]; then
+		echo "parkd pid $pid exited $st after SIGTERM, not 0" >&2
 		rc=1
 	fi
 done

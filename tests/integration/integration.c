@@ -543,6 +543,7 @@ test_bad_frames(void **state)
 	Parkd__V1__Request		 req = PARKD__V1__REQUEST__INIT;
 	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
 	Parkd__V1__Response		*resp;
+	struct parkc_result		 res;
 	struct parkc			*pc = as("bureau", addr1);
 	struct parkc			*other = as("bureau", addr1);
 	uint8_t				 garbage[64], buf[256];
@@ -574,8 +575,10 @@ test_bad_frames(void **state)
 
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
-	assert_int_equal(parkc_call(pc, "WhoAmI", &who.base, key,
-	    &(struct parkc_result){0}) , 0);
+	assert_int_equal(parkc_call(pc, "WhoAmI", &who.base, key, &res), 0);
+	assert_int_equal(res.code, CODE(INVALID_ARGUMENT));
+	assert_non_null(strstr(res.message, "idempotency_key"));
+	parkc_result_free(&res);
 
 	/* oversized length prefix: error, then the connection is closed */
 	assert_int_equal(parkc_send_raw(pc, "\xff\xff\xff\xff", 4), 0);
