@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -669,22 +673,110 @@ test_postgres_restart(void **state)
 	parkc_close(pc);
 }
 
-/* SIGHUP reloads config and TLS files; connections stay up. */
+static void
+write_text(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+hup(void)
+{
+	assert_int_equal(kill((pid_t)atoi(getenv("PARKD_PID")), SIGHUP), 0);
+	usleep(300000);
+}
+
+/* The status parkd answers to a frame of len bytes of garbage. */
+static int
+frame_of_size(uint32_t len)
+{
+	struct parkc	*pc = as("bureau", addr1);
+	uint8_t		*body = calloc(1, len);
+	int		 code;
+
+	memset(body, 0xff, len);
+	send_frame(pc, body, len);
+	code = recv_code(pc, NULL);
+	free(body);
+	parkc_close(pc);
+	return (code);
+}
+
+/*
+ * SIGHUP reloads the config (and TLS files) without dropping connections; a
+ * config that does not load is refused whole and the old one stays.
+ */
 static void
 test_sighup(void **state)
 {
-	struct parkc	*pc = as("bureau", addr1), *pc2;
-	pid_t		 pid = (pid_t)atoi(getenv("PARKD_PID"));
+	const char	*conf = getenv("PARKD_CONF");
+	char		*orig = read_file(conf), *text, *at;
+	struct parkc	*pc = as("bureau", addr1);
 
 	(void)state;
 	assert_int_equal(who_code(pc), 0);
-	assert_int_equal(kill(pid, SIGHUP), 0);
-	usleep(300000);
+	assert_int_equal(frame_of_size(2000), CODE(INVALID_ARGUMENT));
+
+	/* a bad file: refused, the 1 MiB limit still rules */
+	text = calloc(1, strlen(orig) + 64);
+	sprintf(text, "%sbogus_key = 1;\n", orig);
+	write_text(conf, text);
+	hup();
 	assert_int_equal(who_code(pc), 0);
-	pc2 = as("bureau", addr1);
-	assert_int_equal(who_code(pc2), 0);
-	parkc_close(pc2);
+	assert_int_equal(frame_of_size(2000), CODE(INVALID_ARGUMENT));
+
+	/* a good file with a smaller frame limit: applied */
+	strcpy(text, orig);
+	at = strstr(text, "max_frame_size = 1048576;");
+	assert_non_null(at);
+	memcpy(at, "max_frame_size = 1024;   ", 25);
+	write_text(conf, text);
+	hup();
+	assert_int_equal(frame_of_size(2000), CODE(RESOURCE_EXHAUSTED));
+	assert_int_equal(who_code(pc), 0);	/* old connection still up */
+
+	write_text(conf, orig);
+	hup();
+	assert_int_equal(frame_of_size(2000), CODE(INVALID_ARGUMENT));
+	free(text);
+	free(orig);
 	parkc_close(pc);
+}
+
+/* A peer that connects and never starts TLS costs a timer, then is closed. */
+static void
+test_handshake_timeout(void **state)
+{
+	struct sockaddr_in	 sin;
+	struct timeval		 tv = { 10, 0 };
+	char			 host[64], buf[16], *colon;
+	int			 fd;
+	uint64_t		 t0, t1;
+	struct timespec		 ts;
+
+	(void)state;
+	snprintf(host, sizeof(host), "%s", addr1);
+	colon = strrchr(host, ':');
+	*colon = '\0';
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	inet_pton(AF_INET, host, &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	assert_int_equal(read(fd, buf, sizeof(buf)), 0);	/* closed */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	assert_true(t1 - t0 >= 500 && t1 - t0 < 5000);
+	close(fd);
 }
 
 /* Every mutation wrote an audit row in its own transaction. */
@@ -779,6 +871,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
+		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_postgres_restart),
 	};
 
