@@ -52,17 +52,26 @@ valid_date(const char *s)
 int
 date_to_days(const char *s, int32_t *out)
 {
-	int	 y, m, d, era, yoe, doy, doe;
+	int	 y, m, d;
 
 	if (date_parse(s, &y, &m, &d) != 0)
 		return (-1);
+	*out = civil_days(y, m, d);
+	return (0);
+}
+
+/* Howard Hinnant's days_from_civil. */
+int32_t
+civil_days(int y, int m, int d)
+{
+	int	 era, yoe, doy, doe;
+
 	y -= m <= 2;
 	era = y / 400;
 	yoe = y - era * 400;
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	*out = era * 146097 + doe - 719468;
-	return (0);
+	return (era * 146097 + doe - 719468);
 }
 
 /*
