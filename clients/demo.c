@@ -10,6 +10,7 @@
 #include "parkctl.h"
 #include "pcmd.h"
 #include "pure.h"
+#include "rules.h"
 
 struct district {
 	const char	*name;
@@ -141,7 +142,15 @@ make_park(struct demo_park *p, int idx)
 	    2022 + (int)rnd(3), 1 + (int)rnd(12), 1 + (int)rnd(28));
 }
 
-static int pending, created, existed, failed;
+struct demo_firm {
+	char		 credit[19];
+	char		 industry[8];
+	struct ymd	 reg;
+	int		 park;		/* index into parks */
+	int		 silent;	/* no reports for the last 2 quarters */
+};
+
+static int pending, created, existed, failed, refused;
 
 /* Collect one pipelined response. */
 static int
@@ -160,6 +169,8 @@ collect(struct ctl *ctl, const char *method)
 		created++;
 	else if (code == PARKD__V1__CODE__ALREADY_EXISTS)
 		existed++;
+	else if (code == PARKD__V1__CODE__FAILED_PRECONDITION)
+		refused++;		/* a rule said no: part of the demo */
 	else {
 		if (failed++ < 5)
 			fprintf(stderr, "parkctl: %s failed: %s: %s\n", method,
@@ -227,7 +238,8 @@ load_parks(struct ctl *ctl, struct demo_park *parks, int n)
 }
 
 static int
-load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n)
+load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n,
+    struct demo_firm *firms)
 {
 	Parkd__V1__CreateFirmRequest	 req;
 	Parkd__V1__Firm			 f;
@@ -236,7 +248,8 @@ load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n)
 	int				 i;
 
 	for (i = 0; i < n; i++) {
-		struct demo_park *dp = &parks[rnd((uint32_t)nparks)];
+		int pi = (int)rnd((uint32_t)nparks);
+		struct demo_park *dp = &parks[pi];
 		const char *prefix = dp->ind[rnd((uint32_t)dp->nind)];
 
 		for (it = industries; strcmp(it->prefix, prefix) != 0; it++)
@@ -245,8 +258,13 @@ load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n)
 		snprintf(name, sizeof(name), "青岛%s%s%s科技有限公司",
 		    name_words[rnd(NWORDS)], name_words[rnd(NWORDS)], it->word);
 		snprintf(ind, sizeof(ind), "%s%u", prefix, 1 + rnd(9));
-		snprintf(reg, sizeof(reg), "%d-%02d-%02d", 2021 + (int)rnd(5),
+		snprintf(reg, sizeof(reg), "%d-%02d-%02d", 2023 + (int)rnd(3),
 		    1 + (int)rnd(12), 1 + (int)rnd(28));
+		memcpy(firms[i].credit, credit, sizeof(credit));
+		snprintf(firms[i].industry, sizeof(firms[i].industry), "%s", ind);
+		ymd_parse(reg, &firms[i].reg);
+		firms[i].park = pi;
+		firms[i].silent = rnd(100) < 7;
 		parkd__v1__create_firm_request__init(&req);
 		parkd__v1__firm__init(&f);
 		f.credit_code = credit;
@@ -262,11 +280,151 @@ load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n)
 	return (drain(ctl, "CreateFirm"));
 }
 
+static void
+report(const char *what)
+{
+	printf("%-34s %5d stored, %4d already there, %4d refused by the "
+	    "rules, %d failed\n", what, created, existed, refused, failed);
+	created = existed = refused = 0;
+}
+
+/* Firms enter their park (admitted parks only take them; some refusals). */
+static int
+load_tenancies(struct ctl *ctl, struct demo_park *parks,
+    struct demo_firm *firms, int n)
+{
+	Parkd__V1__EnterFirmRequest	 req;
+	struct ymd			 t, e;
+	char				 date[11];
+	int				 i;
+
+	today(&t);
+	for (i = 0; i < n; i++) {
+		struct demo_firm *f = &firms[i];
+
+		e = ymd_add_months(f->reg, (int)rnd(20));
+		/* the programme's policy starts in 2024 */
+		if (e.y < 2024) {
+			e.y = 2024;
+			e.m = 1 + (int)rnd(6);
+		}
+		if (ymd_days(&e) > ymd_days(&t))
+			e = t;
+		ymd_format(&e, date);
+		parkd__v1__enter_firm_request__init(&req);
+		req.park_code = parks[f->park].code;
+		req.credit_code = f->credit;
+		req.entry_date = date;
+		req.area = (int64_t)(30 + rnd(170)) * 100;
+		if (send_windowed(ctl, "EnterFirm", &req.base) != 0)
+			return (-1);
+	}
+	return (drain(ctl, "EnterFirm"));
+}
+
+static int
+load_reports(struct ctl *ctl, struct demo_firm *f, const struct ymd *t)
+{
+	Parkd__V1__PutFirmReportRequest	 req;
+	Parkd__V1__FirmReport		 rep;
+	int				 cq = ymd_quarter_index(t), q;
+	int64_t				 x = rnd(1000), base;
+
+	/* skewed: most tenants are small, a few large (yuan per quarter
+	 * 20,000 + x^5 * 10,000,000, x uniform in [0, 1)) */
+	base = (20000 + x * x * x * x * x * 10000000 / 1000000000000000LL) *
+	    100;
+
+	for (q = cq - 4; q < cq; q++) {
+		if (f->silent && q >= cq - 2)
+			continue;
+		parkd__v1__put_firm_report_request__init(&req);
+		parkd__v1__firm_report__init(&rep);
+		rep.credit_code = f->credit;
+		rep.year = q / 4;
+		rep.quarter = q % 4 + 1;
+		rep.revenue = base + base / 100 * (int64_t)rnd(40);
+		rep.jobs = 3 + (int)rnd(40);
+		rep.graduate_jobs = (int)rnd((uint32_t)rep.jobs);
+		rep.rnd_spend = rep.revenue / (5 + rnd(10));
+		rep.ip_granted = (int)rnd(3);
+		req.report = &rep;
+		if (send_windowed(ctl, "PutFirmReport", &req.base) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+load_cert(struct ctl *ctl, struct demo_firm *f, const struct ymd *t, int i)
+{
+	Parkd__V1__AddCertificationRequest	 req;
+	Parkd__V1__Certification		 c;
+	struct ymd				 from, to;
+	char					 a[11], b[11], num[32];
+
+	parkd__v1__add_certification_request__init(&req);
+	parkd__v1__certification__init(&c);
+	/* a few expire within the next 90 days */
+	from = i % 10 == 0 ? ymd_add_months(*t, -34) : ymd_add_months(*t,
+	    -(int)rnd(30));
+	to = ymd_add_months(from, 36);
+	ymd_format(&from, a);
+	ymd_format(&to, b);
+	snprintf(num, sizeof(num), "GR%04d37%06d", from.y, 100000 + i);
+	c.credit_code = f->credit;
+	c.kind = i % 3 == 0 ? "srdi" : "high_tech";
+	c.number = num;
+	c.valid_from = a;
+	c.valid_to = b;
+	req.certification = &c;
+	return (send_windowed(ctl, "AddCertification", &req.base));
+}
+
+static int
+load_financing(struct ctl *ctl, struct demo_firm *f, const struct ymd *t)
+{
+	Parkd__V1__AddFinancingRequest	 req;
+	Parkd__V1__Financing		 fin;
+	struct ymd			 d = ymd_add_months(*t, -(int)rnd(18));
+	char				 ds[11];
+
+	ymd_format(&d, ds);
+	parkd__v1__add_financing_request__init(&req);
+	parkd__v1__financing__init(&fin);
+	fin.credit_code = f->credit;
+	fin.date = ds;
+	fin.amount = (int64_t)(100 + rnd(700)) * 1000000;	/* 1-8M yuan */
+	fin.investor = "青岛市天使投资引导基金";
+	req.financing = &fin;
+	return (send_windowed(ctl, "AddFinancing", &req.base));
+}
+
+/* Four quarters of reports (some firms silent), certificates, financing. */
+static int
+load_facts(struct ctl *ctl, struct demo_firm *firms, int n)
+{
+	struct ymd	 t;
+	int		 i;
+
+	today(&t);
+	for (i = 0; i < n; i++) {
+		struct demo_firm *f = &firms[i];
+
+		if (load_reports(ctl, f, &t) != 0 ||
+		    (rnd(100) < 22 && load_cert(ctl, f, &t, i) != 0) ||
+		    (rnd(100) < 5 && load_financing(ctl, f, &t) != 0))
+			return (-1);
+	}
+	return (drain(ctl, "facts"));
+}
+
 /* parkctl demo-data [--parks N] [--firms N] [--seed N] */
 int
 demo_data(struct ctl *ctl, int argc, char **argv)
 {
 	struct demo_park	*parks;
+	struct demo_firm	*firms;
 	int			 nparks = 65, nfirms = 1500, i, rc;
 	unsigned long		 seed = 2024;
 
@@ -292,14 +450,22 @@ demo_data(struct ctl *ctl, int argc, char **argv)
 		return (1);
 	for (i = 0; i < nparks; i++)
 		make_park(&parks[i], i);
+	if ((firms = calloc((size_t)nfirms + 1, sizeof(*firms))) == NULL) {
+		free(parks);
+		return (1);
+	}
 	rc = load_parks(ctl, parks, nparks);
-	printf("parks: %d created, %d already there, %d refused\n", created,
-	    existed, failed);
-	created = existed = failed = 0;
+	report("parks");
 	if (rc == 0)
-		rc = load_firms(ctl, parks, nparks, nfirms);
-	printf("firms: %d created, %d already there, %d refused\n", created,
-	    existed, failed);
+		rc = load_firms(ctl, parks, nparks, nfirms, firms);
+	report("firms");
+	if (rc == 0)
+		rc = load_tenancies(ctl, parks, firms, nfirms);
+	report("tenancies");
+	if (rc == 0)
+		rc = load_facts(ctl, firms, nfirms);
+	report("reports, certificates, financing");
+	free(firms);
 	free(parks);
 	return (rc == 0 && failed == 0 ? 0 : 1);
 }

@@ -67,6 +67,9 @@ static const struct ckey keys[] = {
 	    3600, 1, "seconds a connection reuses its principal lookup" },
 	{ "log_level", CT_STR, OFF(log_level), "info", 0, 0, 0, 1,
 	    "error, warn, info or debug" },
+	{ "policy_file", CT_PATH, OFF(policy_file), "", 0, 0, 0, 1,
+	    "policy document stored and activated when its content is new "
+	    "(\"\" for none)" },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -188,7 +191,8 @@ apply_setting(struct config *c, const struct ckey *k, config_setting_t *s)
 	}
 	dst = str_at(c, k);
 	free(*dst);
-	*dst = k->type == CT_PATH ? resolve_path(c->path, v) : strdup(v);
+	*dst = k->type == CT_PATH && *v != '\0' ? resolve_path(c->path, v) :
+	    strdup(v);
 	return (*dst == NULL ? "out of memory" : NULL);
 }
 

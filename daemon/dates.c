@@ -1,6 +1,7 @@
 /* Civil-calendar arithmetic for the rules: days, months, quarters. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "rules.h"
 
@@ -75,4 +76,17 @@ ymd_format(const struct ymd *d, char out[11])
 {
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d->y % 10000u,
 	    (unsigned)d->m % 100u, (unsigned)d->d % 100u);
+}
+
+/* The local calendar date (the only clock the date code reads). */
+void
+today(struct ymd *d)
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	localtime_r(&t, &tm);
+	d->y = tm.tm_year + 1900;
+	d->m = tm.tm_mon + 1;
+	d->d = tm.tm_mday;
 }

@@ -350,7 +350,7 @@ db_handoff_cb(evutil_socket_t fd, short what, void *arg)
 		r = w->r;
 		cb = w->cb;
 		free(w);
-		if (r->c == NULL) {
+		if (r->c == NULL && !r->internal) {
 			req_fail(r, PARKD__V1__CODE__UNAVAILABLE, "peer gone");
 			i--;
 			continue;

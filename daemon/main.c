@@ -67,6 +67,10 @@ startup_migrate(const struct config *cfg)
 		PQfinish(pg);
 		fatalx("migrations: %s", cause);
 	}
+	if (policy_file_load(cfg, pg, &cause) != 0) {
+		PQfinish(pg);
+		fatalx("%s", cause);
+	}
 	PQfinish(pg);
 }
 
@@ -121,6 +125,7 @@ serve(struct config *cfg)
 		event_free(sigs[i]);
 	event_free(janitor);
 	db_pool_stop();
+	policy_cache_free();
 	dispatch_free();
 	server_free();
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "parkd.h"
 
@@ -256,4 +257,22 @@ page_size_clamp(int32_t n)
 	if (n <= 0)
 		return (100);
 	return (n > 1000 ? 1000 : n);
+}
+
+/* A date field, today if empty; fails r and returns -1 if malformed. */
+int
+date_or_today(struct req *r, const char *field, const char *s,
+    struct ymd *out, char buf[11])
+{
+	if (*s == '\0')
+		today(out);
+	else if (ymd_parse(s, out) != 0) {
+		viols_add(&r->v, field, "date", "'%.16s' is not a YYYY-MM-DD "
+		    "date", s);
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "%s is not "
+		    "valid", field);
+		return (-1);
+	}
+	ymd_format(out, buf);
+	return (0);
 }

@@ -17,6 +17,7 @@
 
 #include "parkd.pb-c.h"
 #include "pure.h"
+#include "rules.h"
 
 #define PARKD_VERSION "0.1.0"
 
@@ -55,6 +56,7 @@ struct config {
 	int	 shutdown_timeout;
 	int	 auth_cache_seconds;
 	char	*log_level;
+	char	*policy_file;
 	int	 refs;
 };
 struct config	*config_load(const char *, char **);
@@ -158,6 +160,7 @@ struct req {
 	struct viols		 warn;
 	void			*state;		/* handler's own */
 	uint64_t		 start_ms;
+	int			 internal;	/* parkd's own */
 	TAILQ_ENTRY(req)	 centry;
 };
 extern int nreqs;
@@ -166,6 +169,7 @@ void	 req_reply(struct req *, const ProtobufCMessage *);
 void	 req_fail(struct req *, int, const char *, ...) PRINTFLIKE(3, 4);
 void	 req_fail_pg(struct req *, PGresult *, const char *);
 void	 req_orphan(struct req *);
+int	 req_internal(const char *, const ProtobufCMessage *);
 void	*req_alloc(struct req *, size_t);
 char	*req_strdup(struct req *, const char *);
 void	 conn_send_status(struct conn *, uint64_t, int, const char *);
@@ -242,6 +246,9 @@ void	 check_credit_code(struct req *, const char *, const char *);
 void	 check_text(struct req *, const char *, const char *, size_t, size_t);
 int	 page_token_parse(struct req *, const char *, int64_t *);
 int	 page_size_clamp(int32_t);
+int	 date_or_today(struct req *, const char *, const char *, struct ymd *,
+	     char [11]);
+void	 sha256_hex(const char *, size_t, char [65]);
 #define TS_COL(col) "to_char(" col " AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define DATE_COL(col) "coalesce(" col "::text, '')"
@@ -256,12 +263,64 @@ void	 svc_park_create(struct req *);
 void	 svc_park_get(struct req *);
 void	 svc_park_list(struct req *);
 void	 svc_park_update(struct req *);
+void	 svc_park_admit(struct req *);
+void	 svc_park_warn(struct req *);
+void	 svc_park_exit(struct req *);
 
 /* svc_firm.c */
 void	 svc_firm_create(struct req *);
 void	 svc_firm_get(struct req *);
 void	 svc_firm_list(struct req *);
 void	 svc_firm_update(struct req *);
+
+/* svc_rules.c */
+#define POLICY_COLS(yearparam)						\
+	"(SELECT pp.hash FROM policy_years py JOIN policies pp ON "	\
+	"pp.id = py.policy_id WHERE py.year = " yearparam ") AS policy_hash, " \
+	"(SELECT pp.body FROM policy_years py JOIN policies pp ON "	\
+	"pp.id = py.policy_id WHERE py.year = " yearparam ") AS policy_body"
+const struct policy *policy_from_row(struct req *, PGresult *, int, int);
+void	 policy_cache_free(void);
+int	 policy_file_load(const struct config *, PGconn *, char **);
+void	 policy_file_reload(const struct config *);
+void	 svc_rules_upload(struct req *);
+void	 svc_rules_get(struct req *);
+void	 svc_rules_list(struct req *);
+void	 svc_rules_sweep(struct req *);
+int	 tenancy_facts_from_row(struct req *, PGresult *, int,
+	     struct tenancy_facts *);
+#define TENANCY_FACTS_SQL(asof, qi, tid)				\
+	"SELECT t.id, p.code AS park_code, array_to_string("		\
+	"p.leading_industries, ',') AS park_industries, f.credit_code, " \
+	"f.industry_code, t.entry_date::text AS entry_date, "		\
+	"EXISTS (SELECT 1 FROM certifications c WHERE c.firm_id = f.id AND " \
+	"c.kind = 'high_tech' AND c.valid_from <= " asof " AND c.valid_to >= " \
+	asof " AND (c.expired_on IS NULL OR c.expired_on > " asof ")) "	\
+	"AS high_tech, (SELECT coalesce(sum(x.amount), 0) FROM "	\
+	"firm_financings x WHERE x.firm_id = f.id AND x.date <= " asof	\
+	") AS equity, (SELECT coalesce(sum(r.revenue), 0) FROM "	\
+	"firm_reports r WHERE r.firm_id = f.id AND r.year * 4 + r.quarter " \
+	"- 1 BETWEEN " qi " - 8 AND " qi " - 1) AS revenue_2y, EXISTS ("	\
+	"SELECT 1 FROM firm_events e WHERE e.firm_id = f.id AND e.date <= " \
+	asof ") AS acquired_or_listed, coalesce((SELECT max(r.year * 4 + " \
+	"r.quarter - 1) FROM firm_reports r WHERE r.firm_id = f.id AND "	\
+	"r.year * 4 + r.quarter - 1 < " qi "), -1) AS last_qi "		\
+	"FROM tenancies t JOIN parks p ON p.id = t.park_id "		\
+	"JOIN firms f ON f.id = t.firm_id WHERE t.status = 'active' AND " \
+	"(" tid "::bigint = 0 OR t.id = " tid ")"
+
+/* svc_tenancy.c */
+void	 svc_tenancy_enter(struct req *);
+void	 svc_tenancy_exit(struct req *);
+void	 svc_tenancy_list(struct req *);
+
+/* svc_facts.c */
+void	 svc_facts_report(struct req *);
+void	 svc_facts_financing(struct req *);
+void	 svc_facts_event(struct req *);
+void	 svc_facts_cert_add(struct req *);
+void	 svc_facts_cert_list(struct req *);
+void	 svc_facts_cert_expire(struct req *);
 
 /* svc_principal.c */
 void	 svc_principal_add(struct req *);

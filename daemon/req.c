@@ -98,6 +98,9 @@ req_send(struct req *r, int code, const char *msg, uint8_t *body,
 	resp.status = &st;
 	resp.body.data = body;
 	resp.body.len = bodylen;
+	if (r->internal)
+		log_info("internal %s: code=%d%s%s", r->method_name, code,
+		    msg && *msg ? " " : "", msg ? msg : "");
 	if (r->c != NULL && send_response(r->c, &resp) != 0)
 		log_warnx("cid=%llu id=%llu cannot send response: out of "
 		    "memory", (unsigned long long)r->cid,
@@ -243,6 +246,47 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 	/* Decoding is bounded; building the response has its own budget. */
 	arena_set_budget(a, arena_used(a) + REQ_WORK_BUDGET);
 	auth_begin(r);
+}
+
+/*
+ * A request parkd makes of itself (the policy file on SIGHUP): no peer, the
+ * outcome is logged. in is copied into the request's arena.
+ */
+int
+req_internal(const char *method, const ProtobufCMessage *in)
+{
+	ProtobufCAllocator	 al;
+	struct req		*r;
+	size_t			 n = protobuf_c_message_get_packed_size(in);
+	uint8_t			*buf;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->arena = arena_new(n * 8 + REQ_WORK_BUDGET)) == NULL ||
+	    (buf = arena_alloc(r->arena, n + 1)) == NULL) {
+		if (r != NULL)
+			arena_free(r->arena);
+		free(r);
+		return (-1);
+	}
+	protobuf_c_message_pack(in, buf);
+	al = arena_allocator(r->arena);
+	r->internal = 1;
+	r->start_ms = now_ms();
+	r->m = dispatch_find(method);
+	r->method_name = (char *)method;
+	r->idem_key = "";
+	r->pr.found = r->pr.known = 1;
+	r->pr.role = ROLE_ADMIN;
+	snprintf(r->pr.name, sizeof(r->pr.name), "parkd");
+	nreqs++;
+	if (r->m == NULL || (r->in = protobuf_c_message_unpack(r->m->input,
+	    &al, n, buf)) == NULL) {
+		req_fail(r, PARKD__V1__CODE__INTERNAL, "cannot build %s",
+		    method);
+		return (-1);
+	}
+	db_acquire(r, (db_acquire_cb)r->m->handler);
+	return (0);
 }
 
 /* Map a failed PostgreSQL result (or a lost connection) to a status. */

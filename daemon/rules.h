@@ -67,6 +67,7 @@ struct ymd ymd_from_days(int32_t);
 struct ymd ymd_add_months(struct ymd, int);
 int	 ymd_quarter_index(const struct ymd *);	/* y * 4 + q - 1 */
 void	 ymd_format(const struct ymd *, char [11]);
+void	 today(struct ymd *);
 
 /* rules.c */
 struct park_facts {

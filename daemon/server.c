@@ -128,6 +128,7 @@ server_reload(void)
 	server->cfg = ncfg;
 	log_setlevel(log_level_parse(ncfg->log_level));
 	log_info("reloaded config=%s", ncfg->path);
+	policy_file_reload(ncfg);
 }
 
 static void

@@ -426,3 +426,177 @@ svc_park_update(struct req *r)
 	    "WHERE NOT EXISTS (SELECT 1 FROM upd)", q.n, q.v, park_update_done);
 #undef SET
 }
+
+/* ---- lifecycle: applied -> admitted -> warned -> exited ---- */
+
+struct decision {
+	const char	*to;
+	const char	*from;		/* text[] literal of allowed states */
+	int64_t		 version;	/* admission: the version checked */
+	struct ymd	 date;
+	char		 date_s[11];
+};
+
+static void
+decision_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__ParkDecisionRequest	*in = (void *)r->in;
+	struct decision			*d = r->state;
+	Parkd__V1__ExitParkResponse	 out =
+	    PARKD__V1__EXIT_PARK_RESPONSE__INIT;
+	Parkd__V1__Park			 p;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, r->m->name))
+		return;
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no park '%s'",
+		    in->park_code);
+		return;
+	}
+	park_from_row(r, res, 0, &p);
+	if (strcmp(pg_get(res, 0, "outcome"), "done") != 0) {
+		viols_add(&r->v, "park.status", "park.lifecycle", "%s is '%s'; "
+		    "%s needs a park that is %s", p.code, p.status, r->m->name,
+		    d->from);
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "%s refused for %s", r->m->name, p.code);
+		return;
+	}
+	if (strcmp(d->to, "exited") != 0) {
+		req_reply(r, &p.base);
+		return;
+	}
+	out.park = &p;
+	out.tenancies_closed = (int32_t)pg_i64(res, 0, "closed");
+	req_reply(r, &out.base);
+}
+
+/* Move the park from one of d->from to d->to, closing tenancies on exit. */
+static void
+decision_write(struct req *r)
+{
+	Parkd__V1__ParkDecisionRequest	*in = (void *)r->in;
+	struct decision			*d = r->state;
+	struct qparams			 q;
+
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_str(&q, in->park_code);
+	qp_str(&q, d->to);
+	qp_str(&q, d->date_s);
+	qp_str(&q, in->reason);
+	qp_str(&q, d->from);
+	qp_i64(&q, d->version);
+	db_query(r, "WITH old AS (SELECT * FROM parks WHERE code = $5), "
+	    "upd AS (UPDATE parks p SET status = $6, "
+	    "admitted_on = CASE WHEN $6 = 'admitted' THEN $7::date ELSE "
+	    "p.admitted_on END, warned_on = CASE WHEN $6 = 'warned' THEN "
+	    "$7::date ELSE p.warned_on END, exited_on = CASE WHEN $6 = "
+	    "'exited' THEN $7::date ELSE p.exited_on END, status_reason = $8, "
+	    "version = p.version + 1, updated_at = now() FROM old WHERE "
+	    "p.id = old.id AND old.status = ANY($9::text[]) AND ($10::bigint = "
+	    "0 OR old.version = $10) RETURNING p.*), "
+	    "ten AS (UPDATE tenancies t SET status = 'left', exit_date = "
+	    "$7::date, exit_reason = 'park_exited', version = t.version + 1, "
+	    "updated_at = now() FROM upd WHERE $6 = 'exited' AND t.park_id = "
+	    "upd.id AND t.status = 'active' RETURNING t.id), "
+	    "aud AS (" AUDIT_SQL("'park:' || upd.code",
+	    "jsonb_build_object('before', to_jsonb(old), 'after', "
+	    "to_jsonb(upd), 'tenancies_closed', (SELECT count(*) FROM ten))",
+	    "upd, old") ") "
+	    "SELECT 'done' AS outcome, " PARK_COLS ", (SELECT count(*) FROM "
+	    "ten) AS closed FROM upd p UNION ALL SELECT 'refused', " PARK_COLS
+	    ", 0 FROM old p WHERE NOT EXISTS (SELECT 1 FROM upd)", q.n, q.v,
+	    decision_done);
+}
+
+static struct decision *
+decision_start(struct req *r, const char *to, const char *from,
+    int need_reason)
+{
+	Parkd__V1__ParkDecisionRequest	*in = (void *)r->in;
+	struct decision			*d;
+
+	if ((d = req_alloc(r, sizeof(*d))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return (NULL);
+	}
+	r->state = d;
+	d->to = to;
+	d->from = from;
+	check_text(r, "park_code", in->park_code, 1, 32);
+	check_text(r, "reason", in->reason, need_reason ? 1 : 0, 500);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "%s is not valid",
+		    r->m->name);
+		return (NULL);
+	}
+	if (date_or_today(r, "date", in->date, &d->date, d->date_s) != 0)
+		return (NULL);
+	return (d);
+}
+
+/* Admission: every admission rule of the year's policy must hold. */
+static void
+admit_checked(struct req *r, PGresult *res)
+{
+	struct decision		*d = r->state;
+	const struct policy	*pol;
+	struct park_facts	 k;
+	size_t			 n;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "AdmitPark"))
+		return;
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such park");
+		return;
+	}
+	if ((pol = policy_from_row(r, res, 0, d->date.y)) == NULL)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.code = pg_get(res, 0, "code");
+	k.legal_person = pg_bool(res, 0, "operator_legal_person");
+	k.staff = (int)pg_i64(res, 0, "staff_count");
+	k.industries = pg_split(r, pg_get(res, 0, "leading_industries"), &n);
+	k.n_industries = (int)n;
+	k.total_area = pg_i64(res, 0, "total_area");
+	rules_park_admission(pol, &k, &r->v);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "admission of "
+		    "%s refused by policy %s: %zu rule(s) broken", k.code,
+		    pol->name, r->v.n);
+		return;
+	}
+	d->version = pg_i64(res, 0, "version");
+	decision_write(r);
+}
+
+void
+svc_park_admit(struct req *r)
+{
+	Parkd__V1__ParkDecisionRequest	*in = (void *)r->in;
+	struct decision			*d;
+	struct qparams			 q;
+
+	if ((d = decision_start(r, "admitted", "{applied}", 0)) == NULL)
+		return;
+	qp_init(&q);
+	qp_str(&q, in->park_code);
+	qp_i64(&q, d->date.y);
+	db_query(r, "SELECT " PARK_COLS ", " POLICY_COLS("$2") " FROM parks p "
+	    "WHERE p.code = $1", q.n, q.v, admit_checked);
+}
+
+void
+svc_park_warn(struct req *r)
+{
+	if (decision_start(r, "warned", "{admitted}", 1) != NULL)
+		decision_write(r);
+}
+
+void
+svc_park_exit(struct req *r)
+{
+	if (decision_start(r, "exited", "{applied,admitted,warned}", 1) != NULL)
+		decision_write(r);
+}

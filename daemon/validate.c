@@ -3,6 +3,8 @@
 
 #include "pure.h"
 
+static int	utf8_check(const char *, int);
+
 static int
 is_leap(int y)
 {
@@ -105,13 +107,27 @@ valid_industry_prefix(const char *s)
 int
 valid_utf8(const char *s)
 {
+	return (utf8_check(s, 0));
+}
+
+/* The same, allowing tab, newline and carriage return (documents). */
+int
+valid_document(const char *s)
+{
+	return (utf8_check(s, 1));
+}
+
+static int
+utf8_check(const char *s, int ws)
+{
 	const unsigned char	*p = (const unsigned char *)s;
 	unsigned int		 cp;
 	int			 n, i;
 
 	while (*p != '\0') {
 		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f)
+			if ((*p < 0x20 || *p == 0x7f) && !(ws && (*p == '\n' ||
+			    *p == '\t' || *p == '\r')))
 				return (0);
 			p++;
 			continue;

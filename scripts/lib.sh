@@ -91,6 +91,7 @@ mkcert() {
 }
 
 # write_conf FILE PORT PGPORT TLSDIR [extra lines]
+POLICY=${POLICY:-$PWD/configs/policy/qingdao-2024.conf}
 write_conf() {
 	f=$1 port=$2 pgport=$3 tls=$4; shift 4
 	cat > "$f" <<CONF
@@ -102,6 +103,7 @@ tls_ca = "$tls/ca.crt";
 database = "hostaddr=127.0.0.1 port=$pgport dbname=parkd user=postgres";
 pool_size = 4;
 log_level = "info";
+policy_file = "$POLICY";
 CONF
 	for l in "$@"; do echo "$l" >> "$f"; done
 }

@@ -69,6 +69,14 @@ echo
 echo "==> the parks of 崂山区 (parkctl list-parks --district 崂山区)"
 "$BUILD/parkctl" list-parks --district 崂山区
 echo
+echo "==> what the rules propose today (parkctl run-sweep)"
+"$BUILD/parkctl" run-sweep > "$VAR/sweep.txt"
+head -25 "$VAR/sweep.txt"
+echo "... proposals by kind:"
+awk '$1 ~ /^(graduate|clear|park|certificate)$/ { n[$1]++ } END { for (k in n) printf "  %-12s %d\n", k, n[k] }' \
+    "$VAR/sweep.txt" | sort
+echo "(full list in var/sweep.txt; decisions are separate calls: exit-firm, warn-park, exit-park)"
+echo
 echo "parkd is running (pid $(cat "$VAR/parkd.pid"), 127.0.0.1:$PORT)."
 echo "Try:   PARKCTL_CONFIG=$VAR/parkctl.conf $BUILD/parkctl get-park --code QD-LS-004"
 echo "Stop:  make stop"

@@ -1,0 +1,515 @@
+/*
+ * RulesService: policy documents as versioned data (one active per year),
+ * and the sweep that reports what the active rules propose on a date.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "parkd.h"
+
+/* Parsed policies by content hash: a hash never changes meaning. */
+#define POLICY_CACHE	16
+static struct policy	*cache[POLICY_CACHE];
+static int		 cache_next;
+
+void
+sha256_hex(const char *data, size_t len, char out[65])
+{
+	unsigned char	 md[32];
+	unsigned int	 n = 0, i;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+void
+policy_cache_free(void)
+{
+	int	 i;
+
+	for (i = 0; i < POLICY_CACHE; i++) {
+		free(cache[i]);
+		cache[i] = NULL;
+	}
+}
+
+/*
+ * The policy in columns policy_hash/policy_body of row i, parsed once per
+ * content. Fails r (FAILED_PRECONDITION) if no policy rules that year.
+ */
+const struct policy *
+policy_from_row(struct req *r, PGresult *res, int i, int year)
+{
+	const char	*hash = pg_get(res, i, "policy_hash");
+	struct policy	*p;
+	char		 err[256];
+	int		 k;
+
+	if (PQgetisnull(res, i, PQfnumber(res, "policy_hash"))) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "no policy is active for %d; upload one (UploadPolicy)",
+		    year);
+		return (NULL);
+	}
+	for (k = 0; k < POLICY_CACHE; k++) {
+		if (cache[k] != NULL && strcmp(cache[k]->hash, hash) == 0)
+			return (cache[k]);
+	}
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return (NULL);
+	}
+	if (policy_parse(pg_get(res, i, "policy_body"), p, err,
+	    sizeof(err)) != 0) {
+		free(p);
+		req_fail(r, PARKD__V1__CODE__INTERNAL, "stored policy %s does "
+		    "not parse: %s", hash, err);
+		return (NULL);
+	}
+	snprintf(p->hash, sizeof(p->hash), "%s", hash);
+	free(cache[cache_next]);
+	cache[cache_next] = p;
+	cache_next = (cache_next + 1) % POLICY_CACHE;
+	return (p);
+}
+
+#define POLICY_OUT_COLS							\
+	"x.id, x.name, x.hash, x.year_from, x.year_to, x.body, "	\
+	TS_COL("x.created_at") " AS created_at, coalesce((SELECT "	\
+	"string_agg(year::text, ',' ORDER BY year) FROM policy_years "	\
+	"WHERE policy_id = x.id), '') AS active_years"
+
+static void
+policy_out(struct req *r, PGresult *res, int i, Parkd__V1__Policy *p,
+    int with_body)
+{
+	size_t	 n, k;
+	char	**ys;
+
+	parkd__v1__policy__init(p);
+	p->id = pg_i64(res, i, "id");
+	p->name = (char *)pg_get(res, i, "name");
+	p->hash = (char *)pg_get(res, i, "hash");
+	p->year_from = (int32_t)pg_i64(res, i, "year_from");
+	p->year_to = (int32_t)pg_i64(res, i, "year_to");
+	p->body = with_body ? (char *)pg_get(res, i, "body") : "";
+	p->created_at = (char *)pg_get(res, i, "created_at");
+	ys = pg_split(r, pg_get(res, i, "active_years"), &n);
+	p->active_years = req_alloc(r, (n ? n : 1) * sizeof(int32_t));
+	for (k = 0; p->active_years != NULL && k < n; k++)
+		p->active_years[k] = atoi(ys[k]);
+	p->n_active_years = p->active_years ? n : 0;
+}
+
+static void
+policy_reply(struct req *r, PGresult *res, const char *what)
+{
+	Parkd__V1__Policy	 p;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, what))
+		return;
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such policy");
+		return;
+	}
+	policy_out(r, res, 0, &p, 1);
+	req_reply(r, &p.base);
+}
+
+static void
+upload_done(struct req *r, PGresult *res)
+{
+	policy_reply(r, res, "UploadPolicy");
+}
+
+/* Stores the document once (by hash); activates it for its years. */
+#define UPLOAD_SQL							\
+	"WITH ins AS (INSERT INTO policies (name, hash, body, year_from, " \
+	"year_to, source) VALUES ($5, $6, $7, $8, $9, $10) "		\
+	"ON CONFLICT (hash) DO NOTHING RETURNING *), "			\
+	"pol AS (SELECT * FROM ins UNION ALL SELECT * FROM policies "	\
+	"WHERE hash = $6), "						\
+	"act AS (INSERT INTO policy_years (year, policy_id) SELECT y, "	\
+	"(SELECT id FROM pol LIMIT 1) FROM generate_series($8::int, "	\
+	"$9::int) y WHERE $11::boolean AND (NOT $12::boolean OR EXISTS "	\
+	"(SELECT 1 FROM ins)) ON CONFLICT (year) DO UPDATE SET policy_id = " \
+	"EXCLUDED.policy_id, activated_at = now() RETURNING year), "	\
+	"aud AS (" AUDIT_SQL("'policy:' || $6",				\
+	"jsonb_build_object('name', $5::text, 'hash', $6::text, 'new', "	\
+	"EXISTS (SELECT 1 FROM ins), 'activated', (SELECT "		\
+	"array_agg(year) FROM act))", "(SELECT 1) one") ") "		\
+	"SELECT x.id, x.name, x.hash, x.year_from, x.year_to, x.body, "	\
+	TS_COL("x.created_at") " AS created_at, coalesce((SELECT "	\
+	"string_agg(year::text, ',' ORDER BY year) FROM (SELECT year FROM " \
+	"policy_years WHERE policy_id = x.id AND year NOT IN (SELECT year " \
+	"FROM act) UNION SELECT year FROM act) ay), '') AS active_years " \
+	"FROM pol x LIMIT 1"
+
+void
+svc_rules_upload(struct req *r)
+{
+	Parkd__V1__UploadPolicyRequest	*in = (void *)r->in;
+	struct policy			 p;
+	struct qparams			 q;
+	char				 err[256], hash[65];
+
+	if (*in->body == '\0' || strlen(in->body) > 256 * 1024 ||
+	    !valid_document(in->body)) {
+		viols_add(&r->v, "body", "policy.text", "must be 1 to 262144 "
+		    "bytes of UTF-8 text");
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "policy refused; the active policy stays");
+		return;
+	}
+	if (policy_parse(in->body, &p, err, sizeof(err)) != 0) {
+		viols_add(&r->v, "body", "policy.document", "%s", err);
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "policy refused; the active policy stays");
+		return;
+	}
+	sha256_hex(in->body, strlen(in->body), hash);
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_str(&q, p.name);
+	qp_str(&q, hash);
+	qp_str(&q, in->body);
+	qp_i64(&q, p.year_from);
+	qp_i64(&q, p.year_to);
+	qp_str(&q, r->internal ? "policy_file" : "upload");
+	qp_bool(&q, !in->keep_inactive);
+	qp_bool(&q, in->only_if_new);
+	db_query(r, UPLOAD_SQL, q.n, q.v, upload_done);
+}
+
+static void
+get_done(struct req *r, PGresult *res)
+{
+	policy_reply(r, res, "GetPolicy");
+}
+
+void
+svc_rules_get(struct req *r)
+{
+	Parkd__V1__GetPolicyRequest	*in = (void *)r->in;
+	struct qparams			 q;
+	struct ymd			 t;
+
+	today(&t);
+	qp_init(&q);
+	qp_i64(&q, in->year ? in->year : t.y);
+	db_query(r, "SELECT " POLICY_OUT_COLS " FROM policies x JOIN "
+	    "policy_years y ON y.policy_id = x.id WHERE y.year = $1", q.n, q.v,
+	    get_done);
+}
+
+static void
+list_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListPoliciesResponse	 out =
+	    PARKD__V1__LIST_POLICIES_RESPONSE__INIT;
+	int				 i, n;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListPolicies"))
+		return;
+	n = PQntuples(res);
+	out.policies = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *));
+	for (i = 0; out.policies != NULL && i < n; i++) {
+		if ((out.policies[i] = req_alloc(r, sizeof(Parkd__V1__Policy)))
+		    == NULL)
+			break;
+		policy_out(r, res, i, out.policies[i], 0);
+	}
+	if (i < n) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory");
+		return;
+	}
+	out.n_policies = (size_t)n;
+	req_reply(r, &out.base);
+}
+
+void
+svc_rules_list(struct req *r)
+{
+	db_query(r, "SELECT " POLICY_OUT_COLS " FROM policies x ORDER BY x.id",
+	    0, NULL, list_done);
+}
+
+/* ---- the policy file: at start (blocking) and on SIGHUP (async) ---- */
+
+static char *
+read_policy_file(const char *path, char **cause)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		asprintf(cause, "policy_file %s: cannot open", path);
+		return (NULL);
+	}
+	buf = calloc(1, 256 * 1024 + 1);
+	n = buf ? fread(buf, 1, 256 * 1024 + 1, f) : 0;
+	fclose(f);
+	if (buf == NULL || n == 0 || n > 256 * 1024) {
+		free(buf);
+		asprintf(cause, "policy_file %s: empty or larger than 256 KiB",
+		    path);
+		return (NULL);
+	}
+	return (buf);
+}
+
+/* At start: store and activate the file's policy if its content is new. */
+int
+policy_file_load(const struct config *cfg, PGconn *pg, char **cause)
+{
+	struct policy	 p;
+	char		 err[256], hash[65], y0[16], y1[16], *body;
+	const char	*v[12];
+	PGresult	*res;
+	int		 rc = 0;
+
+	if (*cfg->policy_file == '\0')
+		return (0);
+	if ((body = read_policy_file(cfg->policy_file, cause)) == NULL)
+		return (-1);
+	if (policy_parse(body, &p, err, sizeof(err)) != 0) {
+		asprintf(cause, "policy_file %s: %s", cfg->policy_file, err);
+		free(body);
+		return (-1);
+	}
+	sha256_hex(body, strlen(body), hash);
+	snprintf(y0, sizeof(y0), "%d", p.year_from);
+	snprintf(y1, sizeof(y1), "%d", p.year_to);
+	v[0] = "0"; v[1] = "parkd"; v[2] = "UploadPolicy"; v[3] = "";
+	v[4] = p.name; v[5] = hash; v[6] = body; v[7] = y0; v[8] = y1;
+	v[9] = "policy_file"; v[10] = "t"; v[11] = "t";
+	res = PQexecParams(pg, UPLOAD_SQL, 12, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		asprintf(cause, "policy_file %s: %s", cfg->policy_file,
+		    PQresultErrorMessage(res));
+		rc = -1;
+	} else
+		log_info("policy_file=%s name=%s hash=%.12s active_years=%s",
+		    cfg->policy_file, p.name, hash,
+		    PQgetvalue(res, 0, PQfnumber(res, "active_years")));
+	PQclear(res);
+	free(body);
+	return (rc);
+}
+
+/* SIGHUP: the same, through the pool; a bad file is logged and ignored. */
+void
+policy_file_reload(const struct config *cfg)
+{
+	Parkd__V1__UploadPolicyRequest	 in =
+	    PARKD__V1__UPLOAD_POLICY_REQUEST__INIT;
+	struct policy			 p;
+	char				 err[256], *cause = NULL;
+
+	if (*cfg->policy_file == '\0')
+		return;
+	if ((in.body = read_policy_file(cfg->policy_file, &cause)) == NULL) {
+		log_warnx("%s; the active policy stays", cause);
+		free(cause);
+		return;
+	}
+	if (policy_parse(in.body, &p, err, sizeof(err)) != 0)
+		log_warnx("policy_file %s refused, the active policy stays: %s",
+		    cfg->policy_file, err);
+	else {
+		in.only_if_new = 1;
+		if (req_internal("UploadPolicy", &in.base) != 0)
+			log_warnx("policy_file %s: cannot start the upload",
+			    cfg->policy_file);
+	}
+	free(in.body);
+}
+
+/* ---- the sweep ---- */
+
+struct sweep {
+	struct ymd		 as_of;
+	char			 as_of_s[11];
+	const struct policy	*pol;
+	struct proposals	 ps;
+};
+
+int
+tenancy_facts_from_row(struct req *r, PGresult *res, int i,
+    struct tenancy_facts *t)
+{
+	size_t	 n;
+
+	memset(t, 0, sizeof(*t));
+	t->tenancy_id = pg_i64(res, i, "id");
+	t->park_code = pg_get(res, i, "park_code");
+	t->credit_code = pg_get(res, i, "credit_code");
+	t->industry = pg_get(res, i, "industry_code");
+	t->park_industries = pg_split(r, pg_get(res, i, "park_industries"),
+	    &n);
+	t->n_park_industries = (int)n;
+	t->high_tech = pg_bool(res, i, "high_tech");
+	t->equity_fen = pg_i64(res, i, "equity");
+	t->revenue_2y_fen = pg_i64(res, i, "revenue_2y");
+	t->acquired_or_listed = pg_bool(res, i, "acquired_or_listed");
+	t->last_report_qi = (int)pg_i64(res, i, "last_qi");
+	return (ymd_parse(pg_get(res, i, "entry_date"), &t->entry));
+}
+
+static void
+sweep_fail_free(struct req *r)
+{
+	struct sweep	*s = r->state;
+
+	proposals_free(&s->ps);
+}
+
+static void
+sweep_reply(struct req *r)
+{
+	Parkd__V1__RunSweepResponse	 out =
+	    PARKD__V1__RUN_SWEEP_RESPONSE__INIT;
+	struct sweep			*s = r->state;
+	Parkd__V1__Proposal		*pv;
+	size_t				 i;
+
+	out.as_of = s->as_of_s;
+	out.policy = (char *)s->pol->name;
+	out.proposals = req_alloc(r, (s->ps.n ? s->ps.n : 1) * sizeof(void *));
+	pv = req_alloc(r, (s->ps.n ? s->ps.n : 1) * sizeof(*pv));
+	if (out.proposals == NULL || pv == NULL) {
+		sweep_fail_free(r);
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory");
+		return;
+	}
+	for (i = 0; i < s->ps.n; i++) {
+		parkd__v1__proposal__init(&pv[i]);
+		pv[i].kind = s->ps.v[i].kind;
+		pv[i].rule = s->ps.v[i].rule;
+		pv[i].subject = s->ps.v[i].subject;
+		pv[i].park_code = s->ps.v[i].park;
+		pv[i].detail = s->ps.v[i].detail;
+		out.proposals[i] = &pv[i];
+	}
+	out.n_proposals = s->ps.n;
+	req_reply(r, &out.base);
+	proposals_free(&s->ps);
+}
+
+static void
+sweep_certs_done(struct req *r, PGresult *res)
+{
+	struct sweep	*s = r->state;
+	int		 i;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "RunSweep")) {
+		sweep_fail_free(r);
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		proposals_add(&s->ps, "certificate", "certificate.expiring",
+		    pg_get(res, i, "credit_code"), pg_get(res, i, "park_code"),
+		    "%s certificate %s expires on %s (within %d days)",
+		    pg_get(res, i, "kind"), pg_get(res, i, "number"),
+		    pg_get(res, i, "valid_to"), s->pol->cert_warn_days);
+	sweep_reply(r);
+}
+
+static void
+sweep_parks_done(struct req *r, PGresult *res)
+{
+	struct sweep		*s = r->state;
+	struct park_facts	 k;
+	struct qparams		 q;
+	size_t			 n;
+	int			 i;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "RunSweep")) {
+		sweep_fail_free(r);
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		memset(&k, 0, sizeof(k));
+		k.code = pg_get(res, i, "code");
+		k.legal_person = pg_bool(res, i, "operator_legal_person");
+		k.staff = (int)pg_i64(res, i, "staff_count");
+		k.industries = pg_split(r, pg_get(res, i, "industries"), &n);
+		k.n_industries = (int)n;
+		k.total_area = pg_i64(res, i, "total_area");
+		k.status = pg_get(res, i, "status");
+		rules_park_sweep(s->pol, &k, &s->ps);
+	}
+	qp_init(&q);
+	qp_str(&q, s->as_of_s);
+	qp_i64(&q, s->pol->cert_warn_days);
+	db_query(r, "SELECT f.credit_code, c.kind, c.number, "
+	    "c.valid_to::text AS valid_to, coalesce((SELECT p.code FROM "
+	    "tenancies t JOIN parks p ON p.id = t.park_id WHERE t.firm_id = "
+	    "f.id AND t.status = 'active'), '') AS park_code FROM "
+	    "certifications c JOIN firms f ON f.id = c.firm_id WHERE "
+	    "c.expired_on IS NULL AND c.valid_to >= $1::date AND c.valid_to <= "
+	    "$1::date + $2::integer ORDER BY c.valid_to, c.id", q.n, q.v,
+	    sweep_certs_done);
+}
+
+static void
+sweep_tenancies_done(struct req *r, PGresult *res)
+{
+	struct sweep		*s = r->state;
+	struct tenancy_facts	 t;
+	int			 i;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "RunSweep"))
+		return;
+	if (PQntuples(res) == 0 || (s->pol = policy_from_row(r, res, 0,
+	    s->as_of.y)) == NULL) {
+		if (PQntuples(res) == 0)
+			req_fail(r, PARKD__V1__CODE__INTERNAL, "sweep: no row");
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		if (PQgetisnull(res, i, PQfnumber(res, "id")))
+			continue;	/* the row that only carries the policy */
+		if (tenancy_facts_from_row(r, res, i, &t) == 0)
+			rules_tenancy_sweep(s->pol, &t, &s->as_of, &s->ps);
+	}
+	db_query(r, "SELECT code, operator_legal_person, staff_count, "
+	    "array_to_string(leading_industries, ',') AS industries, "
+	    "total_area, status FROM parks WHERE status IN ('admitted', "
+	    "'warned') ORDER BY id", 0, NULL, sweep_parks_done);
+}
+
+/* RunSweep(as_of): every proposal of the active rules; changes nothing. */
+void
+svc_rules_sweep(struct req *r)
+{
+	Parkd__V1__RunSweepRequest	*in = (void *)r->in;
+	struct sweep			*s;
+	struct qparams			 q;
+
+	if ((s = req_alloc(r, sizeof(*s))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	r->state = s;
+	if (date_or_today(r, "as_of", in->as_of, &s->as_of, s->as_of_s) != 0)
+		return;
+	qp_init(&q);
+	qp_str(&q, s->as_of_s);
+	qp_i64(&q, ymd_quarter_index(&s->as_of));
+	qp_i64(&q, 0);
+	qp_i64(&q, s->as_of.y);
+	/* one extra row carries the policy even when there is no tenancy */
+	db_query(r, "SELECT facts.*, " POLICY_COLS("$4") " FROM (SELECT 1) one "
+	    "LEFT JOIN (" TENANCY_FACTS_SQL("$1::date", "$2::integer", "$3")
+	    ") facts ON true ORDER BY facts.park_code, facts.credit_code",
+	    q.n, q.v, sweep_tenancies_done);
+}
