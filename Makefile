@@ -60,7 +60,7 @@ $(BUILD)/clients/%.o: clients/%.c clients/*.h daemon/pure.h $(GEN)
 	@mkdir -p $(BUILD)/clients
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/*/%.c daemon/parkd.h clients/*.h $(GEN)
+$(BUILD)/tests/%.o: tests/*/%.c tests/integration/*.c daemon/parkd.h clients/*.h $(GEN)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -88,8 +88,11 @@ static int
 perr(char *err, size_t len, config_setting_t *s, const char *path,
     const char *why)
 {
-	snprintf(err, len, "policy line %d: key '%s' %s",
-	    s ? config_setting_source_line(s) : 0, path, why);
+	if (s != NULL)
+		snprintf(err, len, "policy line %d: key '%s' %s",
+		    config_setting_source_line(s), path, why);
+	else
+		snprintf(err, len, "policy: key '%s' %s", path, why);
 	return (-1);
 }
 
@@ -133,7 +136,7 @@ get_key(config_t *lc, struct policy *p, const struct pkey *k, char *err,
 	char			*base = (char *)p + k->off;
 
 	if (s == NULL)
-		return (perr(err, len, NULL, k->path, "is missing"));
+		return (0);		/* reported after the present keys */
 	switch (k->type) {
 	case PT_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
@@ -262,6 +265,10 @@ policy_parse(const char *text, struct policy *p, char *err, size_t len)
 		rc = get_header(&lc, p, err, len);
 	for (i = 0; rc == 0 && i < NPKEYS; i++)
 		rc = get_key(&lc, p, &pkeys[i], err, len);
+	for (i = 0; rc == 0 && i < NPKEYS; i++) {
+		if (config_lookup(&lc, pkeys[i].path) == NULL)
+			rc = perr(err, len, NULL, pkeys[i].path, "is missing");
+	}
 	if (rc == 0)
 		rc = check_coherent(p, err, len);
 	config_destroy(&lc);

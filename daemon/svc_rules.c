@@ -363,12 +363,18 @@ tenancy_facts_from_row(struct req *r, PGresult *res, int i,
 	return (ymd_parse(pg_get(res, i, "entry_date"), &t->entry));
 }
 
-static void
-sweep_fail_free(struct req *r)
+/* Like pg_ok; the proposals live outside the arena req_fail frees. */
+static int
+sweep_ok(struct req *r, PGresult *res)
 {
-	struct sweep	*s = r->state;
+	struct sweep		*s = r->state;
+	struct proposals	 ps = s->ps;
 
-	proposals_free(&s->ps);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+		return (1);
+	req_fail_pg(r, res, "RunSweep");
+	proposals_free(&ps);
+	return (0);
 }
 
 static void
@@ -377,6 +383,7 @@ sweep_reply(struct req *r)
 	Parkd__V1__RunSweepResponse	 out =
 	    PARKD__V1__RUN_SWEEP_RESPONSE__INIT;
 	struct sweep			*s = r->state;
+	struct proposals		 ps = s->ps;
 	Parkd__V1__Proposal		*pv;
 	size_t				 i;
 
@@ -385,9 +392,9 @@ sweep_reply(struct req *r)
 	out.proposals = req_alloc(r, (s->ps.n ? s->ps.n : 1) * sizeof(void *));
 	pv = req_alloc(r, (s->ps.n ? s->ps.n : 1) * sizeof(*pv));
 	if (out.proposals == NULL || pv == NULL) {
-		sweep_fail_free(r);
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 		    "out of memory");
+		proposals_free(&ps);
 		return;
 	}
 	for (i = 0; i < s->ps.n; i++) {
@@ -400,8 +407,8 @@ sweep_reply(struct req *r)
 		out.proposals[i] = &pv[i];
 	}
 	out.n_proposals = s->ps.n;
-	req_reply(r, &out.base);
-	proposals_free(&s->ps);
+	req_reply(r, &out.base);	/* frees r and s */
+	proposals_free(&ps);
 }
 
 static void
@@ -410,10 +417,8 @@ sweep_certs_done(struct req *r, PGresult *res)
 	struct sweep	*s = r->state;
 	int		 i;
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "RunSweep")) {
-		sweep_fail_free(r);
+	if (!sweep_ok(r, res))
 		return;
-	}
 	for (i = 0; i < PQntuples(res); i++)
 		proposals_add(&s->ps, "certificate", "certificate.expiring",
 		    pg_get(res, i, "credit_code"), pg_get(res, i, "park_code"),
@@ -432,10 +437,8 @@ sweep_parks_done(struct req *r, PGresult *res)
 	size_t			 n;
 	int			 i;
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "RunSweep")) {
-		sweep_fail_free(r);
+	if (!sweep_ok(r, res))
 		return;
-	}
 	for (i = 0; i < PQntuples(res); i++) {
 		memset(&k, 0, sizeof(k));
 		k.code = pg_get(res, i, "code");

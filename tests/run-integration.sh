@@ -25,6 +25,8 @@ mkcerts "$T/tls" admin bureau opA opB viewer nobody
 # A client certificate from a CA parkd does not trust.
 mkcerts "$T/rogue" rogue
 
+cp configs/policy/qingdao-2024.conf "$T/policy.conf"
+export POLICY=$T/policy.conf PARKD_POLICY=$T/policy.conf
 P1=$(free_port)
 P2=$((P1 + 1))
 while (exec 3<>/dev/tcp/127.0.0.1/$P2) 2>/dev/null; do P2=$((P2 + 1)); done

@@ -810,6 +810,8 @@ test_audit(void **state)
 	PQfinish(pg);
 }
 
+#include "rules_it.c"
+
 /*
  * SIGTERM with requests in flight: a lock held here keeps GetPark waiting in
  * PostgreSQL while parkd is told to stop; released, every request is
@@ -869,6 +871,13 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_partial_frame_timeout),
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_admission),
+		cmocka_unit_test(test_entry_refusals),
+		cmocka_unit_test(test_last_free_area),
+		cmocka_unit_test(test_policy_change),
+		cmocka_unit_test(test_graduation_and_sweep),
+		cmocka_unit_test(test_park_exit),
+		cmocka_unit_test(test_policy_file_reload),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_handshake_timeout),

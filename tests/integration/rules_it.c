@@ -1,0 +1,457 @@
+/*
+ * Integration tests of the rules issue: entry refusals with every broken
+ * rule, the race for the last free area, policy changes by RPC, the sweep,
+ * graduation and the park lifecycle. Included by integration.c.
+ */
+
+static void
+create_firm(struct parkc *pc, const char *code, const char *industry,
+    const char *reg)
+{
+	Parkd__V1__CreateFirmRequest	 req = PARKD__V1__CREATE_FIRM_REQUEST__INIT;
+	Parkd__V1__Firm			 f;
+
+	parkd__v1__firm__init(&f);
+	f.credit_code = (char *)code;
+	f.name = "青岛规则测试科技有限公司";
+	f.industry_code = (char *)industry;
+	f.registered_on = (char *)reg;
+	req.firm = &f;
+	expect(pc, "CreateFirm", &req.base, 0);
+}
+
+/* A valid credit code from a serial number (check characters computed). */
+static const char *
+code_for(int n, char out[19])
+{
+	snprintf(out, 19, "9137021%02dMA%06d", n % 100, n);
+	out[16] = orgcode_check_char(out + 8);
+	out[17] = creditcode_check_char(out);
+	out[18] = '\0';
+	return (out);
+}
+
+static int
+enter(struct parkc *pc, const char *park, const char *code, const char *on,
+    int64_t area, struct parkc_result *res)
+{
+	Parkd__V1__EnterFirmRequest	 req = PARKD__V1__ENTER_FIRM_REQUEST__INIT;
+
+	req.park_code = (char *)park;
+	req.credit_code = (char *)code;
+	req.entry_date = (char *)on;
+	req.area = area;
+	return (call(pc, "EnterFirm", &req.base, res));
+}
+
+static void
+enter_ok(struct parkc *pc, const char *park, const char *code, const char *on,
+    int64_t area)
+{
+	struct parkc_result	 res;
+
+	if (enter(pc, park, code, on, area, &res) != 0)
+		fail_msg("EnterFirm %s into %s: %s", code, park, res.message);
+	parkc_result_free(&res);
+}
+
+static void
+decide(struct parkc *pc, const char *method, const char *park,
+    const char *reason, int want)
+{
+	Parkd__V1__ParkDecisionRequest	 req =
+	    PARKD__V1__PARK_DECISION_REQUEST__INIT;
+
+	req.park_code = (char *)park;
+	req.date = "2026-03-01";
+	req.reason = (char *)reason;
+	expect(pc, method, &req.base, want);
+}
+
+/* Park IT-C: applied with 9 staff, refused; 10 staff, admitted. */
+static void
+test_admission(void **state)
+{
+	struct parkc			*bu = as("bureau", addr1);
+	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
+	Parkd__V1__ParkDecisionRequest	 ad =
+	    PARKD__V1__PARK_DECISION_REQUEST__INIT;
+	Parkd__V1__Park			 p;
+	struct parkc_result		 res;
+	int				 staff;
+	int64_t				 id, ver;
+
+	(void)state;
+	park_init(&p, "IT-C", "城阳区");
+	p.status = "applied";
+	p.staff_count = 9;
+	cp.park = &p;
+	assert_int_equal(call(bu, "CreatePark", &cp.base, &res), 0);
+	id = ((Parkd__V1__Park *)res.body)->id;
+	parkc_result_free(&res);
+	ad.park_code = "IT-C";
+	ad.date = "2026-02-01";
+	assert_int_equal(call(bu, "AdmitPark", &ad.base, &res),
+	    CODE(FAILED_PRECONDITION));
+	assert_true(has_violation(&res, "park.staff_count", "park.min_staff"));
+	assert_non_null(strstr(res.status->violations[0]->message,
+	    "9 professional staff"));
+	parkc_result_free(&res);
+	get_park(bu, id, &staff, &ver);
+	update_staff(bu, id, ver, 10, 0);
+	assert_int_equal(call(bu, "AdmitPark", &ad.base, &res), 0);
+	assert_string_equal(((Parkd__V1__Park *)res.body)->status, "admitted");
+	assert_string_equal(((Parkd__V1__Park *)res.body)->admitted_on,
+	    "2026-02-01");
+	parkc_result_free(&res);
+	expect(bu, "AdmitPark", &ad.base, CODE(FAILED_PRECONDITION));
+	parkc_close(bu);
+}
+
+/* Three (and more) broken rules: every one is listed, nothing changes. */
+static void
+test_entry_refusals(void **state)
+{
+	struct parkc		*bu = as("bureau", addr1), *op = as("opA", addr1);
+	Parkd__V1__ListTenanciesRequest lt =
+	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
+	struct parkc_result	 res;
+	char			 c1[19], c2[19];
+
+	(void)state;
+	create_firm(bu, code_for(101, c1), "I651", "2025-01-01");
+	create_firm(bu, code_for(102, c2), "C3011", "2020-01-01");
+	assert_int_equal(enter(bu, "IT-C", c2, "2026-03-10", 2000000, &res),
+	    CODE(FAILED_PRECONDITION));
+	assert_true(has_violation(&res, "firm.industry_code",
+	    "firm.industry_in_park"));
+	assert_true(has_violation(&res, "firm.industry_code",
+	    "firm.backward_industry"));
+	assert_true(has_violation(&res, "area", "firm.area_cap"));
+	assert_true(has_violation(&res, "area", "park.free_area"));
+	assert_true(has_violation(&res, "firm.registered_on",
+	    "firm.registration_age"));
+	assert_int_equal(res.status->n_violations, 5);
+	parkc_result_free(&res);
+	lt.credit_code = c2;
+	assert_int_equal(call(bu, "ListTenancies", &lt.base, &res), 0);
+	assert_int_equal(((Parkd__V1__ListTenanciesResponse *)res.body)->
+	    n_tenancies, 0);
+	parkc_result_free(&res);
+
+	enter_ok(bu, "IT-C", c1, "2026-03-10", 5000);
+	assert_int_equal(enter(bu, "IT-A", c1, "2026-03-11", 5000, &res),
+	    CODE(FAILED_PRECONDITION));
+	assert_true(has_violation(&res, "credit_code", "firm.active_elsewhere"));
+	parkc_result_free(&res);
+	/* an operator only admits into its own park */
+	assert_int_equal(enter(op, "IT-C", c2, "2026-03-10", 100, &res),
+	    CODE(PERMISSION_DENIED));
+	parkc_result_free(&res);
+	expect(bu, "EnterFirm", &lt.base, CODE(INVALID_ARGUMENT));
+	parkc_close(bu);
+	parkc_close(op);
+}
+
+/* Two entries race for the last free area, on two parkd: exactly one wins. */
+static void
+test_last_free_area(void **state)
+{
+	struct parkc			*bu = as("bureau", addr1);
+	struct parkc			*p1 = as("bureau", addr1);
+	struct parkc			*p2 = as("bureau", addr2);
+	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
+	Parkd__V1__EnterFirmRequest	 e1 = PARKD__V1__ENTER_FIRM_REQUEST__INIT;
+	Parkd__V1__EnterFirmRequest	 e2;
+	Parkd__V1__Park			 p;
+	Parkd__V1__Response		*r1, *r2;
+	char				 c1[19], c2[19];
+	int				 round, ok, refused;
+
+	(void)state;
+	for (round = 0; round < 5; round++) {
+		char code[16];
+
+		snprintf(code, sizeof(code), "IT-D%d", round);
+		park_init(&p, code, "即墨区");
+		p.total_area = 10000;			/* 100 m2 */
+		cp.park = &p;
+		expect(bu, "CreatePark", &cp.base, 0);
+		create_firm(bu, code_for(200 + round * 2, c1), "I651",
+		    "2026-01-01");
+		create_firm(bu, code_for(201 + round * 2, c2), "I652",
+		    "2026-01-01");
+		e1.park_code = code;
+		e1.credit_code = c1;
+		e1.entry_date = "2026-04-01";
+		e1.area = 6000;				/* 60 m2 each */
+		e2 = e1;
+		e2.credit_code = c2;
+		assert_int_equal(parkc_send(p1, "EnterFirm", &e1.base, "",
+		    NULL), 0);
+		assert_int_equal(parkc_send(p2, "EnterFirm", &e2.base, "",
+		    NULL), 0);
+		assert_int_equal(parkc_recv(p1, &r1), 0);
+		assert_int_equal(parkc_recv(p2, &r2), 0);
+		ok = (r1->status->code == 0) + (r2->status->code == 0);
+		refused = (r1->status->code == CODE(FAILED_PRECONDITION)) +
+		    (r2->status->code == CODE(FAILED_PRECONDITION));
+		assert_int_equal(ok, 1);
+		assert_int_equal(refused, 1);
+		parkd__v1__response__free_unpacked(r1, NULL);
+		parkd__v1__response__free_unpacked(r2, NULL);
+	}
+	parkc_close(bu);
+	parkc_close(p1);
+	parkc_close(p2);
+}
+
+static int
+upload(struct parkc *pc, const char *body, struct parkc_result *res)
+{
+	Parkd__V1__UploadPolicyRequest	 req =
+	    PARKD__V1__UPLOAD_POLICY_REQUEST__INIT;
+
+	req.body = (char *)body;
+	return (call(pc, "UploadPolicy", &req.base, res));
+}
+
+static char *
+active_hash(struct parkc *pc)
+{
+	Parkd__V1__GetPolicyRequest	 g = PARKD__V1__GET_POLICY_REQUEST__INIT;
+	struct parkc_result		 res;
+	char				*h;
+
+	g.year = 2026;
+	assert_int_equal(call(pc, "GetPolicy", &g.base, &res), 0);
+	h = strdup(((Parkd__V1__Policy *)res.body)->hash);
+	parkc_result_free(&res);
+	return (h);
+}
+
+/* A policy uploaded by RPC rules the next decision, on every parkd. */
+static void
+test_policy_change(void **state)
+{
+	struct parkc		*admin = as("admin", addr1);
+	struct parkc		*bu2 = as("bureau", addr2);
+	struct parkc_result	 res;
+	char			*orig = read_file("configs/policy/qingdao-2024.conf");
+	char			*text = strdup(orig), *at, *h0, *h1, c[19];
+
+	(void)state;
+	h0 = active_hash(bu2);
+	create_firm(bu2, code_for(301, c), "I653", "2026-01-01");
+	/* per-firm cap down to 40 m2 */
+	at = strstr(text, "max_area = 100000;");
+	assert_non_null(at);
+	memcpy(at, "max_area =   4000;", 18);
+	assert_int_equal(upload(admin, text, &res), 0);
+	assert_int_equal(((Parkd__V1__Policy *)res.body)->n_active_years, 3);
+	parkc_result_free(&res);
+	h1 = active_hash(bu2);
+	assert_string_not_equal(h0, h1);
+	assert_int_equal(enter(bu2, "IT-C", c, "2026-05-01", 5000, &res),
+	    CODE(FAILED_PRECONDITION));
+	assert_true(has_violation(&res, "area", "firm.area_cap"));
+	assert_non_null(strstr(res.status->violations[0]->message, "40.00 m2"));
+	parkc_result_free(&res);
+
+	/* a bad document is refused whole; the active one stays */
+	assert_int_equal(upload(admin, "name = \"x\";\nyears = [2026, 2026];\n"
+	    "park: { min_staff = \"ten\"; };\n", &res), CODE(INVALID_ARGUMENT));
+	assert_true(has_violation(&res, "body", "policy.document"));
+	assert_non_null(strstr(res.status->violations[0]->message, "line 3"));
+	parkc_result_free(&res);
+	free(h0);
+	h0 = active_hash(bu2);
+	assert_string_equal(h0, h1);
+
+	/* the original again: the same firm now enters */
+	assert_int_equal(upload(admin, orig, &res), 0);
+	parkc_result_free(&res);
+	enter_ok(bu2, "IT-C", c, "2026-05-01", 5000);
+	free(h0);
+	free(h1);
+	free(text);
+	free(orig);
+	parkc_close(admin);
+	parkc_close(bu2);
+}
+
+static int
+sweep_has(struct parkc *pc, const char *as_of, const char *subject,
+    const char *rule)
+{
+	Parkd__V1__RunSweepRequest	 req = PARKD__V1__RUN_SWEEP_REQUEST__INIT;
+	Parkd__V1__RunSweepResponse	*out;
+	struct parkc_result		 res;
+	size_t				 i;
+	int				 found = 0;
+
+	req.as_of = (char *)as_of;
+	assert_int_equal(call(pc, "RunSweep", &req.base, &res), 0);
+	out = (Parkd__V1__RunSweepResponse *)res.body;
+	assert_string_equal(out->policy, "qingdao-2024");
+	for (i = 0; i < out->n_proposals; i++)
+		found |= strcmp(out->proposals[i]->subject, subject) == 0 &&
+		    strcmp(out->proposals[i]->rule, rule) == 0;
+	parkc_result_free(&res);
+	return (found);
+}
+
+/* Graduation needs its criterion to hold; the sweep proposes, calls decide. */
+static void
+test_graduation_and_sweep(void **state)
+{
+	struct parkc			*bu = as("bureau", addr1);
+	Parkd__V1__ExitFirmRequest	 ex = PARKD__V1__EXIT_FIRM_REQUEST__INIT;
+	Parkd__V1__AddCertificationRequest ac =
+	    PARKD__V1__ADD_CERTIFICATION_REQUEST__INIT;
+	Parkd__V1__Certification	 cert;
+	struct parkc_result		 res;
+	char				 c[19], s[19];
+
+	(void)state;
+	code_for(101, c);			/* active in IT-C since 03-10 */
+	ex.credit_code = c;
+	ex.kind = "graduate";
+	ex.rule = "firm.graduate.high_tech";
+	ex.exit_date = "2026-10-01";
+	assert_int_equal(call(bu, "ExitFirm", &ex.base, &res),
+	    CODE(FAILED_PRECONDITION));
+	assert_true(has_violation(&res, "rule", "firm.graduate.high_tech"));
+	parkc_result_free(&res);
+	assert_false(sweep_has(bu, "2026-10-01", c, "firm.graduate.high_tech"));
+
+	parkd__v1__certification__init(&cert);
+	cert.credit_code = c;
+	cert.kind = "high_tech";
+	cert.number = "GR202637000101";
+	cert.valid_from = "2026-06-01";
+	cert.valid_to = "2026-12-01";
+	ac.certification = &cert;
+	expect(bu, "AddCertification", &ac.base, 0);
+	expect(bu, "AddCertification", &ac.base, CODE(ALREADY_EXISTS));
+	assert_true(sweep_has(bu, "2026-10-01", c, "firm.graduate.high_tech"));
+	/* expiring within 90 days of 2026-10-01 */
+	assert_true(sweep_has(bu, "2026-10-01", c, "certificate.expiring"));
+	/* not valid yet in May */
+	assert_false(sweep_has(bu, "2026-05-01", c, "firm.graduate.high_tech"));
+
+	/* a firm silent for two quarters is proposed for clearing */
+	create_firm(bu, code_for(401, s), "C391", "2025-06-01");
+	enter_ok(bu, "IT-A", s, "2026-01-05", 3000);
+	assert_true(sweep_has(bu, "2026-10-01", s, "firm.clear.no_reports"));
+	assert_false(sweep_has(bu, "2026-06-01", s, "firm.clear.no_reports"));
+
+	assert_int_equal(call(bu, "ExitFirm", &ex.base, &res), 0);
+	assert_string_equal(((Parkd__V1__Tenancy *)res.body)->status,
+	    "graduated");
+	assert_string_equal(((Parkd__V1__Tenancy *)res.body)->exit_rule,
+	    "firm.graduate.high_tech");
+	parkc_result_free(&res);
+	expect(bu, "ExitFirm", &ex.base, CODE(NOT_FOUND));
+	parkc_close(bu);
+}
+
+/* Exit: every active tenancy closed in the same statement, once. */
+static void
+test_park_exit(void **state)
+{
+	struct parkc			*bu = as("bureau", addr1);
+	Parkd__V1__ParkDecisionRequest	 d = PARKD__V1__PARK_DECISION_REQUEST__INIT;
+	Parkd__V1__ListTenanciesRequest	 lt =
+	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
+	Parkd__V1__ListTenanciesResponse *lr;
+	struct parkc_result		 res;
+	size_t				 i, active;
+	char				 c[19];
+
+	(void)state;
+	create_firm(bu, code_for(501, c), "C392", "2026-01-01");
+	enter_ok(bu, "IT-C", c, "2026-06-01", 2000);
+	lt.park_code = "IT-C";
+	lt.status = "active";
+	assert_int_equal(call(bu, "ListTenancies", &lt.base, &res), 0);
+	active = ((Parkd__V1__ListTenanciesResponse *)res.body)->n_tenancies;
+	assert_true(active >= 2);
+	parkc_result_free(&res);
+
+	decide(bu, "ExitPark", "IT-C", "", CODE(INVALID_ARGUMENT));
+	decide(bu, "WarnPark", "IT-C", "graded D in 2025", 0);
+	d.park_code = "IT-C";
+	d.date = "2026-09-30";
+	d.reason = "operator unable to continue";
+	assert_int_equal(call(bu, "ExitPark", &d.base, &res), 0);
+	assert_int_equal(((Parkd__V1__ExitParkResponse *)res.body)->
+	    tenancies_closed, (int)active);
+	assert_string_equal(((Parkd__V1__ExitParkResponse *)res.body)->park->
+	    status, "exited");
+	parkc_result_free(&res);
+	assert_int_equal(call(bu, "ListTenancies", &lt.base, &res), 0);
+	assert_int_equal(((Parkd__V1__ListTenanciesResponse *)res.body)->
+	    n_tenancies, 0);
+	parkc_result_free(&res);
+	lt.status = "left";
+	assert_int_equal(call(bu, "ListTenancies", &lt.base, &res), 0);
+	lr = (Parkd__V1__ListTenanciesResponse *)res.body;
+	assert_int_equal(lr->n_tenancies, active);
+	for (i = 0; i < lr->n_tenancies; i++) {
+		assert_string_equal(lr->tenancies[i]->exit_reason,
+		    "park_exited");
+		assert_string_equal(lr->tenancies[i]->exit_date, "2026-09-30");
+	}
+	parkc_result_free(&res);
+	expect(bu, "ExitPark", &d.base, CODE(FAILED_PRECONDITION));
+	/* an exited park takes nobody */
+	assert_int_equal(enter(bu, "IT-C", c, "2026-10-01", 100, &res),
+	    CODE(FAILED_PRECONDITION));
+	assert_true(has_violation(&res, "park", "park.status"));
+	parkc_result_free(&res);
+	parkc_close(bu);
+}
+
+/* SIGHUP re-reads policy_file: new content is stored and activated. */
+static void
+test_policy_file_reload(void **state)
+{
+	struct parkc		*bu = as("bureau", addr1);
+	struct parkc		*admin = as("admin", addr1);
+	struct parkc_result	 res;
+	const char		*path = getenv("PARKD_POLICY");
+	char			*orig = read_file(path), *text = strdup(orig);
+	char			*h0, *h1, *h2, *at;
+
+	(void)state;
+	h0 = active_hash(bu);
+	/* a broken file: ignored, the active policy stays */
+	write_text(path, "name = ;\n");
+	hup();
+	h1 = active_hash(bu);
+	assert_string_equal(h0, h1);
+	free(h1);
+	/* new content: activated for its years */
+	at = strstr(text, "min_staff = 10;");
+	assert_non_null(at);
+	memcpy(at, "min_staff = 12;", 15);
+	write_text(path, text);
+	hup();
+	h1 = active_hash(bu);
+	assert_string_not_equal(h0, h1);
+	/* unchanged content on the next SIGHUP is not re-activated */
+	assert_int_equal(upload(admin, orig, &res), 0);
+	parkc_result_free(&res);
+	hup();
+	h2 = active_hash(bu);
+	assert_string_equal(h0, h2);
+	write_text(path, orig);
+	free(h0);
+	free(h1);
+	free(h2);
+	free(text);
+	free(orig);
+	parkc_close(bu);
+	parkc_close(admin);
+}
