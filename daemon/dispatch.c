@@ -26,7 +26,7 @@ static const struct handler_entry handlers[] = {
 	{ "CreateFirm", svc_firm_create, ROLE_BUREAU | ROLE_OPERATOR },
 	{ "GetFirm", svc_firm_get, READERS },
 	{ "ListFirms", svc_firm_list, READERS },
-	{ "UpdateFirm", svc_firm_update, ROLE_BUREAU },
+	{ "UpdateFirm", svc_firm_update, ROLE_BUREAU | ROLE_OPERATOR },
 	{ "PutFirmReport", svc_facts_report, ROLE_BUREAU | ROLE_OPERATOR },
 	{ "AddFinancing", svc_facts_financing, ROLE_BUREAU | ROLE_OPERATOR },
 	{ "AddFirmEvent", svc_facts_event, ROLE_BUREAU | ROLE_OPERATOR },

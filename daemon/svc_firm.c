@@ -10,6 +10,11 @@
 	"f.srdi, f.version, " TS_COL("f.created_at") " AS created_at, "	\
 	TS_COL("f.updated_at") " AS updated_at"
 
+/* Operators ($14 = their park) act on their active tenants only. */
+#define FIRM_SCOPE(fid) "($14::bigint = 0 OR EXISTS (SELECT 1 FROM "	\
+	"tenancies st WHERE st.firm_id = " fid " AND st.park_id = $14 AND " \
+	"st.status = 'active'))"
+
 static const char *const firm_updatable[] = { "name", "industry_code",
     "registered_on", "tech_based", "srdi", NULL };
 
@@ -199,6 +204,11 @@ firm_update_done(struct req *r, PGresult *res)
 		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such firm");
 		return;
 	}
+	if (strcmp(pg_get(res, 0, "outcome"), "denied") == 0) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator "
+		    "may only update firms with an active tenancy in its park");
+		return;
+	}
 	if (strcmp(pg_get(res, 0, "outcome"), "stale") == 0) {
 		viols_add(&r->v, "firm.version", "version.stale",
 		    "you sent version %lld but the firm is at version %lld",
@@ -246,6 +256,7 @@ svc_firm_update(struct req *r)
 	qp_str_or_null(&q, f->registered_on);
 	qp_bool(&q, f->tech_based);
 	qp_bool(&q, f->srdi);				/* $13 */
+	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
 #define SET(col, val) col " = CASE WHEN '" col "' = ANY($8::text[]) THEN " \
 	val " ELSE f." col " END, "
 	db_query(r, "WITH old AS (SELECT * FROM firms WHERE "
@@ -255,12 +266,14 @@ svc_firm_update(struct req *r)
 	    SET("registered_on", "$11::date") SET("tech_based", "$12::boolean")
 	    SET("srdi", "$13::boolean")
 	    "version = f.version + 1, updated_at = now() FROM old "
-	    "WHERE f.id = old.id AND f.version = $7 RETURNING f.*), "
+	    "WHERE f.id = old.id AND f.version = $7 AND " FIRM_SCOPE("f.id")
+	    " RETURNING f.*), "
 	    "aud AS (" AUDIT_SQL("'firm:' || upd.credit_code",
 	    "jsonb_build_object('fields', $8::text[], 'before', to_jsonb(old), "
 	    "'after', to_jsonb(upd))", "upd, old") ") "
 	    "SELECT 'updated' AS outcome, " FIRM_COLS " FROM upd f "
-	    "UNION ALL SELECT 'stale', " FIRM_COLS " FROM old f "
+	    "UNION ALL SELECT CASE WHEN " FIRM_SCOPE("f.id") " THEN 'stale' "
+	    "ELSE 'denied' END, " FIRM_COLS " FROM old f "
 	    "WHERE NOT EXISTS (SELECT 1 FROM upd)", q.n, q.v, firm_update_done);
 #undef SET
 }

@@ -396,6 +396,9 @@ test_firm_crud(void **state)
 	assert_int_equal(out->version, 2);
 	parkc_result_free(&res);
 	expect(bu, "UpdateFirm", &upd.base, CODE(FAILED_PRECONDITION));
+	/* an operator: only firms with an active tenancy in its park */
+	f.version = 2;
+	expect(pc, "UpdateFirm", &upd.base, CODE(PERMISSION_DENIED));
 
 	list.industry_prefix = "I65";
 	assert_int_equal(call(pc, "ListFirms", &list.base, &res), 0);

@@ -343,6 +343,24 @@ test_graduation_and_sweep(void **state)
 	/* a firm silent for two quarters is proposed for clearing */
 	create_firm(bu, code_for(401, s), "C391", "2025-06-01");
 	enter_ok(bu, "IT-A", s, "2026-01-05", 3000);
+	{
+		/* now opA's tenant: opA may update it */
+		struct parkc *op = as("opA", addr2);
+		Parkd__V1__UpdateFirmRequest uf =
+		    PARKD__V1__UPDATE_FIRM_REQUEST__INIT;
+		Parkd__V1__Firm f;
+		char *mask[] = { "tech_based" };
+
+		parkd__v1__firm__init(&f);
+		f.credit_code = s;
+		f.version = 1;
+		f.tech_based = 1;
+		uf.firm = &f;
+		uf.update_mask = mask;
+		uf.n_update_mask = 1;
+		expect(op, "UpdateFirm", &uf.base, 0);
+		parkc_close(op);
+	}
 	assert_true(sweep_has(bu, "2026-10-01", s, "firm.clear.no_reports"));
 	assert_false(sweep_has(bu, "2026-06-01", s, "firm.clear.no_reports"));
 
