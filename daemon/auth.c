@@ -68,6 +68,8 @@ auth_check_role(struct req *r)
 		    auth_role_name(r->pr.role), r->m->name, allowed);
 		return;
 	}
+	if (r->m->nodb && r->db != NULL)
+		db_release(r);		/* it uses its own connection */
 	r->m->handler(r);
 }
 
@@ -131,7 +133,10 @@ auth_begin(struct req *r)
 			auth_check_role(r);
 			return;
 		}
-		db_acquire(r, (db_acquire_cb)r->m->handler);
+		if (r->m->nodb)
+			r->m->handler(r);
+		else
+			db_acquire(r, (db_acquire_cb)r->m->handler);
 		return;
 	}
 	db_acquire(r, auth_lookup);

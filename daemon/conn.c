@@ -118,6 +118,8 @@ conn_close(struct conn *c, const char *reason)
 		TAILQ_REMOVE(&c->reqs, r, centry);
 		req_orphan(r);
 	}
+	if (c->sync != NULL)
+		sync_conn_closed(c);
 	if (c->tls_ready)
 		SSL_shutdown(c->ssl);
 	bufferevent_free(c->bev);

@@ -30,6 +30,8 @@ struct dbconn {
 	db_result_cb	 cb;
 	int		 querying;
 	int		 rolling_back;
+	int		 pinned;	/* held by a sync push between requests */
+	uint64_t	 gen;		/* bumped each time the connection breaks */
 	PGresult	*result;
 };
 
@@ -48,6 +50,7 @@ static struct {
 	int				 nkw;
 	TAILQ_HEAD(, waiter)		 waiters;
 	int				 nwait;
+	int				 npinned;
 	struct event			*handoff;
 } pool;
 
@@ -56,6 +59,7 @@ static struct {
 #define BACKOFF_MAX_MS		5000
 
 static void	db_event_cb(evutil_socket_t, short, void *);
+static void	db_release_conn(struct dbconn *);
 static void	db_connect_start(struct dbconn *);
 
 static void
@@ -147,6 +151,11 @@ db_broken(struct dbconn *d, const char *why)
 		log_debug("db conn=%d still down: %.*s", d->idx, wl, why);
 	db_unwatch(d);
 	evtimer_del(d->timer);
+	d->gen++;
+	if (d->pinned) {
+		d->pinned = 0;
+		pool.npinned--;
+	}
 	if (d->result != NULL) {
 		PQclear(d->result);
 		d->result = NULL;
@@ -432,6 +441,63 @@ db_release(struct req *r)
 	struct dbconn	*d = r->db;
 
 	r->db = NULL;
+	db_release_conn(d);
+}
+
+/*
+ * Keep r's connection (and its open transaction) beyond r, for a sync push;
+ * *gen identifies this incarnation of the connection. NULL if refused.
+ */
+struct dbconn *
+db_pin(struct req *r, uint64_t *gen)
+{
+	struct dbconn	*d = r->db;
+
+	if (d == NULL || pool.npinned + 1 >= pool.n)
+		return (NULL);
+	r->db = NULL;
+	d->owner = NULL;
+	d->cb = NULL;
+	d->pinned = 1;
+	pool.npinned++;
+	*gen = d->gen;
+	return (d);
+}
+
+/* Lend a pinned connection to r; -1 if it broke since it was pinned. */
+int
+db_attach(struct req *r, struct dbconn *d, uint64_t gen)
+{
+	if (d->gen != gen || d->state != DB_OWNED || !d->pinned)
+		return (-1);
+	d->owner = r;
+	r->db = d;
+	return (0);
+}
+
+/* Take a pinned connection back from r (between requests of a push). */
+void
+db_detach(struct req *r)
+{
+	if (r->db != NULL)
+		r->db->owner = NULL;
+	r->db = NULL;
+}
+
+/* The push is over: return the connection (rolling back if still open). */
+void
+db_unpin(struct dbconn *d, uint64_t gen)
+{
+	if (d->gen != gen || !d->pinned)
+		return;
+	d->pinned = 0;
+	pool.npinned--;
+	db_release_conn(d);
+}
+
+static void
+db_release_conn(struct dbconn *d)
+{
 	if (d == NULL || d->state != DB_OWNED)
 		return;
 	d->owner = NULL;

@@ -12,38 +12,43 @@ struct handler_entry {
 	const char	*name;
 	method_handler	 handler;
 	int		 roles;
+	int		 nodb;
 };
 
 #define READERS	ROLES_ALL
 static const struct handler_entry handlers[] = {
-	{ "CreatePark", svc_park_create, ROLE_BUREAU },
-	{ "GetPark", svc_park_get, READERS },
-	{ "ListParks", svc_park_list, READERS },
-	{ "UpdatePark", svc_park_update, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "AdmitPark", svc_park_admit, ROLE_BUREAU },
-	{ "WarnPark", svc_park_warn, ROLE_BUREAU },
-	{ "ExitPark", svc_park_exit, ROLE_BUREAU },
-	{ "CreateFirm", svc_firm_create, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "GetFirm", svc_firm_get, READERS },
-	{ "ListFirms", svc_firm_list, READERS },
-	{ "UpdateFirm", svc_firm_update, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "PutFirmReport", svc_facts_report, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "AddFinancing", svc_facts_financing, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "AddFirmEvent", svc_facts_event, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "AddCertification", svc_facts_cert_add, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "ListCertifications", svc_facts_cert_list, READERS },
-	{ "ExpireCertification", svc_facts_cert_expire, ROLE_BUREAU },
-	{ "EnterFirm", svc_tenancy_enter, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "ExitFirm", svc_tenancy_exit, ROLE_BUREAU | ROLE_OPERATOR },
-	{ "ListTenancies", svc_tenancy_list, READERS },
-	{ "UploadPolicy", svc_rules_upload, ROLE_ADMIN | ROLE_BUREAU },
-	{ "GetPolicy", svc_rules_get, READERS },
-	{ "ListPolicies", svc_rules_list, READERS },
-	{ "RunSweep", svc_rules_sweep, ROLE_BUREAU },
-	{ "AddPrincipal", svc_principal_add, ROLE_ADMIN },
-	{ "ListPrincipals", svc_principal_list, ROLE_ADMIN },
-	{ "DisablePrincipal", svc_principal_disable, ROLE_ADMIN },
-	{ "WhoAmI", svc_principal_whoami, READERS },
+	{ "CreatePark", svc_park_create, ROLE_BUREAU, 0 },
+	{ "GetPark", svc_park_get, READERS, 0 },
+	{ "ListParks", svc_park_list, READERS, 0 },
+	{ "UpdatePark", svc_park_update, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "AdmitPark", svc_park_admit, ROLE_BUREAU, 0 },
+	{ "WarnPark", svc_park_warn, ROLE_BUREAU, 0 },
+	{ "ExitPark", svc_park_exit, ROLE_BUREAU, 0 },
+	{ "CreateFirm", svc_firm_create, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "GetFirm", svc_firm_get, READERS, 0 },
+	{ "ListFirms", svc_firm_list, READERS, 0 },
+	{ "UpdateFirm", svc_firm_update, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "PutFirmReport", svc_facts_report, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "AddFinancing", svc_facts_financing, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "AddFirmEvent", svc_facts_event, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "AddCertification", svc_facts_cert_add, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "ListCertifications", svc_facts_cert_list, READERS, 0 },
+	{ "ExpireCertification", svc_facts_cert_expire, ROLE_BUREAU, 0 },
+	{ "EnterFirm", svc_tenancy_enter, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "ExitFirm", svc_tenancy_exit, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "ListTenancies", svc_tenancy_list, READERS, 0 },
+	{ "UploadPolicy", svc_rules_upload, ROLE_ADMIN | ROLE_BUREAU, 0 },
+	{ "GetPolicy", svc_rules_get, READERS, 0 },
+	{ "ListPolicies", svc_rules_list, READERS, 0 },
+	{ "RunSweep", svc_rules_sweep, ROLE_BUREAU, 0 },
+	{ "BeginSync", svc_sync_begin, ROLE_BUREAU | ROLE_OPERATOR, 0 },
+	{ "SyncChunk", svc_sync_chunk, ROLE_BUREAU | ROLE_OPERATOR, 1 },
+	{ "CommitSync", svc_sync_commit, ROLE_BUREAU | ROLE_OPERATOR, 1 },
+	{ "Export", svc_sync_export, READERS, 0 },
+	{ "AddPrincipal", svc_principal_add, ROLE_ADMIN, 0 },
+	{ "ListPrincipals", svc_principal_list, ROLE_ADMIN, 0 },
+	{ "DisablePrincipal", svc_principal_disable, ROLE_ADMIN, 0 },
+	{ "WhoAmI", svc_principal_whoami, READERS, 0 },
 };
 #define NHANDLERS	(sizeof(handlers) / sizeof(handlers[0]))
 
@@ -53,6 +58,7 @@ static const ProtobufCServiceDescriptor *const services[] = {
 	&parkd__v1__principal_service__descriptor,
 	&parkd__v1__tenancy_service__descriptor,
 	&parkd__v1__rules_service__descriptor,
+	&parkd__v1__sync_service__descriptor,
 };
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))
 
@@ -104,6 +110,7 @@ dispatch_init(void)
 			methods[nmethods].output = md->output;
 			methods[nmethods].handler = h->handler;
 			methods[nmethods].roles = h->roles;
+			methods[nmethods].nodb = h->nodb;
 			nmethods++;
 		}
 	}

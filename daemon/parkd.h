@@ -125,6 +125,7 @@ struct conn {
 	int			 inflight;
 	struct reqlist		 reqs;
 	struct principal	 principal;
+	struct sync_session	*sync;		/* open push, if any */
 	uint64_t		 accepted_ms;
 	uint64_t		 active_ms;	/* last frame in or out */
 	uint64_t		 partial_ms;	/* when a partial frame began */
@@ -145,6 +146,7 @@ uint64_t now_ms(void);
 
 /* req.c */
 struct method;
+struct sync_session;
 struct req {
 	struct conn		*c;		/* NULL once the peer is gone */
 	uint64_t		 cid;		/* connection id, for logs */
@@ -182,6 +184,7 @@ struct method {
 	const ProtobufCMessageDescriptor	*output;
 	method_handler				 handler;
 	int					 roles;
+	int					 nodb;	/* brings its own connection */
 };
 void			 dispatch_init(void);
 void			 dispatch_free(void);
@@ -208,6 +211,10 @@ void	 db_acquire(struct req *, db_acquire_cb);
 void	 db_query(struct req *, const char *, int, const char *const *,
 	     db_result_cb);
 void	 db_release(struct req *);
+struct dbconn *db_pin(struct req *, uint64_t *);
+int	 db_attach(struct req *, struct dbconn *, uint64_t);
+void	 db_detach(struct req *);
+void	 db_unpin(struct dbconn *, uint64_t);
 int	 db_busy(void);
 
 /* migrate.c (migrations.c is generated from schema/ at build time) */
@@ -280,6 +287,7 @@ void	 svc_firm_update(struct req *);
 	"(SELECT pp.body FROM policy_years py JOIN policies pp ON "	\
 	"pp.id = py.policy_id WHERE py.year = " yearparam ") AS policy_body"
 const struct policy *policy_from_row(struct req *, PGresult *, int, int);
+const struct policy *policy_cached(const char *, const char *);
 void	 policy_cache_free(void);
 int	 policy_file_load(const struct config *, PGconn *, char **);
 void	 policy_file_reload(const struct config *);
@@ -321,6 +329,13 @@ void	 svc_facts_event(struct req *);
 void	 svc_facts_cert_add(struct req *);
 void	 svc_facts_cert_list(struct req *);
 void	 svc_facts_cert_expire(struct req *);
+
+/* svc_sync.c */
+void	 svc_sync_begin(struct req *);
+void	 svc_sync_chunk(struct req *);
+void	 svc_sync_commit(struct req *);
+void	 svc_sync_export(struct req *);
+void	 sync_conn_closed(struct conn *);
 
 /* svc_principal.c */
 void	 svc_principal_add(struct req *);

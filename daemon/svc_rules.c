@@ -39,16 +39,42 @@ policy_cache_free(void)
 }
 
 /*
+ * The parsed policy with this content hash: from the cache, else parsed
+ * from body (NULL if body is NULL, does not parse, or memory is short).
+ */
+const struct policy *
+policy_cached(const char *hash, const char *body)
+{
+	struct policy	*p;
+	char		 err[256];
+	int		 k;
+
+	for (k = 0; k < POLICY_CACHE; k++) {
+		if (cache[k] != NULL && strcmp(cache[k]->hash, hash) == 0)
+			return (cache[k]);
+	}
+	if (body == NULL || (p = malloc(sizeof(*p))) == NULL)
+		return (NULL);
+	if (policy_parse(body, p, err, sizeof(err)) != 0) {
+		log_warnx("stored policy %s does not parse: %s", hash, err);
+		free(p);
+		return (NULL);
+	}
+	snprintf(p->hash, sizeof(p->hash), "%s", hash);
+	free(cache[cache_next]);
+	cache[cache_next] = p;
+	cache_next = (cache_next + 1) % POLICY_CACHE;
+	return (p);
+}
+
+/*
  * The policy in columns policy_hash/policy_body of row i, parsed once per
  * content. Fails r (FAILED_PRECONDITION) if no policy rules that year.
  */
 const struct policy *
 policy_from_row(struct req *r, PGresult *res, int i, int year)
 {
-	const char	*hash = pg_get(res, i, "policy_hash");
-	struct policy	*p;
-	char		 err[256];
-	int		 k;
+	const struct policy	*p;
 
 	if (PQgetisnull(res, i, PQfnumber(res, "policy_hash"))) {
 		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
@@ -56,25 +82,11 @@ policy_from_row(struct req *r, PGresult *res, int i, int year)
 		    year);
 		return (NULL);
 	}
-	for (k = 0; k < POLICY_CACHE; k++) {
-		if (cache[k] != NULL && strcmp(cache[k]->hash, hash) == 0)
-			return (cache[k]);
-	}
-	if ((p = malloc(sizeof(*p))) == NULL) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-		return (NULL);
-	}
-	if (policy_parse(pg_get(res, i, "policy_body"), p, err,
-	    sizeof(err)) != 0) {
-		free(p);
-		req_fail(r, PARKD__V1__CODE__INTERNAL, "stored policy %s does "
-		    "not parse: %s", hash, err);
-		return (NULL);
-	}
-	snprintf(p->hash, sizeof(p->hash), "%s", hash);
-	free(cache[cache_next]);
-	cache[cache_next] = p;
-	cache_next = (cache_next + 1) % POLICY_CACHE;
+	p = policy_cached(pg_get(res, i, "policy_hash"),
+	    pg_get(res, i, "policy_body"));
+	if (p == NULL)
+		req_fail(r, PARKD__V1__CODE__INTERNAL, "the policy for %d "
+		    "cannot be read", year);
 	return (p);
 }
 

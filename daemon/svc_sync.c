@@ -1,0 +1,1611 @@
+/*
+ * SyncService: an operator's push of many records of one kind for one park.
+ * BeginSync opens a transaction on a pool connection that stays pinned to
+ * the client connection; each SyncChunk validates its rows, applies the good
+ * ones with one set-based statement (unnest of array parameters) and records
+ * the refused ones; CommitSync stores the outcome under the idempotency key
+ * and commits. A push cut short rolls back whole; a committed key replays
+ * its stored outcome. Chunks of one push run one at a time, in order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkd.h"
+
+struct waiting {
+	struct req		*r;
+	method_handler		 fn;
+	TAILQ_ENTRY(waiting)	 entry;
+};
+
+struct sync_kind;
+
+struct sync_session {
+	struct conn		*c;		/* NULL once the peer is gone */
+	int64_t			 id;
+	struct dbconn		*db;
+	uint64_t		 gen;
+	char			 key[256];
+	int64_t			 park_id;
+	char			 park_code[40];
+	const struct sync_kind	*kind;
+	int64_t			 rows;
+	int64_t			 applied;
+	int64_t			 updated;
+	int64_t			 refused;
+	int			 busy;
+	int			 locked;	/* tenancies: park row locked */
+	TAILQ_HEAD(, waiting)	 waiting;
+};
+
+/* One refused row. */
+struct rowerr {
+	int64_t		 row;
+	struct viols	 v;
+};
+
+struct rowerrs {
+	struct rowerr	*e;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* A PostgreSQL array literal being built, one element at a time. */
+struct colbuf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+	int	 n;
+	int	 oom;
+};
+
+#define SYNC_MAX_COLS	10
+
+struct chunk {
+	struct sync_session	*s;
+	struct rowerrs		 errs;
+	struct colbuf		 cols[SYNC_MAX_COLS + 1];	/* [0] row_no */
+	int64_t			 nrows;
+	int64_t			 nvalid;
+	int64_t			*rowmap;	/* tenancies: row of each valid */
+};
+
+typedef void (*row_fn)(struct req *, struct chunk *, size_t, int64_t,
+    const char **, char (*)[40]);
+
+struct sync_kind {
+	const char	*name;
+	int		 ncols;
+	const char	*types[SYNC_MAX_COLS];
+	row_fn		 row;
+	size_t		 (*count)(const Parkd__V1__SyncChunkRequest *);
+	const char	*sql;
+};
+
+static int64_t	 next_sync_id;
+
+/* ---- helpers ---- */
+
+static void
+col_add(struct colbuf *b, const char *v)
+{
+	size_t	 need = (v ? strlen(v) * 2 : 0) + 8;
+	char	*p;
+
+	if (b->oom)
+		return;
+	if (b->len + need + 2 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + need;
+
+		if ((p = realloc(b->s, cap)) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	b->s[b->len++] = b->n++ ? ',' : '{';
+	if (v == NULL) {
+		memcpy(b->s + b->len, "NULL", 4);
+		b->len += 4;
+		return;
+	}
+	b->s[b->len++] = '"';
+	for (; *v != '\0'; v++) {
+		if (*v == '"' || *v == '\\')
+			b->s[b->len++] = '\\';
+		b->s[b->len++] = *v;
+	}
+	b->s[b->len++] = '"';
+}
+
+static const char *
+col_finish(struct colbuf *b)
+{
+	if (b->oom)
+		return (NULL);
+	if (b->n == 0)
+		return ("{}");
+	b->s[b->len++] = '}';
+	b->s[b->len] = '\0';
+	return (b->s);
+}
+
+static void
+chunk_free(struct chunk *k)
+{
+	size_t	 i;
+
+	for (i = 0; i <= SYNC_MAX_COLS; i++)
+		free(k->cols[i].s);
+	for (i = 0; i < k->errs.n; i++)
+		viols_free(&k->errs.e[i].v);
+	free(k->errs.e);
+	free(k->rowmap);
+	memset(k, 0, sizeof(*k));
+}
+
+static struct viols *
+rowerr_new(struct chunk *k, int64_t row)
+{
+	struct rowerr	*ne;
+
+	if (k->errs.n == k->errs.cap) {
+		size_t cap = k->errs.cap ? k->errs.cap * 2 : 16;
+
+		if ((ne = realloc(k->errs.e, cap * sizeof(*ne))) == NULL)
+			return (NULL);
+		k->errs.e = ne;
+		k->errs.cap = cap;
+	}
+	memset(&k->errs.e[k->errs.n], 0, sizeof(k->errs.e[0]));
+	k->errs.e[k->errs.n].row = row;
+	return (&k->errs.e[k->errs.n++].v);
+}
+
+/* Keep the row if it had no violation, else record them against it. */
+static void
+row_done(struct chunk *k, struct viols *v, int64_t row, const char **vals,
+    int ncols)
+{
+	struct viols	*dst;
+	char		 rb[24];
+	int		 i;
+
+	if (v->n > 0) {
+		if ((dst = rowerr_new(k, row)) != NULL)
+			*dst = *v;
+		else
+			viols_free(v);
+		memset(v, 0, sizeof(*v));
+		return;
+	}
+	snprintf(rb, sizeof(rb), "%lld", (long long)row);
+	col_add(&k->cols[0], rb);
+	for (i = 0; i < ncols; i++)
+		col_add(&k->cols[i + 1], vals[i]);
+	k->nvalid++;
+}
+
+static const char *
+i64s(char *b, int64_t v)
+{
+	snprintf(b, 40, "%lld", (long long)v);
+	return (b);
+}
+
+static void
+check_period(struct viols *v, int year, int quarter)
+{
+	struct ymd	 t;
+
+	today(&t);
+	if (year < 2000 || quarter < 1 || quarter > 4 ||
+	    year * 4 + quarter - 1 > ymd_quarter_index(&t))
+		viols_add(v, "quarter", "report.period", "%d Q%d is not a "
+		    "quarter that has begun", year, quarter);
+}
+
+static void
+check_code(struct viols *v, const char *code)
+{
+	const char	*why;
+
+	if (creditcode_check(code, &why) != 0)
+		viols_add(v, "credit_code", "credit_code.gb32100", "'%.32s': %s",
+		    code, why);
+}
+
+static void
+check_not_future(struct viols *v, const char *field, const char *date)
+{
+	struct ymd	 t, d;
+
+	today(&t);
+	if (ymd_parse(date, &d) != 0)
+		viols_add(v, field, "date", "'%.16s' is not a YYYY-MM-DD date",
+		    date);
+	else if (ymd_days(&d) > ymd_days(&t))
+		viols_add(v, field, "date.future", "%s is in the future", date);
+}
+
+static void
+check_park(struct viols *v, struct sync_session *s, const char *code)
+{
+	if (*code != '\0' && strcmp(code, s->park_code) != 0)
+		viols_add(v, "park_code", "sync.park", "row is for %s but this "
+		    "push is for %s", code, s->park_code);
+}
+
+/* ---- kinds: validation of one row, in column order ---- */
+
+static void
+row_firm_report(struct req *r, struct chunk *k, size_t i, int64_t row,
+    const char **vals, char (*b)[40])
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__FirmReport		*p = in->firm_reports[i];
+	struct viols			 v = { 0 };
+
+	check_code(&v, p->credit_code);
+	check_period(&v, p->year, p->quarter);
+	if (p->revenue < 0 || p->rnd_spend < 0 || p->jobs < 0 ||
+	    p->graduate_jobs < 0 || p->ip_granted < 0)
+		viols_add(&v, "revenue", "range", "figures may not be negative");
+	if (p->graduate_jobs > p->jobs)
+		viols_add(&v, "graduate_jobs", "report.graduate_jobs", "%d "
+		    "college graduates out of %d jobs", p->graduate_jobs, p->jobs);
+	vals[0] = p->credit_code;
+	vals[1] = i64s(b[1], p->year);
+	vals[2] = i64s(b[2], p->quarter);
+	vals[3] = i64s(b[3], p->revenue);
+	vals[4] = i64s(b[4], p->jobs);
+	vals[5] = i64s(b[5], p->graduate_jobs);
+	vals[6] = i64s(b[6], p->rnd_spend);
+	vals[7] = i64s(b[7], p->ip_granted);
+	row_done(k, &v, row, vals, 8);
+}
+
+static void
+row_park_report(struct req *r, struct chunk *k, size_t i, int64_t row,
+    const char **vals, char (*b)[40])
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__ParkReport		*p = in->park_reports[i];
+	struct viols			 v = { 0 };
+
+	check_park(&v, k->s, p->park_code);
+	check_period(&v, p->year, p->quarter);
+	if (p->staff < 0 || p->services_delivered < 0 || p->interns_hosted < 0)
+		viols_add(&v, "staff", "range", "figures may not be negative");
+	vals[0] = i64s(b[0], p->year);
+	vals[1] = i64s(b[1], p->quarter);
+	vals[2] = i64s(b[2], p->staff);
+	vals[3] = i64s(b[3], p->services_delivered);
+	vals[4] = i64s(b[4], p->interns_hosted);
+	row_done(k, &v, row, vals, 5);
+}
+
+static const char *const activity_kinds[] = { "roadshow", "salon",
+    "lecture", "training_camp", "competition", "specialist_visit",
+    "matchmaking", "other", NULL };
+
+static void
+row_activity(struct req *r, struct chunk *k, size_t i, int64_t row,
+    const char **vals, char (*b)[40])
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__Activity		*p = in->activities[i];
+	struct viols			 v = { 0 };
+	int				 j, known = 0;
+
+	check_park(&v, k->s, p->park_code);
+	for (j = 0; activity_kinds[j] != NULL; j++)
+		known |= strcmp(p->kind, activity_kinds[j]) == 0;
+	if (!known)
+		viols_add(&v, "kind", "activity.kind", "'%.32s' is not one of "
+		    "roadshow, salon, lecture, training_camp, competition, "
+		    "specialist_visit, matchmaking, other", p->kind);
+	check_not_future(&v, "date", p->date);
+	if (!valid_text(p->title, 1, 200))
+		viols_add(&v, "title", "text", "1-200 bytes of UTF-8 text");
+	if (p->participants < 0)
+		viols_add(&v, "participants", "range", "may not be negative");
+	vals[0] = p->kind;
+	vals[1] = p->date;
+	vals[2] = p->title;
+	vals[3] = i64s(b[3], p->participants);
+	row_done(k, &v, row, vals, 4);
+}
+
+static void
+row_firm(struct req *r, struct chunk *k, size_t i, int64_t row,
+    const char **vals, char (*b)[40])
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__Firm			*p = in->firms[i];
+	struct viols			 v = { 0 };
+
+	(void)b;
+	check_code(&v, p->credit_code);
+	if (!valid_text(p->name, 1, 200))
+		viols_add(&v, "name", "text", "1-200 bytes of UTF-8 text");
+	if (!valid_industry_code(p->industry_code))
+		viols_add(&v, "industry_code", "industry_code.gb4754", "'%.16s' "
+		    "is not a GB/T 4754-2017 code", p->industry_code);
+	check_not_future(&v, "registered_on", p->registered_on);
+	vals[0] = p->credit_code;
+	vals[1] = p->name;
+	vals[2] = p->industry_code;
+	vals[3] = p->registered_on;
+	vals[4] = p->tech_based ? "t" : "f";
+	vals[5] = p->srdi ? "t" : "f";
+	row_done(k, &v, row, vals, 6);
+}
+
+static void
+row_certification(struct req *r, struct chunk *k, size_t i, int64_t row,
+    const char **vals, char (*b)[40])
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__Certification	*p = in->certifications[i];
+	struct viols			 v = { 0 };
+
+	(void)b;
+	check_code(&v, p->credit_code);
+	if (strcmp(p->kind, "high_tech") != 0 && strcmp(p->kind,
+	    "tech_sme") != 0 && strcmp(p->kind, "srdi") != 0 &&
+	    strcmp(p->kind, "innovative_sme") != 0)
+		viols_add(&v, "kind", "certification.kind", "must be high_tech, "
+		    "tech_sme, srdi or innovative_sme");
+	if (!valid_text(p->number, 1, 64))
+		viols_add(&v, "number", "text", "1-64 bytes of UTF-8 text");
+	if (!valid_date(p->valid_from) || !valid_date(p->valid_to) ||
+	    strcmp(p->valid_from, p->valid_to) > 0)
+		viols_add(&v, "valid_to", "certification.dates", "valid_from and "
+		    "valid_to must be dates, from <= to");
+	vals[0] = p->credit_code;
+	vals[1] = p->kind;
+	vals[2] = p->number;
+	vals[3] = p->valid_from;
+	vals[4] = p->valid_to;
+	row_done(k, &v, row, vals, 5);
+}
+
+static void
+row_tenancy(struct req *r, struct chunk *k, size_t i, int64_t row,
+    const char **vals, char (*b)[40])
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__EnterFirmRequest	*p = in->tenancies[i];
+	struct viols			 v = { 0 };
+
+	check_park(&v, k->s, p->park_code);
+	check_code(&v, p->credit_code);
+	check_not_future(&v, "entry_date", p->entry_date);
+	if (p->area <= 0 || p->area > 100000000000LL)
+		viols_add(&v, "area", "range", "must be a positive area");
+	if (!valid_text(p->waiver_source, 0, 32))
+		viols_add(&v, "waiver_source", "text", "at most 32 bytes");
+	vals[0] = p->credit_code;
+	vals[1] = p->entry_date;
+	vals[2] = i64s(b[2], p->area);
+	vals[3] = p->waiver_source;
+	row_done(k, &v, row, vals, 4);
+}
+
+#define N(f) \
+static size_t count_##f(const Parkd__V1__SyncChunkRequest *c) \
+{ return (c->n_##f); }
+N(firm_reports)
+N(park_reports)
+N(activities)
+N(firms)
+N(certifications)
+N(tenancies)
+#undef N
+
+/* Each statement returns applied, updated, superseded, refused. */
+#define SYNC_OUT(x, total, d)						\
+	"SELECT (SELECT count(*) FROM " x " WHERE ins) AS applied, "	\
+	"(SELECT count(*) FROM " x " WHERE NOT ins) AS updated, "	\
+	"(SELECT count(*) FROM " total ") - (SELECT count(*) FROM " d	\
+	") AS superseded, "
+#define IN_PARK(fid) "EXISTS (SELECT 1 FROM tenancies t WHERE t.firm_id = " \
+	fid " AND t.park_id = $1)"
+#define REFUSED_FIRMS(m)						\
+	"coalesce((SELECT string_agg(row_no || E'\\t' || CASE WHEN "	\
+	"firm_id IS NULL THEN 'unknown_firm' ELSE 'not_in_park' END, "	\
+	"E'\\n' ORDER BY row_no) FROM " m " WHERE NOT ok), '')"
+
+static const struct sync_kind kinds[] = {
+	{ "firm_reports", 8, { "text", "int", "int", "bigint", "int", "int",
+	    "bigint", "int" }, row_firm_report, count_firm_reports,
+	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
+	    "$4::int[], $5::int[], $6::bigint[], $7::int[], $8::int[], "
+	    "$9::bigint[], $10::int[]) AS s(row_no, credit_code, year, quarter, "
+	    "revenue, jobs, graduate_jobs, rnd_spend, ip_granted)), "
+	    "m AS (SELECT s.*, f.id AS firm_id, f.id IS NOT NULL AND "
+	    IN_PARK("f.id") " AS ok FROM s LEFT JOIN firms f ON f.credit_code "
+	    "= s.credit_code), "
+	    "d AS (SELECT DISTINCT ON (firm_id, year, quarter) * FROM m WHERE "
+	    "ok ORDER BY firm_id, year, quarter, row_no DESC), "
+	    "x AS (INSERT INTO firm_reports AS r (firm_id, year, quarter, "
+	    "revenue, jobs, graduate_jobs, rnd_spend, ip_granted) SELECT "
+	    "firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
+	    "ip_granted FROM d ON CONFLICT (firm_id, year, quarter) DO UPDATE "
+	    "SET revenue = EXCLUDED.revenue, jobs = EXCLUDED.jobs, "
+	    "graduate_jobs = EXCLUDED.graduate_jobs, rnd_spend = "
+	    "EXCLUDED.rnd_spend, ip_granted = EXCLUDED.ip_granted, version = "
+	    "r.version + 1, updated_at = now() RETURNING (xmax = 0) AS ins) "
+	    SYNC_OUT("x", "m WHERE ok", "d") REFUSED_FIRMS("m") " AS refused" },
+	{ "park_reports", 5, { "int", "int", "int", "int", "int" },
+	    row_park_report, count_park_reports,
+	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::int[], "
+	    "$4::int[], $5::int[], $6::int[], $7::int[]) AS s(row_no, year, "
+	    "quarter, staff, services_delivered, interns_hosted)), "
+	    "d AS (SELECT DISTINCT ON (year, quarter) * FROM s ORDER BY year, "
+	    "quarter, row_no DESC), "
+	    "x AS (INSERT INTO park_reports AS r (park_id, year, quarter, "
+	    "staff, services_delivered, interns_hosted) SELECT $1, year, "
+	    "quarter, staff, services_delivered, interns_hosted FROM d ON "
+	    "CONFLICT (park_id, year, quarter) DO UPDATE SET staff = "
+	    "EXCLUDED.staff, services_delivered = EXCLUDED.services_delivered, "
+	    "interns_hosted = EXCLUDED.interns_hosted, version = r.version + 1, "
+	    "updated_at = now() RETURNING (xmax = 0) AS ins) "
+	    SYNC_OUT("x", "s", "d") "'' AS refused" },
+	{ "activities", 4, { "text", "date", "text", "int" }, row_activity,
+	    count_activities,
+	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
+	    "$4::date[], $5::text[], $6::int[]) AS s(row_no, kind, date, title, "
+	    "participants)), "
+	    "d AS (SELECT DISTINCT ON (kind, date, title) * FROM s ORDER BY "
+	    "kind, date, title, row_no DESC), "
+	    "x AS (INSERT INTO activities AS a (park_id, kind, date, title, "
+	    "participants) SELECT $1, kind, date, title, participants FROM d "
+	    "ON CONFLICT (park_id, kind, date, title) DO UPDATE SET "
+	    "participants = EXCLUDED.participants, version = a.version + 1 "
+	    "RETURNING (xmax = 0) AS ins) "
+	    SYNC_OUT("x", "s", "d") "'' AS refused" },
+	{ "firms", 6, { "text", "text", "text", "date", "boolean", "boolean" },
+	    row_firm, count_firms,
+	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
+	    "$4::text[], $5::text[], $6::date[], $7::boolean[], $8::boolean[]) "
+	    "AS s(row_no, credit_code, name, industry_code, registered_on, "
+	    "tech_based, srdi)), "
+	    "d AS (SELECT DISTINCT ON (credit_code) * FROM s ORDER BY "
+	    "credit_code, row_no DESC), "
+	    "x AS (INSERT INTO firms AS f (credit_code, name, industry_code, "
+	    "registered_on, tech_based, srdi) SELECT credit_code, name, "
+	    "industry_code, registered_on, tech_based, srdi FROM d ON CONFLICT "
+	    "(credit_code) DO UPDATE SET name = EXCLUDED.name, industry_code = "
+	    "EXCLUDED.industry_code, registered_on = EXCLUDED.registered_on, "
+	    "tech_based = EXCLUDED.tech_based, srdi = EXCLUDED.srdi, version = "
+	    "f.version + 1, updated_at = now() WHERE NOT EXISTS (SELECT 1 FROM "
+	    "tenancies t WHERE t.firm_id = f.id AND t.status = 'active' AND "
+	    "t.park_id <> $1) RETURNING f.credit_code, (xmax = 0) AS ins) "
+	    SYNC_OUT("x", "s", "d") "coalesce((SELECT string_agg(row_no || "
+	    "E'\\ttenant_elsewhere', E'\\n' ORDER BY row_no) FROM d WHERE "
+	    "credit_code NOT IN (SELECT credit_code FROM x)), '') AS refused" },
+	{ "certifications", 5, { "text", "text", "text", "date", "date" },
+	    row_certification, count_certifications,
+	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
+	    "$4::text[], $5::text[], $6::date[], $7::date[]) AS s(row_no, "
+	    "credit_code, kind, number, valid_from, valid_to)), "
+	    "m AS (SELECT s.*, f.id AS firm_id, f.id IS NOT NULL AND "
+	    IN_PARK("f.id") " AS ok FROM s LEFT JOIN firms f ON f.credit_code "
+	    "= s.credit_code), "
+	    "d AS (SELECT DISTINCT ON (kind, number) * FROM m WHERE ok ORDER BY "
+	    "kind, number, row_no DESC), "
+	    "x AS (INSERT INTO certifications AS c (firm_id, kind, number, "
+	    "valid_from, valid_to) SELECT firm_id, kind, number, valid_from, "
+	    "valid_to FROM d ON CONFLICT (kind, number) DO UPDATE SET "
+	    "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
+	    "version = c.version + 1 WHERE c.firm_id = EXCLUDED.firm_id "
+	    "RETURNING c.kind, c.number, (xmax = 0) AS ins) "
+	    SYNC_OUT("x", "m WHERE ok", "d") "concat_ws(E'\\n', nullif("
+	    REFUSED_FIRMS("m") ", ''), (SELECT string_agg(row_no || "
+	    "E'\\tother_firm', E'\\n' ORDER BY row_no) FROM d WHERE (kind, "
+	    "number) NOT IN (SELECT kind, number FROM x))) AS refused" },
+	{ "tenancies", 4, { "text", "date", "bigint", "text" }, row_tenancy,
+	    count_tenancies, NULL },
+};
+#define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
+
+static const struct sync_kind *
+kind_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKINDS; i++) {
+		if (strcmp(kinds[i].name, name) == 0)
+			return (&kinds[i]);
+	}
+	return (NULL);
+}
+
+/* Refusals found by the database: "row\treason" lines. */
+static void
+db_refusals(struct chunk *k, const char *text)
+{
+	const char	*p = text, *tab, *nl;
+	struct viols	*v;
+	char		 reason[32];
+	int64_t		 row;
+
+	while (*p != '\0') {
+		row = strtoll(p, NULL, 10);
+		tab = strchr(p, '\t');
+		nl = strchr(p, '\n');
+		if (tab == NULL)
+			break;
+		snprintf(reason, sizeof(reason), "%.*s", (int)((nl ? nl :
+		    tab + strlen(tab)) - tab - 1), tab + 1);
+		if ((v = rowerr_new(k, row)) != NULL) {
+			if (strcmp(reason, "unknown_firm") == 0)
+				viols_add(v, "credit_code", "sync.unknown_firm",
+				    "no firm with this credit code; push it "
+				    "first (kind firms)");
+			else if (strcmp(reason, "not_in_park") == 0)
+				viols_add(v, "credit_code", "sync.not_in_park",
+				    "the firm has never been a tenant of %s",
+				    k->s->park_code);
+			else if (strcmp(reason, "tenant_elsewhere") == 0)
+				viols_add(v, "credit_code",
+				    "sync.tenant_elsewhere", "the firm is an "
+				    "active tenant of another park");
+			else
+				viols_add(v, "number", "sync.other_firm",
+				    "this certificate belongs to another firm");
+		}
+		p = nl ? nl + 1 : tab + strlen(tab);
+	}
+}
+
+/* ---- session ---- */
+
+static void	sync_kick(struct sync_session *);
+
+static void
+sync_free(struct sync_session *s)
+{
+	struct waiting	*w;
+
+	if (s->c != NULL)
+		s->c->sync = NULL;
+	s->c = NULL;
+	if (s->db != NULL)
+		db_unpin(s->db, s->gen);
+	s->db = NULL;
+	while ((w = TAILQ_FIRST(&s->waiting)) != NULL) {
+		TAILQ_REMOVE(&s->waiting, w, entry);
+		req_fail(w->r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "the push was closed; start again with BeginSync and the "
+		    "same idempotency_key");
+		free(w);
+	}
+	log_debug("sync closed key=%s rows=%lld", s->key, (long long)s->rows);
+	free(s);
+}
+
+/* The peer is gone: nothing of the push will be committed. */
+void
+sync_conn_closed(struct conn *c)
+{
+	struct sync_session	*s = c->sync;
+
+	c->sync = NULL;
+	s->c = NULL;
+	if (!s->busy)
+		sync_free(s);
+}
+
+/* Run fn for r when the session's connection is free. */
+static void
+sync_run(struct sync_session *s, struct req *r, method_handler fn)
+{
+	struct waiting	*w;
+
+	if (s->busy) {
+		if ((w = calloc(1, sizeof(*w))) == NULL) {
+			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "out of memory");
+			return;
+		}
+		w->r = r;
+		w->fn = fn;
+		TAILQ_INSERT_TAIL(&s->waiting, w, entry);
+		return;
+	}
+	if (db_attach(r, s->db, s->gen) != 0) {
+		s->db = NULL;
+		req_fail(r, PARKD__V1__CODE__UNAVAILABLE, "the database "
+		    "connection of this push was lost; start again with "
+		    "BeginSync and the same idempotency_key");
+		sync_free(s);
+		return;
+	}
+	s->busy = 1;
+	fn(r);
+}
+
+static void
+sync_kick(struct sync_session *s)
+{
+	struct waiting	*w;
+	struct req	*r;
+	method_handler	 fn;
+
+	if (s->busy)
+		return;
+	if (s->c == NULL) {
+		sync_free(s);
+		return;
+	}
+	if ((w = TAILQ_FIRST(&s->waiting)) == NULL)
+		return;
+	TAILQ_REMOVE(&s->waiting, w, entry);
+	r = w->r;
+	fn = w->fn;
+	free(w);
+	sync_run(s, r, fn);
+}
+
+/* r is done with the session's connection; then reply (or fail). */
+static void
+sync_release(struct req *r, struct sync_session *s)
+{
+	if (r->db == NULL)		/* lost during the request */
+		s->db = NULL;
+	db_detach(r);
+	s->busy = 0;
+}
+
+static void
+sync_reply(struct req *r, struct sync_session *s, const ProtobufCMessage *m)
+{
+	sync_release(r, s);
+	req_reply(r, m);
+	sync_kick(s);
+}
+
+/* A failed statement aborts the transaction: the push is over. */
+static void
+sync_abort(struct req *r, struct sync_session *s, PGresult *res,
+    const char *what)
+{
+	sync_release(r, s);
+	req_fail_pg(r, res, what);
+	if (s->c != NULL)
+		s->c->sync = NULL;
+	s->c = NULL;
+	sync_kick(s);
+}
+
+static struct sync_session *
+session_of(struct req *r, int64_t id)
+{
+	struct sync_session	*s = r->c != NULL ? r->c->sync : NULL;
+
+	if (s == NULL || s->id != id) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "no open push "
+		    "%lld on this connection; start with BeginSync",
+		    (long long)id);
+		return (NULL);
+	}
+	return (s);
+}
+
+/* ---- BeginSync ---- */
+
+struct begin {
+	const struct sync_kind	*kind;
+	int64_t			 park_id;
+	int64_t			 rows, applied, updated, refused;
+};
+
+static Parkd__V1__SyncRowError **
+pack_rowerrs(struct req *r, PGresult *res, size_t *n)
+{
+	Parkd__V1__SyncRowError	**out;
+	Parkd__V1__Violation	 *v;
+	int			  i, rows = res ? PQntuples(res) : 0;
+
+	*n = 0;
+	if (rows == 0 || (out = req_alloc(r, (size_t)rows * sizeof(*out))) ==
+	    NULL)
+		return (NULL);
+	for (i = 0; i < rows; i++) {
+		if ((out[i] = req_alloc(r, sizeof(**out))) == NULL ||
+		    (v = req_alloc(r, sizeof(*v))) == NULL ||
+		    (out[i]->violations = req_alloc(r, sizeof(v))) == NULL)
+			break;
+		parkd__v1__sync_row_error__init(out[i]);
+		parkd__v1__violation__init(v);
+		out[i]->row = pg_i64(res, i, "row_no");
+		v->field = (char *)pg_get(res, i, "field");
+		v->rule = (char *)pg_get(res, i, "rule");
+		v->message = (char *)pg_get(res, i, "message");
+		out[i]->violations = req_alloc(r, sizeof(v));
+		if (out[i]->violations == NULL)
+			break;
+		out[i]->violations[0] = v;
+		out[i]->n_violations = 1;
+	}
+	*n = (size_t)i;
+	return (out);
+}
+
+#define REFUSALS_SQL							\
+	"SELECT row_no, field, rule, message FROM sync_refusals WHERE "	\
+	"idempotency_key = $1 ORDER BY row_no LIMIT 1000"
+
+static void
+begin_replay_done(struct req *r, PGresult *res)
+{
+	struct begin			*b = r->state;
+	Parkd__V1__BeginSyncResponse	 out =
+	    PARKD__V1__BEGIN_SYNC_RESPONSE__INIT;
+	Parkd__V1__SyncOutcome		 o = PARKD__V1__SYNC_OUTCOME__INIT;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "BeginSync"))
+		return;
+	o.rows = b->rows;
+	o.applied = b->applied;
+	o.updated = b->updated;
+	o.refused = b->refused;
+	o.replayed = 1;
+	o.refusals = pack_rowerrs(r, res, &o.n_refusals);
+	out.done = 1;
+	out.outcome = &o;
+	req_reply(r, &out.base);
+}
+
+static void
+begin_open_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__BeginSyncRequest	*in = (void *)r->in;
+	struct begin			*b = r->state;
+	Parkd__V1__BeginSyncResponse	 out =
+	    PARKD__V1__BEGIN_SYNC_RESPONSE__INIT;
+	struct sync_session		*s;
+
+	if (!pg_ok(r, res, PGRES_COMMAND_OK, "BeginSync"))
+		return;
+	if (r->c == NULL || r->c->sync != NULL) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "a push is "
+		    "already open on this connection");
+		return;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	if ((s->db = db_pin(r, &s->gen)) == NULL) {
+		free(s);
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "too many "
+		    "pushes in progress on this parkd; retry shortly");
+		return;
+	}
+	TAILQ_INIT(&s->waiting);
+	s->c = r->c;
+	s->id = ++next_sync_id;
+	s->kind = b->kind;
+	s->park_id = b->park_id;
+	snprintf(s->park_code, sizeof(s->park_code), "%s", in->park_code);
+	snprintf(s->key, sizeof(s->key), "%s", r->idem_key);
+	r->c->sync = s;
+	log_info("sync open cid=%llu park=%s kind=%s key=%s",
+	    (unsigned long long)r->cid, s->park_code, s->kind->name, s->key);
+	out.sync_id = s->id;
+	req_reply(r, &out.base);
+}
+
+static void
+begin_checked(struct req *r, PGresult *res)
+{
+	Parkd__V1__BeginSyncRequest	*in = (void *)r->in;
+	struct begin			*b = r->state;
+	const char			*p[1];
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "BeginSync"))
+		return;
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no park '%s'",
+		    in->park_code);
+		return;
+	}
+	b->park_id = pg_i64(res, 0, "park_id");
+	if (!auth_park_allowed(r, b->park_id)) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator "
+		    "may only push data for its own park");
+		return;
+	}
+	if (!PQgetisnull(res, 0, PQfnumber(res, "kind"))) {
+		if (pg_i64(res, 0, "b_park") != b->park_id ||
+		    strcmp(pg_get(res, 0, "kind"), b->kind->name) != 0) {
+			req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+			    "idempotency_key '%s' was used for another push "
+			    "(%s)", r->idem_key, pg_get(res, 0, "kind"));
+			return;
+		}
+		b->rows = pg_i64(res, 0, "rows");
+		b->applied = pg_i64(res, 0, "applied");
+		b->updated = pg_i64(res, 0, "updated");
+		b->refused = pg_i64(res, 0, "refused");
+		p[0] = r->idem_key;
+		db_query(r, REFUSALS_SQL, 1, p, begin_replay_done);
+		return;
+	}
+	db_query(r, "BEGIN", 0, NULL, begin_open_done);
+}
+
+void
+svc_sync_begin(struct req *r)
+{
+	Parkd__V1__BeginSyncRequest	*in = (void *)r->in;
+	struct begin			*b;
+	const char			*p[2];
+
+	if ((b = r->state = req_alloc(r, sizeof(*b))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	if ((b->kind = kind_find(in->kind)) == NULL)
+		viols_add(&r->v, "kind", "sync.kind", "must be firms, "
+		    "tenancies, certifications, firm_reports, park_reports or "
+		    "activities");
+	if (*r->idem_key == '\0')
+		viols_add(&r->v, "idempotency_key", "sync.key", "a push needs "
+		    "an idempotency_key, reused when it is retried");
+	if (r->c != NULL && r->c->sync != NULL)
+		viols_add(&r->v, "", "sync.open", "a push is already open on "
+		    "this connection; commit it first");
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "BeginSync is not "
+		    "valid");
+		return;
+	}
+	p[0] = in->park_code;
+	p[1] = r->idem_key;
+	db_query(r, "SELECT p.id AS park_id, b.kind, b.park_id AS b_park, "
+	    "b.rows, b.applied, b.updated, b.refused FROM parks p LEFT JOIN "
+	    "sync_batches b ON b.idempotency_key = $2 WHERE p.code = $1", 2, p,
+	    begin_checked);
+}
+
+/* ---- SyncChunk ---- */
+
+static void
+chunk_reply(struct req *r)
+{
+	struct chunk			*k = r->state;
+	struct sync_session		*s = k->s;
+	Parkd__V1__SyncChunkResponse	 out =
+	    PARKD__V1__SYNC_CHUNK_RESPONSE__INIT;
+	Parkd__V1__SyncRowError		*e;
+	size_t				 i, j;
+
+	struct chunk			 keep = *k;
+
+	out.accepted = k->nrows - (int64_t)k->errs.n;
+	out.refused = req_alloc(r, (k->errs.n ? k->errs.n : 1) *
+	    sizeof(void *));
+	e = req_alloc(r, (k->errs.n ? k->errs.n : 1) * sizeof(*e));
+	for (i = 0; out.refused != NULL && e != NULL && i < k->errs.n; i++) {
+		struct viols *vs = &k->errs.e[i].v;
+
+		parkd__v1__sync_row_error__init(&e[i]);
+		e[i].row = k->errs.e[i].row;
+		e[i].violations = req_alloc(r, (vs->n ? vs->n : 1) *
+		    sizeof(void *));
+		for (j = 0; e[i].violations != NULL && j < vs->n; j++) {
+			Parkd__V1__Violation *v = req_alloc(r, sizeof(*v));
+
+			if (v == NULL)
+				break;
+			parkd__v1__violation__init(v);
+			v->field = vs->v[j].field;
+			v->rule = vs->v[j].rule;
+			v->message = vs->v[j].message;
+			e[i].violations[e[i].n_violations++] = v;
+		}
+		out.refused[out.n_refused++] = &e[i];
+	}
+	s->rows += k->nrows;
+	s->refused += (int64_t)k->errs.n;
+	sync_reply(r, s, &out.base);	/* frees r and k */
+	chunk_free(&keep);		/* what k pointed to outside the arena */
+}
+
+static void
+chunk_refusals_done(struct req *r, PGresult *res)
+{
+	struct chunk	*k = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		struct chunk keep = *k;
+
+		sync_abort(r, k->s, res, "SyncChunk");
+		chunk_free(&keep);
+		return;
+	}
+	chunk_reply(r);
+}
+
+/* Record this chunk's refused rows with the push (same transaction). */
+static void
+chunk_record_refusals(struct req *r)
+{
+	struct chunk	*k = r->state;
+	struct colbuf	 c[5];
+	const char	*p[5];
+	char		 rb[24];
+	size_t		 i, j;
+	int		 n;
+
+	if (k->errs.n == 0) {
+		chunk_reply(r);
+		return;
+	}
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < k->errs.n; i++) {
+		for (j = 0; j < k->errs.e[i].v.n; j++) {
+			snprintf(rb, sizeof(rb), "%lld",
+			    (long long)k->errs.e[i].row);
+			col_add(&c[0], rb);
+			col_add(&c[1], k->errs.e[i].v.v[j].field);
+			col_add(&c[2], k->errs.e[i].v.v[j].rule);
+			col_add(&c[3], k->errs.e[i].v.v[j].message);
+		}
+	}
+	p[0] = k->s->key;
+	for (n = 0; n < 4; n++)
+		p[n + 1] = col_finish(&c[n]);
+	if (p[1] == NULL || p[2] == NULL || p[3] == NULL || p[4] == NULL) {
+		for (n = 0; n < 4; n++)
+			free(c[n].s);
+		chunk_reply(r);		/* still answered; not recorded */
+		return;
+	}
+	db_query(r, "INSERT INTO sync_refusals (idempotency_key, row_no, "
+	    "field, rule, message) SELECT $1, * FROM unnest($2::bigint[], "
+	    "$3::text[], $4::text[], $5::text[])", 5, p, chunk_refusals_done);
+	for (n = 0; n < 4; n++)
+		free(c[n].s);
+}
+
+static void
+chunk_applied(struct req *r, PGresult *res)
+{
+	struct chunk	*k = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		struct chunk keep = *k;
+
+		sync_abort(r, k->s, res, "SyncChunk");
+		chunk_free(&keep);
+		return;
+	}
+	k->s->applied += pg_i64(res, 0, "applied");
+	k->s->updated += pg_i64(res, 0, "updated") +
+	    pg_i64(res, 0, "superseded");
+	db_refusals(k, pg_get(res, 0, "refused"));
+	chunk_record_refusals(r);
+}
+
+/* Apply the chunk's valid rows with the kind's statement. */
+static void
+chunk_apply(struct req *r)
+{
+	struct chunk	*k = r->state;
+	const char	*p[SYNC_MAX_COLS + 2];
+	char		 pid[24];
+	int		 i;
+
+	if (k->nvalid == 0) {
+		chunk_record_refusals(r);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
+	p[0] = pid;
+	for (i = 0; i <= k->s->kind->ncols; i++) {
+		if ((p[i + 1] = col_finish(&k->cols[i])) == NULL) {
+			struct chunk keep = *k;
+
+			sync_release(r, k->s);
+			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "out of memory building the chunk");
+			sync_kick(keep.s);
+			chunk_free(&keep);
+			return;
+		}
+	}
+	db_query(r, k->s->kind->sql, k->s->kind->ncols + 2, p, chunk_applied);
+}
+
+static void	tenancy_chunk(struct req *);
+
+/* Validate every row of the chunk (runs holding the session). */
+static void
+chunk_start(struct req *r)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	struct chunk			*k = r->state;
+	const struct sync_kind		*kind = k->s->kind;
+	const char			*vals[SYNC_MAX_COLS];
+	char				 b[SYNC_MAX_COLS][40];
+	size_t				 i, n = kind->count(in);
+
+	k->nrows = (int64_t)n;
+	for (i = 0; i < n; i++)
+		kind->row(r, k, i, in->first_row + (int64_t)i, vals, b);
+	if (kind->sql == NULL)
+		tenancy_chunk(r);
+	else
+		chunk_apply(r);
+}
+
+void
+svc_sync_chunk(struct req *r)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	struct sync_session		*s;
+	struct chunk			*k;
+	size_t				 i, other = 0;
+
+	if ((s = session_of(r, in->sync_id)) == NULL)
+		return;
+	for (i = 0; i < NKINDS; i++) {
+		if (&kinds[i] != s->kind)
+			other += kinds[i].count(in);
+	}
+	if (other > 0 || in->first_row < 1) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "this push "
+		    "carries %s (first_row >= 1); the chunk has other records",
+		    s->kind->name);
+		return;
+	}
+	if ((k = r->state = req_alloc(r, sizeof(*k))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	k->s = s;
+	sync_run(s, r, chunk_start);
+}
+
+/* ---- tenancies: every entry rule, row by row, under the park lock ---- */
+
+struct tpending {
+	struct colbuf	 ins[4];	/* firm_id, entry_date, area, waiver */
+	struct colbuf	 upd[3];	/* tenancy id, area, waiver */
+};
+
+static void
+tenancy_applied(struct req *r, PGresult *res)
+{
+	chunk_applied(r, res);
+}
+
+static int
+tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
+    int64_t *occupied, struct tpending *tp, int64_t *seen, int nseen)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__EnterFirmRequest	*t;
+	const struct policy		*pol;
+	struct park_facts		 pk;
+	struct entry_facts		 e;
+	struct viols			 v = { 0 }, *dst;
+	int64_t				 row = pg_i64(res, i, "row_no");
+	int64_t				 firm_id, same_area = 0, delta;
+	size_t				 n;
+	char				 b[3][40];
+	int				 j, same;
+
+	t = in->tenancies[row - in->first_row];
+	if (PQgetisnull(res, i, PQfnumber(res, "firm_id"))) {
+		viols_add(&v, "credit_code", "sync.unknown_firm", "no firm with "
+		    "this credit code; push it first (kind firms)");
+		goto refuse;
+	}
+	firm_id = pg_i64(res, i, "firm_id");
+	for (j = 0; j < nseen; j++) {
+		if (seen[j] == firm_id) {
+			viols_add(&v, "credit_code", "sync.duplicate", "the "
+			    "firm appears earlier in this chunk");
+			goto refuse;
+		}
+	}
+	seen[nseen] = firm_id;
+	if (PQgetisnull(res, i, PQfnumber(res, "policy_hash"))) {
+		viols_add(&v, "entry_date", "policy.missing", "no policy is "
+		    "active for %.4s", t->entry_date);
+		goto refuse;
+	}
+	pol = policy_cached(pg_get(res, i, "policy_hash"),
+	    PQgetisnull(res, i, PQfnumber(res, "policy_body")) ? NULL :
+	    pg_get(res, i, "policy_body"));
+	if (pol == NULL) {
+		viols_add(&v, "entry_date", "policy.unreadable", "the policy "
+		    "for this year cannot be read");
+		goto refuse;
+	}
+	same = !PQgetisnull(res, i, PQfnumber(res, "same_id"));
+	if (same)
+		same_area = pg_i64(res, i, "same_area");
+	delta = t->area - same_area;
+	memset(&pk, 0, sizeof(pk));
+	pk.code = pg_get(res, i, "code");
+	pk.status = pg_get(res, i, "status");
+	pk.total_area = pg_i64(res, i, "total_area");
+	pk.occupied_area = *occupied - same_area;
+	pk.industries = pg_split(r, pg_get(res, i, "industries"), &n);
+	pk.n_industries = (int)n;
+	memset(&e, 0, sizeof(e));
+	e.credit_code = t->credit_code;
+	e.industry = pg_get(res, i, "industry_code");
+	ymd_parse(pg_get(res, i, "registered_on"), &e.registered);
+	ymd_parse(t->entry_date, &e.entry);
+	e.area = t->area;
+	e.waiver_source = t->waiver_source;
+	if (!PQgetisnull(res, i, PQfnumber(res, "active_park")))
+		e.active_park = pg_get(res, i, "active_park");
+	if (same)		/* already a tenant here: the area may change */
+		e.registered = e.entry;
+	rules_firm_entry(pol, &pk, &e, &v);
+	if (v.n > 0)
+		goto refuse;
+	*occupied += delta;
+	if (same) {
+		col_add(&tp->upd[0], pg_get(res, i, "same_id"));
+		col_add(&tp->upd[1], i64s(b[0], t->area));
+		col_add(&tp->upd[2], t->waiver_source);
+	} else {
+		col_add(&tp->ins[0], i64s(b[1], firm_id));
+		col_add(&tp->ins[1], t->entry_date);
+		col_add(&tp->ins[2], i64s(b[2], t->area));
+		col_add(&tp->ins[3], t->waiver_source);
+	}
+	return (1);
+refuse:
+	if ((dst = rowerr_new(k, row)) != NULL)
+		*dst = v;
+	else
+		viols_free(&v);
+	return (0);
+}
+
+static void
+tenancy_state_done(struct req *r, PGresult *res)
+{
+	struct chunk	*k = r->state;
+	struct tpending	 tp;
+	const char	*p[8];
+	char		 pid[24];
+	int64_t		 occupied, *seen;
+	int		 i, j, ok = 1;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		struct chunk keep = *k;
+
+		sync_abort(r, k->s, res, "SyncChunk");
+		chunk_free(&keep);
+		return;
+	}
+	memset(&tp, 0, sizeof(tp));
+	occupied = PQntuples(res) ? pg_i64(res, 0, "occupied") : 0;
+	seen = req_alloc(r, (size_t)(PQntuples(res) + 1) * sizeof(*seen));
+	for (i = j = 0; seen != NULL && i < PQntuples(res); i++)
+		j += tenancy_row(r, k, res, i, &occupied, &tp, seen, j) ? 1 : 0;
+	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
+	p[0] = pid;
+	for (i = 0; i < 4; i++)
+		ok &= (p[i + 1] = col_finish(&tp.ins[i])) != NULL;
+	for (i = 0; i < 3; i++)
+		ok &= (p[i + 5] = col_finish(&tp.upd[i])) != NULL;
+	if (ok && j > 0)
+		db_query(r, "WITH ins AS (INSERT INTO tenancies (firm_id, "
+		    "park_id, entry_date, area, waiver_source) SELECT firm_id, "
+		    "$1, entry_date, area, waiver FROM unnest($2::bigint[], "
+		    "$3::date[], $4::bigint[], $5::text[]) AS u(firm_id, "
+		    "entry_date, area, waiver) RETURNING 1), upd AS (UPDATE "
+		    "tenancies t SET area = u.area, waiver_source = u.waiver, "
+		    "version = t.version + 1, updated_at = now() FROM unnest("
+		    "$6::bigint[], $7::bigint[], $8::text[]) AS u(id, area, "
+		    "waiver) WHERE t.id = u.id RETURNING 1) SELECT (SELECT "
+		    "count(*) FROM ins) AS applied, (SELECT count(*) FROM upd) "
+		    "AS updated, 0 AS superseded, '' AS refused", 8, p,
+		    tenancy_applied);
+	else
+		chunk_record_refusals(r);
+	for (i = 0; i < 4; i++)
+		free(tp.ins[i].s);
+	for (i = 0; i < 3; i++)
+		free(tp.upd[i].s);
+}
+
+static void
+tenancy_state(struct req *r, PGresult *res)
+{
+	struct chunk	*k = r->state;
+	const char	*p[4];
+	char		 pid[24];
+	int		 i;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		struct chunk keep = *k;
+
+		sync_abort(r, k->s, res, "SyncChunk");
+		chunk_free(&keep);
+		return;
+	}
+	k->s->locked = 1;
+	if (k->nvalid == 0) {
+		chunk_record_refusals(r);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
+	p[0] = pid;
+	/* cols: [0] row_no, [1] credit_code, [2] entry_date */
+	for (i = 0; i < 3; i++) {
+		if ((p[i + 1] = col_finish(&k->cols[i])) == NULL) {
+			struct chunk keep = *k;
+
+			sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
+			chunk_free(&keep);
+			return;
+		}
+	}
+	db_query(r, "SELECT s.row_no, f.id AS firm_id, f.industry_code, "
+	    "f.registered_on::text AS registered_on, (SELECT p2.code FROM "
+	    "tenancies t2 JOIN parks p2 ON p2.id = t2.park_id WHERE "
+	    "t2.firm_id = f.id AND t2.status = 'active' AND t2.park_id <> $1) "
+	    "AS active_park, (SELECT t3.id FROM tenancies t3 WHERE t3.firm_id "
+	    "= f.id AND t3.status = 'active' AND t3.park_id = $1) AS same_id, "
+	    "(SELECT t3.area FROM tenancies t3 WHERE t3.firm_id = f.id AND "
+	    "t3.status = 'active' AND t3.park_id = $1) AS same_area, pol.hash "
+	    "AS policy_hash, CASE WHEN row_number() OVER (PARTITION BY "
+	    "pol.hash ORDER BY s.row_no) = 1 THEN pol.body END AS policy_body, "
+	    "p.code, p.status, p.total_area, array_to_string("
+	    "p.leading_industries, ',') AS industries, (SELECT coalesce(sum("
+	    "area), 0) FROM tenancies WHERE park_id = $1 AND status = "
+	    "'active') AS occupied FROM unnest($2::bigint[], $3::text[], "
+	    "$4::date[]) AS s(row_no, credit_code, entry_date) LEFT JOIN "
+	    "firms f ON f.credit_code = s.credit_code LEFT JOIN LATERAL ("
+	    "SELECT pp.hash, pp.body FROM policy_years py JOIN policies pp ON "
+	    "pp.id = py.policy_id WHERE py.year = extract(year FROM "
+	    "s.entry_date)::int) pol ON true CROSS JOIN parks p WHERE p.id = "
+	    "$1 ORDER BY s.row_no", 4, p, tenancy_state_done);
+}
+
+/* Lock the park for the rest of the push, then read the chunk's state. */
+static void
+tenancy_chunk(struct req *r)
+{
+	struct chunk	*k = r->state;
+	char		 pid[24];
+	const char	*p[1] = { pid };
+
+	if (k->s->locked) {
+		tenancy_state(r, NULL);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
+	db_query(r, "SELECT id FROM parks WHERE id = $1 FOR UPDATE", 1, p,
+	    tenancy_state);
+}
+
+/* ---- CommitSync ---- */
+
+struct commit {
+	struct sync_session	*s;
+	Parkd__V1__SyncOutcome	*o;
+};
+
+static void
+commit_done(struct req *r, PGresult *res)
+{
+	struct commit		*cm = r->state;
+	struct sync_session	*s = cm->s;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		sync_abort(r, s, res, "CommitSync");
+		return;
+	}
+	log_info("sync committed cid=%llu park=%s kind=%s key=%s rows=%lld "
+	    "applied=%lld updated=%lld refused=%lld",
+	    (unsigned long long)r->cid, s->park_code, s->kind->name, s->key,
+	    (long long)s->rows, (long long)s->applied, (long long)s->updated,
+	    (long long)s->refused);
+	sync_release(r, s);
+	if (s->c != NULL)
+		s->c->sync = NULL;
+	s->c = NULL;
+	req_reply(r, &cm->o->base);
+	sync_kick(s);		/* frees the session, returning the connection */
+}
+
+static void
+commit_refusals(struct req *r, PGresult *res)
+{
+	struct commit	*cm = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		sync_abort(r, cm->s, res, "CommitSync");
+		return;
+	}
+	if ((cm->o = req_alloc(r, sizeof(*cm->o))) == NULL) {
+		sync_abort(r, cm->s, NULL, "CommitSync");
+		return;
+	}
+	parkd__v1__sync_outcome__init(cm->o);
+	cm->o->rows = cm->s->rows;
+	cm->o->applied = cm->s->applied;
+	cm->o->updated = cm->s->updated;
+	cm->o->refused = cm->s->refused;
+	/* the refusals must outlive res: copy the strings */
+	cm->o->refusals = pack_rowerrs(r, res, &cm->o->n_refusals);
+	for (size_t i = 0; i < cm->o->n_refusals; i++) {
+		Parkd__V1__Violation *v = cm->o->refusals[i]->violations[0];
+
+		v->field = req_strdup(r, v->field);
+		v->rule = req_strdup(r, v->rule);
+		v->message = req_strdup(r, v->message);
+	}
+	db_query(r, "COMMIT", 0, NULL, commit_done);
+}
+
+static void
+commit_recorded(struct req *r, PGresult *res)
+{
+	struct commit	*cm = r->state;
+	const char	*p[1] = { cm->s->key };
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		sync_abort(r, cm->s, res, "CommitSync");
+		return;
+	}
+	db_query(r, REFUSALS_SQL, 1, p, commit_refusals);
+}
+
+static void
+commit_start(struct req *r)
+{
+	struct commit		*cm = r->state;
+	struct sync_session	*s = cm->s;
+	struct qparams		 q;
+
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_str(&q, s->key);
+	qp_i64(&q, s->park_id);
+	qp_str(&q, s->kind->name);
+	qp_i64(&q, s->rows);
+	qp_i64(&q, s->applied);
+	qp_i64(&q, s->updated);
+	qp_i64(&q, s->refused);
+	q.v[3] = s->key;	/* the push's key, for the audit row */
+	db_query(r, "WITH b AS (INSERT INTO sync_batches (idempotency_key, "
+	    "principal_id, park_id, kind, rows, applied, updated, refused) "
+	    "VALUES ($5, nullif($1::bigint, 0), $6, $7, $8, $9, $10, $11) "
+	    "RETURNING *), aud AS (" AUDIT_SQL("'park:' || (SELECT code FROM "
+	    "parks WHERE id = b.park_id)", "jsonb_build_object('sync', "
+	    "to_jsonb(b))", "b") ") SELECT 1 FROM b", q.n, q.v,
+	    commit_recorded);
+}
+
+void
+svc_sync_commit(struct req *r)
+{
+	Parkd__V1__CommitSyncRequest	*in = (void *)r->in;
+	struct sync_session		*s;
+	struct commit			*cm;
+
+	if ((s = session_of(r, in->sync_id)) == NULL)
+		return;
+	if ((cm = r->state = req_alloc(r, sizeof(*cm))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	cm->s = s;
+	sync_run(s, r, commit_start);
+}
+
+/* ---- Export: the same shapes, page by page ---- */
+
+#define TENANT_OF_PARK(fid) "EXISTS (SELECT 1 FROM tenancies t WHERE " \
+	"t.firm_id = " fid " AND t.park_id = p.id)"
+
+static const struct {
+	const char	*kind;
+	const char	*sql;		/* $1 park code, $2 limit, $3 offset */
+} exports[] = {
+	{ "firm_reports", "SELECT f.credit_code, r.year, r.quarter, r.revenue, "
+	    "r.jobs, r.graduate_jobs, r.rnd_spend, r.ip_granted FROM parks p "
+	    "JOIN tenancies t ON t.park_id = p.id JOIN firms f ON f.id = "
+	    "t.firm_id JOIN firm_reports r ON r.firm_id = f.id WHERE p.code = "
+	    "$1 GROUP BY f.credit_code, r.firm_id, r.year, r.quarter ORDER BY "
+	    "f.credit_code, r.year, r.quarter LIMIT $2 OFFSET $3" },
+	{ "park_reports", "SELECT r.year, r.quarter, r.staff, "
+	    "r.services_delivered, r.interns_hosted FROM park_reports r JOIN "
+	    "parks p ON p.id = r.park_id WHERE p.code = $1 ORDER BY r.year, "
+	    "r.quarter LIMIT $2 OFFSET $3" },
+	{ "activities", "SELECT a.kind, a.date::text AS date, a.title, "
+	    "a.participants FROM activities a JOIN parks p ON p.id = a.park_id "
+	    "WHERE p.code = $1 ORDER BY a.date, a.kind, a.title LIMIT $2 "
+	    "OFFSET $3" },
+	{ "firms", "SELECT f.credit_code, f.name, f.industry_code, "
+	    "f.registered_on::text AS registered_on, f.tech_based, f.srdi FROM "
+	    "firms f, parks p WHERE p.code = $1 AND " TENANT_OF_PARK("f.id")
+	    " ORDER BY f.credit_code LIMIT $2 OFFSET $3" },
+	{ "tenancies", "SELECT f.credit_code, t.entry_date::text AS "
+	    "entry_date, t.area, t.waiver_source FROM tenancies t JOIN firms f "
+	    "ON f.id = t.firm_id JOIN parks p ON p.id = t.park_id WHERE p.code "
+	    "= $1 AND t.status = 'active' ORDER BY f.credit_code LIMIT $2 "
+	    "OFFSET $3" },
+	{ "certifications", "SELECT f.credit_code, c.kind, c.number, "
+	    "c.valid_from::text AS valid_from, c.valid_to::text AS valid_to "
+	    "FROM certifications c JOIN firms f ON f.id = c.firm_id, parks p "
+	    "WHERE p.code = $1 AND " TENANT_OF_PARK("f.id") " ORDER BY "
+	    "f.credit_code, c.kind, c.number LIMIT $2 OFFSET $3" },
+};
+
+#define S(col)	((char *)pg_get(res, i, col))
+#define I(col)	pg_i64(res, i, col)
+
+static void
+export_row(struct req *r, const char *kind, PGresult *res, int i,
+    Parkd__V1__SyncChunkRequest *o)
+{
+	if (strcmp(kind, "firm_reports") == 0) {
+		Parkd__V1__FirmReport *x = req_alloc(r, sizeof(*x));
+
+		parkd__v1__firm_report__init(x);
+		x->credit_code = S("credit_code");
+		x->year = (int32_t)I("year");
+		x->quarter = (int32_t)I("quarter");
+		x->revenue = I("revenue");
+		x->jobs = (int32_t)I("jobs");
+		x->graduate_jobs = (int32_t)I("graduate_jobs");
+		x->rnd_spend = I("rnd_spend");
+		x->ip_granted = (int32_t)I("ip_granted");
+		o->firm_reports[o->n_firm_reports++] = x;
+	} else if (strcmp(kind, "park_reports") == 0) {
+		Parkd__V1__ParkReport *x = req_alloc(r, sizeof(*x));
+
+		parkd__v1__park_report__init(x);
+		x->year = (int32_t)I("year");
+		x->quarter = (int32_t)I("quarter");
+		x->staff = (int32_t)I("staff");
+		x->services_delivered = (int32_t)I("services_delivered");
+		x->interns_hosted = (int32_t)I("interns_hosted");
+		o->park_reports[o->n_park_reports++] = x;
+	} else if (strcmp(kind, "activities") == 0) {
+		Parkd__V1__Activity *x = req_alloc(r, sizeof(*x));
+
+		parkd__v1__activity__init(x);
+		x->kind = S("kind");
+		x->date = S("date");
+		x->title = S("title");
+		x->participants = (int32_t)I("participants");
+		o->activities[o->n_activities++] = x;
+	} else if (strcmp(kind, "firms") == 0) {
+		Parkd__V1__Firm *x = req_alloc(r, sizeof(*x));
+
+		parkd__v1__firm__init(x);
+		x->credit_code = S("credit_code");
+		x->name = S("name");
+		x->industry_code = S("industry_code");
+		x->registered_on = S("registered_on");
+		x->tech_based = pg_bool(res, i, "tech_based");
+		x->srdi = pg_bool(res, i, "srdi");
+		o->firms[o->n_firms++] = x;
+	} else if (strcmp(kind, "tenancies") == 0) {
+		Parkd__V1__EnterFirmRequest *x = req_alloc(r, sizeof(*x));
+
+		parkd__v1__enter_firm_request__init(x);
+		x->credit_code = S("credit_code");
+		x->entry_date = S("entry_date");
+		x->area = I("area");
+		x->waiver_source = S("waiver_source");
+		o->tenancies[o->n_tenancies++] = x;
+	} else {
+		Parkd__V1__Certification *x = req_alloc(r, sizeof(*x));
+
+		parkd__v1__certification__init(x);
+		x->credit_code = S("credit_code");
+		x->kind = S("kind");
+		x->number = S("number");
+		x->valid_from = S("valid_from");
+		x->valid_to = S("valid_to");
+		x->expired_on = "";
+		o->certifications[o->n_certifications++] = x;
+	}
+}
+#undef S
+#undef I
+
+static void
+export_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__ExportRequest	*in = (void *)r->in;
+	Parkd__V1__ExportResponse	 out = PARKD__V1__EXPORT_RESPONSE__INIT;
+	Parkd__V1__SyncChunkRequest	 rows =
+	    PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	int				 i, n, size = *(int *)r->state;
+	int64_t				 offset = 0;
+	void				**slots;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "Export"))
+		return;
+	page_token_parse(r, in->page_token, &offset);
+	n = PQntuples(res) > size ? size : PQntuples(res);
+	if ((slots = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *))) ==
+	    NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	rows.firm_reports = (void *)slots;
+	rows.park_reports = (void *)slots;
+	rows.activities = (void *)slots;
+	rows.firms = (void *)slots;
+	rows.tenancies = (void *)slots;
+	rows.certifications = (void *)slots;
+	for (i = 0; i < n; i++)
+		export_row(r, in->kind, res, i, &rows);
+	/* only the kind's array is non-empty */
+	if (rows.n_firm_reports == 0) rows.firm_reports = NULL;
+	if (rows.n_park_reports == 0) rows.park_reports = NULL;
+	if (rows.n_activities == 0) rows.activities = NULL;
+	if (rows.n_firms == 0) rows.firms = NULL;
+	if (rows.n_tenancies == 0) rows.tenancies = NULL;
+	if (rows.n_certifications == 0) rows.certifications = NULL;
+	out.rows = &rows;
+	out.next_page_token = "";
+	if (PQntuples(res) > size)
+		out.next_page_token = fmt_arena(r, "%lld",
+		    (long long)(offset + size));
+	req_reply(r, &out.base);
+}
+
+void
+svc_sync_export(struct req *r)
+{
+	Parkd__V1__ExportRequest	*in = (void *)r->in;
+	struct qparams			 q;
+	int64_t				 offset;
+	int				*size;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(exports) / sizeof(exports[0]); i++) {
+		if (strcmp(exports[i].kind, in->kind) == 0)
+			break;
+	}
+	if (i == sizeof(exports) / sizeof(exports[0]) ||
+	    page_token_parse(r, in->page_token, &offset) != 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "kind must be "
+		    "firms, tenancies, certifications, firm_reports, "
+		    "park_reports or activities, with a page_token from a "
+		    "previous page");
+		return;
+	}
+	if (r->pr.role == ROLE_OPERATOR) {
+		/* operators export their own park only (checked in SQL) */
+	}
+	if ((size = r->state = req_alloc(r, sizeof(int))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	*size = in->page_size <= 0 ? 1000 : in->page_size > 10000 ? 10000 :
+	    in->page_size;
+	qp_init(&q);
+	qp_str(&q, in->park_code);
+	qp_i64(&q, *size + 1);
+	qp_i64(&q, offset);
+	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	db_query(r, fmt_arena(r, "SELECT * FROM (%s) x WHERE $4::bigint = 0 "
+	    "OR $4 = (SELECT id FROM parks WHERE code = $1)", exports[i].sql),
+	    q.n, q.v, export_done);
+}
