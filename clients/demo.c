@@ -419,6 +419,126 @@ load_facts(struct ctl *ctl, struct demo_firm *firms, int n)
 	return (drain(ctl, "facts"));
 }
 
+/* One push (BeginSync, SyncChunk, CommitSync) of a prepared chunk. */
+static int
+push(struct ctl *ctl, const char *park, const char *kind,
+    Parkd__V1__SyncChunkRequest *chunk)
+{
+	Parkd__V1__BeginSyncRequest	 b = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;
+	Parkd__V1__CommitSyncRequest	 c = PARKD__V1__COMMIT_SYNC_REQUEST__INIT;
+	struct parkc_result		 res;
+	char				 key[96];
+	int				 rc = -1;
+
+	snprintf(key, sizeof(key), "demo-%s-%s", park, kind);
+	b.park_code = (char *)park;
+	b.kind = (char *)kind;
+	if (parkc_call(ctl->pc, "BeginSync", &b.base, key, &res) != 0)
+		return (-1);
+	if (res.code != 0) {
+		fprintf(stderr, "parkctl: BeginSync %s: %s\n", park, res.message);
+		parkc_result_free(&res);
+		return (-1);
+	}
+	if (((Parkd__V1__BeginSyncResponse *)res.body)->done) {
+		existed++;
+		parkc_result_free(&res);
+		return (0);
+	}
+	chunk->sync_id = c.sync_id =
+	    ((Parkd__V1__BeginSyncResponse *)res.body)->sync_id;
+	chunk->first_row = 2;
+	parkc_result_free(&res);
+	if (parkc_call(ctl->pc, "SyncChunk", &chunk->base, "", &res) == 0 &&
+	    res.code == 0) {
+		parkc_result_free(&res);
+		if (parkc_call(ctl->pc, "CommitSync", &c.base, key, &res) == 0 &&
+		    res.code == 0) {
+			created += (int)((Parkd__V1__SyncOutcome *)res.body)->
+			    applied;
+			refused += (int)((Parkd__V1__SyncOutcome *)res.body)->
+			    refused;
+			rc = 0;
+		}
+	}
+	if (rc != 0) {
+		failed++;
+		fprintf(stderr, "parkctl: push %s %s: %s\n", park, kind,
+		    res.message ? res.message : parkc_error(ctl->pc));
+	}
+	parkc_result_free(&res);
+	return (rc);
+}
+
+static const char *const act_kinds[] = { "salon", "lecture",
+    "training_camp", "competition", "specialist_visit", "matchmaking" };
+
+/*
+ * A year of activities and four quarters of park reports per admitted park.
+ * Most parks hold a roadshow every quarter; every seventh misses one (the
+ * evaluation's roadshow gate).
+ */
+static int
+load_park_year(struct ctl *ctl, struct demo_park *parks, int nparks)
+{
+	Parkd__V1__SyncChunkRequest	 ch;
+	Parkd__V1__Activity		 acts[64], *ap[64];
+	Parkd__V1__ParkReport		 reps[4], *rp[4];
+	char				 dates[64][11], titles[64][96];
+	struct ymd			 t, d;
+	int				 i, q, k, n, cq;
+
+	today(&t);
+	cq = ymd_quarter_index(&t);
+	for (i = 0; i < nparks; i++) {
+		if (!parks[i].admitted)
+			continue;
+		parkd__v1__sync_chunk_request__init(&ch);
+		for (n = 0, q = cq - 4; q < cq; q++) {
+			int acts_q = 2 + (int)rnd(6);
+
+			for (k = 0; k < acts_q && n < 64; k++, n++) {
+				int roadshow = k == 0 && !(i % 7 == 3 &&
+				    q == cq - 2);
+
+				parkd__v1__activity__init(&acts[n]);
+				d.y = q / 4;
+				d.m = (q % 4) * 3 + 1 + (int)rnd(3);
+				d.d = 1 + (int)rnd(28);
+				ymd_format(&d, dates[n]);
+				acts[n].kind = roadshow ? "roadshow" :
+				    (char *)act_kinds[rnd(6)];
+				snprintf(titles[n], sizeof(titles[n]),
+				    "%s第%d期%s", parks[i].name, n + 1,
+				    roadshow ? "项目路演" : "创业服务活动");
+				acts[n].date = dates[n];
+				acts[n].title = titles[n];
+				acts[n].participants = 15 + (int)rnd(120);
+				ap[n] = &acts[n];
+			}
+		}
+		ch.activities = ap;
+		ch.n_activities = (size_t)n;
+		if (push(ctl, parks[i].code, "activities", &ch) != 0)
+			return (-1);
+		parkd__v1__sync_chunk_request__init(&ch);
+		for (k = 0, q = cq - 4; q < cq; q++, k++) {
+			parkd__v1__park_report__init(&reps[k]);
+			reps[k].year = q / 4;
+			reps[k].quarter = q % 4 + 1;
+			reps[k].staff = parks[i].staff;
+			reps[k].services_delivered = 10 + (int)rnd(190);
+			reps[k].interns_hosted = (int)rnd(30);
+			rp[k] = &reps[k];
+		}
+		ch.park_reports = rp;
+		ch.n_park_reports = 4;
+		if (push(ctl, parks[i].code, "park_reports", &ch) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 /* parkctl demo-data [--parks N] [--firms N] [--seed N] */
 int
 demo_data(struct ctl *ctl, int argc, char **argv)
@@ -465,6 +585,9 @@ demo_data(struct ctl *ctl, int argc, char **argv)
 	if (rc == 0)
 		rc = load_facts(ctl, firms, nfirms);
 	report("reports, certificates, financing");
+	if (rc == 0)
+		rc = load_park_year(ctl, parks, nparks);
+	report("activities and park reports");
 	free(firms);
 	free(parks);
 	return (rc == 0 && failed == 0 ? 0 : 1);

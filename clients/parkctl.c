@@ -28,7 +28,10 @@ usage(FILE *f)
 "\n"
 "commands:\n"
 "  demo-data [--parks N] [--firms N] [--seed N]  load a demo city\n"
-"  summary              parks and firms by district\n");
+"  summary              parks and firms by district\n"
+"  sync FILE.csv --kind KIND --park-code CODE [--refused FILE] [--chunk N]\n"
+"                       push a CSV file (see README for the columns)\n"
+"  export --kind KIND --park-code CODE [--out FILE]   the same shapes back\n");
 	pcmd_list_methods(f);
 	fprintf(f, "\nValues: --flag value or --flag=value; lists are "
 	    "comma-separated; @FILE reads a file.\nArea is m2 x 100, money is "
@@ -189,6 +192,10 @@ main(int argc, char **argv)
 		rc = demo_data(&ctl, argc - 1, argv + 1);
 	else if (strcmp(cmd, "summary") == 0)
 		rc = demo_summary(&ctl);
+	else if (strcmp(cmd, "sync") == 0)
+		rc = csv_sync(&ctl, argc - 1, argv + 1);
+	else if (strcmp(cmd, "export") == 0)
+		rc = csv_export(&ctl, argc - 1, argv + 1);
 	else if ((method = pcmd_method_for(cmd)) != NULL)
 		rc = run_method(&ctl, method, argc - 1, argv + 1);
 	else {

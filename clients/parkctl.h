@@ -14,5 +14,7 @@ struct ctl {
 int	 ctl_connect(struct ctl *);
 int	 demo_data(struct ctl *, int, char **);
 int	 demo_summary(struct ctl *);
+int	 csv_sync(struct ctl *, int, char **);
+int	 csv_export(struct ctl *, int, char **);
 
 #endif

@@ -1038,9 +1038,22 @@ chunk_start(struct req *r)
 	char				 b[SYNC_MAX_COLS][40];
 	size_t				 i, n = kind->count(in);
 
-	k->nrows = (int64_t)n;
+	k->nrows = (int64_t)(n + in->n_unreadable);
+	for (i = 0; i < in->n_unreadable && i < 100000; i++) {
+		Parkd__V1__SyncRowError	*u = in->unreadable[i];
+		struct viols		*v = rowerr_new(k, u->row);
+		size_t			 j;
+
+		for (j = 0; v != NULL && j < u->n_violations && j < 16; j++)
+			viols_add(v, u->violations[j]->field,
+			    u->violations[j]->rule, "%.500s",
+			    u->violations[j]->message);
+		if (v != NULL && v->n == 0)
+			viols_add(v, "", "sync.unreadable", "unreadable row");
+	}
 	for (i = 0; i < n; i++)
-		kind->row(r, k, i, in->first_row + (int64_t)i, vals, b);
+		kind->row(r, k, i, in->n_rows ? in->rows[i] :
+		    in->first_row + (int64_t)i, vals, b);
 	if (kind->sql == NULL)
 		tenancy_chunk(r);
 	else
@@ -1061,10 +1074,11 @@ svc_sync_chunk(struct req *r)
 		if (&kinds[i] != s->kind)
 			other += kinds[i].count(in);
 	}
-	if (other > 0 || in->first_row < 1) {
+	if (other > 0 || (in->n_rows == 0 && in->first_row < 1) ||
+	    (in->n_rows > 0 && in->n_rows != s->kind->count(in))) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "this push "
-		    "carries %s (first_row >= 1); the chunk has other records",
-		    s->kind->name);
+		    "carries %s only, numbered by first_row >= 1 or by one "
+		    "entry of rows per record", s->kind->name);
 		return;
 	}
 	if ((k = r->state = req_alloc(r, sizeof(*k))) == NULL) {
@@ -1088,6 +1102,20 @@ tenancy_applied(struct req *r, PGresult *res)
 	chunk_applied(r, res);
 }
 
+static size_t
+tenancy_index(const Parkd__V1__SyncChunkRequest *in, int64_t row)
+{
+	size_t	 i;
+
+	if (in->n_rows == 0)
+		return ((size_t)(row - in->first_row));
+	for (i = 0; i < in->n_rows; i++) {
+		if (in->rows[i] == row)
+			return (i);
+	}
+	return (0);
+}
+
 static int
 tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
     int64_t *occupied, struct tpending *tp, int64_t *seen, int nseen)
@@ -1104,7 +1132,7 @@ tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
 	char				 b[3][40];
 	int				 j, same;
 
-	t = in->tenancies[row - in->first_row];
+	t = in->tenancies[tenancy_index(in, row)];
 	if (PQgetisnull(res, i, PQfnumber(res, "firm_id"))) {
 		viols_add(&v, "credit_code", "sync.unknown_firm", "no firm with "
 		    "this credit code; push it first (kind firms)");

@@ -1,0 +1,954 @@
+/*
+ * parkctl sync / export: CSV files (UTF-8, a BOM tolerated, header row
+ * naming the columns) pushed to parkd in chunks under one idempotency key,
+ * or written back in the same shapes. Money columns are yuan with up to two
+ * decimals and area columns m2 with up to two decimals, converted exactly to
+ * fen and m2 x 100.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <csv.h>
+#include <openssl/evp.h>
+
+#include "parkctl.h"
+#include "pcmd.h"
+#include "pure.h"
+
+#define MAXCOLS		12
+#define WINDOW		4
+
+enum ctype { C_STR, C_INT, C_MONEY, C_AREA, C_BOOL };
+
+struct kdef {
+	const char	*kind;
+	int		 ncols;
+	const char	*cols[MAXCOLS];
+	enum ctype	 types[MAXCOLS];
+};
+
+static const struct kdef kdefs[] = {
+	{ "firms", 6, { "credit_code", "name", "industry_code",
+	    "registered_on", "tech_based", "srdi" },
+	    { C_STR, C_STR, C_STR, C_STR, C_BOOL, C_BOOL } },
+	{ "tenancies", 4, { "credit_code", "entry_date", "area_m2",
+	    "waiver_source" }, { C_STR, C_STR, C_AREA, C_STR } },
+	{ "certifications", 5, { "credit_code", "kind", "number", "valid_from",
+	    "valid_to" }, { C_STR, C_STR, C_STR, C_STR, C_STR } },
+	{ "firm_reports", 8, { "credit_code", "year", "quarter",
+	    "revenue_yuan", "jobs", "graduate_jobs", "rnd_spend_yuan",
+	    "ip_granted" }, { C_STR, C_INT, C_INT, C_MONEY, C_INT, C_INT,
+	    C_MONEY, C_INT } },
+	{ "park_reports", 5, { "year", "quarter", "staff",
+	    "services_delivered", "interns_hosted" },
+	    { C_INT, C_INT, C_INT, C_INT, C_INT } },
+	{ "activities", 4, { "kind", "date", "title", "participants" },
+	    { C_STR, C_STR, C_STR, C_INT } },
+};
+
+static const struct kdef *
+kdef_find(const char *kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(kdefs) / sizeof(kdefs[0]); i++) {
+		if (strcmp(kdefs[i].kind, kind) == 0)
+			return (&kdefs[i]);
+	}
+	return (NULL);
+}
+
+/* "1234.5" -> 123450 (hundredths), exactly; -1 if malformed. */
+static int
+parse_hundredths(const char *s, int64_t *out)
+{
+	int64_t	 v = 0;
+	int	 dec = -1, neg = 0;
+
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	if (*s == '\0')
+		return (-1);
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && dec < 0) {
+			dec = 0;
+			continue;
+		}
+		if (*s == ',' && dec < 0)
+			continue;	/* thousands separator */
+		if (*s < '0' || *s > '9' || dec == 2 || v > INT64_MAX / 100)
+			return (-1);
+		v = v * 10 + (*s - '0');
+		if (dec >= 0)
+			dec++;
+	}
+	for (; dec < 2; dec = dec < 0 ? 1 : dec + 1)
+		v *= 10;
+	*out = neg ? -v : v;
+	return (0);
+}
+
+static void
+fmt_hundredths(int64_t v, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%" PRId64 ".%02" PRId64, v < 0 ? "-" : "",
+	    (v < 0 ? -v : v) / 100, (v < 0 ? -v : v) % 100);
+}
+
+static int
+parse_int(const char *s, int64_t *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return (*s == '\0' || *end != '\0' || errno != 0 ? -1 : 0);
+}
+
+/* ---- reading ---- */
+
+struct rowbuf {
+	int64_t	 row;
+	char	*f[MAXCOLS];
+	char	*err;			/* client-side refusal, if any */
+};
+
+struct inflight {
+	struct rowbuf	*rows;
+	size_t		 n;
+};
+
+struct push {
+	struct ctl		*ctl;
+	const struct kdef	*k;
+	int			 map[MAXCOLS];	/* kind column -> csv column */
+	int			 ncsv;
+	char			*cur[64];	/* fields of the current record */
+	int			 nf;
+	int64_t			 row;		/* header = row 1 */
+	int			 header_done;
+	struct rowbuf		*chunk;
+	size_t			 nchunk;
+	size_t			 chunk_size;
+	struct inflight		 fl[WINDOW];
+	int			 nfl;
+	int64_t			 sync_id;
+	int64_t			 total_rows;	/* for the progress bar */
+	int64_t			 sent;
+	int64_t			 client_refused;
+	int64_t			 server_refused;
+	FILE			*refused;
+	const char		*refused_path;
+	int			 failed;
+	int			 tty;
+};
+
+static void
+refused_write(struct push *p, const struct rowbuf *rb, const char *why)
+{
+	int	 i;
+
+	if (p->refused == NULL) {
+		if ((p->refused = fopen(p->refused_path, "w")) == NULL) {
+			fprintf(stderr, "parkctl: %s: %s\n", p->refused_path,
+			    strerror(errno));
+			return;
+		}
+		fputs("\xEF\xBB\xBF", p->refused);
+		for (i = 0; i < p->k->ncols; i++)
+			fprintf(p->refused, "%s,", p->k->cols[i]);
+		fprintf(p->refused, "row,error\n");
+	}
+	for (i = 0; i < p->k->ncols; i++) {
+		const char *s = rb->f[i] ? rb->f[i] : "";
+
+		fputc('"', p->refused);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', p->refused);
+			fputc(*s, p->refused);
+		}
+		fputs("\",", p->refused);
+	}
+	fprintf(p->refused, "%" PRId64 ",\"", rb->row);
+	for (; *why; why++) {
+		if (*why == '"')
+			fputc('"', p->refused);
+		fputc(*why, p->refused);
+	}
+	fputs("\"\n", p->refused);
+}
+
+static void
+progress(struct push *p, int final)
+{
+	int	 w = 30, filled, pct;
+
+	if (!p->tty)
+		return;
+	pct = p->total_rows > 0 ? (int)(p->sent * 100 / p->total_rows) : 100;
+	filled = pct * w / 100;
+	fprintf(stderr, "\r[%.*s%*s] %3d%% %" PRId64 "/%" PRId64 " rows",
+	    filled, "##############################", w - filled, "", pct,
+	    p->sent, p->total_rows);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static char *
+field(struct rowbuf *rb, int i)
+{
+	return (rb->f[i] ? rb->f[i] : "");
+}
+
+/* One CSV row into the chunk message; sets rb->err if it cannot convert. */
+static void *
+convert(struct push *p, struct rowbuf *rb)
+{
+	const struct kdef	*k = p->k;
+	int64_t			 v[MAXCOLS];
+	int			 i;
+	static char		 err[256];
+
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < k->ncols; i++) {
+		const char *s = field(rb, i);
+		int bad = 0;
+
+		switch (k->types[i]) {
+		case C_INT:
+			bad = parse_int(s, &v[i]) != 0 || v[i] < INT32_MIN ||
+			    v[i] > INT32_MAX;
+			break;
+		case C_MONEY:
+		case C_AREA:
+			bad = parse_hundredths(s, &v[i]) != 0;
+			break;
+		case C_BOOL:
+			v[i] = strcmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
+			    strcmp(s, "yes") == 0 || strcmp(s, "是") == 0;
+			bad = !v[i] && *s && strcmp(s, "false") != 0 &&
+			    strcmp(s, "0") != 0 && strcmp(s, "no") != 0 &&
+			    strcmp(s, "否") != 0;
+			break;
+		case C_STR:
+			break;
+		}
+		if (bad) {
+			snprintf(err, sizeof(err), "%s: '%.40s' is not a valid "
+			    "%s", k->cols[i], s, k->types[i] == C_BOOL ?
+			    "true/false" : k->types[i] == C_INT ? "integer" :
+			    "number with at most two decimals");
+			rb->err = strdup(err);
+			return (NULL);
+		}
+	}
+	if (strcmp(k->kind, "firms") == 0) {
+		Parkd__V1__Firm *x = calloc(1, sizeof(*x));
+
+		parkd__v1__firm__init(x);
+		x->credit_code = field(rb, 0);
+		x->name = field(rb, 1);
+		x->industry_code = field(rb, 2);
+		x->registered_on = field(rb, 3);
+		x->tech_based = (protobuf_c_boolean)v[4];
+		x->srdi = (protobuf_c_boolean)v[5];
+		return (x);
+	}
+	if (strcmp(k->kind, "tenancies") == 0) {
+		Parkd__V1__EnterFirmRequest *x = calloc(1, sizeof(*x));
+
+		parkd__v1__enter_firm_request__init(x);
+		x->credit_code = field(rb, 0);
+		x->entry_date = field(rb, 1);
+		x->area = v[2];
+		x->waiver_source = field(rb, 3);
+		return (x);
+	}
+	if (strcmp(k->kind, "certifications") == 0) {
+		Parkd__V1__Certification *x = calloc(1, sizeof(*x));
+
+		parkd__v1__certification__init(x);
+		x->credit_code = field(rb, 0);
+		x->kind = field(rb, 1);
+		x->number = field(rb, 2);
+		x->valid_from = field(rb, 3);
+		x->valid_to = field(rb, 4);
+		return (x);
+	}
+	if (strcmp(k->kind, "firm_reports") == 0) {
+		Parkd__V1__FirmReport *x = calloc(1, sizeof(*x));
+
+		parkd__v1__firm_report__init(x);
+		x->credit_code = field(rb, 0);
+		x->year = (int32_t)v[1];
+		x->quarter = (int32_t)v[2];
+		x->revenue = v[3];
+		x->jobs = (int32_t)v[4];
+		x->graduate_jobs = (int32_t)v[5];
+		x->rnd_spend = v[6];
+		x->ip_granted = (int32_t)v[7];
+		return (x);
+	}
+	if (strcmp(k->kind, "park_reports") == 0) {
+		Parkd__V1__ParkReport *x = calloc(1, sizeof(*x));
+
+		parkd__v1__park_report__init(x);
+		x->year = (int32_t)v[0];
+		x->quarter = (int32_t)v[1];
+		x->staff = (int32_t)v[2];
+		x->services_delivered = (int32_t)v[3];
+		x->interns_hosted = (int32_t)v[4];
+		return (x);
+	}
+	{
+		Parkd__V1__Activity *x = calloc(1, sizeof(*x));
+
+		parkd__v1__activity__init(x);
+		x->kind = field(rb, 0);
+		x->date = field(rb, 1);
+		x->title = field(rb, 2);
+		x->participants = (int32_t)v[3];
+		return (x);
+	}
+}
+
+static void
+rows_free(struct rowbuf *rows, size_t n)
+{
+	size_t	 i;
+	int	 j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < MAXCOLS; j++)
+			free(rows[i].f[j]);
+		free(rows[i].err);
+	}
+	free(rows);
+}
+
+/* Wait for the oldest chunk's answer; write its refused rows. */
+static int
+collect(struct push *p)
+{
+	Parkd__V1__Response		*resp;
+	Parkd__V1__SyncChunkResponse	*cr;
+	struct inflight			*f = &p->fl[0];
+	size_t				 i, j;
+	char				 why[1024];
+
+	if (parkc_recv(p->ctl->pc, &resp) != 0) {
+		fprintf(stderr, "\nparkctl: %s\n", parkc_error(p->ctl->pc));
+		return (-1);
+	}
+	if (resp->status != NULL && resp->status->code != 0) {
+		fprintf(stderr, "\nparkctl: chunk refused: %s: %s\n",
+		    parkc_code_name(resp->status->code), resp->status->message);
+		parkd__v1__response__free_unpacked(resp, NULL);
+		return (-1);
+	}
+	cr = parkd__v1__sync_chunk_response__unpack(NULL, resp->body.len,
+	    resp->body.data);
+	parkd__v1__response__free_unpacked(resp, NULL);
+	if (cr == NULL)
+		return (-1);
+	for (i = 0; i < cr->n_refused; i++) {
+		Parkd__V1__SyncRowError *e = cr->refused[i];
+		size_t o = 0;
+
+		why[0] = '\0';
+		for (j = 0; j < e->n_violations && o < sizeof(why); j++)
+			o += (size_t)snprintf(why + o, sizeof(why) - o, "%s%s "
+			    "[%s] %s", j ? "; " : "", e->violations[j]->field,
+			    e->violations[j]->rule, e->violations[j]->message);
+		for (j = 0; j < f->n; j++) {
+			if (f->rows[j].row == e->row) {
+				if (f->rows[j].err == NULL)
+					refused_write(p, &f->rows[j], why);
+				break;
+			}
+		}
+	}
+	p->server_refused += (int64_t)cr->n_refused;
+	parkd__v1__sync_chunk_response__free_unpacked(cr, NULL);
+	rows_free(f->rows, f->n);
+	memmove(&p->fl[0], &p->fl[1], (size_t)(p->nfl - 1) * sizeof(p->fl[0]));
+	p->nfl--;
+	progress(p, 0);
+	return (0);
+}
+
+/* Send the rows gathered so far as one chunk (bad rows stay here). */
+static int
+flush_chunk(struct push *p)
+{
+	Parkd__V1__SyncChunkRequest	 req =
+	    PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	void				**recs;
+	int64_t				*rows;
+	Parkd__V1__SyncRowError		*ue, **uep;
+	Parkd__V1__Violation		*uv, **uvp;
+	size_t				 i, n = 0, nu = 0;
+	const char			*kind = p->k->kind;
+	int				 rc;
+
+	if (p->nchunk == 0)
+		return (0);
+	while (p->nfl == WINDOW) {
+		if (collect(p) != 0)
+			return (-1);
+	}
+	recs = calloc(p->nchunk, sizeof(void *));
+	rows = calloc(p->nchunk, sizeof(int64_t));
+	ue = calloc(p->nchunk, sizeof(*ue));
+	uep = calloc(p->nchunk, sizeof(*uep));
+	uv = calloc(p->nchunk, sizeof(*uv));
+	uvp = calloc(p->nchunk, sizeof(*uvp));
+	if (recs == NULL || rows == NULL || ue == NULL || uep == NULL ||
+	    uv == NULL || uvp == NULL) {
+		free(recs);
+		free(rows);
+		free(ue);
+		free(uep);
+		free(uv);
+		free(uvp);
+		return (-1);
+	}
+	for (i = 0; i < p->nchunk; i++) {
+		void *x = convert(p, &p->chunk[i]);
+
+		if (x == NULL) {
+			/* told to parkd, so the stored outcome has it */
+			refused_write(p, &p->chunk[i], p->chunk[i].err);
+			p->client_refused++;
+			parkd__v1__sync_row_error__init(&ue[nu]);
+			parkd__v1__violation__init(&uv[nu]);
+			uv[nu].field = "";
+			uv[nu].rule = "csv.value";
+			uv[nu].message = p->chunk[i].err;
+			uvp[nu] = &uv[nu];
+			ue[nu].row = p->chunk[i].row;
+			ue[nu].violations = &uvp[nu];
+			ue[nu].n_violations = 1;
+			uep[nu] = &ue[nu];
+			nu++;
+			continue;
+		}
+		rows[n] = p->chunk[i].row;
+		recs[n++] = x;
+	}
+	req.sync_id = p->sync_id;
+	req.first_row = n ? rows[0] : 1;
+	req.rows = rows;
+	req.n_rows = n;
+	req.unreadable = uep;
+	req.n_unreadable = nu;
+	if (strcmp(kind, "firms") == 0) {
+		req.firms = (void *)recs;
+		req.n_firms = n;
+	} else if (strcmp(kind, "tenancies") == 0) {
+		req.tenancies = (void *)recs;
+		req.n_tenancies = n;
+	} else if (strcmp(kind, "certifications") == 0) {
+		req.certifications = (void *)recs;
+		req.n_certifications = n;
+	} else if (strcmp(kind, "firm_reports") == 0) {
+		req.firm_reports = (void *)recs;
+		req.n_firm_reports = n;
+	} else if (strcmp(kind, "park_reports") == 0) {
+		req.park_reports = (void *)recs;
+		req.n_park_reports = n;
+	} else {
+		req.activities = (void *)recs;
+		req.n_activities = n;
+	}
+	rc = parkc_send(p->ctl->pc, "SyncChunk", &req.base, "", NULL);
+	for (i = 0; i < n; i++)
+		free(recs[i]);
+	free(recs);
+	free(rows);
+	free(ue);
+	free(uep);
+	free(uv);
+	free(uvp);
+	if (rc != 0) {
+		fprintf(stderr, "\nparkctl: %s\n", parkc_error(p->ctl->pc));
+		return (-1);
+	}
+	p->sent += (int64_t)p->nchunk;
+	p->fl[p->nfl].rows = p->chunk;
+	p->fl[p->nfl].n = p->nchunk;
+	p->nfl++;
+	p->nchunk = 0;
+	if ((p->chunk = calloc(p->chunk_size, sizeof(*p->chunk))) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* libcsv: one field of the current record. */
+static void
+csv_field_cb(void *s, size_t len, void *data)
+{
+	struct push	*p = data;
+	char		*f;
+
+	if (p->nf >= 64)
+		return;
+	if ((f = malloc(len + 1)) == NULL)
+		return;
+	memcpy(f, s, len);
+	f[len] = '\0';
+	/* a UTF-8 byte-order mark on the first header field */
+	if (p->row == 0 && p->nf == 0 && len >= 3 &&
+	    memcmp(f, "\xEF\xBB\xBF", 3) == 0)
+		memmove(f, f + 3, len - 2);
+	p->cur[p->nf++] = f;
+}
+
+static void
+cur_free(struct push *p)
+{
+	int	 i;
+
+	for (i = 0; i < p->nf; i++)
+		free(p->cur[i]);
+	p->nf = 0;
+}
+
+/* Map the header's columns to the kind's; an unknown or missing one is fatal. */
+static int
+header(struct push *p)
+{
+	int	 i, j;
+
+	for (i = 0; i < p->k->ncols; i++) {
+		p->map[i] = -1;
+		for (j = 0; j < p->nf; j++) {
+			if (strcmp(p->cur[j], p->k->cols[i]) == 0)
+				p->map[i] = j;
+		}
+		if (p->map[i] < 0 && strcmp(p->k->cols[i], "waiver_source") &&
+		    strcmp(p->k->cols[i], "graduate_jobs") &&
+		    strcmp(p->k->cols[i], "rnd_spend_yuan") &&
+		    strcmp(p->k->cols[i], "ip_granted")) {
+			fprintf(stderr, "parkctl: the header has no column "
+			    "'%s' (a %s file needs:", p->k->cols[i],
+			    p->k->kind);
+			for (j = 0; j < p->k->ncols; j++)
+				fprintf(stderr, " %s", p->k->cols[j]);
+			fprintf(stderr, ")\n");
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* libcsv: end of a record. */
+static void
+csv_row_cb(int c, void *data)
+{
+	struct push	*p = data;
+	struct rowbuf	*rb;
+	int		 i;
+
+	(void)c;
+	p->row++;
+	if (p->failed) {
+		cur_free(p);
+		return;
+	}
+	if (!p->header_done) {
+		p->header_done = 1;
+		if (header(p) != 0)
+			p->failed = 1;
+		cur_free(p);
+		return;
+	}
+	if (p->nf == 1 && p->cur[0][0] == '\0') {	/* blank line */
+		cur_free(p);
+		return;
+	}
+	rb = &p->chunk[p->nchunk++];
+	rb->row = p->row;
+	for (i = 0; i < p->k->ncols; i++) {
+		if (p->map[i] >= 0 && p->map[i] < p->nf) {
+			rb->f[i] = p->cur[p->map[i]];
+			p->cur[p->map[i]] = NULL;
+		}
+	}
+	cur_free(p);
+	if (p->nchunk == p->chunk_size && flush_chunk(p) != 0)
+		p->failed = 1;
+}
+
+/* SHA-256 of park, kind and file: the default idempotency key. */
+static int
+file_key(const char *path, const char *park, const char *kind, char *out,
+    int64_t *lines)
+{
+	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+	unsigned char	 md[32], buf[65536];
+	unsigned int	 mdlen = 0, i;
+	size_t		 n, j;
+	FILE		*f = fopen(path, "rb");
+
+	if (f == NULL || ctx == NULL) {
+		if (f != NULL)
+			fclose(f);
+		EVP_MD_CTX_free(ctx);
+		return (-1);
+	}
+	*lines = 0;
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, park, strlen(park) + 1);
+	EVP_DigestUpdate(ctx, kind, strlen(kind) + 1);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		EVP_DigestUpdate(ctx, buf, n);
+		for (j = 0; j < n; j++)
+			*lines += buf[j] == '\n';
+	}
+	fclose(f);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	strcpy(out, "csv-");
+	for (i = 0; i < 16; i++)
+		snprintf(out + 4 + 2 * i, 3, "%02x", md[i]);
+	return (0);
+}
+
+static int
+begin(struct push *p, const char *park, const char *key,
+    Parkd__V1__SyncOutcome **done)
+{
+	Parkd__V1__BeginSyncRequest	 req = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;
+	Parkd__V1__BeginSyncResponse	*out;
+	struct parkc_result		 res;
+
+	req.park_code = (char *)park;
+	req.kind = (char *)p->k->kind;
+	if (parkc_call(p->ctl->pc, "BeginSync", &req.base, key, &res) != 0) {
+		fprintf(stderr, "parkctl: %s\n", parkc_error(p->ctl->pc));
+		return (-1);
+	}
+	if (res.code != 0) {
+		pcmd_print_result(&res, 0);
+		parkc_result_free(&res);
+		return (-1);
+	}
+	out = (Parkd__V1__BeginSyncResponse *)res.body;
+	p->sync_id = out->sync_id;
+	*done = NULL;
+	if (out->done && out->outcome != NULL) {
+		size_t n = parkd__v1__sync_outcome__get_packed_size(out->outcome);
+		uint8_t *b = malloc(n + 1);
+
+		parkd__v1__sync_outcome__pack(out->outcome, b);
+		*done = parkd__v1__sync_outcome__unpack(NULL, n, b);
+		free(b);
+	}
+	parkc_result_free(&res);
+	return (0);
+}
+
+static void
+summary(struct push *p, Parkd__V1__SyncOutcome *o, const char *key)
+{
+	size_t	 i;
+
+	printf("%s %s: %" PRId64 " rows: %" PRId64 " applied, %" PRId64
+	    " updated, %" PRId64 " refused%s\n", p->k->kind, key, o->rows,
+	    o->applied, o->updated, o->refused, o->replayed ? " (already "
+	    "pushed with this key: nothing applied again)" : "");
+	if (o->replayed) {
+		for (i = 0; i < o->n_refusals && i < 20; i++)
+			printf("  row %" PRId64 ": %s [%s] %s\n",
+			    o->refusals[i]->row,
+			    o->refusals[i]->violations[0]->field,
+			    o->refusals[i]->violations[0]->rule,
+			    o->refusals[i]->violations[0]->message);
+	} else if (o->refused > 0)
+		printf("refused rows, with the reason, are in %s: fix them "
+		    "and push that file again\n", p->refused_path);
+}
+
+static int
+commit(struct push *p, const char *key)
+{
+	Parkd__V1__CommitSyncRequest	 req = PARKD__V1__COMMIT_SYNC_REQUEST__INIT;
+	struct parkc_result		 res;
+
+	while (p->nfl > 0) {
+		if (collect(p) != 0)
+			return (-1);
+	}
+	progress(p, 1);
+	req.sync_id = p->sync_id;
+	if (parkc_call(p->ctl->pc, "CommitSync", &req.base, key, &res) != 0) {
+		fprintf(stderr, "parkctl: %s\n", parkc_error(p->ctl->pc));
+		return (-1);
+	}
+	if (res.code != 0) {
+		pcmd_print_result(&res, 0);
+		parkc_result_free(&res);
+		return (-1);
+	}
+	if (p->ctl->json)
+		pcmd_print(res.body, 1, stdout);
+	else
+		summary(p, (Parkd__V1__SyncOutcome *)res.body, key);
+	parkc_result_free(&res);
+	return (0);
+}
+
+static int
+push_file(struct push *p, const char *path)
+{
+	struct csv_parser	 cp;
+	FILE			*f;
+	char			 buf[65536];
+	size_t			 n;
+	int			 rc = 0;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
+		return (-1);
+	}
+	csv_init(&cp, CSV_APPEND_NULL);
+	while (!p->failed && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (csv_parse(&cp, buf, n, csv_field_cb, csv_row_cb, p) != n) {
+			fprintf(stderr, "parkctl: %s: row %" PRId64 ": %s\n",
+			    path, p->row + 1, csv_strerror(csv_error(&cp)));
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0)
+		csv_fini(&cp, csv_field_cb, csv_row_cb, p);
+	csv_free(&cp);
+	cur_free(p);
+	fclose(f);
+	if (rc == 0 && !p->failed && flush_chunk(p) != 0)
+		rc = -1;
+	return (rc != 0 || p->failed ? -1 : 0);
+}
+
+/*
+ * parkctl sync FILE.csv --kind KIND --park-code CODE [--chunk N]
+ *     [--refused FILE] [--idempotency-key K]
+ */
+int
+csv_sync(struct ctl *ctl, int argc, char **argv)
+{
+	struct push			 p;
+	Parkd__V1__SyncOutcome		*done = NULL;
+	const char			*file = NULL, *kind = NULL, *park = NULL;
+	char				 key[80], refused[1100];
+	int				 i, rc = 1;
+
+	memset(&p, 0, sizeof(p));
+	p.chunk_size = 2000;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+			kind = argv[++i];
+		else if (strcmp(argv[i], "--park-code") == 0 && i + 1 < argc)
+			park = argv[++i];
+		else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc)
+			p.chunk_size = (size_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--refused") == 0 && i + 1 < argc)
+			p.refused_path = argv[++i];
+		else if (argv[i][0] != '-' && file == NULL)
+			file = argv[i];
+		else
+			break;
+	}
+	if (i != argc || file == NULL || kind == NULL || park == NULL ||
+	    (p.k = kdef_find(kind)) == NULL || p.chunk_size < 1 ||
+	    p.chunk_size > 20000) {
+		fprintf(stderr, "usage: parkctl sync FILE.csv --kind "
+		    "firms|tenancies|certifications|firm_reports|park_reports|"
+		    "activities --park-code CODE [--chunk N] [--refused FILE] "
+		    "[--idempotency-key K]\n");
+		return (2);
+	}
+	if (file_key(file, park, kind, key, &p.total_rows) != 0) {
+		fprintf(stderr, "parkctl: %s: %s\n", file, strerror(errno));
+		return (1);
+	}
+	p.total_rows = p.total_rows > 0 ? p.total_rows - 1 : 0;
+	if (ctl->idem != NULL)
+		snprintf(key, sizeof(key), "%s", ctl->idem);
+	if (p.refused_path == NULL) {
+		snprintf(refused, sizeof(refused), "%s.refused.csv", file);
+		p.refused_path = refused;
+	}
+	p.ctl = ctl;
+	p.tty = isatty(2) && !ctl->json;
+	if ((p.chunk = calloc(p.chunk_size, sizeof(*p.chunk))) == NULL ||
+	    ctl_connect(ctl) != 0 || begin(&p, park, key, &done) != 0)
+		goto out;
+	if (done != NULL) {
+		if (ctl->json)
+			pcmd_print(&done->base, 1, stdout);
+		else
+			summary(&p, done, key);
+		parkd__v1__sync_outcome__free_unpacked(done, NULL);
+		rc = 0;
+		goto out;
+	}
+	if (push_file(&p, file) == 0 && commit(&p, key) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "parkctl: the push did not complete; nothing "
+		    "was applied. Run the same command again to retry.\n");
+out:
+	for (i = 0; i < p.nfl; i++)
+		rows_free(p.fl[i].rows, p.fl[i].n);
+	rows_free(p.chunk, p.nchunk);
+	if (p.refused != NULL)
+		fclose(p.refused);
+	return (rc);
+}
+
+/* ---- export ---- */
+
+static void
+put_csv(FILE *f, const char *s, int last)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputs(last ? "\"\n" : "\",", f);
+}
+
+static void
+export_rows(FILE *f, const char *kind, Parkd__V1__SyncChunkRequest *r)
+{
+	char	 a[40], b[40];
+	size_t	 i;
+
+	for (i = 0; i < r->n_firms; i++) {
+		Parkd__V1__Firm *x = r->firms[i];
+
+		put_csv(f, x->credit_code, 0);
+		put_csv(f, x->name, 0);
+		put_csv(f, x->industry_code, 0);
+		put_csv(f, x->registered_on, 0);
+		put_csv(f, x->tech_based ? "true" : "false", 0);
+		put_csv(f, x->srdi ? "true" : "false", 1);
+	}
+	for (i = 0; i < r->n_tenancies; i++) {
+		Parkd__V1__EnterFirmRequest *x = r->tenancies[i];
+
+		fmt_hundredths(x->area, a, sizeof(a));
+		put_csv(f, x->credit_code, 0);
+		put_csv(f, x->entry_date, 0);
+		put_csv(f, a, 0);
+		put_csv(f, x->waiver_source, 1);
+	}
+	for (i = 0; i < r->n_certifications; i++) {
+		Parkd__V1__Certification *x = r->certifications[i];
+
+		put_csv(f, x->credit_code, 0);
+		put_csv(f, x->kind, 0);
+		put_csv(f, x->number, 0);
+		put_csv(f, x->valid_from, 0);
+		put_csv(f, x->valid_to, 1);
+	}
+	for (i = 0; i < r->n_firm_reports; i++) {
+		Parkd__V1__FirmReport *x = r->firm_reports[i];
+
+		fmt_hundredths(x->revenue, a, sizeof(a));
+		fmt_hundredths(x->rnd_spend, b, sizeof(b));
+		fprintf(f, "%s,%d,%d,%s,%d,%d,%s,%d\n", x->credit_code,
+		    x->year, x->quarter, a, x->jobs, x->graduate_jobs, b,
+		    x->ip_granted);
+	}
+	for (i = 0; i < r->n_park_reports; i++) {
+		Parkd__V1__ParkReport *x = r->park_reports[i];
+
+		fprintf(f, "%d,%d,%d,%d,%d\n", x->year, x->quarter, x->staff,
+		    x->services_delivered, x->interns_hosted);
+	}
+	for (i = 0; i < r->n_activities; i++) {
+		Parkd__V1__Activity *x = r->activities[i];
+
+		put_csv(f, x->kind, 0);
+		put_csv(f, x->date, 0);
+		put_csv(f, x->title, 0);
+		fprintf(f, "%d\n", x->participants);
+	}
+	(void)kind;
+}
+
+/* parkctl export --kind KIND --park-code CODE [--out FILE] */
+int
+csv_export(struct ctl *ctl, int argc, char **argv)
+{
+	Parkd__V1__ExportRequest	 req = PARKD__V1__EXPORT_REQUEST__INIT;
+	Parkd__V1__ExportResponse	*out;
+	const struct kdef		*k = NULL;
+	struct parkc_result		 res;
+	const char			*path = NULL;
+	char				 tok[32] = "";
+	FILE				*f = stdout;
+	int				 i, rc = 0;
+
+	for (i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--kind") == 0)
+			k = kdef_find(argv[i + 1]);
+		else if (strcmp(argv[i], "--park-code") == 0)
+			req.park_code = argv[i + 1];
+		else if (strcmp(argv[i], "--out") == 0)
+			path = argv[i + 1];
+		else
+			break;
+	}
+	if (i != argc || k == NULL || req.park_code == NULL) {
+		fprintf(stderr, "usage: parkctl export --kind KIND --park-code "
+		    "CODE [--out FILE]\n");
+		return (2);
+	}
+	if (ctl_connect(ctl) != 0)
+		return (1);
+	if (path != NULL && (f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
+		return (1);
+	}
+	fputs("\xEF\xBB\xBF", f);
+	for (i = 0; i < k->ncols; i++)
+		fprintf(f, "%s%s", k->cols[i], i + 1 < k->ncols ? "," : "\n");
+	req.kind = (char *)k->kind;
+	req.page_size = 5000;
+	do {
+		req.page_token = tok;
+		if (parkc_call(ctl->pc, "Export", &req.base, "", &res) != 0 ||
+		    res.code != 0) {
+			if (res.resp != NULL)
+				pcmd_print_result(&res, 0);
+			else
+				fprintf(stderr, "parkctl: %s\n",
+				    parkc_error(ctl->pc));
+			parkc_result_free(&res);
+			rc = 1;
+			break;
+		}
+		out = (Parkd__V1__ExportResponse *)res.body;
+		if (out->rows != NULL)
+			export_rows(f, k->kind, out->rows);
+		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
+		parkc_result_free(&res);
+	} while (tok[0] != '\0');
+	if (f != stdout)
+		fclose(f);
+	return (rc);
+}
