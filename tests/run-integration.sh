@@ -10,10 +10,10 @@ BUILD=${1:-build}
 BIN=$PWD/$BUILD
 T=$(mktemp -d /tmp/parkd-it.XXXXXX)
 chmod 755 "$T"
-PIDS=()
-
 cleanup() {
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	for p in $(cat "$T"/p*.pid 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null || true
+	done
 	pg_stop "$T/pg"
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
@@ -42,17 +42,32 @@ write_conf "$T/p2.conf" "$P2" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;'
 "$BIN/parkd" -c "$T/p1.conf" --add-principal "$T/tls/bureau.crt" \
     --role bureau --name 人社局 >/dev/null
 
-start_parkd() {
-	"$BIN/parkd" -c "$1" >>"$2" 2>&1 &
-	PIDS+=($!)
-	LASTPID=$!
-	wait_port "$3" 30 || { cat "$2"; exit 1; }
-}
-start_parkd "$T/p1.conf" "$T/p1.log" "$P1"; PID1=$LASTPID
-start_parkd "$T/p2.conf" "$T/p2.log" "$P2"; PID2=$LASTPID
+# start.sh N: start parkd #N in the background; its pid goes to pN.pid and
+# its exit status, when it ends, to pN.log as "exit=STATUS". The tests call
+# it again to restart #1 after killing it with SIGKILL.
+cat > "$T/start.sh" <<START
+#!/bin/bash
+cd "$PWD"
+. scripts/lib.sh
+n=\$1
+port=\$(sed -n 's/^listen = "127.0.0.1:\\([0-9]*\\)";/\\1/p' "$T/p\$n.conf")
+"$T/run.sh" "\$n" &
+wait_port "\$port" 30
+START
+cat > "$T/run.sh" <<RUN
+#!/bin/bash
+"$BIN/parkd" -c "$T/p\$1.conf" >>"$T/p\$1.log" 2>&1 &
+echo \$! > "$T/p\$1.pid"
+wait \$!
+echo "exit=\$?" >>"$T/p\$1.log"
+RUN
+chmod +x "$T/start.sh" "$T/run.sh"
+"$T/start.sh" 1 </dev/null >/dev/null 2>&1 || { cat "$T/p1.log"; exit 1; }
+"$T/start.sh" 2 </dev/null >/dev/null 2>&1 || { cat "$T/p2.log"; exit 1; }
 
 export PARKD_ADDR=127.0.0.1:$P1 PARKD_ADDR2=127.0.0.1:$P2 PARKD_TLS=$T/tls
-export PARKD_ROGUE=$T/rogue PARKD_PID=$PID1 PARKD_CONF=$T/p1.conf
+export PARKD_ROGUE=$T/rogue PARKD_PIDFILE=$T/p1.pid PARKD_CONF=$T/p1.conf
+export PARKD_RESTART="$T/start.sh 1 </dev/null >/dev/null 2>&1"
 export PARKD_DSN="hostaddr=127.0.0.1 port=$PGPORT dbname=parkd user=postgres"
 export PARKD_PG_STOP="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -m fast -w stop >/dev/null'"
 export PARKD_PG_START="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -l $T/pg/postgres.log -w -o \"-p $PGPORT -k $T/pg -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null'"
@@ -60,19 +75,29 @@ export PARKD_PG_START="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -l $T/pg/post
 rc=0
 "$BIN/tests/integration" || rc=$?
 
+# parkctl end to end: CSV files with a BOM and Chinese text, good and bad
+# rows, the refused-rows file, a replay, and export.
+if ! tests/parkctl-sync.sh "$BIN" "$T"; then
+	echo "parkctl sync test failed" >&2
+	rc=1
+fi
+
 # Graceful shutdown: requests in flight are answered, exit status 0.
 "$BIN/tests/integration" drain || rc=$?
-# (parkd #1 already got its SIGTERM from the drain test.)
-kill -TERM "$PID2"
-for pid in $PID1 $PID2; do
-	st=0
-	wait "$pid" || st=$?
-	if [ $st -ne 0 ]; then
-		echo "parkd pid $pid exited $st after SIGTERM, not 0" >&2
+# (parkd #1 got its SIGTERM from the drain test.)
+kill -TERM "$(cat "$T/p2.pid")"
+for n in 1 2; do
+	for _ in $(seq 300); do
+		kill -0 "$(cat "$T/p$n.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 0.2
+	last=$(grep '^exit=' "$T/p$n.log" | tail -1)
+	if [ "$last" != "exit=0" ]; then
+		echo "parkd #$n ended with '$last' after SIGTERM, not exit=0" >&2
 		rc=1
 	fi
 done
-PIDS=()
 
 # Sanitizer reports anywhere in the daemon logs fail the suite.
 if grep -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" \

@@ -686,10 +686,21 @@ write_text(const char *path, const char *text)
 	fclose(f);
 }
 
+/* The pid of parkd #1 (it changes when a test restarts it). */
+static pid_t
+parkd_pid(void)
+{
+	char	*s = read_file(getenv("PARKD_PIDFILE"));
+	pid_t	 pid = (pid_t)atoi(s);
+
+	free(s);
+	return (pid);
+}
+
 static void
 hup(void)
 {
-	assert_int_equal(kill((pid_t)atoi(getenv("PARKD_PID")), SIGHUP), 0);
+	assert_int_equal(kill(parkd_pid(), SIGHUP), 0);
 	usleep(300000);
 }
 
@@ -814,6 +825,7 @@ test_audit(void **state)
 }
 
 #include "rules_it.c"
+#include "sync_it.c"
 
 /*
  * SIGTERM with requests in flight: a lock held here keeps GetPark waiting in
@@ -827,7 +839,7 @@ run_drain(void)
 	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
 	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
 	struct parkc			*pc;
-	pid_t				 pid = (pid_t)atoi(getenv("PARKD_PID"));
+	pid_t				 pid = parkd_pid();
 	Parkd__V1__Response		*resp;
 	struct parkc_result		 res;
 	PGconn				*pg = PQconnectdb(getenv("PARKD_DSN"));
@@ -881,6 +893,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_graduation_and_sweep),
 		cmocka_unit_test(test_park_exit),
 		cmocka_unit_test(test_policy_file_reload),
+		cmocka_unit_test(test_sync_good_and_bad),
+		cmocka_unit_test(test_sync_sigkill),
+		cmocka_unit_test(test_sync_two_operators),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_handshake_timeout),

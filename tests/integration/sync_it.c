@@ -1,0 +1,289 @@
+/*
+ * Integration tests of operator sync: good and bad rows, replay, SIGKILL of
+ * parkd in the middle of a push, and two operators pushing at once.
+ * Included by integration.c.
+ */
+
+static int64_t
+begin_sync(struct parkc *pc, const char *park, const char *kind,
+    const char *key, int *done, Parkd__V1__SyncOutcome *out)
+{
+	Parkd__V1__BeginSyncRequest	 b = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;
+	Parkd__V1__BeginSyncResponse	*r;
+	struct parkc_result		 res;
+	int64_t				 id;
+
+	b.park_code = (char *)park;
+	b.kind = (char *)kind;
+	if (parkc_call(pc, "BeginSync", &b.base, key, &res) != 0)
+		fail_msg("BeginSync: %s", parkc_error(pc));
+	if (res.code != 0)
+		fail_msg("BeginSync: %s", res.message);
+	r = (Parkd__V1__BeginSyncResponse *)res.body;
+	id = r->sync_id;
+	*done = r->done;
+	if (r->done && out != NULL) {
+		out->rows = r->outcome->rows;
+		out->applied = r->outcome->applied;
+		out->updated = r->outcome->updated;
+		out->refused = r->outcome->refused;
+		out->replayed = r->outcome->replayed;
+	}
+	parkc_result_free(&res);
+	return (id);
+}
+
+static void
+commit_sync(struct parkc *pc, int64_t id, Parkd__V1__SyncOutcome *out)
+{
+	Parkd__V1__CommitSyncRequest	 c = PARKD__V1__COMMIT_SYNC_REQUEST__INIT;
+	Parkd__V1__SyncOutcome		*o;
+	struct parkc_result		 res;
+
+	c.sync_id = id;
+	if (call(pc, "CommitSync", &c.base, &res) != 0)
+		fail_msg("CommitSync: %s", res.message);
+	o = (Parkd__V1__SyncOutcome *)res.body;
+	out->rows = o->rows;
+	out->applied = o->applied;
+	out->updated = o->updated;
+	out->refused = o->refused;
+	out->replayed = o->replayed;
+	parkc_result_free(&res);
+}
+
+static int64_t
+sql_int(const char *q)
+{
+	PGconn		*pg = PQconnectdb(getenv("PARKD_DSN"));
+	PGresult	*r = PQexec(pg, q);
+	int64_t		 v;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", q, PQerrorMessage(pg));
+	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(pg);
+	return (v);
+}
+
+/* A push with good and bad rows applies exactly the good ones; replay. */
+static void
+test_sync_good_and_bad(void **state)
+{
+	struct parkc			*op = as("opA", addr1);
+	Parkd__V1__SyncChunkRequest	 ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	Parkd__V1__SyncChunkResponse	*cr;
+	Parkd__V1__FirmReport		 fr[6], *fp[6];
+	Parkd__V1__SyncOutcome		 o = PARKD__V1__SYNC_OUTCOME__INIT;
+	struct parkc_result		 res;
+	char				 tenant[19], stranger[19], q[256];
+	int				 i, done;
+	int64_t				 id;
+
+	(void)state;
+	code_for(401, tenant);			/* active in IT-A */
+	code_for(999, stranger);		/* no such firm */
+	for (i = 0; i < 6; i++) {
+		parkd__v1__firm_report__init(&fr[i]);
+		fr[i].credit_code = tenant;
+		fr[i].year = 2026;
+		fr[i].quarter = i + 1;
+		fr[i].revenue = 100000 * (i + 1);
+		fr[i].jobs = 10;
+		fr[i].graduate_jobs = 4;
+		fp[i] = &fr[i];
+	}
+	fr[3].quarter = 5;			/* row 5: no such quarter */
+	fr[4].credit_code = stranger;		/* row 6: unknown firm */
+	fr[4].quarter = 1;
+	fr[5].quarter = 2;
+	fr[5].graduate_jobs = 11;		/* row 7: more graduates */
+	id = begin_sync(op, "IT-A", "firm_reports", "it-sync-1", &done, NULL);
+	assert_false(done);
+	ch.sync_id = id;
+	ch.first_row = 2;
+	ch.firm_reports = fp;
+	ch.n_firm_reports = 6;
+	assert_int_equal(call(op, "SyncChunk", &ch.base, &res), 0);
+	cr = (Parkd__V1__SyncChunkResponse *)res.body;
+	assert_int_equal(cr->accepted, 3);
+	assert_int_equal(cr->n_refused, 3);
+	assert_int_equal(cr->refused[0]->row, 5);
+	assert_string_equal(cr->refused[0]->violations[0]->rule,
+	    "report.period");
+	parkc_result_free(&res);
+	/* nothing visible before the commit */
+	snprintf(q, sizeof(q), "SELECT count(*) FROM firm_reports r JOIN "
+	    "firms f ON f.id = r.firm_id WHERE f.credit_code = '%s'", tenant);
+	assert_int_equal(sql_int(q), 0);
+	commit_sync(op, id, &o);
+	assert_int_equal(sql_int(q), 3);
+	assert_int_equal(o.rows, 6);
+	assert_int_equal(o.applied, 3);
+	assert_int_equal(o.refused, 3);
+	assert_false(o.replayed);
+
+	/* replay: the stored outcome, nothing applied twice */
+	id = begin_sync(op, "IT-A", "firm_reports", "it-sync-1", &done, &o);
+	assert_true(done);
+	assert_true(o.replayed);
+	assert_int_equal(o.applied, 3);
+	assert_int_equal(o.refused, 3);
+	assert_int_equal(sql_int("SELECT max(version) FROM firm_reports"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM sync_batches WHERE "
+	    "idempotency_key = 'it-sync-1'"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM sync_refusals WHERE "
+	    "idempotency_key = 'it-sync-1'"), 3);
+	/* a park that is not the operator's */
+	{
+		Parkd__V1__BeginSyncRequest b = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;
+
+		b.park_code = "IT-B";
+		b.kind = "activities";
+		assert_int_equal(parkc_call(op, "BeginSync", &b.base, "k-b",
+		    &res), 0);
+		assert_int_equal(res.code, CODE(PERMISSION_DENIED));
+		parkc_result_free(&res);
+	}
+	parkc_close(op);
+}
+
+static void
+fill_activities(Parkd__V1__Activity *a, Parkd__V1__Activity **ap,
+    char (*titles)[48], int from, int n, const char *prefix,
+    const char *park)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		parkd__v1__activity__init(&a[i]);
+		snprintf(titles[i], 48, "%s-%05d", prefix, from + i);
+		a[i].park_code = (char *)park;
+		a[i].kind = (from + i) % 5 == 0 ? "roadshow" : "salon";
+		a[i].date = "2026-06-15";
+		a[i].title = titles[i];
+		a[i].participants = (from + i) % 97;
+		ap[i] = &a[i];
+	}
+}
+
+/* Send chunks [from, to) of a 100-row-per-chunk activities push. */
+static void
+send_chunks(struct parkc *pc, int64_t id, int from, int to,
+    const char *prefix, const char *park)
+{
+	static Parkd__V1__Activity	 a[100];
+	static Parkd__V1__Activity	*ap[100];
+	static char			 titles[100][48];
+	Parkd__V1__SyncChunkRequest	 ch;
+	int				 c;
+
+	for (c = from; c < to; c++) {
+		parkd__v1__sync_chunk_request__init(&ch);
+		fill_activities(a, ap, titles, c * 100, 100, prefix, park);
+		ch.sync_id = id;
+		ch.first_row = 2 + c * 100;
+		ch.activities = ap;
+		ch.n_activities = 100;
+		assert_int_equal(parkc_send(pc, "SyncChunk", &ch.base, "",
+		    NULL), 0);
+	}
+}
+
+/* parkd killed with SIGKILL mid-push, restarted, the push retried. */
+static void
+test_sync_sigkill(void **state)
+{
+	struct parkc		*op = as("opA", addr1);
+	Parkd__V1__SyncOutcome	 o = PARKD__V1__SYNC_OUTCOME__INIT;
+	Parkd__V1__Response	*resp;
+	int			 i, done;
+	int64_t			 id, expect_sum = 0;
+
+	(void)state;
+	id = begin_sync(op, "IT-A", "activities", "it-kill-1", &done, NULL);
+	send_chunks(op, id, 0, 10, "kill", "");
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(recv_code(op, NULL), 0);
+	}
+	assert_int_equal(kill(parkd_pid(), SIGKILL), 0);
+	assert_int_equal(parkc_recv(op, &resp), -1);	/* connection gone */
+	parkc_close(op);
+	assert_int_equal(system(getenv("PARKD_RESTART")), 0);
+	/* nothing of the cut push is visible */
+	assert_int_equal(sql_int("SELECT count(*) FROM activities WHERE title "
+	    "LIKE 'kill-%'"), 0);
+
+	op = as("opA", addr1);
+	id = begin_sync(op, "IT-A", "activities", "it-kill-1", &done, NULL);
+	assert_false(done);
+	send_chunks(op, id, 0, 50, "kill", "");
+	for (i = 0; i < 50; i++)
+		assert_int_equal(recv_code(op, NULL), 0);
+	commit_sync(op, id, &o);
+	assert_int_equal(o.rows, 5000);
+	assert_int_equal(o.applied, 5000);
+	for (i = 0; i < 5000; i++)
+		expect_sum += i % 97;
+	assert_int_equal(sql_int("SELECT count(*) FROM activities WHERE title "
+	    "LIKE 'kill-%'"), 5000);
+	assert_int_equal(sql_int("SELECT sum(participants) FROM activities "
+	    "WHERE title LIKE 'kill-%'"), expect_sum);
+	assert_int_equal(sql_int("SELECT count(*) FROM activities WHERE title "
+	    "LIKE 'kill-%' AND version <> 1"), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM sync_batches WHERE "
+	    "idempotency_key = 'it-kill-1'"), 1);
+	parkc_close(op);
+}
+
+/* Two operators pushing at once touch only their own parks. */
+static void
+test_sync_two_operators(void **state)
+{
+	struct parkc		*a = as("opA", addr1), *b = as("opB", addr2);
+	Parkd__V1__SyncOutcome	 oa = PARKD__V1__SYNC_OUTCOME__INIT, ob = oa;
+	Parkd__V1__SyncChunkRequest ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	Parkd__V1__Activity	 x, *xp = &x;
+	int			 i, done;
+	int64_t			 ia, ib;
+
+	(void)state;
+	ia = begin_sync(a, "IT-A", "activities", "it-dual-a", &done, NULL);
+	ib = begin_sync(b, "IT-B", "activities", "it-dual-b", &done, NULL);
+	for (i = 0; i < 10; i++) {
+		send_chunks(a, ia, i, i + 1, "dualA", "IT-A");
+		send_chunks(b, ib, i, i + 1, "dualB", "");
+	}
+	/* a row for the other park in each push */
+	parkd__v1__activity__init(&x);
+	x.park_code = "IT-B";
+	x.kind = "salon";
+	x.date = "2026-06-16";
+	x.title = "dualA-intruder";
+	ch.sync_id = ia;
+	ch.first_row = 1002;
+	ch.activities = &xp;
+	ch.n_activities = 1;
+	assert_int_equal(parkc_send(a, "SyncChunk", &ch.base, "", NULL), 0);
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(recv_code(a, NULL), 0);
+		assert_int_equal(recv_code(b, NULL), 0);
+	}
+	assert_int_equal(recv_code(a, NULL), 0);
+	commit_sync(a, ia, &oa);
+	commit_sync(b, ib, &ob);
+	assert_int_equal(oa.applied, 1000);
+	assert_int_equal(oa.refused, 1);
+	assert_int_equal(ob.applied, 1000);
+	assert_int_equal(sql_int("SELECT count(*) FROM activities a JOIN parks "
+	    "p ON p.id = a.park_id WHERE a.title LIKE 'dualA%' AND p.code <> "
+	    "'IT-A'"), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM activities a JOIN parks "
+	    "p ON p.id = a.park_id WHERE a.title LIKE 'dualB%' AND p.code <> "
+	    "'IT-B'"), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM activities WHERE "
+	    "title LIKE 'dualB%'"), 1000);
+	parkc_close(a);
+	parkc_close(b);
+}
