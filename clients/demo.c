@@ -484,7 +484,7 @@ load_park_year(struct ctl *ctl, struct demo_park *parks, int nparks)
 	Parkd__V1__SyncChunkRequest	 ch;
 	Parkd__V1__Activity		 acts[64], *ap[64];
 	Parkd__V1__ParkReport		 reps[4], *rp[4];
-	char				 dates[64][11], titles[64][96];
+	char				 dates[64][11], titles[64][224];
 	struct ymd			 t, d;
 	int				 i, q, k, n, cq;
 
