@@ -96,6 +96,14 @@ check:
 	$(MAKE) BUILD=build-san SAN=1 OPT="-O1 -g" unit integration
 	@echo "make check: all suites passed (plain and ASan+UBSan)"
 
+$(BUILD)/bench/gen_%: bench/gen_%.c $(PURE_O) $(PB_O)
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Benchmarks: ratios against the machine's own ceilings, same run.
+bench-sync: all $(BUILD)/bench/gen_sync
+	bench/bench-sync.sh
+
 run:
 	@scripts/deps.sh install
 	$(MAKE) all
@@ -107,4 +115,4 @@ stop:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps unit integration check run stop clean
+.PHONY: all deps unit integration check run stop clean bench-sync

@@ -40,6 +40,7 @@ CREATE TABLE tenancies (
 CREATE UNIQUE INDEX tenancies_one_active ON tenancies (firm_id)
     WHERE status = 'active';
 CREATE INDEX tenancies_park_idx ON tenancies (park_id, status);
+CREATE INDEX tenancies_firm_idx ON tenancies (firm_id, park_id);
 
 CREATE TABLE certifications (
     id          bigserial PRIMARY KEY,

@@ -105,7 +105,11 @@ pool_size = 4;
 log_level = "info";
 policy_file = "$POLICY";
 CONF
-	for l in "$@"; do echo "$l" >> "$f"; done
+	for l in "$@"; do
+		# an extra line replaces the default for its key
+		sed -i "/^${l%% *} = /d" "$f"
+		echo "$l" >> "$f"
+	done
 }
 
 # wait_port PORT SECONDS: until something listens on 127.0.0.1:PORT.

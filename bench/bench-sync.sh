@@ -1,0 +1,93 @@
+#!/bin/bash
+# bench-sync: rows per second of a firm-report push through parkd (parkctl
+# sync over TLS, one transaction), beside psql's \copy of the same rows into
+# the same table, in the same run on the same PostgreSQL. Three rounds,
+# medians, then the line "ratio sync_vs_copy R".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+BUILD=${BUILD:-build}
+FIRMS=${FIRMS:-50000}
+QUARTERS=${QUARTERS:-20}
+ROUNDS=${ROUNDS:-3}
+ROWS=$((FIRMS * QUARTERS))
+T=$(mktemp -d /tmp/parkd-bench.XXXXXX)
+chmod 755 "$T"
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" || true
+	pg_stop "$T/pg"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+PGPORT=$(free_port)
+pg_start "$T/pg" "$PGPORT"
+mkcerts "$T/tls" bureau
+PORT=$(free_port)
+write_conf "$T/parkd.conf" "$PORT" "$PGPORT" "$T/tls" 'log_level = "warn";'
+"$BUILD/parkd" -c "$T/parkd.conf" --add-principal "$T/tls/bureau.crt" \
+    --role bureau --name bench >/dev/null 2>&1
+PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
+    -p "$PGPORT" -U postgres -d parkd)
+
+echo "generating $ROWS rows ($FIRMS firms x $QUARTERS quarters)"
+"$BUILD/bench/gen_sync" "$T" "$FIRMS" "$QUARTERS"
+chmod 644 "$T"/*.copy "$T"/*.csv
+"${PSQL[@]}" <<SQL
+INSERT INTO parks (id, code, name, district, operator_name,
+    operator_credit_code, operator_legal_person, staff_count, total_area,
+    leading_industries, status, admitted_on)
+VALUES (1, 'BENCH', '基准测试孵化基地', '崂山区', '基准运营公司',
+    '91512081MA62K0260E', true, 20, 1000000000, '{I65}', 'admitted',
+    '2020-06-01');
+\\copy firms (id, credit_code, name, industry_code, registered_on) FROM '$T/firms.copy' CSV
+\\copy tenancies (firm_id, park_id, entry_date, area) FROM '$T/tenancies.copy' CSV
+SELECT setval('parks_id_seq', 1), setval('firms_id_seq', $FIRMS);
+ANALYZE;
+SQL
+
+"$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
+PID=$!
+wait_port "$PORT" 30
+cat > "$T/parkctl.conf" <<CONF
+server = "127.0.0.1:$PORT";
+cert = "tls/bureau.crt";
+key = "tls/bureau.key";
+ca = "tls/ca.crt";
+CONF
+export PARKCTL_CONFIG=$T/parkctl.conf
+
+now() { date +%s%N; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+: > "$T/copy.rates"
+: > "$T/sync.rates"
+for r in $(seq "$ROUNDS"); do
+	"${PSQL[@]}" -c "TRUNCATE firm_reports; CHECKPOINT"
+	t0=$(now)
+	"${PSQL[@]}" -c "\\copy firm_reports (firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) FROM '$T/reports.copy' CSV"
+	t1=$(now)
+	n=$("${PSQL[@]}" -At -c "SELECT count(*) FROM firm_reports")
+	[ "$n" -eq "$ROWS" ] || { echo "copy loaded $n rows" >&2; exit 1; }
+	echo "$ROWS $t0 $t1" | awk '{ printf "%d\n", $1 / (($3 - $2) / 1e9) }' \
+	    >> "$T/copy.rates"
+
+	"${PSQL[@]}" -c "TRUNCATE firm_reports; CHECKPOINT"
+	t0=$(now)
+	"$BUILD/parkctl" --idempotency-key "bench-$r-$$" sync \
+	    "$T/reports.csv" --kind firm_reports --park-code BENCH \
+	    --refused "$T/refused.csv" 2>/dev/null
+	t1=$(now)
+	n=$("${PSQL[@]}" -At -c "SELECT count(*) FROM firm_reports")
+	[ "$n" -eq "$ROWS" ] || { echo "parkd loaded $n rows" >&2; exit 1; }
+	echo "$ROWS $t0 $t1" | awk '{ printf "%d\n", $1 / (($3 - $2) / 1e9) }' \
+	    >> "$T/sync.rates"
+	echo "round $r: copy $(tail -1 "$T/copy.rates") rows/s, parkd sync" \
+	    "$(tail -1 "$T/sync.rates") rows/s"
+done
+copy=$(median < "$T/copy.rates")
+sync=$(median < "$T/sync.rates")
+echo "rows $ROWS, rounds $ROUNDS (medians)"
+echo "copy_rows_per_s $copy"
+echo "sync_rows_per_s $sync"
+echo "ratio sync_vs_copy $(echo "$sync $copy" | awk '{ printf "%.3f", $1 / $2 }')"
