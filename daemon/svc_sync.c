@@ -21,6 +21,20 @@ struct waiting {
 
 struct sync_kind;
 
+/*
+ * Credit code -> firm id for one push (firm_reports): > 0 a firm that is or
+ * was a tenant of the push's park, 0 no such firm, -1 not the park's.
+ */
+struct fcent {
+	char	 code[19];
+	int64_t	 id;
+};
+struct firmcache {
+	struct fcent	*v;
+	size_t		 cap;
+	size_t		 n;
+};
+
 struct sync_session {
 	struct conn		*c;		/* NULL once the peer is gone */
 	int64_t			 id;
@@ -36,6 +50,7 @@ struct sync_session {
 	int64_t			 refused;
 	int			 busy;
 	int			 locked;	/* tenancies: park row locked */
+	struct firmcache	*fc;		/* firm_reports: code -> firm */
 	TAILQ_HEAD(, waiting)	 waiting;
 };
 
@@ -69,6 +84,12 @@ struct chunk {
 	int64_t			 nrows;
 	int64_t			 nvalid;
 	int64_t			*rowmap;	/* tenancies: row of each valid */
+};
+
+/* The state of a firm_reports chunk. */
+struct rstate {
+	struct chunk	 k;		/* must be first: r->state is both */
+	unsigned char	*ok;		/* per record: passed the checks */
 };
 
 typedef void (*row_fn)(struct req *, struct chunk *, size_t, int64_t,
@@ -241,6 +262,19 @@ check_park(struct viols *v, struct sync_session *s, const char *code)
 /* ---- kinds: validation of one row, in column order ---- */
 
 static void
+report_check(const Parkd__V1__FirmReport *p, struct viols *v)
+{
+	check_code(v, p->credit_code);
+	check_period(v, p->year, p->quarter);
+	if (p->revenue < 0 || p->rnd_spend < 0 || p->jobs < 0 ||
+	    p->graduate_jobs < 0 || p->ip_granted < 0)
+		viols_add(v, "revenue", "range", "figures may not be negative");
+	if (p->graduate_jobs > p->jobs)
+		viols_add(v, "graduate_jobs", "report.graduate_jobs", "%d "
+		    "college graduates out of %d jobs", p->graduate_jobs, p->jobs);
+}
+
+static void
 row_firm_report(struct req *r, struct chunk *k, size_t i, int64_t row,
     const char **vals, char (*b)[40])
 {
@@ -248,14 +282,7 @@ row_firm_report(struct req *r, struct chunk *k, size_t i, int64_t row,
 	Parkd__V1__FirmReport		*p = in->firm_reports[i];
 	struct viols			 v = { 0 };
 
-	check_code(&v, p->credit_code);
-	check_period(&v, p->year, p->quarter);
-	if (p->revenue < 0 || p->rnd_spend < 0 || p->jobs < 0 ||
-	    p->graduate_jobs < 0 || p->ip_granted < 0)
-		viols_add(&v, "revenue", "range", "figures may not be negative");
-	if (p->graduate_jobs > p->jobs)
-		viols_add(&v, "graduate_jobs", "report.graduate_jobs", "%d "
-		    "college graduates out of %d jobs", p->graduate_jobs, p->jobs);
+	report_check(p, &v);
 	vals[0] = p->credit_code;
 	vals[1] = i64s(b[1], p->year);
 	vals[2] = i64s(b[2], p->quarter);
@@ -578,6 +605,9 @@ sync_free(struct sync_session *s)
 	if (s->db != NULL)
 		db_unpin(s->db, s->gen);
 	s->db = NULL;
+	if (s->fc != NULL)
+		free(s->fc->v);
+	free(s->fc);
 	while ((w = TAILQ_FIRST(&s->waiting)) != NULL) {
 		TAILQ_REMOVE(&s->waiting, w, entry);
 		req_fail(w->r, PARKD__V1__CODE__FAILED_PRECONDITION,
@@ -1026,6 +1056,28 @@ chunk_apply(struct req *r)
 }
 
 static void	tenancy_chunk(struct req *);
+static void	reports_chunk(struct req *);
+static void	add_unreadable(struct req *, struct chunk *);
+
+/* Rows the client could not read are refused as they were reported. */
+static void
+add_unreadable(struct req *r, struct chunk *k)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	size_t				 i, j;
+
+	for (i = 0; i < in->n_unreadable && i < 100000; i++) {
+		Parkd__V1__SyncRowError	*u = in->unreadable[i];
+		struct viols		*v = rowerr_new(k, u->row);
+
+		for (j = 0; v != NULL && j < u->n_violations && j < 16; j++)
+			viols_add(v, u->violations[j]->field,
+			    u->violations[j]->rule, "%.500s",
+			    u->violations[j]->message);
+		if (v != NULL && v->n == 0)
+			viols_add(v, "", "sync.unreadable", "unreadable row");
+	}
+}
 
 /* Validate every row of the chunk (runs holding the session). */
 static void
@@ -1038,19 +1090,12 @@ chunk_start(struct req *r)
 	char				 b[SYNC_MAX_COLS][40];
 	size_t				 i, n = kind->count(in);
 
-	k->nrows = (int64_t)(n + in->n_unreadable);
-	for (i = 0; i < in->n_unreadable && i < 100000; i++) {
-		Parkd__V1__SyncRowError	*u = in->unreadable[i];
-		struct viols		*v = rowerr_new(k, u->row);
-		size_t			 j;
-
-		for (j = 0; v != NULL && j < u->n_violations && j < 16; j++)
-			viols_add(v, u->violations[j]->field,
-			    u->violations[j]->rule, "%.500s",
-			    u->violations[j]->message);
-		if (v != NULL && v->n == 0)
-			viols_add(v, "", "sync.unreadable", "unreadable row");
+	add_unreadable(r, k);
+	if (kind->count == count_firm_reports) {
+		reports_chunk(r);
+		return;
 	}
+	k->nrows = (int64_t)(n + in->n_unreadable);
 	for (i = 0; i < n; i++)
 		kind->row(r, k, i, in->n_rows ? in->rows[i] :
 		    in->first_row + (int64_t)i, vals, b);
@@ -1081,7 +1126,8 @@ svc_sync_chunk(struct req *r)
 		    "entry of rows per record", s->kind->name);
 		return;
 	}
-	if ((k = r->state = req_alloc(r, sizeof(*k))) == NULL) {
+	/* (a struct rstate begins with the struct chunk) */
+	if ((k = r->state = req_alloc(r, sizeof(struct rstate))) == NULL) {
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
@@ -1636,4 +1682,285 @@ svc_sync_export(struct req *r)
 	db_query(r, fmt_arena(r, "SELECT * FROM (%s) x WHERE $4::bigint = 0 "
 	    "OR $4 = (SELECT id FROM parks WHERE code = $1)", exports[i].sql),
 	    q.n, q.v, export_done);
+}
+
+/* ---- firm_reports: the fast path of the big quarterly pushes ---- */
+
+static uint64_t
+fc_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h);
+}
+
+static struct fcent *
+fc_slot(struct firmcache *fc, const char *code)
+{
+	size_t	 i = fc_hash(code) & (fc->cap - 1);
+
+	while (fc->v[i].code[0] != '\0' && strcmp(fc->v[i].code, code) != 0)
+		i = (i + 1) & (fc->cap - 1);
+	return (&fc->v[i]);
+}
+
+/* The entry for code, NULL if not cached; add creates it (id 0). */
+static struct fcent *
+fc_get(struct sync_session *s, const char *code, int add)
+{
+	struct firmcache	*fc = s->fc;
+	struct fcent		*e, *old;
+	size_t			 i, ocap;
+
+	if (fc == NULL) {
+		if (!add || (fc = s->fc = calloc(1, sizeof(*fc))) == NULL)
+			return (NULL);
+		fc->cap = 1024;
+		if ((fc->v = calloc(fc->cap, sizeof(*fc->v))) == NULL)
+			return (NULL);
+	}
+	e = fc_slot(fc, code);
+	if (e->code[0] != '\0' || !add)
+		return (e->code[0] != '\0' ? e : NULL);
+	if ((fc->n + 1) * 2 > fc->cap) {
+		if (fc->cap >= (1u << 22))
+			return (NULL);		/* a bound on one push */
+		old = fc->v;
+		ocap = fc->cap;
+		if ((fc->v = calloc(ocap * 2, sizeof(*fc->v))) == NULL) {
+			fc->v = old;
+			return (NULL);
+		}
+		fc->cap = ocap * 2;
+		for (i = 0; i < ocap; i++) {
+			if (old[i].code[0] != '\0')
+				*fc_slot(fc, old[i].code) = old[i];
+		}
+		free(old);
+		e = fc_slot(fc, code);
+	}
+	snprintf(e->code, sizeof(e->code), "%s", code);
+	e->id = 0;
+	fc->n++;
+	return (e);
+}
+
+static int64_t
+rec_row(const Parkd__V1__SyncChunkRequest *in, size_t i)
+{
+	return (in->n_rows ? in->rows[i] : in->first_row + (int64_t)i);
+}
+
+static void
+reports_applied(struct req *r, PGresult *res)
+{
+	chunk_applied(r, res);
+}
+
+/* Key of a report for the in-chunk duplicate check. */
+static uint64_t
+rep_key(int64_t firm, int year, int quarter)
+{
+	return (((uint64_t)firm << 16) ^ ((uint64_t)year << 2) ^
+	    (uint64_t)(quarter - 1));
+}
+
+/* Every firm is resolved: refuse strangers, drop superseded, apply. */
+static void
+reports_apply(struct req *r)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	struct rstate			*rs = r->state;
+	struct chunk			*k = &rs->k;
+	struct fcent			*e;
+	struct viols			*v;
+	uint64_t			*seen, key;
+	size_t				 i, n = in->n_firm_reports, cap, h;
+	int64_t				 superseded = 0;
+	char				 b[8][40];
+	const char			*p[9];
+
+	cap = 16;
+	while (cap < n * 2)
+		cap *= 2;
+	if ((seen = req_alloc(r, cap * sizeof(*seen))) == NULL) {
+		struct chunk keep = *k;
+
+		sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
+		chunk_free(&keep);
+		return;
+	}
+	/* walk backwards: of two rows for one quarter the later wins */
+	for (i = n; i-- > 0;) {
+		Parkd__V1__FirmReport *f = in->firm_reports[i];
+
+		if (!rs->ok[i])
+			continue;
+		e = fc_get(k->s, f->credit_code, 0);
+		if (e == NULL || e->id <= 0) {
+			rs->ok[i] = 0;
+			if ((v = rowerr_new(k, rec_row(in, i))) == NULL)
+				continue;
+			if (e != NULL && e->id < 0)
+				viols_add(v, "credit_code", "sync.not_in_park",
+				    "the firm has never been a tenant of %s",
+				    k->s->park_code);
+			else
+				viols_add(v, "credit_code", "sync.unknown_firm",
+				    "no firm with this credit code; push it "
+				    "first (kind firms)");
+			continue;
+		}
+		key = rep_key(e->id, f->year, f->quarter) + 1;	/* never 0 */
+		for (h = (key * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+		    seen[h] != 0 && seen[h] != key; h = (h + 1) & (cap - 1))
+			;
+		if (seen[h] == key) {
+			rs->ok[i] = 0;
+			superseded++;
+			continue;
+		}
+		seen[h] = key;
+	}
+	for (i = 0; i < n; i++) {
+		Parkd__V1__FirmReport *f = in->firm_reports[i];
+
+		if (!rs->ok[i])
+			continue;
+		e = fc_get(k->s, f->credit_code, 0);
+		col_add(&k->cols[0], i64s(b[0], e->id));
+		col_add(&k->cols[1], i64s(b[1], f->year));
+		col_add(&k->cols[2], i64s(b[2], f->quarter));
+		col_add(&k->cols[3], i64s(b[3], f->revenue));
+		col_add(&k->cols[4], i64s(b[4], f->jobs));
+		col_add(&k->cols[5], i64s(b[5], f->graduate_jobs));
+		col_add(&k->cols[6], i64s(b[6], f->rnd_spend));
+		col_add(&k->cols[7], i64s(b[7], f->ip_granted));
+		k->nvalid++;
+	}
+	k->s->updated += superseded;
+	if (k->nvalid == 0) {
+		chunk_record_refusals(r);
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		if ((p[i] = col_finish(&k->cols[i])) == NULL) {
+			struct chunk keep = *k;
+
+			sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
+			chunk_free(&keep);
+			return;
+		}
+	}
+	db_query(r, "WITH x AS (INSERT INTO firm_reports AS r (firm_id, year, "
+	    "quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) "
+	    "SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], "
+	    "$4::bigint[], $5::int[], $6::int[], $7::bigint[], $8::int[]) "
+	    "ON CONFLICT (firm_id, year, quarter) DO UPDATE SET revenue = "
+	    "EXCLUDED.revenue, jobs = EXCLUDED.jobs, graduate_jobs = "
+	    "EXCLUDED.graduate_jobs, rnd_spend = EXCLUDED.rnd_spend, "
+	    "ip_granted = EXCLUDED.ip_granted, version = r.version + 1, "
+	    "updated_at = now() RETURNING (xmax = 0) AS ins) SELECT count(*) "
+	    "FILTER (WHERE ins) AS applied, count(*) FILTER (WHERE NOT ins) "
+	    "AS updated, 0 AS superseded, '' AS refused FROM x", 8, p,
+	    reports_applied);
+}
+
+/* The lookup of firms new to this push came back: cache them. */
+static void
+reports_resolved(struct req *r, PGresult *res)
+{
+	struct rstate	*rs = r->state;
+	struct fcent	*e;
+	int		 i;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		struct chunk keep = rs->k;
+
+		sync_abort(r, rs->k.s, res, "SyncChunk");
+		chunk_free(&keep);
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		if ((e = fc_get(rs->k.s, PQgetvalue(res, i, 0), 1)) == NULL)
+			continue;
+		if (PQgetisnull(res, i, 1))
+			e->id = 0;
+		else if (PQgetvalue(res, i, 2)[0] != 't')
+			e->id = -1;
+		else
+			e->id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+	}
+	reports_apply(r);
+}
+
+/* Check every report; look up the credit codes this push has not seen. */
+static void
+reports_chunk(struct req *r)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	struct rstate			*rs = r->state;
+	struct chunk			*k = &rs->k;
+	struct colbuf			 codes;
+	struct viols			 v = { 0 }, *dst;
+	size_t				 i, n = in->n_firm_reports;
+	const char			*p[2];
+	char				 pid[24];
+
+	k->nrows = (int64_t)(n + in->n_unreadable);
+	memset(&codes, 0, sizeof(codes));
+	if ((rs->ok = req_alloc(r, n + 1)) == NULL) {
+		struct chunk keep = *k;
+
+		sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
+		chunk_free(&keep);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *code = in->firm_reports[i]->credit_code;
+
+		report_check(in->firm_reports[i], &v);
+		if (v.n > 0) {
+			if ((dst = rowerr_new(k, rec_row(in, i))) != NULL)
+				*dst = v;
+			else
+				viols_free(&v);
+			memset(&v, 0, sizeof(v));
+			continue;
+		}
+		rs->ok[i] = 1;
+		if (fc_get(k->s, code, 0) == NULL) {
+			if (fc_get(k->s, code, 1) == NULL) {
+				struct chunk keep = *k;
+
+				sync_abort(r, k->s, NULL, "SyncChunk: too many "
+				    "firms in one push");
+				chunk_free(&keep);
+				free(codes.s);
+				return;
+			}
+			fc_get(k->s, code, 0)->id = 0;
+			col_add(&codes, code);
+		}
+	}
+	if (codes.n == 0) {
+		reports_apply(r);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
+	p[0] = pid;
+	if ((p[1] = col_finish(&codes)) == NULL) {
+		struct chunk keep = *k;
+
+		sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
+		chunk_free(&keep);
+		return;
+	}
+	db_query(r, "SELECT c.code, f.id, EXISTS (SELECT 1 FROM tenancies t "
+	    "WHERE t.firm_id = f.id AND t.park_id = $1) FROM unnest($2::text[]) "
+	    "AS c(code) LEFT JOIN firms f ON f.credit_code = c.code", 2, p,
+	    reports_resolved);
+	free(codes.s);
 }
