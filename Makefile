@@ -20,14 +20,15 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-PURE_SRC := frame arena creditcode validate viols dates policy rules
+PURE_SRC := frame arena creditcode validate viols dates policy rules eval \
+	   eval_policy
 DAEMON_SRC := main config log tls server conn req dispatch auth db migrate \
 	   params svc_park svc_firm svc_principal svc_rules svc_tenancy svc_facts \
 	   svc_sync
 CLIENT_SRC := libparkc
 PARKCTL_SRC := parkctl pcmd demo csvsync
 UNIT_TESTS := test_frame test_creditcode test_config test_validate test_arena \
-	   test_rules
+	   test_rules test_eval
 
 GEN	:= $(BUILD)/gen/parkd.pb-c.c $(BUILD)/gen/parkd.pb-c.h
 PB_O	:= $(BUILD)/gen/parkd.pb-c.o
@@ -53,7 +54,7 @@ $(BUILD)/gen/migrations.c: $(wildcard schema/*.sql) scripts/embed-migrations.sh
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parkd.pb-c.h
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/daemon/%.o: daemon/%.c daemon/parkd.h daemon/pure.h daemon/rules.h $(GEN)
+$(BUILD)/daemon/%.o: daemon/%.c daemon/parkd.h daemon/pure.h daemon/rules.h daemon/eval.h $(GEN)
 	@mkdir -p $(BUILD)/daemon
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -178,7 +178,8 @@ check_unknown(config_setting_t *root, char *err, size_t len)
 	for (i = 0; (g = config_setting_get_elem(root, (unsigned)i)); i++) {
 		const char *gn = config_setting_name(g);
 
-		if (strcmp(gn, "name") == 0 || strcmp(gn, "years") == 0)
+		if (strcmp(gn, "name") == 0 || strcmp(gn, "years") == 0 ||
+		    strcmp(gn, "evaluation") == 0)
 			continue;
 		for (known = 0, k = 0; groups[k] != NULL; k++)
 			known |= strcmp(groups[k], gn) == 0;
@@ -271,6 +272,9 @@ policy_parse(const char *text, struct policy *p, char *err, size_t len)
 	}
 	if (rc == 0)
 		rc = check_coherent(p, err, len);
+	if (rc == 0)
+		rc = eval_policy_parse(config_lookup(&lc, "evaluation"),
+		    &p->eval, 1, err, len);
 	config_destroy(&lc);
 	return (rc);
 }

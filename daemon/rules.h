@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pure.h"
+#include "eval.h"
 
 #define PREFIX_MAX	32
 #define PREFIX_LEN	16
@@ -48,6 +49,8 @@ struct policy {
 	/* clearing and notices */
 	int		 silent_quarters;
 	int		 cert_warn_days;
+	/* the yearly evaluation */
+	struct eval_policy eval;
 };
 
 /* policy.c */

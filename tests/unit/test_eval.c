@@ -1,0 +1,351 @@
+/* The evaluation: scales, grades, the quota, the award, the cap, budgets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rules.h"
+
+static struct policy	 pol;
+
+static int
+setup(void **state)
+{
+	FILE	*f = fopen("configs/policy/qingdao-2024.conf", "r");
+	char	*buf = calloc(1, 1 << 16), err[256];
+
+	(void)state;
+	if (f == NULL || fread(buf, 1, (1 << 16) - 1, f) == 0)
+		return (-1);
+	fclose(f);
+	if (policy_parse(buf, &pol, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return (-1);
+	}
+	free(buf);
+	return (0);
+}
+
+static const struct eval_indicator *
+ind(const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < pol.eval.ninds; i++) {
+		if (strcmp(pol.eval.inds[i].key, key) == 0)
+			return (&pol.eval.inds[i]);
+	}
+	fail_msg("no indicator %s", key);
+	return (NULL);
+}
+
+static void
+test_policy(void **state)
+{
+	(void)state;
+	assert_int_equal(pol.eval.ndims, 4);
+	assert_int_equal(pol.eval.ninds, 16);
+	assert_int_equal(pol.eval.ngrades, 4);
+	assert_int_equal(pol.eval.grades[0].min_cp, 9000);
+	assert_int_equal(pol.eval.grades[1].amount_fen, 30000000);
+	assert_int_equal(pol.eval.cap_fen, 50000000);
+	assert_int_equal(pol.eval.quota_pct, 40);
+	assert_int_equal(ind("revenue")->target, 20000000000LL);
+}
+
+/* Each scale at its floor, target and beyond. */
+static void
+test_scales(void **state)
+{
+	const struct eval_indicator *t = ind("tenants"), *g = ind("graduates");
+
+	(void)state;
+	assert_int_equal(eval_score_cp(t, 5), 0);		/* floor */
+	assert_int_equal(eval_score_cp(t, 0), 0);		/* below */
+	assert_int_equal(eval_score_cp(t, 6), 400);
+	assert_int_equal(eval_score_cp(t, 30), 10000);		/* target */
+	assert_int_equal(eval_score_cp(t, 31), 10000);		/* capped */
+	assert_int_equal(eval_score_cp(t, 1000000), 10000);
+	assert_int_equal(eval_score_cp(ind("srdi"), 1), 3333);	/* floor div */
+	assert_int_equal(eval_score_cp(g, 0), 0);		/* bands */
+	assert_int_equal(eval_score_cp(g, 1), 6000);
+	assert_int_equal(eval_score_cp(g, 2), 8000);
+	assert_int_equal(eval_score_cp(g, 3), 10000);
+	assert_int_equal(eval_score_cp(g, 99), 10000);
+}
+
+/* A park every score of which is computed by hand in the comments. */
+static struct eval_park
+hand_park(void)
+{
+	struct eval_park p;
+
+	memset(&p, 0, sizeof(p));
+	p.park_id = 7;
+	p.code = "QD-HAND";
+	p.raw[RAW_TENANTS] = 30;		/* 100.00 x 8  = 80000 */
+	p.raw[RAW_OCCUPANCY] = 5500;		/*  50.00 x 6  = 30000 */
+	p.raw[RAW_NEW_ENTRIES] = 4;		/*  40.00 x 5  = 20000 */
+	p.raw[RAW_GRADUATES] = 2;		/*  80.00 x 4  = 32000 */
+	p.raw[RAW_REVENUE] = 5000000000LL;	/*  25.00 x 7  = 17500 */
+	p.raw[RAW_REVENUE_GROWTH] = 1000;	/*  50.00 x 5  = 25000 */
+	p.raw[RAW_TECH_SHARE] = 8500;		/* 100.00 x 8  = 80000 */
+	p.raw[RAW_HIGH_TECH] = 2;		/*  40.00 x 7  = 28000 */
+	p.raw[RAW_SRDI] = 1;			/*  33.33 x 5  = 16665 */
+	p.raw[RAW_IP] = 10;			/*  50.00 x 5  = 25000 */
+	p.raw[RAW_JOBS] = 175;			/*  50.00 x 10 = 50000 */
+	p.raw[RAW_GRADUATE_JOBS] = 55;		/*  50.00 x 10 = 50000 */
+	p.raw[RAW_INTERNS] = 30;		/*  50.00 x 5  = 25000 */
+	p.raw[RAW_ACTIVITIES] = 24;		/* 100.00 x 5  = 50000 */
+	p.raw[RAW_ROADSHOWS] = 8;		/* 100.00 x 5  = 50000 */
+	p.raw[RAW_SERVICES] = 400;		/* 100.00 x 5  = 50000 */
+	p.admitted = 1;				/* sum 629165 -> 62.91 */
+	p.legal_person = 1;
+	p.staff = 12;
+	p.roadshow_quarters = 4;
+	return (p);
+}
+
+static void
+test_hand_computed(void **state)
+{
+	struct eval_park	 p = hand_park();
+	struct eval_result	 r;
+	struct eval_totals	 t;
+	struct eval_policy	 lin = pol.eval;
+
+	(void)state;
+	eval_run(&pol.eval, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.total_cp, 6291);
+	assert_string_equal(r.grade, "C");
+	assert_string_equal(r.grade_name, "合格");
+	assert_int_equal(r.subsidy_fen, 10000000);		/* 100,000.00 */
+	assert_int_equal(r.score_cp[8], 3333);			/* srdi */
+	assert_int_equal(r.contrib_cp[8], 166);
+	assert_true(r.eligible);
+	assert_int_equal(r.nreasons, 0);
+	/* linear mode: 500,000.00 x 62.91 / 100 = 314,550.00 */
+	lin.mode = MODE_LINEAR;
+	eval_run(&lin, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.subsidy_fen, 31455000);
+	assert_int_equal(t.total_fen, 31455000);
+	lin.linear_min_cp = 6300;
+	eval_run(&lin, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.subsidy_fen, 0);
+}
+
+/* Score exactly t centi-points: a one-indicator policy. */
+static struct eval_policy
+single(void)
+{
+	struct eval_policy	 ep = pol.eval;
+
+	ep.ndims = 1;
+	ep.dims[0].weight = 100;
+	ep.ninds = 1;
+	ep.inds[0] = *ind("tenants");
+	ep.inds[0].raw = RAW_TENANTS;
+	ep.inds[0].weight = 100;
+	ep.inds[0].dim = 0;
+	ep.inds[0].floor = 0;
+	ep.inds[0].target = 10000;		/* raw == centi-points */
+	return (ep);
+}
+
+static struct eval_park
+at(const char *code, int cp)
+{
+	struct eval_park p = hand_park();
+
+	p.code = code;
+	p.raw[RAW_TENANTS] = cp;
+	return (p);
+}
+
+/* Grade boundaries exactly at 90, 80 and 60. */
+static void
+test_grade_boundaries(void **state)
+{
+	struct eval_policy	 ep = single();
+	static const struct { int cp; const char *g; int64_t fen; } c[] = {
+		{ 10000, "A", 50000000 }, { 9000, "A", 50000000 },
+		{ 8999, "B", 30000000 }, { 8000, "B", 30000000 },
+		{ 7999, "C", 10000000 }, { 6000, "C", 10000000 },
+		{ 5999, "D", 0 }, { 0, "D", 0 },
+	};
+	struct eval_park	 p;
+	struct eval_result	 r;
+	struct eval_totals	 t;
+	size_t			 i;
+
+	(void)state;
+	ep.quota_pct = 0;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		p = at("QD-X", c[i].cp);
+		eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+		assert_int_equal(r.total_cp, c[i].cp);
+		assert_string_equal(r.grade, c[i].g);
+		assert_int_equal(r.subsidy_fen, c[i].fen);
+	}
+}
+
+/* Ten parks, 40 % quota = 4 A/B places; a tie sits on the cut. */
+static void
+test_quota_tie(void **state)
+{
+	struct eval_policy	 ep = single();
+	struct eval_park	 p[10];
+	struct eval_result	 r[10];
+	struct eval_totals	 t;
+	static const int	 cp[10] = { 9500, 9100, 8800, 8500, 8500, 8200,
+				    7000, 6500, 5000, 4000 };
+	char			 codes[10][8];
+	int			 i, ab;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		snprintf(codes[i], sizeof(codes[i]), "P%02d", i);
+		p[i] = at(codes[i], cp[i]);
+	}
+	/* none_in: both parks tied at 85.00 drop; 3 keep A/B */
+	ep.tie_rule = TIE_NONE_IN;
+	eval_run(&ep, 2025, p, 10, -1, r, &t);
+	for (ab = 0, i = 0; i < 10; i++)
+		ab += strcmp(r[i].grade, "A") == 0 || strcmp(r[i].grade, "B") == 0;
+	assert_int_equal(ab, 3);
+	assert_string_equal(r[3].grade, "C");
+	assert_string_equal(r[4].grade, "C");
+	assert_string_equal(r[5].grade, "C");
+	assert_int_equal(r[3].subsidy_fen, 10000000);
+	assert_non_null(strstr(r[3].reasons[0], "A/B quota"));
+	assert_int_equal(t.downgraded, 3);
+	/* all_in: both tied parks keep B; 5 in all */
+	ep.tie_rule = TIE_ALL_IN;
+	eval_run(&ep, 2025, p, 10, -1, r, &t);
+	for (ab = 0, i = 0; i < 10; i++)
+		ab += strcmp(r[i].grade, "A") == 0 || strcmp(r[i].grade, "B") == 0;
+	assert_int_equal(ab, 5);
+	assert_string_equal(r[4].grade, "B");
+	assert_string_equal(r[5].grade, "C");
+	/* indicator: the tie is broken by revenue */
+	ep.tie_rule = TIE_INDICATOR;
+	ep.tie_raw = RAW_REVENUE;
+	p[4].raw[RAW_REVENUE] = p[3].raw[RAW_REVENUE] + 1;
+	eval_run(&ep, 2025, p, 10, -1, r, &t);
+	assert_string_equal(r[4].grade, "B");
+	assert_string_equal(r[3].grade, "C");
+	/* order of input does not matter */
+	{
+		struct eval_park	 q[10];
+		struct eval_result	 s[10];
+
+		for (i = 0; i < 10; i++)
+			q[i] = p[9 - i];
+		eval_run(&ep, 2025, q, 10, -1, s, &t);
+		for (i = 0; i < 10; i++) {
+			assert_string_equal(s[i].grade, r[9 - i].grade);
+			assert_int_equal(s[i].subsidy_fen, r[9 - i].subsidy_fen);
+			assert_int_equal(s[i].rank, r[9 - i].rank);
+		}
+	}
+}
+
+/* Gates, the award exclusion, the cap. */
+static void
+test_gates_award_cap(void **state)
+{
+	struct eval_policy	 ep = single();
+	struct eval_park	 p = at("QD-G", 9500);
+	struct eval_result	 r;
+	struct eval_totals	 t;
+
+	(void)state;
+	ep.quota_pct = 0;
+	p.roadshow_quarters = 3;
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_string_equal(r.grade, "A");		/* still scored */
+	assert_false(r.eligible);
+	assert_int_equal(r.subsidy_fen, 0);
+	assert_non_null(strstr(r.reasons[0], "roadshow in only 3 of the 4"));
+	p = at("QD-G", 9500);
+	p.staff = 9;
+	p.legal_person = 0;
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.nreasons, 2);
+	assert_int_equal(r.subsidy_fen, 0);
+	p = at("QD-G", 9500);
+	p.has_award = 1;
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.subsidy_fen, 0);
+	assert_non_null(strstr(r.reasons[0], "不重复享受"));
+	/* the cap: an amount above it is cut to it */
+	p = at("QD-G", 9500);
+	ep.grades[0].amount_fen = 60000000;
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.subsidy_fen, 50000000);
+	assert_non_null(strstr(r.reasons[0], "capped at 500000.00"));
+	/* failing twice: exit proposed */
+	p = at("QD-G", 1000);
+	p.prev_fails = 1;
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.consecutive_fails, 2);
+	assert_non_null(strstr(r.reasons[0], "exit proposed"));
+}
+
+/* Pro rata to a budget that does not divide evenly. */
+static void
+test_budget(void **state)
+{
+	struct eval_policy	 ep = single();
+	struct eval_park	 p[3] = { at("QD-1", 9500), at("QD-2", 8500),
+				    at("QD-3", 6500) };
+	struct eval_result	 r[3];
+	struct eval_totals	 t;
+	int64_t			 budget = 70000001, sum;
+	int			 i;
+
+	(void)state;
+	ep.quota_pct = 0;
+	eval_run(&ep, 2025, p, 3, budget, r, &t);
+	assert_int_equal(t.requested_fen, 90000000);
+	/* 50,000,000 x 70,000,001 / 90,000,000 = 38,888,889.4 -> ...889 */
+	assert_int_equal(r[0].subsidy_fen, 38888889);
+	assert_int_equal(r[1].subsidy_fen, 23333333);
+	assert_int_equal(r[2].subsidy_fen, 7777777);
+	for (sum = 0, i = 0; i < 3; i++) {
+		assert_true(r[i].subsidy_fen >= 0);
+		sum += r[i].subsidy_fen;
+	}
+	assert_int_equal(sum, 69999999);
+	assert_int_equal(t.total_fen, sum);
+	assert_int_equal(t.remainder_fen, 2);
+	assert_true(sum <= budget);
+	/* a budget above the need changes nothing */
+	eval_run(&ep, 2025, p, 3, 100000000, r, &t);
+	assert_int_equal(t.total_fen, 90000000);
+	assert_int_equal(t.remainder_fen, 10000000);
+	/* zero budget: nobody is paid, nobody negative */
+	eval_run(&ep, 2025, p, 3, 0, r, &t);
+	assert_int_equal(t.total_fen, 0);
+	assert_int_equal(eval_scale_budget(1, 1, 3), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_scales),
+		cmocka_unit_test(test_hand_computed),
+		cmocka_unit_test(test_grade_boundaries),
+		cmocka_unit_test(test_quota_tie),
+		cmocka_unit_test(test_gates_award_cap),
+		cmocka_unit_test(test_budget),
+	};
+
+	return (cmocka_run_group_tests_name("eval", tests, setup, NULL));
+}
