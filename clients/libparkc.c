@@ -36,6 +36,7 @@ const ProtobufCServiceDescriptor *const parkc_services[] = {
 	&parkd__v1__tenancy_service__descriptor,
 	&parkd__v1__rules_service__descriptor,
 	&parkd__v1__sync_service__descriptor,
+	&parkd__v1__evaluation_service__descriptor,
 };
 const size_t parkc_nservices = sizeof(parkc_services) /
     sizeof(parkc_services[0]);

@@ -45,6 +45,15 @@ static const struct handler_entry handlers[] = {
 	{ "SyncChunk", svc_sync_chunk, ROLE_BUREAU | ROLE_OPERATOR, 1 },
 	{ "CommitSync", svc_sync_commit, ROLE_BUREAU | ROLE_OPERATOR, 1 },
 	{ "Export", svc_sync_export, READERS, 0 },
+	{ "CreateEvaluationRun", svc_eval_create, ROLE_BUREAU, 0 },
+	{ "PublishEvaluationRun", svc_eval_publish, ROLE_BUREAU, 0 },
+	{ "DeleteEvaluationRun", svc_eval_delete, ROLE_BUREAU, 0 },
+	{ "GetEvaluationRun", svc_eval_get_run, READERS, 0 },
+	{ "ListEvaluationRuns", svc_eval_list_runs, READERS, 0 },
+	{ "ListEvaluationResults", svc_eval_results, READERS, 0 },
+	{ "GetEvaluationResult", svc_eval_result, READERS, 0 },
+	{ "SetEvaluationBudget", svc_eval_budget, ROLE_BUREAU, 0 },
+	{ "AddAward", svc_eval_award, ROLE_BUREAU, 0 },
 	{ "AddPrincipal", svc_principal_add, ROLE_ADMIN, 0 },
 	{ "ListPrincipals", svc_principal_list, ROLE_ADMIN, 0 },
 	{ "DisablePrincipal", svc_principal_disable, ROLE_ADMIN, 0 },
@@ -59,6 +68,7 @@ static const ProtobufCServiceDescriptor *const services[] = {
 	&parkd__v1__tenancy_service__descriptor,
 	&parkd__v1__rules_service__descriptor,
 	&parkd__v1__sync_service__descriptor,
+	&parkd__v1__evaluation_service__descriptor,
 };
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))
 

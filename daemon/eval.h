@@ -75,6 +75,9 @@ struct eval_policy {
 	int			 gate_roadshow_quarters;
 	char			 award_kind[32];
 	int			 fail_exit_after;
+	/* the city's plan targets, shown beside the city's figures */
+	int64_t			 t_parks, t_firms, t_area_m2, t_revenue_yuan;
+	int64_t			 t_jobs, t_high_tech, t_srdi, t_tech_pct;
 };
 
 struct eval_park {

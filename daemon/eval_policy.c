@@ -286,6 +286,34 @@ parse_rules(config_setting_t *g, struct eval_policy *ep, char *err,
 	return (0);
 }
 
+static int
+parse_targets(config_setting_t *g, struct eval_policy *ep, char *err,
+    size_t len)
+{
+	config_setting_t	*t = config_setting_get_member(g, "city_targets");
+	long long		 v[8];
+	static const char *const k[8] = { "parks", "firms", "area_m2",
+	    "revenue_yuan", "jobs", "high_tech", "srdi", "tech_share_percent" };
+	int			 i;
+
+	if (t == NULL || !config_setting_is_group(t))
+		return (eerr(err, len, g, "'city_targets' must be a group"));
+	for (i = 0; i < 8; i++) {
+		if (get_int(t, k[i], 0, 1000000000000000LL, &v[i], err,
+		    len) != 0)
+			return (-1);
+	}
+	ep->t_parks = v[0];
+	ep->t_firms = v[1];
+	ep->t_area_m2 = v[2];
+	ep->t_revenue_yuan = v[3];
+	ep->t_jobs = v[4];
+	ep->t_high_tech = v[5];
+	ep->t_srdi = v[6];
+	ep->t_tech_pct = v[7];
+	return (0);
+}
+
 /* Parse the evaluation group g (NULL if the document has none). */
 int
 eval_policy_parse(struct config_setting_t *g, struct eval_policy *ep,
@@ -298,6 +326,7 @@ eval_policy_parse(struct config_setting_t *g, struct eval_policy *ep,
 	if (!config_setting_is_group(g))
 		return (eerr(err, len, g, "must be a group"));
 	if (parse_rules(g, ep, err, len) != 0 ||
+	    parse_targets(g, ep, err, len) != 0 ||
 	    parse_grades(g, ep, err, len) != 0 ||
 	    parse_dimensions(g, ep, err, len) != 0)
 		return (-1);

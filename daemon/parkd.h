@@ -337,6 +337,18 @@ void	 svc_sync_commit(struct req *);
 void	 svc_sync_export(struct req *);
 void	 sync_conn_closed(struct conn *);
 
+/* svc_eval.c */
+extern const char eval_raw_sql[];
+void	 svc_eval_create(struct req *);
+void	 svc_eval_publish(struct req *);
+void	 svc_eval_delete(struct req *);
+void	 svc_eval_get_run(struct req *);
+void	 svc_eval_list_runs(struct req *);
+void	 svc_eval_results(struct req *);
+void	 svc_eval_result(struct req *);
+void	 svc_eval_budget(struct req *);
+void	 svc_eval_award(struct req *);
+
 /* svc_principal.c */
 void	 svc_principal_add(struct req *);
 void	 svc_principal_list(struct req *);
