@@ -26,7 +26,7 @@ DAEMON_SRC := main config log tls server conn req dispatch auth db migrate \
 	   params svc_park svc_firm svc_principal svc_rules svc_tenancy svc_facts \
 	   svc_sync svc_eval
 CLIENT_SRC := libparkc
-PARKCTL_SRC := parkctl pcmd demo csvsync
+PARKCTL_SRC := parkctl pcmd demo csvsync evalcmd
 UNIT_TESTS := test_frame test_creditcode test_config test_validate test_arena \
 	   test_rules test_eval
 

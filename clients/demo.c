@@ -134,7 +134,8 @@ make_park(struct demo_park *p, int idx)
 	    name_words[rnd(NWORDS)]);
 	make_credit_code(p->credit, p->d->area_code, "91");
 	p->staff = idx % 13 == 7 ? 6 + (int)rnd(4) : 10 + (int)rnd(30);
-	p->area = (int64_t)(2000 + rnd(11000)) * 100 + rnd(100);
+	p->area = (int64_t)(2000 + rnd(11000) + (idx % 6 == 0 ? 9000 : 0)) *
+	    100 + rnd(100);
 	p->legal = idx % 29 != 11;
 	p->high = rnd(100) < 15;
 	p->admitted = idx % 16 != 15;
@@ -146,11 +147,16 @@ struct demo_firm {
 	char		 credit[19];
 	char		 industry[8];
 	struct ymd	 reg;
+	struct ymd	 entry;
 	int		 park;		/* index into parks */
 	int		 silent;	/* no reports for the last 2 quarters */
+	int		 entered;	/* the entry was accepted */
 };
 
 static int pending, created, existed, failed, refused;
+static struct demo_firm	*track;		/* EnterFirm answers, by request id */
+static uint64_t		 track_first;
+static int		 track_n;
 
 /* Collect one pipelined response. */
 static int
@@ -165,6 +171,9 @@ collect(struct ctl *ctl, const char *method)
 	}
 	pending--;
 	code = resp->status ? (int)resp->status->code : 0;
+	if (track != NULL && resp->id >= track_first &&
+	    resp->id < track_first + (uint64_t)track_n)
+		track[resp->id - track_first].entered = code == 0;
 	if (code == 0)
 		created++;
 	else if (code == PARKD__V1__CODE__ALREADY_EXISTS)
@@ -183,14 +192,18 @@ collect(struct ctl *ctl, const char *method)
 static int
 send_windowed(struct ctl *ctl, const char *method, ProtobufCMessage *m)
 {
+	uint64_t	 id;
+
 	while (pending >= 64) {
 		if (collect(ctl, method) != 0)
 			return (-1);
 	}
-	if (parkc_send(ctl->pc, method, m, "", NULL) != 0) {
+	if (parkc_send(ctl->pc, method, m, "", &id) != 0) {
 		fprintf(stderr, "parkctl: %s\n", parkc_error(ctl->pc));
 		return (-1);
 	}
+	if (track != NULL && track_n == 0)
+		track_first = id;
 	pending++;
 	return (0);
 }
@@ -237,6 +250,22 @@ load_parks(struct ctl *ctl, struct demo_park *parks, int n)
 	return (drain(ctl, "CreatePark"));
 }
 
+/* Some parks draw far more tenants than others. */
+static int
+pick_park(int nparks)
+{
+	int	 total = 0, i, r;
+
+	for (i = 0; i < nparks; i++)
+		total += i % 6 == 0 ? 4 : i % 6 < 3 ? 2 : 1;
+	r = (int)rnd((uint32_t)total);
+	for (i = 0; i < nparks; i++) {
+		if ((r -= i % 6 == 0 ? 4 : i % 6 < 3 ? 2 : 1) < 0)
+			return (i);
+	}
+	return (0);
+}
+
 static int
 load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n,
     struct demo_firm *firms)
@@ -248,7 +277,7 @@ load_firms(struct ctl *ctl, struct demo_park *parks, int nparks, int n,
 	int				 i;
 
 	for (i = 0; i < n; i++) {
-		int pi = (int)rnd((uint32_t)nparks);
+		int pi = pick_park(nparks);
 		struct demo_park *dp = &parks[pi];
 		const char *prefix = dp->ind[rnd((uint32_t)dp->nind)];
 
@@ -299,6 +328,8 @@ load_tenancies(struct ctl *ctl, struct demo_park *parks,
 	int				 i;
 
 	today(&t);
+	track = firms;
+	track_n = 0;
 	for (i = 0; i < n; i++) {
 		struct demo_firm *f = &firms[i];
 
@@ -316,43 +347,80 @@ load_tenancies(struct ctl *ctl, struct demo_park *parks,
 		req.credit_code = f->credit;
 		req.entry_date = date;
 		req.area = (int64_t)(30 + rnd(170)) * 100;
+		f->entry = e;
 		if (send_windowed(ctl, "EnterFirm", &req.base) != 0)
 			return (-1);
+		track_n = i + 1;
 	}
-	return (drain(ctl, "EnterFirm"));
+	i = drain(ctl, "EnterFirm");
+	track = NULL;
+	return (i);
 }
 
+#define FIRST_QI	(2024 * 4)	/* the demo's data start in 2024 */
+
+static int	push(struct ctl *, const char *, const char *,
+		    Parkd__V1__SyncChunkRequest *);
+
+/*
+ * Every quarter's report of every tenant of one park, from its entry (or
+ * 2024) to the last completed quarter, pushed as one sync. Revenue is
+ * skewed (most tenants small) and grows a little each quarter.
+ */
 static int
-load_reports(struct ctl *ctl, struct demo_firm *f, const struct ymd *t)
+push_park_reports(struct ctl *ctl, struct demo_park *park, int pi,
+    struct demo_firm *firms, int n, int cq)
 {
-	Parkd__V1__PutFirmReportRequest	 req;
-	Parkd__V1__FirmReport		 rep;
-	int				 cq = ymd_quarter_index(t), q;
-	int64_t				 x = rnd(1000), base;
+	Parkd__V1__SyncChunkRequest	 ch;
+	Parkd__V1__FirmReport		*reps, **rp;
+	int				 i, q, k = 0, cap = 0, rc;
 
-	/* skewed: most tenants are small, a few large (yuan per quarter
-	 * 20,000 + x^5 * 10,000,000, x uniform in [0, 1)) */
-	base = (20000 + x * x * x * x * x * 10000000 / 1000000000000000LL) *
-	    100;
-
-	for (q = cq - 4; q < cq; q++) {
-		if (f->silent && q >= cq - 2)
-			continue;
-		parkd__v1__put_firm_report_request__init(&req);
-		parkd__v1__firm_report__init(&rep);
-		rep.credit_code = f->credit;
-		rep.year = q / 4;
-		rep.quarter = q % 4 + 1;
-		rep.revenue = base + base / 100 * (int64_t)rnd(40);
-		rep.jobs = 3 + (int)rnd(40);
-		rep.graduate_jobs = (int)rnd((uint32_t)rep.jobs);
-		rep.rnd_spend = rep.revenue / (5 + rnd(10));
-		rep.ip_granted = (int)rnd(3);
-		req.report = &rep;
-		if (send_windowed(ctl, "PutFirmReport", &req.base) != 0)
-			return (-1);
+	for (i = 0; i < n; i++)
+		cap += firms[i].park == pi && firms[i].entered ? cq - FIRST_QI :
+		    0;
+	if (cap == 0)
+		return (0);
+	reps = calloc((size_t)cap, sizeof(*reps));
+	rp = calloc((size_t)cap, sizeof(*rp));
+	if (reps == NULL || rp == NULL) {
+		free(reps);
+		free(rp);
+		return (-1);
 	}
-	return (0);
+	for (i = 0; i < n; i++) {
+		struct demo_firm *f = &firms[i];
+		int64_t x = rnd(1000), base, growth = 2 + rnd(6);
+		int eq = ymd_quarter_index(&f->entry);
+
+		if (f->park != pi || !f->entered)
+			continue;
+		/* yuan a quarter: 20,000 + x^5 * 10,000,000, x in [0, 1) */
+		base = (20000 + x * x * x * x * x * 10000000 /
+		    1000000000000000LL) * 100;
+		for (q = eq > FIRST_QI ? eq : FIRST_QI; q < cq; q++) {
+			Parkd__V1__FirmReport *r = &reps[k];
+
+			if (f->silent && q >= cq - 2)
+				continue;
+			parkd__v1__firm_report__init(r);
+			r->credit_code = f->credit;
+			r->year = q / 4;
+			r->quarter = q % 4 + 1;
+			r->revenue = base + base * growth * (q - FIRST_QI) / 100;
+			r->jobs = 3 + (int)rnd(40);
+			r->graduate_jobs = (int)rnd((uint32_t)r->jobs);
+			r->rnd_spend = r->revenue / (5 + (int64_t)rnd(10));
+			r->ip_granted = (int)rnd(3);
+			rp[k++] = r;
+		}
+	}
+	parkd__v1__sync_chunk_request__init(&ch);
+	ch.firm_reports = rp;
+	ch.n_firm_reports = (size_t)k;
+	rc = push(ctl, park->code, "firm_reports", &ch);
+	free(reps);
+	free(rp);
+	return (rc);
 }
 
 static int
@@ -400,7 +468,7 @@ load_financing(struct ctl *ctl, struct demo_firm *f, const struct ymd *t)
 	return (send_windowed(ctl, "AddFinancing", &req.base));
 }
 
-/* Four quarters of reports (some firms silent), certificates, financing. */
+/* Certificates and financing of tenants. */
 static int
 load_facts(struct ctl *ctl, struct demo_firm *firms, int n)
 {
@@ -411,8 +479,9 @@ load_facts(struct ctl *ctl, struct demo_firm *firms, int n)
 	for (i = 0; i < n; i++) {
 		struct demo_firm *f = &firms[i];
 
-		if (load_reports(ctl, f, &t) != 0 ||
-		    (rnd(100) < 22 && load_cert(ctl, f, &t, i) != 0) ||
+		if (!f->entered)
+			continue;
+		if ((rnd(100) < 22 && load_cert(ctl, f, &t, i) != 0) ||
 		    (rnd(100) < 5 && load_financing(ctl, f, &t) != 0))
 			return (-1);
 	}
@@ -473,69 +542,123 @@ push(struct ctl *ctl, const char *park, const char *kind,
 static const char *const act_kinds[] = { "salon", "lecture",
     "training_camp", "competition", "specialist_visit", "matchmaking" };
 
+#define MAXACT	160
+
 /*
- * A year of activities and four quarters of park reports per admitted park.
- * Most parks hold a roadshow every quarter; every seventh misses one (the
- * evaluation's roadshow gate).
+ * Activities and park reports of one admitted park, every quarter from
+ * 2024 to the last completed one. Most parks hold a roadshow every quarter;
+ * every seventh misses one in 2025 (the evaluation's roadshow gate), and a
+ * few are quiet.
  */
 static int
-load_park_year(struct ctl *ctl, struct demo_park *parks, int nparks)
+push_park_year(struct ctl *ctl, struct demo_park *park, int pi, int cq)
 {
+	static Parkd__V1__Activity	 acts[MAXACT], *ap[MAXACT];
+	static Parkd__V1__ParkReport	 reps[64], *rp[64];
+	static char			 dates[MAXACT][11], titles[MAXACT][224];
 	Parkd__V1__SyncChunkRequest	 ch;
-	Parkd__V1__Activity		 acts[64], *ap[64];
-	Parkd__V1__ParkReport		 reps[4], *rp[4];
-	char				 dates[64][11], titles[64][224];
-	struct ymd			 t, d;
-	int				 i, q, k, n, cq;
+	struct ymd			 d;
+	int				 q, k, n = 0, nr = 0, quiet = pi % 11 == 5;
+
+	parkd__v1__sync_chunk_request__init(&ch);
+	for (q = FIRST_QI; q < cq; q++) {
+		int acts_q = quiet ? 1 : 2 + (int)rnd(6);
+
+		for (k = 0; k < acts_q && n < MAXACT; k++, n++) {
+			int roadshow = k <= pi % 3 && !(pi % 7 == 3 &&
+			    q == 2025 * 4 + 2);
+
+			parkd__v1__activity__init(&acts[n]);
+			d.y = q / 4;
+			d.m = (q % 4) * 3 + 1 + (int)rnd(3);
+			d.d = 1 + (int)rnd(28);
+			ymd_format(&d, dates[n]);
+			acts[n].kind = roadshow ? "roadshow" :
+			    (char *)act_kinds[rnd(6)];
+			snprintf(titles[n], sizeof(titles[n]), "%s第%d期%s",
+			    park->name, n + 1, roadshow ? "项目路演" :
+			    "创业服务活动");
+			acts[n].date = dates[n];
+			acts[n].title = titles[n];
+			acts[n].participants = 15 + (int)rnd(120);
+			ap[n] = &acts[n];
+		}
+	}
+	ch.activities = ap;
+	ch.n_activities = (size_t)n;
+	if (push(ctl, park->code, "activities", &ch) != 0)
+		return (-1);
+	parkd__v1__sync_chunk_request__init(&ch);
+	for (q = FIRST_QI; q < cq && nr < 64; q++, nr++) {
+		parkd__v1__park_report__init(&reps[nr]);
+		reps[nr].year = q / 4;
+		reps[nr].quarter = q % 4 + 1;
+		reps[nr].staff = park->staff;
+		reps[nr].services_delivered = quiet ? 20 : 40 + (int)rnd(200);
+		reps[nr].interns_hosted = (int)rnd(25);
+		rp[nr] = &reps[nr];
+	}
+	ch.park_reports = rp;
+	ch.n_park_reports = (size_t)nr;
+	return (push(ctl, park->code, "park_reports", &ch));
+}
+
+/* Per admitted park: its tenants' reports, its activities and reports. */
+static int
+load_park_year(struct ctl *ctl, struct demo_park *parks, int nparks,
+    struct demo_firm *firms, int nfirms)
+{
+	struct ymd	 t;
+	int		 i, cq;
 
 	today(&t);
 	cq = ymd_quarter_index(&t);
 	for (i = 0; i < nparks; i++) {
 		if (!parks[i].admitted)
 			continue;
-		parkd__v1__sync_chunk_request__init(&ch);
-		for (n = 0, q = cq - 4; q < cq; q++) {
-			int acts_q = 2 + (int)rnd(6);
-
-			for (k = 0; k < acts_q && n < 64; k++, n++) {
-				int roadshow = k == 0 && !(i % 7 == 3 &&
-				    q == cq - 2);
-
-				parkd__v1__activity__init(&acts[n]);
-				d.y = q / 4;
-				d.m = (q % 4) * 3 + 1 + (int)rnd(3);
-				d.d = 1 + (int)rnd(28);
-				ymd_format(&d, dates[n]);
-				acts[n].kind = roadshow ? "roadshow" :
-				    (char *)act_kinds[rnd(6)];
-				snprintf(titles[n], sizeof(titles[n]),
-				    "%s第%d期%s", parks[i].name, n + 1,
-				    roadshow ? "项目路演" : "创业服务活动");
-				acts[n].date = dates[n];
-				acts[n].title = titles[n];
-				acts[n].participants = 15 + (int)rnd(120);
-				ap[n] = &acts[n];
-			}
-		}
-		ch.activities = ap;
-		ch.n_activities = (size_t)n;
-		if (push(ctl, parks[i].code, "activities", &ch) != 0)
-			return (-1);
-		parkd__v1__sync_chunk_request__init(&ch);
-		for (k = 0, q = cq - 4; q < cq; q++, k++) {
-			parkd__v1__park_report__init(&reps[k]);
-			reps[k].year = q / 4;
-			reps[k].quarter = q % 4 + 1;
-			reps[k].staff = parks[i].staff;
-			reps[k].services_delivered = 10 + (int)rnd(190);
-			reps[k].interns_hosted = (int)rnd(30);
-			rp[k] = &reps[k];
-		}
-		ch.park_reports = rp;
-		ch.n_park_reports = 4;
-		if (push(ctl, parks[i].code, "park_reports", &ch) != 0)
+		if (push_park_reports(ctl, &parks[i], i, firms, nfirms, cq) != 0 ||
+		    push_park_year(ctl, &parks[i], i, cq) != 0)
 			return (-1);
 	}
+	return (0);
+}
+
+/* The evaluation's other inputs: two incubation-base awards, a budget. */
+static int
+load_eval_inputs(struct ctl *ctl, struct demo_park *parks, int nparks)
+{
+	Parkd__V1__AddAwardRequest		 aw = PARKD__V1__ADD_AWARD_REQUEST__INIT;
+	Parkd__V1__Award			 a;
+	Parkd__V1__SetEvaluationBudgetRequest	 b =
+	    PARKD__V1__SET_EVALUATION_BUDGET_REQUEST__INIT;
+	struct parkc_result			 res;
+	struct ymd				 t;
+	int					 i, done = 0;
+
+	today(&t);
+	for (i = 0; i < nparks && done < 2; i++) {
+		if (!parks[i].admitted || !parks[i].high)
+			continue;
+		parkd__v1__award__init(&a);
+		a.park_code = parks[i].code;
+		a.year = t.y - 1;
+		a.kind = "incubation_base";
+		a.amount_fen = 100000000;		/* 1,000,000 yuan */
+		aw.award = &a;
+		if (parkc_call(ctl->pc, "AddAward", &aw.base, "", &res) != 0)
+			return (-1);
+		if (res.code == 0)
+			created++;
+		else
+			existed++;
+		parkc_result_free(&res);
+		done++;
+	}
+	b.year = t.y - 1;
+	b.amount_fen = 450000000;			/* 4,500,000 yuan */
+	if (parkc_call(ctl->pc, "SetEvaluationBudget", &b.base, "", &res) != 0)
+		return (-1);
+	parkc_result_free(&res);
 	return (0);
 }
 
@@ -584,10 +707,13 @@ demo_data(struct ctl *ctl, int argc, char **argv)
 	report("tenancies");
 	if (rc == 0)
 		rc = load_facts(ctl, firms, nfirms);
-	report("reports, certificates, financing");
+	report("certificates, financing");
 	if (rc == 0)
-		rc = load_park_year(ctl, parks, nparks);
-	report("activities and park reports");
+		rc = load_park_year(ctl, parks, nparks, firms, nfirms);
+	report("reports, activities (pushes)");
+	if (rc == 0)
+		rc = load_eval_inputs(ctl, parks, nparks);
+	report("awards");
 	free(firms);
 	free(parks);
 	return (rc == 0 && failed == 0 ? 0 : 1);

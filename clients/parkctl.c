@@ -31,7 +31,9 @@ usage(FILE *f)
 "  summary              parks and firms by district\n"
 "  sync FILE.csv --kind KIND --park-code CODE [--refused FILE] [--chunk N]\n"
 "                       push a CSV file (see README for the columns)\n"
-"  export --kind KIND --park-code CODE [--out FILE]   the same shapes back\n");
+"  export --kind KIND --park-code CODE [--out FILE]   the same shapes back\n"
+"  eval run --year Y | show RUN [--park CODE] | publish RUN |\n"
+"       export RUN --csv FILE | report RUN --html FILE   the evaluation\n");
 	pcmd_list_methods(f);
 	fprintf(f, "\nValues: --flag value or --flag=value; lists are "
 	    "comma-separated; @FILE reads a file.\nArea is m2 x 100, money is "
@@ -196,6 +198,8 @@ main(int argc, char **argv)
 		rc = csv_sync(&ctl, argc - 1, argv + 1);
 	else if (strcmp(cmd, "export") == 0)
 		rc = csv_export(&ctl, argc - 1, argv + 1);
+	else if (strcmp(cmd, "eval") == 0)
+		rc = eval_cmd(&ctl, argc - 1, argv + 1);
 	else if ((method = pcmd_method_for(cmd)) != NULL)
 		rc = run_method(&ctl, method, argc - 1, argv + 1);
 	else {

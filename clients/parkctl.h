@@ -16,5 +16,6 @@ int	 demo_data(struct ctl *, int, char **);
 int	 demo_summary(struct ctl *);
 int	 csv_sync(struct ctl *, int, char **);
 int	 csv_export(struct ctl *, int, char **);
+int	 eval_cmd(struct ctl *, int, char **);
 
 #endif

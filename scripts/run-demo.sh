@@ -77,6 +77,16 @@ awk '$1 ~ /^(graduate|clear|park|certificate)$/ { n[$1]++ } END { for (k in n) p
     "$VAR/sweep.txt" | sort
 echo "(full list in var/sweep.txt; decisions are separate calls: exit-firm, warn-park, exit-park)"
 echo
+YEAR=$(($(date +%Y) - 1))
+echo "==> the $YEAR evaluation (parkctl eval run --year $YEAR)"
+"$BUILD/parkctl" eval run --year "$YEAR" --top 20 | tee "$VAR/eval.txt"
+RUN=$(sed -n 's/^evaluation run \([0-9]*\) .*/\1/p' "$VAR/eval.txt")
+"$BUILD/parkctl" eval report "$RUN" --html "$VAR/report-$YEAR.html"
+"$BUILD/parkctl" eval export "$RUN" --csv "$VAR/eval-$YEAR.csv"
+echo "One park explained: $BUILD/parkctl eval show $RUN --park <code>"
+echo "Publish it (warns the 不合格 parks): $BUILD/parkctl eval publish $RUN"
+echo "The bureau's report: $VAR/report-$YEAR.html"
+echo
 echo "parkd is running (pid $(cat "$VAR/parkd.pid"), 127.0.0.1:$PORT)."
 echo "Try:   PARKCTL_CONFIG=$VAR/parkctl.conf $BUILD/parkctl get-park --code QD-LS-004"
 echo "Stop:  make stop"

@@ -1,0 +1,607 @@
+/*
+ * parkctl eval: run, show, publish, export and report the yearly
+ * evaluation. The report is one self-contained HTML page (inline SVG
+ * charts, no scripts) for the bureau, in Chinese.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parkctl.h"
+#include "pcmd.h"
+
+static void
+yuan(int64_t fen, char *buf, size_t n)
+{
+	char	 d[32], o[48];
+	int	 len, i, k = 0;
+	int64_t	 y = (fen < 0 ? -fen : fen) / 100;
+
+	len = snprintf(d, sizeof(d), "%" PRId64, y);
+	for (i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			o[k++] = ',';
+		o[k++] = d[i];
+	}
+	o[k] = '\0';
+	snprintf(buf, n, "%s%s.%02" PRId64, fen < 0 ? "-" : "", o,
+	    (fen < 0 ? -fen : fen) % 100);
+}
+
+static void
+points(int cp, char *buf, size_t n)
+{
+	snprintf(buf, n, "%d.%02d", cp / 100, cp % 100);
+}
+
+static int
+call_ok(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
+    struct parkc_result *res)
+{
+	if (ctl_connect(ctl) != 0)
+		return (-1);
+	if (parkc_call(ctl->pc, method, in, ctl->idem, res) != 0) {
+		fprintf(stderr, "parkctl: %s\n", parkc_error(ctl->pc));
+		return (-1);
+	}
+	if (res->code != 0) {
+		pcmd_print_result(res, 0);
+		parkc_result_free(res);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+print_run(const Parkd__V1__EvaluationRun *r)
+{
+	char	 a[48], b[48], c[48];
+	size_t	 i;
+
+	yuan(r->total_fen, a, sizeof(a));
+	yuan(r->requested_fen, b, sizeof(b));
+	printf("evaluation run %" PRId64 " for %d (%s, policy %s): %d parks\n",
+	    r->id, r->year, r->status, r->policy, r->parks);
+	printf("grades:");
+	for (i = 0; i < r->n_grades; i++)
+		printf(" %s %s %d", r->grades[i]->grade, r->grades[i]->name,
+		    r->grades[i]->parks);
+	printf("%s\n", r->downgraded ? "" : "");
+	if (r->downgraded)
+		printf("lowered by the A/B quota: %d\n", r->downgraded);
+	if (r->budget_fen >= 0) {
+		yuan(r->budget_fen, c, sizeof(c));
+		printf("subsidy: %s yuan paid of %s requested; budget %s", a, b,
+		    c);
+		yuan(r->remainder_fen, c, sizeof(c));
+		printf(", remainder %s yuan\n", c);
+	} else
+		printf("subsidy: %s yuan (no budget set for %d)\n", a, r->year);
+}
+
+/* All results of a run, in rank order (paged). */
+static Parkd__V1__EvaluationResult **
+fetch_results(struct ctl *ctl, int64_t run, size_t *n,
+    struct parkc_result **keep, size_t *nkeep)
+{
+	Parkd__V1__ListEvaluationResultsRequest req =
+	    PARKD__V1__LIST_EVALUATION_RESULTS_REQUEST__INIT;
+	Parkd__V1__ListEvaluationResultsResponse *out;
+	Parkd__V1__EvaluationResult **all = NULL, **na;
+	struct parkc_result	 res;
+	char			 tok[32] = "";
+	size_t			 i;
+
+	*n = 0;
+	*nkeep = 0;
+	*keep = NULL;
+	req.run_id = run;
+	req.page_size = 5000;
+	do {
+		struct parkc_result *nk;
+
+		req.page_token = tok;
+		if (call_ok(ctl, "ListEvaluationResults", &req.base, &res) != 0)
+			return (all);
+		out = (Parkd__V1__ListEvaluationResultsResponse *)res.body;
+		na = realloc(all, (*n + out->n_results + 1) * sizeof(*all));
+		nk = realloc(*keep, (*nkeep + 1) * sizeof(**keep));
+		if (na == NULL || nk == NULL)
+			return (all);
+		all = na;
+		*keep = nk;
+		for (i = 0; i < out->n_results; i++)
+			all[(*n)++] = out->results[i];
+		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
+		(*keep)[(*nkeep)++] = res;
+	} while (tok[0] != '\0');
+	return (all);
+}
+
+static void
+free_results(Parkd__V1__EvaluationResult **all, struct parkc_result *keep,
+    size_t nkeep)
+{
+	size_t	 i;
+
+	for (i = 0; i < nkeep; i++)
+		parkc_result_free(&keep[i]);
+	free(keep);
+	free(all);
+}
+
+static void
+ranking_table(Parkd__V1__EvaluationResult **v, size_t n, size_t max)
+{
+	const char	*head[] = { "rank", "park", "name", "district", "score",
+	    "grade", "subsidy_yuan", "notes" };
+	char		**cells;
+	size_t		 i, m = n < max ? n : max;
+	char		 b[64];
+
+	if ((cells = calloc(m * 8 + 1, sizeof(char *))) == NULL)
+		return;
+	for (i = 0; i < m; i++) {
+		snprintf(b, sizeof(b), "%d", v[i]->rank);
+		cells[i * 8] = strdup(b);
+		cells[i * 8 + 1] = strdup(v[i]->park_code);
+		cells[i * 8 + 2] = strdup(v[i]->park_name);
+		cells[i * 8 + 3] = strdup(v[i]->district);
+		points(v[i]->total_cp, b, sizeof(b));
+		cells[i * 8 + 4] = strdup(b);
+		snprintf(b, sizeof(b), "%s %s", v[i]->grade, v[i]->grade_name);
+		cells[i * 8 + 5] = strdup(b);
+		yuan(v[i]->subsidy_fen, b, sizeof(b));
+		cells[i * 8 + 6] = strdup(b);
+		cells[i * 8 + 7] = strdup(v[i]->n_reasons ? v[i]->reasons[0] :
+		    "");
+	}
+	pcmd_table(stdout, head, 8, (const char *const *)cells, (int)m);
+	if (m < n)
+		printf("... %zu more (parkctl eval show RUN, or export)\n", n - m);
+	for (i = 0; i < m * 8; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+static int
+show_run(struct ctl *ctl, int64_t run, size_t max)
+{
+	Parkd__V1__EvaluationRunRequest	 req =
+	    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
+	Parkd__V1__EvaluationResult	**all;
+	struct parkc_result		 res, *keep;
+	size_t				 n, nkeep;
+
+	req.run_id = run;
+	if (call_ok(ctl, "GetEvaluationRun", &req.base, &res) != 0)
+		return (1);
+	if (ctl->json) {
+		pcmd_print(res.body, 1, stdout);
+		parkc_result_free(&res);
+		return (0);
+	}
+	print_run((Parkd__V1__EvaluationRun *)res.body);
+	parkc_result_free(&res);
+	all = fetch_results(ctl, run, &n, &keep, &nkeep);
+	ranking_table(all, n, max);
+	free_results(all, keep, nkeep);
+	return (0);
+}
+
+static int
+show_park(struct ctl *ctl, int64_t run, const char *park)
+{
+	Parkd__V1__GetEvaluationResultRequest req =
+	    PARKD__V1__GET_EVALUATION_RESULT_REQUEST__INIT;
+	Parkd__V1__EvaluationResult	*o;
+	struct parkc_result		 res;
+	const char			*head[] = { "dimension", "indicator",
+	    "raw", "unit", "score", "weight", "contribution" };
+	char				**cells, b[64];
+	size_t				 i;
+
+	req.run_id = run;
+	req.park_code = (char *)park;
+	if (call_ok(ctl, "GetEvaluationResult", &req.base, &res) != 0)
+		return (1);
+	o = (Parkd__V1__EvaluationResult *)res.body;
+	if (ctl->json) {
+		pcmd_print(res.body, 1, stdout);
+		parkc_result_free(&res);
+		return (0);
+	}
+	points(o->total_cp, b, sizeof(b));
+	printf("%s %s (%s): rank %d, score %s, grade %s %s\n", o->park_code,
+	    o->park_name, o->district, o->rank, b, o->grade, o->grade_name);
+	yuan(o->amount_fen, b, sizeof(b));
+	printf("amount by grade: %s yuan; ", b);
+	yuan(o->subsidy_fen, b, sizeof(b));
+	printf("subsidy: %s yuan%s\n", b, o->eligible ? "" :
+	    " (a gate failed)");
+	cells = calloc(o->n_indicators * 7 + 1, sizeof(char *));
+	for (i = 0; cells != NULL && i < o->n_indicators; i++) {
+		Parkd__V1__IndicatorResult *x = o->indicators[i];
+
+		cells[i * 7] = strdup(x->dimension);
+		cells[i * 7 + 1] = strdup(x->name);
+		snprintf(b, sizeof(b), "%" PRId64, x->raw);
+		cells[i * 7 + 2] = strdup(b);
+		cells[i * 7 + 3] = strdup(x->unit);
+		points(x->score_cp, b, sizeof(b));
+		cells[i * 7 + 4] = strdup(b);
+		snprintf(b, sizeof(b), "%d", x->weight);
+		cells[i * 7 + 5] = strdup(b);
+		points(x->contribution_cp, b, sizeof(b));
+		cells[i * 7 + 6] = strdup(b);
+	}
+	if (cells != NULL) {
+		pcmd_table(stdout, head, 7, (const char *const *)cells,
+		    (int)o->n_indicators);
+		for (i = 0; i < o->n_indicators * 7; i++)
+			free(cells[i]);
+		free(cells);
+	}
+	for (i = 0; i < o->n_reasons; i++)
+		printf("- %s\n", o->reasons[i]);
+	parkc_result_free(&res);
+	return (0);
+}
+
+static void
+csv_cell(FILE *f, const char *s, int last)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputs(last ? "\"\n" : "\",", f);
+}
+
+static int
+export_csv(struct ctl *ctl, int64_t run, const char *path)
+{
+	Parkd__V1__EvaluationResult	**all;
+	struct parkc_result		*keep;
+	size_t				 n, nkeep, i, k;
+	FILE				*f;
+	char				 b[64], notes[2048];
+
+	all = fetch_results(ctl, run, &n, &keep, &nkeep);
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
+		free_results(all, keep, nkeep);
+		return (1);
+	}
+	fputs("\xEF\xBB\xBFrank,park_code,park_name,district,score,grade,"
+	    "grade_name,eligible,amount_yuan,subsidy_yuan,consecutive_fails,"
+	    "reasons\n", f);
+	for (i = 0; i < n; i++) {
+		Parkd__V1__EvaluationResult *r = all[i];
+		size_t o = 0;
+
+		fprintf(f, "%d,", r->rank);
+		csv_cell(f, r->park_code, 0);
+		csv_cell(f, r->park_name, 0);
+		csv_cell(f, r->district, 0);
+		points(r->total_cp, b, sizeof(b));
+		fprintf(f, "%s,%s,", b, r->grade);
+		csv_cell(f, r->grade_name, 0);
+		fprintf(f, "%s,%" PRId64 ".%02" PRId64 ",%" PRId64 ".%02" PRId64
+		    ",%d,", r->eligible ? "true" : "false", r->amount_fen / 100,
+		    r->amount_fen % 100, r->subsidy_fen / 100,
+		    r->subsidy_fen % 100, r->consecutive_fails);
+		notes[0] = '\0';
+		for (k = 0; k < r->n_reasons && o < sizeof(notes); k++)
+			o += (size_t)snprintf(notes + o, sizeof(notes) - o,
+			    "%s%s", k ? "; " : "", r->reasons[k]);
+		csv_cell(f, notes, 1);
+	}
+	fclose(f);
+	printf("%zu results written to %s\n", n, path);
+	free_results(all, keep, nkeep);
+	return (0);
+}
+
+/* ---- the HTML report ---- */
+
+static void
+html_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* A horizontal bar chart: labels, values, a maximum; values as text too. */
+static void
+svg_bars(FILE *f, const char *id, const char *title, const char **labels,
+    const int64_t *values, const char **texts, int n, int64_t max,
+    const char *color)
+{
+	int	 i, w = 520, h = 34 * n + 20;
+
+	fprintf(f, "<figure><figcaption>%s</figcaption>\n<svg id=\"%s\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
+	    "role=\"img\">\n", title, id, h);
+	for (i = 0; i < n; i++) {
+		int64_t bw = max > 0 ? values[i] * w / max : 0;
+
+		if (bw > w)
+			bw = w;
+		if (bw < 0)
+			bw = 0;
+		fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"14\">", 34 * i +
+		    24);
+		html_text(f, labels[i]);
+		fprintf(f, "</text><rect class=\"bar\" data-label=\"");
+		html_text(f, labels[i]);
+		fprintf(f, "\" data-value=\"%" PRId64 "\" x=\"130\" y=\"%d\" "
+		    "width=\"%" PRId64 "\" height=\"22\" fill=\"%s\"/>"
+		    "<text x=\"%" PRId64 "\" y=\"%d\" font-size=\"13\">", values[i],
+		    34 * i + 8, bw, color, 136 + bw, 34 * i + 24);
+		html_text(f, texts[i]);
+		fputs("</text>\n", f);
+	}
+	fputs("</svg></figure>\n", f);
+}
+
+static void
+report_charts(FILE *f, const Parkd__V1__EvaluationRun *r)
+{
+	const char	*gl[8], *gt[8], *bl[3], *bt[3], *tl[8], *tt[8];
+	int64_t		 gv[8], bv[3], tv[8], gmax = 1;
+	char		 gtb[8][32], btb[3][64], ttb[8][96];
+	size_t		 i;
+	const Parkd__V1__CityFigures *c = r->city, *t = r->targets;
+
+	for (i = 0; i < r->n_grades && i < 8; i++) {
+		gl[i] = r->grades[i]->name;
+		gv[i] = r->grades[i]->parks;
+		snprintf(gtb[i], sizeof(gtb[i]), "%s %d 个", r->grades[i]->grade,
+		    r->grades[i]->parks);
+		gt[i] = gtb[i];
+		if (gv[i] > gmax)
+			gmax = gv[i];
+	}
+	fputs("<h2>等级分布</h2>\n", f);
+	svg_bars(f, "chart-grades", "各等级园区数量", gl, gv, gt,
+	    (int)i, gmax, "#3b7dd8");
+
+	bl[0] = "补贴申领总额";
+	bl[1] = "实际补贴总额";
+	bl[2] = "年度预算";
+	bv[0] = r->requested_fen;
+	bv[1] = r->total_fen;
+	bv[2] = r->budget_fen >= 0 ? r->budget_fen : 0;
+	for (i = 0; i < 3; i++) {
+		char y[48];
+
+		yuan(bv[i], y, sizeof(y));
+		snprintf(btb[i], sizeof(btb[i]), "%s 元", y);
+		bt[i] = btb[i];
+	}
+	if (r->budget_fen < 0)
+		bt[2] = "未设定";
+	fputs("<h2>补贴总额与预算</h2>\n", f);
+	svg_bars(f, "chart-budget", "补贴总额（元）与年度预算", bl, bv, bt, 3,
+	    bv[0] > bv[2] ? bv[0] : bv[2], "#d8873b");
+
+	if (c == NULL || t == NULL)
+		return;
+	{
+		static const char *names[8] = { "孵化基地（个）", "在孵企业（家）",
+		    "孵化面积（平方米）", "营业收入（亿元）", "带动就业（人）",
+		    "高新技术企业（家）", "专精特新企业（家）", "科技型企业占比" };
+		int64_t have[8] = { c->parks, c->firms, c->area / 100,
+		    c->revenue_fen, c->jobs, c->high_tech, c->srdi,
+		    c->tech_share_bp };
+		int64_t want[8] = { t->parks, t->firms, t->area / 100,
+		    t->revenue_fen, t->jobs, t->high_tech, t->srdi,
+		    t->tech_share_bp };
+
+		for (i = 0; i < 8; i++) {
+			tl[i] = names[i];
+			tv[i] = want[i] > 0 ? have[i] * 1000 / want[i] : 0;
+			if (i == 3)
+				snprintf(ttb[i], sizeof(ttb[i]), "%" PRId64
+				    ".%02" PRId64 " / %" PRId64 " (%" PRId64
+				    ".%" PRId64 "%%)", have[i] / (int64_t)10000000000,
+				    have[i] / 100000000 % 100,
+				    want[i] / (int64_t)10000000000, tv[i] / 10,
+				    tv[i] % 10);
+			else if (i == 7)
+				snprintf(ttb[i], sizeof(ttb[i]), "%" PRId64
+				    ".%02" PRId64 "%% / %" PRId64 "%%",
+				    have[i] / 100, have[i] % 100, want[i] / 100);
+			else
+				snprintf(ttb[i], sizeof(ttb[i]), "%" PRId64
+				    " / %" PRId64 " (%" PRId64 ".%" PRId64 "%%)",
+				    have[i], want[i], tv[i] / 10, tv[i] % 10);
+			tt[i] = ttb[i];
+		}
+		fputs("<h2>城市目标完成情况</h2>\n", f);
+		svg_bars(f, "chart-targets", "完成值 / 目标值（条长为完成比例，"
+		    "满格为目标）", tl, tv, tt, 8, 1000, "#3ba55c");
+	}
+}
+
+static void
+report_table(FILE *f, Parkd__V1__EvaluationResult **v, size_t n)
+{
+	size_t	 i, k;
+	char	 b[64];
+
+	fputs("<h2>排名与补贴</h2>\n<table id=\"ranking\">\n<thead><tr>"
+	    "<th>排名</th><th>园区</th><th>名称</th><th>区市</th><th>得分</th>"
+	    "<th>等级</th><th>补贴（元）</th><th>说明</th></tr></thead>\n"
+	    "<tbody>\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "<tr data-park=\"");
+		html_text(f, v[i]->park_code);
+		fprintf(f, "\" data-subsidy-fen=\"%" PRId64 "\"><td>%d</td><td>",
+		    v[i]->subsidy_fen, v[i]->rank);
+		html_text(f, v[i]->park_code);
+		fputs("</td><td>", f);
+		html_text(f, v[i]->park_name);
+		fputs("</td><td>", f);
+		html_text(f, v[i]->district);
+		points(v[i]->total_cp, b, sizeof(b));
+		fprintf(f, "</td><td class=\"num\">%s</td><td>%s ", b,
+		    v[i]->grade);
+		html_text(f, v[i]->grade_name);
+		yuan(v[i]->subsidy_fen, b, sizeof(b));
+		fprintf(f, "</td><td class=\"num\">%s</td><td>", b);
+		for (k = 0; k < v[i]->n_reasons; k++) {
+			if (k > 0)
+				fputs("<br>", f);
+			html_text(f, v[i]->reasons[k]);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+}
+
+static int
+report_html(struct ctl *ctl, int64_t run, const char *path)
+{
+	Parkd__V1__EvaluationRunRequest	 req =
+	    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
+	Parkd__V1__EvaluationRun	*r;
+	Parkd__V1__EvaluationResult	**all;
+	struct parkc_result		 res, *keep;
+	size_t				 n, nkeep;
+	FILE				*f;
+	char				 a[48], b[48];
+
+	req.run_id = run;
+	if (call_ok(ctl, "GetEvaluationRun", &req.base, &res) != 0)
+		return (1);
+	r = (Parkd__V1__EvaluationRun *)res.body;
+	all = fetch_results(ctl, run, &n, &keep, &nkeep);
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
+		free_results(all, keep, nkeep);
+		parkc_result_free(&res);
+		return (1);
+	}
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
+	    "charset=\"utf-8\"><title>%d 年度创业孵化基地绩效评估报告</title>\n"
+	    "<style>body{font-family:\"Noto Sans CJK SC\",\"WenQuanYi Micro Hei\","
+	    "\"Microsoft YaHei\",sans-serif;margin:2em;color:#222}"
+	    "table{border-collapse:collapse;font-size:13px}td,th{border:1px "
+	    "solid #ccc;padding:3px 6px}td.num{text-align:right}"
+	    "figure{margin:0 0 1.5em}figcaption{color:#555;margin:.3em 0}"
+	    ".cards span{display:inline-block;margin-right:2em}</style>"
+	    "</head><body>\n", r->year);
+	fprintf(f, "<h1>%d 年度创业孵化基地绩效评估报告</h1>\n", r->year);
+	yuan(r->total_fen, a, sizeof(a));
+	fprintf(f, "<p class=\"cards\" id=\"summary\" data-run=\"%" PRId64 "\" "
+	    "data-total-fen=\"%" PRId64 "\" data-parks=\"%d\"><span>评估批次 "
+	    "%" PRId64 "（%s）</span><span>政策 ", r->id, r->total_fen,
+	    r->parks, r->id, strcmp(r->status, "published") == 0 ? "已发布" :
+	    "草稿");
+	html_text(f, r->policy);
+	fprintf(f, "</span><span>参评园区 %d 个</span><span id=\"total\">"
+	    "补贴总额 %s 元</span>", r->parks, a);
+	if (r->budget_fen >= 0) {
+		yuan(r->budget_fen, a, sizeof(a));
+		yuan(r->remainder_fen, b, sizeof(b));
+		fprintf(f, "<span>年度预算 %s 元，结余 %s 元</span>", a, b);
+	}
+	fputs("</p>\n", f);
+	report_charts(f, r);
+	report_table(f, all, n);
+	fprintf(f, "<p>金额单位：元（精确到分）。得分满分 100 分；"
+	    "等级与补贴由评估政策 ");
+	html_text(f, r->policy);
+	fprintf(f, " 确定。</p>\n</body></html>\n");
+	fclose(f);
+	printf("report written to %s\n", path);
+	free_results(all, keep, nkeep);
+	parkc_result_free(&res);
+	return (0);
+}
+
+static int64_t
+run_arg(const char *s)
+{
+	char	*end;
+	long long v = strtoll(s, &end, 10);
+
+	return (*end == '\0' && v > 0 ? v : -1);
+}
+
+/*
+ * parkctl eval run --year Y | show RUN [--park CODE] | publish RUN |
+ *     export RUN --csv FILE | report RUN --html FILE
+ */
+int
+eval_cmd(struct ctl *ctl, int argc, char **argv)
+{
+	struct parkc_result	 res;
+	int64_t			 run;
+	int			 rc;
+
+	if (argc >= 3 && strcmp(argv[0], "run") == 0 &&
+	    strcmp(argv[1], "--year") == 0) {
+		Parkd__V1__CreateEvaluationRunRequest req =
+		    PARKD__V1__CREATE_EVALUATION_RUN_REQUEST__INIT;
+
+		req.year = atoi(argv[2]);
+		if (call_ok(ctl, "CreateEvaluationRun", &req.base, &res) != 0)
+			return (1);
+		run = ((Parkd__V1__EvaluationRun *)res.body)->id;
+		parkc_result_free(&res);
+		return (show_run(ctl, run, argc >= 5 &&
+		    strcmp(argv[3], "--top") == 0 ? (size_t)atoi(argv[4]) :
+		    (size_t)-1));
+	}
+	if (argc < 2 || (run = run_arg(argv[1])) < 0)
+		goto usage;
+	if (strcmp(argv[0], "show") == 0 && argc == 2)
+		return (show_run(ctl, run, (size_t)-1));
+	if (strcmp(argv[0], "show") == 0 && argc == 4 &&
+	    strcmp(argv[2], "--park") == 0)
+		return (show_park(ctl, run, argv[3]));
+	if (strcmp(argv[0], "publish") == 0 && argc == 2) {
+		Parkd__V1__EvaluationRunRequest req =
+		    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
+
+		req.run_id = run;
+		if (call_ok(ctl, "PublishEvaluationRun", &req.base, &res) != 0)
+			return (1);
+		print_run((Parkd__V1__EvaluationRun *)res.body);
+		parkc_result_free(&res);
+		return (0);
+	}
+	if (strcmp(argv[0], "export") == 0 && argc == 4 &&
+	    strcmp(argv[2], "--csv") == 0)
+		return (ctl_connect(ctl) != 0 ? 1 : export_csv(ctl, run,
+		    argv[3]));
+	if (strcmp(argv[0], "report") == 0 && argc == 4 &&
+	    strcmp(argv[2], "--html") == 0) {
+		rc = report_html(ctl, run, argv[3]);
+		return (rc);
+	}
+usage:
+	fprintf(stderr, "usage: parkctl eval run --year Y [--top N]\n"
+	    "       parkctl eval show RUN [--park CODE]\n"
+	    "       parkctl eval publish RUN\n"
+	    "       parkctl eval export RUN --csv FILE\n"
+	    "       parkctl eval report RUN --html FILE\n");
+	return (2);
+}
