@@ -826,6 +826,7 @@ test_audit(void **state)
 
 #include "rules_it.c"
 #include "sync_it.c"
+#include "eval_it.c"
 
 /*
  * SIGTERM with requests in flight: a lock held here keeps GetPark waiting in
@@ -896,6 +897,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_sync_good_and_bad),
 		cmocka_unit_test(test_sync_sigkill),
 		cmocka_unit_test(test_sync_two_operators),
+		cmocka_unit_test(test_eval_run),
+		cmocka_unit_test(test_eval_publish_immutable),
+		cmocka_unit_test(test_eval_operator),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_handshake_timeout),
