@@ -335,7 +335,7 @@ svg_bars(FILE *f, const char *id, const char *title, const char **labels,
 	int	 i, w = 520, h = 34 * n + 20;
 
 	fprintf(f, "<figure><figcaption>%s</figcaption>\n<svg id=\"%s\" "
-	    "xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"%d\" "
 	    "role=\"img\">\n", title, id, h);
 	for (i = 0; i < n; i++) {
 		int64_t bw = max > 0 ? values[i] * w / max : 0;

@@ -461,6 +461,13 @@ sweep_parks_done(struct req *r, PGresult *res)
 		k.total_area = pg_i64(res, i, "total_area");
 		k.status = pg_get(res, i, "status");
 		rules_park_sweep(s->pol, &k, &s->ps);
+		if (pg_i64(res, i, "fails") >= s->pol->eval.fail_exit_after)
+			proposals_add(&s->ps, "park", "park.exit_evaluation",
+			    k.code, k.code, "graded %s in %lld consecutive "
+			    "evaluations (policy: exit after %d)",
+			    s->pol->eval.grades[s->pol->eval.ngrades - 1].name,
+			    (long long)pg_i64(res, i, "fails"),
+			    s->pol->eval.fail_exit_after);
 	}
 	qp_init(&q);
 	qp_str(&q, s->as_of_s);
@@ -498,8 +505,12 @@ sweep_tenancies_done(struct req *r, PGresult *res)
 	}
 	db_query(r, "SELECT code, operator_legal_person, staff_count, "
 	    "array_to_string(leading_industries, ',') AS industries, "
-	    "total_area, status FROM parks WHERE status IN ('admitted', "
-	    "'warned') ORDER BY id", 0, NULL, sweep_parks_done);
+	    "total_area, status, coalesce((SELECT er.consecutive_fails FROM "
+	    "evaluation_results er JOIN evaluation_runs ru ON ru.id = "
+	    "er.run_id WHERE er.park_id = parks.id AND ru.status = "
+	    "'published' ORDER BY ru.year DESC LIMIT 1), 0) AS fails FROM "
+	    "parks WHERE status IN ('admitted', 'warned') ORDER BY id", 0, NULL,
+	    sweep_parks_done);
 }
 
 /* RunSweep(as_of): every proposal of the active rules; changes nothing. */

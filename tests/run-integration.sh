@@ -82,6 +82,12 @@ if ! tests/parkctl-sync.sh "$BIN" "$T"; then
 	rc=1
 fi
 
+# The evaluation report as a person sees it (headless Chromium).
+if ! tests/report-test.sh "$BIN" "$T"; then
+	echo "report test failed" >&2
+	rc=1
+fi
+
 # Graceful shutdown: requests in flight are answered, exit status 0.
 "$BIN/tests/integration" drain || rc=$?
 # (parkd #1 got its SIGTERM from the drain test.)
