@@ -105,6 +105,9 @@ $(BUILD)/bench/gen_%: bench/gen_%.c $(PURE_O) $(PB_O)
 bench-sync: all $(BUILD)/bench/gen_sync
 	bench/bench-sync.sh
 
+bench-eval: all
+	bench/bench-eval.sh
+
 run:
 	@scripts/deps.sh install
 	$(MAKE) all
@@ -116,4 +119,4 @@ stop:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps unit integration check run stop clean bench-sync
+.PHONY: all deps unit integration check run stop clean bench-sync bench-eval

@@ -24,6 +24,9 @@ usage(FILE *f)
 "      --check-config     check the configuration and TLS files, print the\n"
 "                         effective settings, exit\n"
 "      --migrate          apply database migrations and exit\n"
+"      --print-eval-query print the query that measures the evaluation's\n"
+"                         raw indicators ($1 year, $2..$3 its first and\n"
+"                         last day, $4 award kind, $5 failing grade)\n"
 "      --add-principal CERT  register the certificate CERT (PEM) as a\n"
 "                         principal with --role admin|bureau|operator|viewer\n"
 "                         (operators also --park CODE), then exit\n"
@@ -142,6 +145,7 @@ main(int argc, char **argv)
 		{ "park", required_argument, NULL, 'P' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'v' },
+		{ "print-eval-query", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -161,6 +165,7 @@ main(int argc, char **argv)
 		case 'P': park = optarg; break;
 		case 'N': name = optarg; break;
 		case 'v': printf("parkd %s\n", PARKD_VERSION); return (0);
+		case 'Q': printf("%s\n", eval_raw_sql); return (0);
 		case 'h': usage(stdout); return (0);
 		default: usage(stderr); return (2);
 		}
