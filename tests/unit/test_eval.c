@@ -203,7 +203,7 @@ test_quota_tie(void **state)
 	struct eval_totals	 t;
 	static const int	 cp[10] = { 9500, 9100, 8800, 8500, 8500, 8200,
 				    7000, 6500, 5000, 4000 };
-	char			 codes[10][8];
+	char			 codes[10][16];
 	int			 i, ab;
 
 	(void)state;
