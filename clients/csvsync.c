@@ -165,24 +165,10 @@ refused_write(struct push *p, const struct rowbuf *rb, const char *why)
 			fprintf(p->refused, "%s,", p->k->cols[i]);
 		fprintf(p->refused, "row,error\n");
 	}
-	for (i = 0; i < p->k->ncols; i++) {
-		const char *s = rb->f[i] ? rb->f[i] : "";
-
-		fputc('"', p->refused);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', p->refused);
-			fputc(*s, p->refused);
-		}
-		fputs("\",", p->refused);
-	}
-	fprintf(p->refused, "%" PRId64 ",\"", rb->row);
-	for (; *why; why++) {
-		if (*why == '"')
-			fputc('"', p->refused);
-		fputc(*why, p->refused);
-	}
-	fputs("\"\n", p->refused);
+	for (i = 0; i < p->k->ncols; i++)
+		pcmd_csv_cell(p->refused, rb->f[i] ? rb->f[i] : "", 0);
+	fprintf(p->refused, "%" PRId64 ",", rb->row);
+	pcmd_csv_cell(p->refused, why, 1);
 }
 
 static void
@@ -819,18 +805,6 @@ out:
 /* ---- export ---- */
 
 static void
-put_csv(FILE *f, const char *s, int last)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputs(last ? "\"\n" : "\",", f);
-}
-
-static void
 export_rows(FILE *f, const char *kind, Parkd__V1__SyncChunkRequest *r)
 {
 	char	 a[40], b[40];
@@ -839,30 +813,30 @@ export_rows(FILE *f, const char *kind, Parkd__V1__SyncChunkRequest *r)
 	for (i = 0; i < r->n_firms; i++) {
 		Parkd__V1__Firm *x = r->firms[i];
 
-		put_csv(f, x->credit_code, 0);
-		put_csv(f, x->name, 0);
-		put_csv(f, x->industry_code, 0);
-		put_csv(f, x->registered_on, 0);
-		put_csv(f, x->tech_based ? "true" : "false", 0);
-		put_csv(f, x->srdi ? "true" : "false", 1);
+		pcmd_csv_cell(f, x->credit_code, 0);
+		pcmd_csv_cell(f, x->name, 0);
+		pcmd_csv_cell(f, x->industry_code, 0);
+		pcmd_csv_cell(f, x->registered_on, 0);
+		pcmd_csv_cell(f, x->tech_based ? "true" : "false", 0);
+		pcmd_csv_cell(f, x->srdi ? "true" : "false", 1);
 	}
 	for (i = 0; i < r->n_tenancies; i++) {
 		Parkd__V1__EnterFirmRequest *x = r->tenancies[i];
 
 		fmt_hundredths(x->area, a, sizeof(a));
-		put_csv(f, x->credit_code, 0);
-		put_csv(f, x->entry_date, 0);
-		put_csv(f, a, 0);
-		put_csv(f, x->waiver_source, 1);
+		pcmd_csv_cell(f, x->credit_code, 0);
+		pcmd_csv_cell(f, x->entry_date, 0);
+		pcmd_csv_cell(f, a, 0);
+		pcmd_csv_cell(f, x->waiver_source, 1);
 	}
 	for (i = 0; i < r->n_certifications; i++) {
 		Parkd__V1__Certification *x = r->certifications[i];
 
-		put_csv(f, x->credit_code, 0);
-		put_csv(f, x->kind, 0);
-		put_csv(f, x->number, 0);
-		put_csv(f, x->valid_from, 0);
-		put_csv(f, x->valid_to, 1);
+		pcmd_csv_cell(f, x->credit_code, 0);
+		pcmd_csv_cell(f, x->kind, 0);
+		pcmd_csv_cell(f, x->number, 0);
+		pcmd_csv_cell(f, x->valid_from, 0);
+		pcmd_csv_cell(f, x->valid_to, 1);
 	}
 	for (i = 0; i < r->n_firm_reports; i++) {
 		Parkd__V1__FirmReport *x = r->firm_reports[i];
@@ -882,9 +856,9 @@ export_rows(FILE *f, const char *kind, Parkd__V1__SyncChunkRequest *r)
 	for (i = 0; i < r->n_activities; i++) {
 		Parkd__V1__Activity *x = r->activities[i];
 
-		put_csv(f, x->kind, 0);
-		put_csv(f, x->date, 0);
-		put_csv(f, x->title, 0);
+		pcmd_csv_cell(f, x->kind, 0);
+		pcmd_csv_cell(f, x->date, 0);
+		pcmd_csv_cell(f, x->title, 0);
 		fprintf(f, "%d\n", x->participants);
 	}
 	(void)kind;

@@ -250,18 +250,6 @@ show_park(struct ctl *ctl, int64_t run, const char *park)
 	return (0);
 }
 
-static void
-csv_cell(FILE *f, const char *s, int last)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputs(last ? "\"\n" : "\",", f);
-}
-
 static int
 export_csv(struct ctl *ctl, int64_t run, const char *path)
 {
@@ -285,12 +273,12 @@ export_csv(struct ctl *ctl, int64_t run, const char *path)
 		size_t o = 0;
 
 		fprintf(f, "%d,", r->rank);
-		csv_cell(f, r->park_code, 0);
-		csv_cell(f, r->park_name, 0);
-		csv_cell(f, r->district, 0);
+		pcmd_csv_cell(f, r->park_code, 0);
+		pcmd_csv_cell(f, r->park_name, 0);
+		pcmd_csv_cell(f, r->district, 0);
 		points(r->total_cp, b, sizeof(b));
 		fprintf(f, "%s,%s,", b, r->grade);
-		csv_cell(f, r->grade_name, 0);
+		pcmd_csv_cell(f, r->grade_name, 0);
 		fprintf(f, "%s,%" PRId64 ".%02" PRId64 ",%" PRId64 ".%02" PRId64
 		    ",%d,", r->eligible ? "true" : "false", r->amount_fen / 100,
 		    r->amount_fen % 100, r->subsidy_fen / 100,
@@ -299,7 +287,7 @@ export_csv(struct ctl *ctl, int64_t run, const char *path)
 		for (k = 0; k < r->n_reasons && o < sizeof(notes); k++)
 			o += (size_t)snprintf(notes + o, sizeof(notes) - o,
 			    "%s%s", k ? "; " : "", r->reasons[k]);
-		csv_cell(f, notes, 1);
+		pcmd_csv_cell(f, notes, 1);
 	}
 	fclose(f);
 	printf("%zu results written to %s\n", n, path);

@@ -29,17 +29,7 @@ struct parkc {
 	char		 err[512];
 };
 
-const ProtobufCServiceDescriptor *const parkc_services[] = {
-	&parkd__v1__park_service__descriptor,
-	&parkd__v1__firm_service__descriptor,
-	&parkd__v1__principal_service__descriptor,
-	&parkd__v1__tenancy_service__descriptor,
-	&parkd__v1__rules_service__descriptor,
-	&parkd__v1__sync_service__descriptor,
-	&parkd__v1__evaluation_service__descriptor,
-};
-const size_t parkc_nservices = sizeof(parkc_services) /
-    sizeof(parkc_services[0]);
+
 
 static void
 seterr(struct parkc *pc, char *buf, size_t len, const char *fmt, ...)

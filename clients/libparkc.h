@@ -58,7 +58,10 @@ int	 parkc_send_raw(struct parkc *, const void *, size_t);
 int	 parkc_fd(const struct parkc *);
 const char *parkc_code_name(int);
 
-extern const ProtobufCServiceDescriptor *const parkc_services[];
-extern const size_t parkc_nservices;
+/* the protocol's services (daemon/services.c) */
+extern const ProtobufCServiceDescriptor *const parkd_services[];
+extern const size_t parkd_nservices;
+#define parkc_services	parkd_services
+#define parkc_nservices	parkd_nservices
 
 #endif

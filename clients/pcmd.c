@@ -613,3 +613,16 @@ pcmd_print_result(const struct parkc_result *res, int json)
 		pcmd_print(res->body, json, stdout);
 	return (0);
 }
+
+/* One CSV cell, quoted (RFC 4180), then a comma or the end of the row. */
+void
+pcmd_csv_cell(FILE *f, const char *s, int last)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputs(last ? "\"\n" : "\",", f);
+}

@@ -61,16 +61,8 @@ static const struct handler_entry handlers[] = {
 };
 #define NHANDLERS	(sizeof(handlers) / sizeof(handlers[0]))
 
-static const ProtobufCServiceDescriptor *const services[] = {
-	&parkd__v1__park_service__descriptor,
-	&parkd__v1__firm_service__descriptor,
-	&parkd__v1__principal_service__descriptor,
-	&parkd__v1__tenancy_service__descriptor,
-	&parkd__v1__rules_service__descriptor,
-	&parkd__v1__sync_service__descriptor,
-	&parkd__v1__evaluation_service__descriptor,
-};
-#define NSERVICES	(sizeof(services) / sizeof(services[0]))
+#define services	parkd_services
+#define NSERVICES	parkd_nservices
 
 static struct method	*methods;
 static size_t		 nmethods;

@@ -253,6 +253,10 @@ void	 check_credit_code(struct req *, const char *, const char *);
 void	 check_text(struct req *, const char *, const char *, size_t, size_t);
 int	 page_token_parse(struct req *, const char *, int64_t *);
 int	 page_size_clamp(int32_t);
+typedef void (*page_fill)(struct req *, PGresult *, int, void *);
+void	**page_build(struct req *, PGresult *, int, size_t, page_fill,
+	     const char *, size_t *, char **);
+int	 page_after(struct req *, const char *, int64_t *);
 int	 date_or_today(struct req *, const char *, const char *, struct ymd *,
 	     char [11]);
 void	 sha256_hex(const char *, size_t, char [65]);

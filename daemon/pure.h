@@ -9,6 +9,10 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+/* services.c: the services of proto/parkd.proto */
+extern const ProtobufCServiceDescriptor *const parkd_services[];
+extern const size_t parkd_nservices;
+
 /* frame.c: 4-byte big-endian length prefix */
 #define FRAME_HEADER	4
 enum frame_state { FRAME_NEED_MORE, FRAME_READY, FRAME_TOO_LARGE };

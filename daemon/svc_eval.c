@@ -727,6 +727,12 @@ svc_eval_list_runs(struct req *r)
 	    "ru.id", q.n, q.v, list_runs_done);
 }
 
+static int
+results_page(int32_t n)
+{
+	return (n <= 0 ? 1000 : n > 5000 ? 5000 : n);
+}
+
 #define RESULT_COLS							\
 	"er.run_id, er.park_code, er.park_name, er.district, er.rank, "	\
 	"er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, "	\
@@ -764,34 +770,25 @@ result_from_row(struct req *r, PGresult *res, int i,
 }
 
 static void
+result_fill(struct req *r, PGresult *res, int i, void *m)
+{
+	result_from_row(r, res, i, m);
+}
+
+static void
 results_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListEvaluationResultsRequest	*in = (void *)r->in;
 	Parkd__V1__ListEvaluationResultsResponse out =
 	    PARKD__V1__LIST_EVALUATION_RESULTS_RESPONSE__INIT;
-	Parkd__V1__EvaluationResult		*v;
-	int					 i, n, size;
 
-	size = in->page_size <= 0 ? 1000 : in->page_size > 5000 ? 5000 :
-	    in->page_size;
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListEvaluationResults"))
 		return;
-	n = PQntuples(res) > size ? size : PQntuples(res);
-	out.results = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *));
-	v = req_alloc(r, (size_t)(n ? n : 1) * sizeof(*v));
-	if (out.results == NULL || v == NULL) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		result_from_row(r, res, i, &v[i]);
-		out.results[i] = &v[i];
-	}
-	out.n_results = (size_t)n;
-	out.next_page_token = "";
-	if (PQntuples(res) > size)
-		out.next_page_token = fmt_arena(r, "%d", v[n - 1].rank);
-	req_reply(r, &out.base);
+	out.results = (Parkd__V1__EvaluationResult **)page_build(r, res,
+	    results_page(in->page_size), sizeof(Parkd__V1__EvaluationResult),
+	    result_fill, "rank", &out.n_results, &out.next_page_token);
+	if (out.results != NULL)
+		req_reply(r, &out.base);
 }
 
 void
@@ -801,15 +798,12 @@ svc_eval_results(struct req *r)
 	struct qparams				 q;
 	int64_t					 after;
 
-	if (page_token_parse(r, in->page_token, &after) != 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad page");
+	if (page_after(r, in->page_token, &after) != 0)
 		return;
-	}
 	qp_init(&q);
 	qp_i64(&q, in->run_id);
 	qp_i64(&q, after);
-	qp_i64(&q, (in->page_size <= 0 ? 1000 : in->page_size > 5000 ? 5000 :
-	    in->page_size) + 1);
+	qp_i64(&q, results_page(in->page_size) + 1);
 	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
 	db_query(r, "SELECT " RESULT_COLS " FROM evaluation_results er JOIN "
 	    "evaluation_runs ru ON ru.id = er.run_id WHERE er.run_id = $1 AND "

@@ -288,30 +288,26 @@ svc_facts_cert_add(struct req *r)
 }
 
 static void
+cert_fill(struct req *r, PGresult *res, int i, void *m)
+{
+	(void)r;
+	cert_from_row(res, i, m);
+}
+
+static void
 cert_list_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListCertificationsResponse out =
 	    PARKD__V1__LIST_CERTIFICATIONS_RESPONSE__INIT;
-	int	 i, n;
+	char	*next;
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListCertifications"))
 		return;
-	n = PQntuples(res);
-	out.certifications = req_alloc(r, (size_t)(n ? n : 1) *
-	    sizeof(void *));
-	for (i = 0; out.certifications != NULL && i < n; i++) {
-		if ((out.certifications[i] = req_alloc(r,
-		    sizeof(Parkd__V1__Certification))) == NULL)
-			break;
-		cert_from_row(res, i, out.certifications[i]);
-	}
-	if (i < n) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory");
-		return;
-	}
-	out.n_certifications = (size_t)n;
-	req_reply(r, &out.base);
+	out.certifications = (Parkd__V1__Certification **)page_build(r, res,
+	    INT32_MAX, sizeof(Parkd__V1__Certification), cert_fill, NULL,
+	    &out.n_certifications, &next);
+	if (out.certifications != NULL)
+		req_reply(r, &out.base);
 }
 
 void

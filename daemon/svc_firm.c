@@ -133,32 +133,25 @@ svc_firm_get(struct req *r)
 }
 
 static void
+firm_fill(struct req *r, PGresult *res, int i, void *m)
+{
+	(void)r;
+	firm_from_row(res, i, m);
+}
+
+static void
 firm_list_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListFirmsRequest	*in = (void *)r->in;
 	Parkd__V1__ListFirmsResponse	 out = PARKD__V1__LIST_FIRMS_RESPONSE__INIT;
-	int				 i, n, size = page_size_clamp(in->page_size);
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListFirms"))
 		return;
-	n = PQntuples(res) > size ? size : PQntuples(res);
-	out.firms = req_alloc(r, (size_t)(n ? n : 1) * sizeof(*out.firms));
-	for (i = 0; out.firms != NULL && i < n; i++) {
-		if ((out.firms[i] = req_alloc(r, sizeof(**out.firms))) == NULL)
-			break;
-		firm_from_row(res, i, out.firms[i]);
-	}
-	if (i < n) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory building the page");
-		return;
-	}
-	out.n_firms = (size_t)n;
-	out.next_page_token = "";
-	if (PQntuples(res) > size)
-		out.next_page_token = fmt_arena(r, "%lld",
-		    (long long)out.firms[n - 1]->id);
-	req_reply(r, &out.base);
+	out.firms = (Parkd__V1__Firm **)page_build(r, res,
+	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Firm), firm_fill,
+	    "id", &out.n_firms, &out.next_page_token);
+	if (out.firms != NULL)
+		req_reply(r, &out.base);
 }
 
 void
@@ -168,10 +161,8 @@ svc_firm_list(struct req *r)
 	struct qparams			 q;
 	int64_t				 after;
 
-	if (page_token_parse(r, in->page_token, &after) != 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad page");
+	if (page_after(r, in->page_token, &after) != 0)
 		return;
-	}
 	check_text(r, "name_contains", in->name_contains, 0, 200);
 	if (*in->industry_prefix != '\0' &&
 	    !valid_industry_prefix(in->industry_prefix))

@@ -252,32 +252,24 @@ svc_park_get(struct req *r)
 }
 
 static void
+park_fill(struct req *r, PGresult *res, int i, void *m)
+{
+	park_from_row(r, res, i, m);
+}
+
+static void
 park_list_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListParksRequest	*in = (void *)r->in;
 	Parkd__V1__ListParksResponse	 out = PARKD__V1__LIST_PARKS_RESPONSE__INIT;
-	int				 i, n, size = page_size_clamp(in->page_size);
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListParks"))
 		return;
-	n = PQntuples(res) > size ? size : PQntuples(res);
-	out.parks = req_alloc(r, (size_t)(n ? n : 1) * sizeof(*out.parks));
-	for (i = 0; out.parks != NULL && i < n; i++) {
-		if ((out.parks[i] = req_alloc(r, sizeof(**out.parks))) == NULL)
-			break;
-		park_from_row(r, res, i, out.parks[i]);
-	}
-	if (i < n) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory building the page");
-		return;
-	}
-	out.n_parks = (size_t)n;
-	out.next_page_token = "";
-	if (PQntuples(res) > size)
-		out.next_page_token = fmt_arena(r, "%lld",
-		    (long long)out.parks[n - 1]->id);
-	req_reply(r, &out.base);
+	out.parks = (Parkd__V1__Park **)page_build(r, res,
+	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Park), park_fill,
+	    "id", &out.n_parks, &out.next_page_token);
+	if (out.parks != NULL)
+		req_reply(r, &out.base);
 }
 
 void
@@ -287,10 +279,8 @@ svc_park_list(struct req *r)
 	struct qparams			 q;
 	int64_t				 after;
 
-	if (page_token_parse(r, in->page_token, &after) != 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad page");
+	if (page_after(r, in->page_token, &after) != 0)
 		return;
-	}
 	qp_init(&q);
 	qp_str(&q, in->district);
 	qp_str(&q, in->status);

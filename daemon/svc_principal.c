@@ -112,30 +112,26 @@ svc_principal_add(struct req *r)
 }
 
 static void
+principal_fill(struct req *r, PGresult *res, int i, void *m)
+{
+	(void)r;
+	principal_from_row(res, i, m);
+}
+
+static void
 principal_list_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListPrincipalsResponse out =
 	    PARKD__V1__LIST_PRINCIPALS_RESPONSE__INIT;
-	int	 i, n;
+	char	*next;
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListPrincipals"))
 		return;
-	n = PQntuples(res);
-	out.principals = req_alloc(r, (size_t)(n ? n : 1) *
-	    sizeof(*out.principals));
-	for (i = 0; out.principals != NULL && i < n; i++) {
-		if ((out.principals[i] = req_alloc(r,
-		    sizeof(**out.principals))) == NULL)
-			break;
-		principal_from_row(res, i, out.principals[i]);
-	}
-	if (i < n) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory building the list");
-		return;
-	}
-	out.n_principals = (size_t)n;
-	req_reply(r, &out.base);
+	out.principals = (Parkd__V1__Principal **)page_build(r, res, INT32_MAX,
+	    sizeof(Parkd__V1__Principal), principal_fill, NULL,
+	    &out.n_principals, &next);
+	if (out.principals != NULL)
+		req_reply(r, &out.base);
 }
 
 void

@@ -406,34 +406,25 @@ svc_tenancy_exit(struct req *r)
 /* ---- list ---- */
 
 static void
+tenancy_fill(struct req *r, PGresult *res, int i, void *m)
+{
+	tenancy_from_row(r, res, i, m, 0);
+}
+
+static void
 list_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
 	Parkd__V1__ListTenanciesResponse out =
 	    PARKD__V1__LIST_TENANCIES_RESPONSE__INIT;
-	int				 i, n, size = page_size_clamp(in->page_size);
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListTenancies"))
 		return;
-	n = PQntuples(res) > size ? size : PQntuples(res);
-	out.tenancies = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *));
-	for (i = 0; out.tenancies != NULL && i < n; i++) {
-		if ((out.tenancies[i] = req_alloc(r,
-		    sizeof(Parkd__V1__Tenancy))) == NULL)
-			break;
-		tenancy_from_row(r, res, i, out.tenancies[i], 0);
-	}
-	if (i < n) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory");
-		return;
-	}
-	out.n_tenancies = (size_t)n;
-	out.next_page_token = "";
-	if (PQntuples(res) > size)
-		out.next_page_token = fmt_arena(r, "%lld",
-		    (long long)out.tenancies[n - 1]->id);
-	req_reply(r, &out.base);
+	out.tenancies = (Parkd__V1__Tenancy **)page_build(r, res,
+	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Tenancy),
+	    tenancy_fill, "id", &out.n_tenancies, &out.next_page_token);
+	if (out.tenancies != NULL)
+		req_reply(r, &out.base);
 }
 
 void
@@ -443,10 +434,8 @@ svc_tenancy_list(struct req *r)
 	struct qparams			 q;
 	int64_t				 after;
 
-	if (page_token_parse(r, in->page_token, &after) != 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad page");
+	if (page_after(r, in->page_token, &after) != 0)
 		return;
-	}
 	qp_init(&q);
 	qp_str(&q, in->park_code);
 	qp_str(&q, in->status);
