@@ -85,12 +85,7 @@ fi
 "$BUILD/parkd" -c "$D/parkd.conf" >>"$D/parkd.log" 2>&1 &
 PID=$!
 wait_port "$PORT" 60
-cat > "$D/parkctl.conf" <<CONF
-server = "127.0.0.1:$PORT";
-cert = "tls/bureau.crt";
-key = "tls/bureau.key";
-ca = "tls/ca.crt";
-CONF
+write_parkctl_conf "$D/parkctl.conf" "127.0.0.1:$PORT" "$D/tls" bureau
 export PARKCTL_CONFIG=$D/parkctl.conf
 {
 	printf 'PREPARE raw(int, date, date, text, text) AS\n'

@@ -50,12 +50,7 @@ SQL
 "$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
 PID=$!
 wait_port "$PORT" 30
-cat > "$T/parkctl.conf" <<CONF
-server = "127.0.0.1:$PORT";
-cert = "tls/bureau.crt";
-key = "tls/bureau.key";
-ca = "tls/ca.crt";
-CONF
+write_parkctl_conf "$T/parkctl.conf" "127.0.0.1:$PORT" "$T/tls" bureau
 export PARKCTL_CONFIG=$T/parkctl.conf
 
 now() { date +%s%N; }

@@ -134,6 +134,22 @@ park_check(struct req *r, const Parkd__V1__Park *p, char **mask, size_t nm)
 #undef W
 }
 
+/* The writable fields of a park, in one order for create and update. */
+static void
+qp_park_fields(struct qparams *q, struct req *r, const Parkd__V1__Park *p)
+{
+	qp_str(q, p->name);
+	qp_str(q, p->district);
+	qp_str(q, p->operator_name);
+	qp_str(q, p->operator_credit_code);
+	qp_bool(q, p->operator_legal_person);
+	qp_i64(q, p->staff_count);
+	qp_i64(q, p->total_area);
+	qp_str(q, req_join(r, p->leading_industries,
+	    p->n_leading_industries));
+	qp_str(q, p->level);
+}
+
 static void
 park_reply_row(struct req *r, PGresult *res)
 {
@@ -188,16 +204,8 @@ svc_park_create(struct req *r)
 	qp_init(&q);
 	qp_audit(&q, r);
 	qp_str(&q, p->code);
-	qp_str(&q, p->name);
-	qp_str(&q, p->district);
-	qp_str(&q, p->operator_name);
-	qp_str(&q, p->operator_credit_code);
-	qp_bool(&q, p->operator_legal_person);
-	qp_i64(&q, p->staff_count);
-	qp_i64(&q, p->total_area);
-	qp_str(&q, req_join(r, p->leading_industries,
-	    p->n_leading_industries));
-	qp_str(&q, *p->level ? p->level : "base");
+	qp_park_fields(&q, r, p);
+	q.v[q.n - 1] = *p->level ? p->level : "base";
 	qp_str(&q, *p->status ? p->status : "applied");
 	qp_str_or_null(&q, p->applied_on);
 	qp_str_or_null(&q, p->admitted_on);
@@ -383,16 +391,7 @@ svc_park_update(struct req *r)
 	qp_i64(&q, p->version);
 	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
 	qp_str(&q, mask);				/* $9 */
-	qp_str(&q, p->name);
-	qp_str(&q, p->district);
-	qp_str(&q, p->operator_name);
-	qp_str(&q, p->operator_credit_code);
-	qp_bool(&q, p->operator_legal_person);
-	qp_i64(&q, p->staff_count);
-	qp_i64(&q, p->total_area);
-	qp_str(&q, req_join(r, p->leading_industries,
-	    p->n_leading_industries));
-	qp_str(&q, p->level);				/* $18 */
+	qp_park_fields(&q, r, p);			/* $10..$18 */
 #define SET(col, val) col " = CASE WHEN '" col "' = ANY($9::text[]) THEN " \
 	val " ELSE p." col " END, "
 	db_query(r, "WITH old AS (SELECT * FROM parks WHERE "

@@ -7,11 +7,17 @@ pg_bindir() {
 	echo "$d"
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on.
+# A TCP port on 127.0.0.1 that no socket uses, below the ephemeral range
+# (so no outgoing connection can be holding it).
+port_used() {
+	hex=$(printf ':%04X ' "$1")
+	grep -q "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
 free_port() {
-	p=$(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 30000 ))
-	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do
-		p=$((p + 1))
+	p=$(( 10000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000 ))
+	while port_used "$p" || (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do
+		p=$(( p >= 30000 ? 10000 : p + 1 ))
 	done
 	echo $p
 }
@@ -120,4 +126,14 @@ wait_port() {
 		[ $i -gt $(($2 * 10)) ] && return 1
 		sleep 0.1
 	done
+}
+
+# write_parkctl_conf FILE SERVER TLSDIR WHO: a parkctl.conf for WHO's cert.
+write_parkctl_conf() {
+	cat > "$1" <<CONF
+server = "$2";
+cert = "$3/$4.crt";
+key = "$3/$4.key";
+ca = "$3/ca.crt";
+CONF
 }

@@ -39,12 +39,7 @@ mkcerts "$VAR/tls" admin bureau viewer
 PORT=7443
 (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && PORT=$(free_port)
 write_conf "$VAR/parkd.conf" "$PORT" "$PGPORT" "$VAR/tls"
-cat > "$VAR/parkctl.conf" <<CONF
-server = "127.0.0.1:$PORT";
-cert = "tls/bureau.crt";
-key = "tls/bureau.key";
-ca = "tls/ca.crt";
-CONF
+write_parkctl_conf "$VAR/parkctl.conf" "127.0.0.1:$PORT" "$VAR/tls" bureau
 export PARKCTL_CONFIG=$VAR/parkctl.conf
 
 echo "==> principals (parkd --add-principal)"

@@ -4,13 +4,9 @@
 # a replay of the same file, and export of what was pushed.
 set -euo pipefail
 BIN=$1 T=$2
+. scripts/lib.sh
 export PARKCTL_CONFIG=$T/parkctl-opA.conf
-cat > "$PARKCTL_CONFIG" <<CONF
-server = "$PARKD_ADDR";
-cert = "$T/tls/opA.crt";
-key = "$T/tls/opA.key";
-ca = "$T/tls/ca.crt";
-CONF
+write_parkctl_conf "$PARKCTL_CONFIG" "$PARKD_ADDR" "$T/tls" opA
 fail() { echo "parkctl-sync: $*" >&2; exit 1; }
 D=$T/csv
 mkdir -p "$D"

@@ -6,12 +6,7 @@ set -euo pipefail
 BIN=$1 T=$2
 . scripts/lib.sh
 export PARKCTL_CONFIG=$T/parkctl-bureau.conf
-cat > "$PARKCTL_CONFIG" <<CONF
-server = "$PARKD_ADDR2";
-cert = "$T/tls/bureau.crt";
-key = "$T/tls/bureau.key";
-ca = "$T/tls/ca.crt";
-CONF
+write_parkctl_conf "$PARKCTL_CONFIG" "$PARKD_ADDR2" "$T/tls" bureau
 fail() { echo "report-test: $*" >&2; exit 1; }
 PSQL=(as_pg "$(pg_bindir)/psql" -X -At -d "$PARKD_DSN")
 

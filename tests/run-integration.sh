@@ -29,7 +29,9 @@ cp configs/policy/qingdao-2024.conf "$T/policy.conf"
 export POLICY=$T/policy.conf PARKD_POLICY=$T/policy.conf
 P1=$(free_port)
 P2=$((P1 + 1))
-while (exec 3<>/dev/tcp/127.0.0.1/$P2) 2>/dev/null; do P2=$((P2 + 1)); done
+while port_used "$P2" || (exec 3<>/dev/tcp/127.0.0.1/$P2) 2>/dev/null; do
+	P2=$((P2 + 1))
+done
 write_conf "$T/p1.conf" "$P1" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;' \
     'max_inflight = 8;' 'max_frame_size = 1048576;' 'read_timeout = 2;' \
     'handshake_timeout = 1;'
