@@ -67,6 +67,8 @@ static const struct ckey keys[] = {
 	    3600, 1, "seconds a connection reuses its principal lookup" },
 	{ "log_level", CT_STR, OFF(log_level), "info", 0, 0, 0, 1,
 	    "error, warn, info or debug" },
+	{ "http_listen", CT_STR, OFF(http_listen), "127.0.0.1:7480", 0, 0, 0,
+	    0, "address:port for GET /healthz and /metrics (\"\" for none)" },
 	{ "policy_file", CT_PATH, OFF(policy_file), "", 0, 0, 0, 1,
 	    "policy document stored and activated when its content is new "
 	    "(\"\" for none)" },

@@ -126,6 +126,7 @@ conn_close(struct conn *c, const char *reason)
 	c->bev = NULL;
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
+	metrics_conn(0);
 	/* Freed after the callback stack unwinds. */
 	TAILQ_INSERT_TAIL(&deadconns, c, entry);
 	if (reaper == NULL)
@@ -347,6 +348,7 @@ conn_accept(int fd, const char *peer)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	nconns++;
+	metrics_conn(1);
 	log_debug("accepted cid=%llu peer=%s", (unsigned long long)c->id,
 	    peer);
 }

@@ -520,6 +520,20 @@ db_release_conn(struct dbconn *d)
 	db_make_idle(d);
 }
 
+void
+db_stats(struct db_stats *st)
+{
+	int	 i;
+
+	memset(st, 0, sizeof(*st));
+	st->total = pool.n;
+	st->healthy = db_healthy();
+	st->pinned = pool.npinned;
+	st->waiting = pool.nwait;
+	for (i = 0; i < pool.n; i++)
+		st->busy += pool.conns[i].state == DB_OWNED;
+}
+
 int
 db_busy(void)
 {

@@ -117,6 +117,22 @@ dispatch_init(void)
 		}
 	}
 	qsort(methods, nmethods, sizeof(*methods), method_cmp);
+	for (i = 0; i < nmethods; i++)
+		methods[i].idx = (int)i;
+}
+
+size_t
+dispatch_count(void)
+{
+	return (nmethods);
+}
+
+/* The name of method idx ("unknown" past the table). */
+const char *
+dispatch_name(int idx)
+{
+	return (idx >= 0 && (size_t)idx < nmethods ? methods[idx].name :
+	    "unknown");
 }
 
 void

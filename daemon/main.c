@@ -110,7 +110,8 @@ serve(struct config *cfg)
 		fatalx("%s", cause);
 	startup_migrate(cfg);
 	dispatch_init();
-	if (db_pool_start(cfg, &cause) != 0 || server_listen(&cause) != 0)
+	if (db_pool_start(cfg, &cause) != 0 || server_listen(&cause) != 0 ||
+	    metrics_start(cfg, &cause) != 0)
 		fatalx("%s", cause);
 	for (i = 0; signums[i] != 0; i++) {
 		sigs[i] = evsignal_new(server->base, signums[i], signal_cb, NULL);
@@ -127,6 +128,7 @@ serve(struct config *cfg)
 	for (i = 0; signums[i] != 0; i++)
 		event_free(sigs[i]);
 	event_free(janitor);
+	metrics_stop();
 	db_pool_stop();
 	policy_cache_free();
 	dispatch_free();

@@ -57,6 +57,7 @@ struct config {
 	int	 auth_cache_seconds;
 	char	*log_level;
 	char	*policy_file;
+	char	*http_listen;
 	int	 refs;
 };
 struct config	*config_load(const char *, char **);
@@ -185,9 +186,12 @@ struct method {
 	method_handler				 handler;
 	int					 roles;
 	int					 nodb;	/* brings its own connection */
+	int					 idx;	/* in the method table */
 };
 void			 dispatch_init(void);
 void			 dispatch_free(void);
+size_t			 dispatch_count(void);
+const char		*dispatch_name(int);
 const struct method	*dispatch_find(const char *);
 
 /* auth.c */
@@ -216,6 +220,20 @@ int	 db_attach(struct req *, struct dbconn *, uint64_t);
 void	 db_detach(struct req *);
 void	 db_unpin(struct dbconn *, uint64_t);
 int	 db_busy(void);
+struct db_stats {
+	int	 total;
+	int	 healthy;
+	int	 busy;
+	int	 pinned;
+	int	 waiting;
+};
+void	 db_stats(struct db_stats *);
+
+/* metrics.c */
+void	 metrics_request(const struct method *, int, uint64_t);
+void	 metrics_conn(int);
+int	 metrics_start(const struct config *, char **);
+void	 metrics_stop(void);
 
 /* migrate.c (migrations.c is generated from schema/ at build time) */
 struct migration {

@@ -105,6 +105,7 @@ req_send(struct req *r, int code, const char *msg, uint8_t *body,
 		log_warnx("cid=%llu id=%llu cannot send response: out of "
 		    "memory", (unsigned long long)r->cid,
 		    (unsigned long long)r->id);
+	metrics_request(r->m, code, now_ms() - r->start_ms);
 	log_debug("req cid=%llu id=%llu method=%s code=%d ms=%llu",
 	    (unsigned long long)r->cid, (unsigned long long)r->id,
 	    r->method_name ? r->method_name : "-", code,

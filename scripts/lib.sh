@@ -110,6 +110,7 @@ database = "hostaddr=127.0.0.1 port=$pgport dbname=parkd user=postgres";
 pool_size = 4;
 log_level = "info";
 policy_file = "$POLICY";
+http_listen = "127.0.0.1:$(free_port)";
 CONF
 	for l in "$@"; do
 		# an extra line replaces the default for its key

@@ -83,5 +83,7 @@ echo "Publish it (warns the 不合格 parks): $BUILD/parkctl eval publish $RUN"
 echo "The bureau's report: $VAR/report-$YEAR.html"
 echo
 echo "parkd is running (pid $(cat "$VAR/parkd.pid"), 127.0.0.1:$PORT)."
+HTTP=$(sed -n 's/^http_listen = "\(.*\)";/\1/p' "$VAR/parkd.conf")
+echo "Health and metrics: http://$HTTP/healthz  http://$HTTP/metrics"
 echo "Try:   PARKCTL_CONFIG=$VAR/parkctl.conf $BUILD/parkctl get-park --code QD-LS-004"
 echo "Stop:  make stop"

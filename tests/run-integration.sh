@@ -77,6 +77,23 @@ export PARKD_PG_START="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -l $T/pg/post
 rc=0
 "$BIN/tests/integration" || rc=$?
 
+# /healthz and /metrics of parkd #2 over plain HTTP on loopback.
+HP=$(sed -n 's/^http_listen = "127.0.0.1:\([0-9]*\)";/\1/p' "$T/p2.conf")
+http_get() {
+	exec 3<>"/dev/tcp/127.0.0.1/$HP"
+	printf 'GET %s HTTP/1.0\r\n\r\n' "$1" >&3
+	cat <&3
+	exec 3<&-
+}
+h=$(http_get /healthz)
+echo "$h" | head -1 | grep -q " 200 " && echo "$h" | grep -q '^ok' ||
+    { echo "healthz: $h" >&2; rc=1; }
+m=$(http_get /metrics)
+echo "$m" | grep -q 'parkd_requests_total{method="GetPark",code="OK"} [1-9]' &&
+    echo "$m" | grep -q 'parkd_db_connections{state="healthy"} [1-9]' ||
+    { echo "metrics: $m" >&2; rc=1; }
+echo "http: /healthz and /metrics ok"
+
 # parkctl end to end: CSV files with a BOM and Chinese text, good and bad
 # rows, the refused-rows file, a replay, and export.
 if ! tests/parkctl-sync.sh "$BIN" "$T"; then

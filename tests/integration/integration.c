@@ -651,6 +651,37 @@ who_code(struct parkc *pc)
 	return (code);
 }
 
+/* The status line of GET path on parkd #1's http_listen. */
+static int
+http_status(const char *path)
+{
+	char			*conf = read_file(getenv("PARKD_CONF"));
+	char			*at = strstr(conf, "http_listen = \"127.0.0.1:");
+	char			 buf[256];
+	struct sockaddr_in	 sin;
+	int			 fd, code = -1;
+	ssize_t			 n;
+
+	assert_non_null(at);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(at + strlen("http_listen = "
+	    "\"127.0.0.1:")));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	free(conf);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+		snprintf(buf, sizeof(buf), "GET %s HTTP/1.0\r\n\r\n", path);
+		if (write(fd, buf, strlen(buf)) > 0 &&
+		    (n = read(fd, buf, sizeof(buf) - 1)) > 12) {
+			buf[n] = '\0';
+			code = atoi(buf + 9);
+		}
+	}
+	close(fd);
+	return (code);
+}
+
 /* PostgreSQL down: UNAVAILABLE; back up: served again, same connection. */
 static void
 test_postgres_restart(void **state)
@@ -660,11 +691,13 @@ test_postgres_restart(void **state)
 
 	(void)state;
 	assert_int_equal(who_code(pc), 0);
+	assert_int_equal(http_status("/healthz"), 200);
 	assert_int_equal(system(getenv("PARKD_PG_STOP")), 0);
 	for (i = 0; i < 3; i++) {
 		code = who_code(pc);
 		assert_int_equal(code, CODE(UNAVAILABLE));
 	}
+	assert_int_equal(http_status("/healthz"), 503);
 	assert_int_equal(system(getenv("PARKD_PG_START")), 0);
 	for (i = 0; i < 100; i++) {
 		if ((code = who_code(pc)) == 0)
@@ -673,6 +706,7 @@ test_postgres_restart(void **state)
 		usleep(200000);
 	}
 	assert_int_equal(code, 0);
+	assert_int_equal(http_status("/healthz"), 200);
 	parkc_close(pc);
 }
 
