@@ -95,7 +95,8 @@ check:
 	@scripts/deps.sh install
 	$(MAKE) unit integration
 	$(MAKE) BUILD=build-san SAN=1 OPT="-O1 -g" unit integration
-	@echo "make check: all suites passed (plain and ASan+UBSan)"
+	$(MAKE) fuzz
+	@echo "make check: all suites passed (plain, ASan+UBSan, fuzz)"
 
 $(BUILD)/bench/gen_%: bench/gen_%.c $(PURE_O) $(PB_O)
 	@mkdir -p $(BUILD)/bench
@@ -108,6 +109,27 @@ bench-sync: all $(BUILD)/bench/gen_sync
 bench-eval: all
 	bench/bench-eval.sh
 
+# libFuzzer harnesses (clang), each run for FUZZ_SECONDS; part of make check.
+FUZZ_TARGETS := fuzz_request fuzz_policy fuzz_fields
+FUZZ_SECONDS ?= 10
+build-fuzz/%: tests/fuzz/%.c $(wildcard daemon/*.c) daemon/pure.h
+	@mkdir -p build-fuzz/gen
+	protoc-c --proto_path=proto --c_out=build-fuzz/gen proto/parkd.proto
+	clang -g -O1 -D_GNU_SOURCE -Ibuild-fuzz/gen -Idaemon $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $< $(PURE_SRC:%=daemon/%.c) build-fuzz/gen/parkd.pb-c.c \
+	    $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build-fuzz/corpus-$$t; \
+	    LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+	    build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 \
+	        build-fuzz/corpus-$$t tests/fuzz/corpus/$${t#fuzz_} \
+	        2>build-fuzz/$$t.log || { tail -30 build-fuzz/$$t.log; exit 1; }; \
+	    echo "$$t: $$(grep '^Done' build-fuzz/$$t.log)"; \
+	done
+
 run:
 	@scripts/deps.sh install
 	$(MAKE) all
@@ -117,6 +139,6 @@ stop:
 	scripts/run-demo.sh stop
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all deps unit integration check run stop clean bench-sync bench-eval
+.PHONY: all deps unit integration check run stop clean bench-sync bench-eval fuzz

@@ -55,6 +55,7 @@ struct policy {
 
 /* policy.c */
 int	 policy_parse(const char *, struct policy *, char *, size_t);
+int	 policy_parse_isolated(const char *, struct policy *, char *, size_t);
 int	 prefixes_match(const struct prefixes *, const char *);
 int	 words_has(const struct prefixes *, const char *);
 

@@ -178,7 +178,7 @@ svc_rules_upload(struct req *r)
 		    "policy refused; the active policy stays");
 		return;
 	}
-	if (policy_parse(in->body, &p, err, sizeof(err)) != 0) {
+	if (policy_parse_isolated(in->body, &p, err, sizeof(err)) != 0) {
 		viols_add(&r->v, "body", "policy.document", "%s", err);
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "policy refused; the active policy stays");
@@ -291,7 +291,7 @@ policy_file_load(const struct config *cfg, PGconn *pg, char **cause)
 		return (0);
 	if ((body = read_policy_file(cfg->policy_file, cause)) == NULL)
 		return (-1);
-	if (policy_parse(body, &p, err, sizeof(err)) != 0) {
+	if (policy_parse_isolated(body, &p, err, sizeof(err)) != 0) {
 		asprintf(cause, "policy_file %s: %s", cfg->policy_file, err);
 		free(body);
 		return (-1);
@@ -332,7 +332,7 @@ policy_file_reload(const struct config *cfg)
 		free(cause);
 		return;
 	}
-	if (policy_parse(in.body, &p, err, sizeof(err)) != 0)
+	if (policy_parse_isolated(in.body, &p, err, sizeof(err)) != 0)
 		log_warnx("policy_file %s refused, the active policy stays: %s",
 		    cfg->policy_file, err);
 	else {

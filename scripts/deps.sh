@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libevent-dev libssl-dev openssl libpq-dev postgresql libconfig-dev
-libcmocka-dev libcsv-dev libjansson-dev chromium fonts-wqy-microhei"
+libcmocka-dev libcsv-dev libjansson-dev chromium fonts-wqy-microhei clang"
 
 missing() {
 	for p in $PKGS; do
