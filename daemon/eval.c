@@ -156,24 +156,22 @@ gates(const struct eval_policy *ep, int year, const struct eval_park *p,
 	r->eligible = 1;
 	if (!p->admitted) {
 		r->eligible = 0;
-		reason(r, "gate: not admitted through %d, or exited during it",
+		reason(r, "门槛：%d 年度未处于认定状态（未认定或年内退出）",
 		    year);
 	}
 	if (ep->gate_legal_person && !p->legal_person) {
 		r->eligible = 0;
-		reason(r, "gate: the operator is not an independent legal "
-		    "person");
+		reason(r, "门槛：运营机构不是独立法人");
 	}
 	if (p->staff < ep->gate_min_staff) {
 		r->eligible = 0;
-		reason(r, "gate: the operator has %d professional staff, "
-		    "fewer than %d", p->staff, ep->gate_min_staff);
+		reason(r, "门槛：运营机构专业服务人员 %d 人，少于 %d 人",
+		    p->staff, ep->gate_min_staff);
 	}
 	if (p->roadshow_quarters < ep->gate_roadshow_quarters) {
 		r->eligible = 0;
-		reason(r, "gate: a roadshow in only %d of the %d quarters of "
-		    "%d", p->roadshow_quarters, ep->gate_roadshow_quarters,
-		    year);
+		reason(r, "门槛：%d 年仅 %d 个季度开展项目路演（要求 %d 个季度）",
+		    year, p->roadshow_quarters, ep->gate_roadshow_quarters);
 	}
 }
 
@@ -237,8 +235,8 @@ eval_run(const struct eval_policy *ep, int year,
 			}
 		}
 		for (i = cut; i < nab; i++) {
-			reason(o[i].r, "the A/B quota (%d%% of %zu parks = %zu) "
-			    "lowers %s to %s", ep->quota_pct, n, keep,
+			reason(o[i].r, "优良比例限额（%d%%，%zu 个园区中至多 %zu "
+			    "个）：%s 调整为 %s", ep->quota_pct, n, keep,
 			    ep->grades[gidx[i]].grade, ep->grades[2].grade);
 			gidx[i] = 2;
 			t->downgraded++;
@@ -258,7 +256,7 @@ eval_run(const struct eval_policy *ep, int year,
 			    r->total_cp / 10000);
 		else {
 			r->amount_fen = 0;
-			reason(r, "score %d.%02d is below the minimum %d.%02d",
+			reason(r, "得分 %d.%02d 低于最低分 %d.%02d",
 			    r->total_cp / 100, r->total_cp % 100,
 			    ep->linear_min_cp / 100, ep->linear_min_cp % 100);
 		}
@@ -267,22 +265,21 @@ eval_run(const struct eval_policy *ep, int year,
 			r->amount_fen = 0;
 		if (p->has_award && r->amount_fen > 0) {
 			r->amount_fen = 0;
-			reason(r, "不重复享受: the park has the %s for %d",
-			    ep->award_kind, year);
+			reason(r, "不重复享受：已获 %d 年度 %s", year,
+			    ep->award_kind);
 		}
 		if (r->amount_fen > ep->cap_fen) {
 			fen_text(ep->cap_fen, a, sizeof(a));
-			reason(r, "capped at %s yuan", a);
+			reason(r, "补贴上限 %s 元", a);
 			r->amount_fen = ep->cap_fen;
 		}
 		r->consecutive_fails = g == ep->ngrades - 1 ?
 		    p->prev_fails + 1 : 0;
 		if (g == ep->ngrades - 1)
-			reason(r, "%s: %s; the park is warned when the run is "
-			    "published%s", ep->grades[g].grade,
-			    ep->grades[g].name, r->consecutive_fails >=
-			    ep->fail_exit_after ? "; consecutive failures reach "
-			    "the exit threshold: exit proposed" : "");
+			reason(r, "%s %s：评估结果发布后警告%s",
+			    ep->grades[g].grade, ep->grades[g].name,
+			    r->consecutive_fails >= ep->fail_exit_after ?
+			    "；连续不合格达到退出条件，建议退出" : "");
 		t->requested_fen += r->amount_fen;
 	}
 	for (i = 0; i < n; i++) {
@@ -293,8 +290,8 @@ eval_run(const struct eval_policy *ep, int year,
 		if (r->subsidy_fen != r->amount_fen) {
 			fen_text(budget, a, sizeof(a));
 			fen_text(t->requested_fen, b, sizeof(b));
-			reason(r, "scaled pro rata to the budget: %s of %s yuan "
-			    "requested", a, b);
+			reason(r, "按年度预算等比例核减：预算 %s 元，申领合计 %s 元",
+			    a, b);
 		}
 		t->total_fen += r->subsidy_fen;
 	}

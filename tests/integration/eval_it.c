@@ -82,7 +82,7 @@ test_eval_run(void **state)
 	assert_int_equal(o->n_indicators, 16);
 	for (i = 0; i < o->n_reasons; i++)
 		found |= strstr(o->reasons[i], "不重复享受") != NULL ||
-		    strstr(o->reasons[i], "gate:") != NULL;
+		    strstr(o->reasons[i], "门槛") != NULL;
 	assert_true(found);
 	/* every indicator explains itself */
 	assert_string_equal(o->indicators[0]->key, "tenants");

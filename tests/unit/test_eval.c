@@ -221,7 +221,7 @@ test_quota_tie(void **state)
 	assert_string_equal(r[4].grade, "C");
 	assert_string_equal(r[5].grade, "C");
 	assert_int_equal(r[3].subsidy_fen, 10000000);
-	assert_non_null(strstr(r[3].reasons[0], "A/B quota"));
+	assert_non_null(strstr(r[3].reasons[0], "优良比例限额"));
 	assert_int_equal(t.downgraded, 3);
 	/* all_in: both tied parks keep B; 5 in all */
 	ep.tie_rule = TIE_ALL_IN;
@@ -270,7 +270,7 @@ test_gates_award_cap(void **state)
 	assert_string_equal(r.grade, "A");		/* still scored */
 	assert_false(r.eligible);
 	assert_int_equal(r.subsidy_fen, 0);
-	assert_non_null(strstr(r.reasons[0], "roadshow in only 3 of the 4"));
+	assert_non_null(strstr(r.reasons[0], "仅 3 个季度开展项目路演"));
 	p = at("QD-G", 9500);
 	p.staff = 9;
 	p.legal_person = 0;
@@ -287,13 +287,13 @@ test_gates_award_cap(void **state)
 	ep.grades[0].amount_fen = 60000000;
 	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
 	assert_int_equal(r.subsidy_fen, 50000000);
-	assert_non_null(strstr(r.reasons[0], "capped at 500000.00"));
+	assert_non_null(strstr(r.reasons[0], "补贴上限 500000.00"));
 	/* failing twice: exit proposed */
 	p = at("QD-G", 1000);
 	p.prev_fails = 1;
 	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
 	assert_int_equal(r.consecutive_fails, 2);
-	assert_non_null(strstr(r.reasons[0], "exit proposed"));
+	assert_non_null(strstr(r.reasons[0], "建议退出"));
 }
 
 /* Pro rata to a budget that does not divide evenly. */
