@@ -187,3 +187,67 @@ test_eval_operator(void **state)
 	parkc_close(op);
 	parkc_close(bu);
 }
+
+static void
+publish_run(struct parkc *pc, int64_t id)
+{
+	Parkd__V1__EvaluationRunRequest	 req =
+	    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
+
+	req.run_id = id;
+	expect(pc, "PublishEvaluationRun", &req.base, 0);
+}
+
+static int
+result_fails(struct parkc *pc, int64_t run, const char *park, char *grade)
+{
+	Parkd__V1__GetEvaluationResultRequest g =
+	    PARKD__V1__GET_EVALUATION_RESULT_REQUEST__INIT;
+	struct parkc_result	 res;
+	int			 n;
+
+	g.run_id = run;
+	g.park_code = (char *)park;
+	if (call(pc, "GetEvaluationResult", &g.base, &res) != 0)
+		fail_msg("GetEvaluationResult %s: %s", park, res.message);
+	n = ((Parkd__V1__EvaluationResult *)res.body)->consecutive_fails;
+	snprintf(grade, 4, "%s", ((Parkd__V1__EvaluationResult *)res.body)->grade);
+	parkc_result_free(&res);
+	return (n);
+}
+
+/*
+ * 不合格 two years running proposes the exit; so does a year in which an
+ * admitted park did not take part, followed by a 不合格.
+ */
+static void
+test_eval_consecutive_fails(void **state)
+{
+	struct parkc			*bu = as("bureau", addr1);
+	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
+	Parkd__V1__Park			 p;
+	int64_t				 r24, r25;
+	char				 g[4];
+
+	(void)state;
+	park_init(&p, "IT-F", "莱西市");
+	p.admitted_on = "2023-06-01";
+	cp.park = &p;
+	expect(bu, "CreatePark", &cp.base, 0);
+	r24 = create_run(bu, 2024, NULL);
+	assert_int_equal(result_fails(bu, r24, "IT-F", g), 1);
+	assert_string_equal(g, "D");		/* no tenants, no activity */
+	publish_run(bu, r24);
+	/* IT-G existed in 2024 but was not in its published run */
+	park_init(&p, "IT-G", "莱西市");
+	p.admitted_on = "2023-06-01";
+	expect(bu, "CreatePark", &cp.base, 0);
+	r25 = create_run(bu, 2025, NULL);
+	assert_int_equal(result_fails(bu, r25, "IT-F", g), 2);
+	assert_int_equal(result_fails(bu, r25, "IT-G", g), 2);
+	publish_run(bu, r25);
+	assert_true(sweep_has(bu, "2026-06-01", "IT-F", "park.exit_evaluation"));
+	assert_true(sweep_has(bu, "2026-06-01", "IT-G", "park.exit_evaluation"));
+	assert_false(sweep_has(bu, "2026-06-01", "IT-A", "park.exit_evaluation"));
+	parkc_close(bu);
+}

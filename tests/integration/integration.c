@@ -934,6 +934,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_eval_run),
 		cmocka_unit_test(test_eval_publish_immutable),
 		cmocka_unit_test(test_eval_operator),
+		cmocka_unit_test(test_eval_consecutive_fails),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_handshake_timeout),
