@@ -151,6 +151,8 @@ struct demo_firm {
 	int		 park;		/* index into parks */
 	int		 silent;	/* no reports for the last 2 quarters */
 	int		 entered;	/* the entry was accepted */
+	struct ymd	 ht_from;	/* high-tech certificate, if y > 0 */
+	struct ymd	 ht_to;
 };
 
 static int pending, created, existed, failed, refused;
@@ -442,6 +444,10 @@ load_cert(struct ctl *ctl, struct demo_firm *f, const struct ymd *t, int i)
 	snprintf(num, sizeof(num), "GR%04d37%06d", from.y, 100000 + i);
 	c.credit_code = f->credit;
 	c.kind = i % 3 == 0 ? "srdi" : "high_tech";
+	if (i % 3 != 0) {
+		f->ht_from = from;
+		f->ht_to = to;
+	}
 	c.number = num;
 	c.valid_from = a;
 	c.valid_to = b;
@@ -466,6 +472,43 @@ load_financing(struct ctl *ctl, struct demo_firm *f, const struct ymd *t)
 	fin.investor = "青岛市天使投资引导基金";
 	req.financing = &fin;
 	return (send_windowed(ctl, "AddFinancing", &req.base));
+}
+
+/*
+ * Some high-tech firms graduate at the end of last year (the evaluation's
+ * graduates), each decision naming the rule that holds.
+ */
+static int
+load_graduations(struct ctl *ctl, struct demo_firm *firms, int n)
+{
+	Parkd__V1__ExitFirmRequest	 req;
+	struct ymd			 t, d;
+	char				 ds[11];
+	int				 i, k = 0;
+
+	today(&t);
+	d.y = t.y - 1;
+	d.m = 12;
+	d.d = 15;
+	ymd_format(&d, ds);
+	for (i = 0; i < n; i++) {
+		struct demo_firm *f = &firms[i];
+
+		if (!f->entered || f->ht_from.y == 0 ||
+		    ymd_days(&f->ht_from) > ymd_days(&d) ||
+		    ymd_days(&f->ht_to) < ymd_days(&d) ||
+		    ymd_days(&f->entry) > ymd_days(&d) || k++ % 2 != 0)
+			continue;
+		parkd__v1__exit_firm_request__init(&req);
+		req.credit_code = f->credit;
+		req.kind = "graduate";
+		req.rule = "firm.graduate.high_tech";
+		req.exit_date = ds;
+		req.reason = "高新技术企业认定，毕业";
+		if (send_windowed(ctl, "ExitFirm", &req.base) != 0)
+			return (-1);
+	}
+	return (drain(ctl, "ExitFirm"));
 }
 
 /* Certificates and financing of tenants. */
@@ -708,6 +751,9 @@ demo_data(struct ctl *ctl, int argc, char **argv)
 	if (rc == 0)
 		rc = load_facts(ctl, firms, nfirms);
 	report("certificates, financing");
+	if (rc == 0)
+		rc = load_graduations(ctl, firms, nfirms);
+	report("graduations");
 	if (rc == 0)
 		rc = load_park_year(ctl, parks, nparks, firms, nfirms);
 	report("reports, activities (pushes)");
