@@ -55,6 +55,8 @@ static const struct ckey keys[] = {
 	    "requests in flight per connection before reading stops" },
 	{ "decode_budget_factor", CT_INT, OFF(decode_budget_factor), NULL, 8,
 	    2, 64, 1, "decode memory allowed per request, x frame size" },
+	{ "max_decode_memory_mb", CT_INT, OFF(max_decode_memory_mb), NULL, 512,
+	    16, 65536, 1, "decoded requests held at once, all connections, MiB" },
 	{ "handshake_timeout", CT_INT, OFF(handshake_timeout), NULL, 10, 1,
 	    3600, 1, "seconds to finish the TLS handshake" },
 	{ "idle_timeout", CT_INT, OFF(idle_timeout), NULL, 300, 1, 86400, 1,

@@ -50,6 +50,7 @@ struct config {
 	int	 max_frame_size;
 	int	 max_inflight;
 	int	 decode_budget_factor;
+	int	 max_decode_memory_mb;
 	int	 handshake_timeout;
 	int	 idle_timeout;
 	int	 read_timeout;
@@ -164,6 +165,7 @@ struct req {
 	void			*state;		/* handler's own */
 	uint64_t		 start_ms;
 	int			 internal;	/* parkd's own */
+	size_t			 decoded;	/* arena bytes counted */
 	TAILQ_ENTRY(req)	 centry;
 };
 extern int nreqs;

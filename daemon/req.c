@@ -11,6 +11,9 @@
 
 int	nreqs;
 
+/* Memory of decoded requests alive now, against max_decode_memory_mb. */
+static size_t	decoded_total;
+
 static void	req_finish(struct req *);
 
 #define IDEM_KEY_MAX	200
@@ -163,6 +166,7 @@ req_finish(struct req *r)
 		db_release(r);
 	if (c != NULL)
 		TAILQ_REMOVE(&c->reqs, r, centry);
+	decoded_total -= r->decoded;
 	viols_free(&r->v);
 	viols_free(&r->warn);
 	arena_free(r->arena);
@@ -173,10 +177,19 @@ req_finish(struct req *r)
 	server_maybe_exit();
 }
 
+/*
+ * What one request may take to decode: its share by frame size, within
+ * what is left of the daemon-wide limit (0: nothing left).
+ */
 static size_t
 decode_budget(size_t len)
 {
-	return (len * (size_t)server->cfg->decode_budget_factor + 65536);
+	size_t	 want = len * (size_t)server->cfg->decode_budget_factor + 65536;
+	size_t	 limit = (size_t)server->cfg->max_decode_memory_mb << 20;
+
+	if (decoded_total >= limit)
+		return (0);
+	return (want < limit - decoded_total ? want : limit - decoded_total);
 }
 
 /* Decode the envelope of one frame and start its request. */
@@ -188,6 +201,12 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 	struct arena		*a;
 	struct req		*r;
 
+	if (decode_budget(len) < len + 4096) {
+		conn_send_status(c, 0, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "server busy: too many large requests in flight; retry");
+		conn_req_done(c);
+		return;
+	}
 	if ((a = arena_new(decode_budget(len))) == NULL ||
 	    (r = calloc(1, sizeof(*r))) == NULL) {
 		arena_free(a);
@@ -245,6 +264,8 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 		return;
 	}
 	/* Decoding is bounded; building the response has its own budget. */
+	r->decoded = arena_used(a);
+	decoded_total += r->decoded;
 	arena_set_budget(a, arena_used(a) + REQ_WORK_BUDGET);
 	auth_begin(r);
 }

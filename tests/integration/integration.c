@@ -626,6 +626,68 @@ test_pipelining(void **state)
 	parkc_close(pc);
 }
 
+static int	who_code(struct parkc *);
+
+/*
+ * Requests held in PostgreSQL (a lock) with 1 MiB bodies each: past
+ * max_decode_memory_mb (16 on parkd #2) new ones are refused as busy, the
+ * held ones all complete, and the connection stays usable.
+ */
+static void
+test_decode_memory(void **state)
+{
+	Parkd__V1__Request	 req = PARKD__V1__REQUEST__INIT;
+	struct parkc		*pc = as("bureau", addr2);
+	PGconn			*pg = PQconnectdb(getenv("PARKD_DSN"));
+	PGresult		*x;
+	uint8_t			*body, *buf;
+	size_t			 blen = (1u << 20) + 32, n;
+	int			 i, ok = 0, busy = 0, code;
+
+	(void)state;
+	/* GetPark{code: "IT-A"} plus an unknown 1 MiB field 99 */
+	body = calloc(1, blen);
+	n = 0;
+	body[n++] = 0x12;
+	body[n++] = 4;
+	memcpy(body + n, "IT-A", 4);
+	n += 4;
+	body[n++] = 0x9a;			/* field 99, length-delimited */
+	body[n++] = 0x06;
+	body[n++] = 0x80;			/* 1 MiB as a varint */
+	body[n++] = 0x80;
+	body[n++] = 0x40;
+	n += 1u << 20;
+	req.method = "GetPark";
+	req.body.data = body;
+	req.body.len = n;
+	buf = malloc(parkd__v1__request__get_packed_size(&req));
+	x = PQexec(pg, "BEGIN; LOCK TABLE parks IN ACCESS EXCLUSIVE MODE");
+	PQclear(x);
+	for (i = 0; i < 24; i++) {
+		req.id = (uint64_t)i + 1;
+		send_frame(pc, buf, (uint32_t)parkd__v1__request__pack(&req,
+		    buf));
+	}
+	usleep(500000);
+	x = PQexec(pg, "COMMIT");
+	PQclear(x);
+	PQfinish(pg);
+	for (i = 0; i < 24; i++) {
+		code = recv_code(pc, NULL);
+		ok += code == 0;
+		busy += code == CODE(RESOURCE_EXHAUSTED);
+	}
+	printf("decode memory: %d answered, %d refused as busy\n", ok, busy);
+	assert_int_equal(ok + busy, 24);
+	assert_true(busy > 0);
+	assert_true(ok >= 4);		/* ~2 MiB each: envelope + body */
+	assert_int_equal(who_code(pc), 0);
+	free(body);
+	free(buf);
+	parkc_close(pc);
+}
+
 /* A peer that stops in the middle of a frame is dropped after read_timeout. */
 static void
 test_partial_frame_timeout(void **state)
@@ -919,6 +981,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_pipelining),
+		cmocka_unit_test(test_decode_memory),
 		cmocka_unit_test(test_partial_frame_timeout),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_admission),
