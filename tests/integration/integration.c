@@ -661,6 +661,7 @@ test_decode_memory(void **state)
 	req.method = "GetPark";
 	req.body.data = body;
 	req.body.len = n;
+	req.id = 1000;		/* the largest id used below, for the size */
 	buf = malloc(parkd__v1__request__get_packed_size(&req));
 	x = PQexec(pg, "BEGIN; LOCK TABLE parks IN ACCESS EXCLUSIVE MODE");
 	PQclear(x);
