@@ -725,8 +725,31 @@ push_file(struct push *p, const char *path)
 	return (rc != 0 || p->failed ? -1 : 0);
 }
 
+/* An operator's own park, when --park-code is left out (WhoAmI). */
+static const char *
+own_park(struct ctl *ctl)
+{
+	static char			 code[64];
+	Parkd__V1__WhoAmIRequest	 req = PARKD__V1__WHO_AM_IREQUEST__INIT;
+	struct parkc_result		 res;
+
+	if (ctl_connect(ctl) != 0 ||
+	    parkc_call(ctl->pc, "WhoAmI", &req.base, "", &res) != 0)
+		return (NULL);
+	if (res.code == 0)
+		snprintf(code, sizeof(code), "%s",
+		    ((Parkd__V1__Principal *)res.body)->park_code);
+	parkc_result_free(&res);
+	if (res.code != 0 || code[0] == '\0') {
+		fprintf(stderr, "parkctl: give --park-code (only an operator's "
+		    "certificate implies its park)\n");
+		return (NULL);
+	}
+	return (code);
+}
+
 /*
- * parkctl sync FILE.csv --kind KIND --park-code CODE [--chunk N]
+ * parkctl sync FILE.csv --kind KIND [--park-code CODE] [--chunk N]
  *     [--refused FILE] [--idempotency-key K]
  */
 int
@@ -754,12 +777,15 @@ csv_sync(struct ctl *ctl, int argc, char **argv)
 		else
 			break;
 	}
+	if (i == argc && file != NULL && kind != NULL && park == NULL &&
+	    (park = own_park(ctl)) == NULL)
+		return (1);
 	if (i != argc || file == NULL || kind == NULL || park == NULL ||
 	    (p.k = kdef_find(kind)) == NULL || p.chunk_size < 1 ||
 	    p.chunk_size > 20000) {
 		fprintf(stderr, "usage: parkctl sync FILE.csv --kind "
 		    "firms|tenancies|certifications|firm_reports|park_reports|"
-		    "activities --park-code CODE [--chunk N] [--refused FILE] "
+		    "activities [--park-code CODE] [--chunk N] [--refused FILE] "
 		    "[--idempotency-key K]\n");
 		return (2);
 	}
@@ -887,9 +913,12 @@ csv_export(struct ctl *ctl, int argc, char **argv)
 		else
 			break;
 	}
+	if (i == argc && k != NULL && req.park_code == NULL &&
+	    (req.park_code = (char *)own_park(ctl)) == NULL)
+		return (1);
 	if (i != argc || k == NULL || req.park_code == NULL) {
-		fprintf(stderr, "usage: parkctl export --kind KIND --park-code "
-		    "CODE [--out FILE]\n");
+		fprintf(stderr, "usage: parkctl export --kind KIND [--park-code "
+		    "CODE] [--out FILE]\n");
 		return (2);
 	}
 	if (ctl_connect(ctl) != 0)
