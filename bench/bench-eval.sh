@@ -96,8 +96,6 @@ export PARKCTL_CONFIG=$D/parkctl.conf
 } > "$D/query.sql"
 chmod 644 "$D/query.sql"
 
-now() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : > "$D/sql.ms"
 : > "$D/eval.ms"
 for r in $(seq "$ROUNDS"); do

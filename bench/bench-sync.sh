@@ -53,8 +53,6 @@ wait_port "$PORT" 30
 write_parkctl_conf "$T/parkctl.conf" "127.0.0.1:$PORT" "$T/tls" bureau
 export PARKCTL_CONFIG=$T/parkctl.conf
 
-now() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : > "$T/copy.rates"
 : > "$T/sync.rates"
 for r in $(seq "$ROUNDS"); do

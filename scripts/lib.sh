@@ -138,3 +138,7 @@ key = "$3/$4.key";
 ca = "$3/ca.crt";
 CONF
 }
+
+# Benchmarks: nanoseconds now, and the median of numbers on stdin.
+now() { date +%s%N; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
