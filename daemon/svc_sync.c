@@ -1644,14 +1644,47 @@ export_done(struct req *r, PGresult *res)
 	req_reply(r, &out.base);
 }
 
-void
-svc_sync_export(struct req *r)
+/* Run the kind's export query (the caller may read that park). */
+static void
+export_query(struct req *r)
 {
 	Parkd__V1__ExportRequest	*in = (void *)r->in;
 	struct qparams			 q;
 	int64_t				 offset;
+	int				*size = r->state;
+	size_t				 i;
+
+	for (i = 0; strcmp(exports[i].kind, in->kind) != 0; i++)
+		;
+	page_token_parse(r, in->page_token, &offset);
+	qp_init(&q);
+	qp_str(&q, in->park_code);
+	qp_i64(&q, *size + 1);
+	qp_i64(&q, offset);
+	db_query(r, exports[i].sql, q.n, q.v, export_done);
+}
+
+static void
+export_scoped(struct req *r, PGresult *res)
+{
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "Export"))
+		return;
+	if (PQntuples(res) == 0 || pg_i64(res, 0, "id") != r->pr.park_id) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator may "
+		    "export only its own park");
+		return;
+	}
+	export_query(r);
+}
+
+void
+svc_sync_export(struct req *r)
+{
+	Parkd__V1__ExportRequest	*in = (void *)r->in;
+	int64_t				 offset;
 	int				*size;
 	size_t				 i;
+	const char			*p[1] = { in->park_code };
 
 	for (i = 0; i < sizeof(exports) / sizeof(exports[0]); i++) {
 		if (strcmp(exports[i].kind, in->kind) == 0)
@@ -1665,23 +1698,17 @@ svc_sync_export(struct req *r)
 		    "previous page");
 		return;
 	}
-	if (r->pr.role == ROLE_OPERATOR) {
-		/* operators export their own park only (checked in SQL) */
-	}
 	if ((size = r->state = req_alloc(r, sizeof(int))) == NULL) {
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	*size = in->page_size <= 0 ? 1000 : in->page_size > 10000 ? 10000 :
 	    in->page_size;
-	qp_init(&q);
-	qp_str(&q, in->park_code);
-	qp_i64(&q, *size + 1);
-	qp_i64(&q, offset);
-	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
-	db_query(r, fmt_arena(r, "SELECT * FROM (%s) x WHERE $4::bigint = 0 "
-	    "OR $4 = (SELECT id FROM parks WHERE code = $1)", exports[i].sql),
-	    q.n, q.v, export_done);
+	if (r->pr.role == ROLE_OPERATOR)
+		db_query(r, "SELECT id FROM parks WHERE code = $1", 1, p,
+		    export_scoped);
+	else
+		export_query(r);
 }
 
 /* ---- firm_reports: the fast path of the big quarterly pushes ---- */

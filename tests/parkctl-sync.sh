@@ -40,6 +40,13 @@ echo "$out" | grep -q "already pushed with this key" || fail "no replay"
 grep -q '"秋季项目路演, 第一场"' "$D/exp.csv" || fail "export lost a title"
 grep -q '"政策解读 ""新十条"""' "$D/exp.csv" || fail "export lost quotes"
 
+# an operator exports its own park only
+if "$BIN/parkctl" export --kind activities --park-code IT-B >/dev/null \
+    2>"$D/err"; then
+	fail "opA exported IT-B"
+fi
+grep -q PERMISSION_DENIED "$D/err" || fail "no PERMISSION_DENIED for IT-B"
+
 # a header without a required column is refused before anything is sent
 printf 'kind,date\nsalon,2026-07-01\n' > "$D/bad.csv"
 if "$BIN/parkctl" sync "$D/bad.csv" --kind activities --park-code IT-A \
