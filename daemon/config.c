@@ -288,13 +288,6 @@ config_load(const char *path, char **cause)
 	return (c);
 }
 
-struct config *
-config_ref(struct config *c)
-{
-	c->refs++;
-	return (c);
-}
-
 void
 config_unref(struct config *c)
 {

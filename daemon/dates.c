@@ -78,15 +78,24 @@ ymd_format(const struct ymd *d, char out[11])
 	    (unsigned)d->m % 100u, (unsigned)d->d % 100u);
 }
 
-/* The local calendar date (the only clock the date code reads). */
+/*
+ * The local calendar date (the only clock the date code reads). Checks call
+ * it per row, so the conversion is done once a second, not per call.
+ */
 void
 today(struct ymd *d)
 {
+	static time_t	 last = -1;
+	static struct ymd cached;
 	time_t		 t = time(NULL);
 	struct tm	 tm;
 
-	localtime_r(&t, &tm);
-	d->y = tm.tm_year + 1900;
-	d->m = tm.tm_mon + 1;
-	d->d = tm.tm_mday;
+	if (t != last) {
+		localtime_r(&t, &tm);
+		cached.y = tm.tm_year + 1900;
+		cached.m = tm.tm_mon + 1;
+		cached.d = tm.tm_mday;
+		last = t;
+	}
+	*d = cached;
 }

@@ -534,16 +534,6 @@ db_stats(struct db_stats *st)
 		st->busy += pool.conns[i].state == DB_OWNED;
 }
 
-int
-db_busy(void)
-{
-	int	 i, n = 0;
-
-	for (i = 0; i < pool.n; i++)
-		n += pool.conns[i].state == DB_OWNED;
-	return (n + pool.nwait);
-}
-
 static int
 kw_set(const char *k, const char *v)
 {

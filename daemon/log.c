@@ -29,12 +29,6 @@ log_setlevel(int lvl)
 	log_lvl = lvl;
 }
 
-int
-log_getlevel(void)
-{
-	return (log_lvl);
-}
-
 static void
 log_vwrite(int lvl, const char *fmt, va_list ap, const char *err)
 {

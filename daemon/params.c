@@ -319,3 +319,144 @@ page_after(struct req *r, const char *tok, int64_t *after)
 	req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad page_token");
 	return (-1);
 }
+
+/*
+ * A PostgreSQL array literal built one element at a time (for unnest of
+ * array parameters). Out of memory is remembered; pgarray_finish then
+ * returns NULL.
+ */
+void
+pgarray_add(struct pgarray *b, const char *v)
+{
+	size_t	 need = (v ? strlen(v) * 2 : 0) + 8;
+	char	*p;
+
+	if (b->oom)
+		return;
+	if (b->len + need + 2 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + need;
+
+		if ((p = realloc(b->s, cap)) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	b->s[b->len++] = b->n++ ? ',' : '{';
+	if (v == NULL) {
+		memcpy(b->s + b->len, "NULL", 4);
+		b->len += 4;
+		return;
+	}
+	b->s[b->len++] = '"';
+	for (; *v != '\0'; v++) {
+		if (*v == '"' || *v == '\\')
+			b->s[b->len++] = '\\';
+		b->s[b->len++] = *v;
+	}
+	b->s[b->len++] = '"';
+}
+
+void
+pgarray_add_i64(struct pgarray *b, int64_t v)
+{
+	char	 buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	pgarray_add(b, buf);
+}
+
+/* The literal, valid until pgarray_free (NULL if memory ran out). */
+const char *
+pgarray_finish(struct pgarray *b)
+{
+	if (b->oom)
+		return (NULL);
+	if (b->n == 0)
+		return ("{}");
+	b->s[b->len] = '}';
+	b->s[b->len + 1] = '\0';
+	return (b->s);
+}
+
+void
+pgarray_free(struct pgarray *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+/* prefix + name, for the field of a violation ("report." + "quarter"). */
+static const char *
+field_name(char *buf, size_t n, const char *prefix, const char *name)
+{
+	snprintf(buf, n, "%s%s", prefix, name);
+	return (buf);
+}
+
+/* A reporting quarter that has begun. */
+void
+check_quarter(struct viols *v, const char *field, int year, int quarter)
+{
+	struct ymd	 t;
+
+	today(&t);
+	if (year < 2000 || quarter < 1 || quarter > 4 ||
+	    year * 4 + quarter - 1 > ymd_quarter_index(&t))
+		viols_add(v, field, "report.period", "%d Q%d is not a quarter "
+		    "that has begun", year, quarter);
+}
+
+/* A quarterly firm report, as PutFirmReport and a push check it. */
+void
+check_firm_report(struct viols *v, const char *prefix,
+    const Parkd__V1__FirmReport *p)
+{
+	const char	*why;
+	char		 f[64];
+
+	if (creditcode_check(p->credit_code, &why) != 0)
+		viols_add(v, field_name(f, sizeof(f), prefix, "credit_code"),
+		    "credit_code.gb32100", "'%.32s': %s", p->credit_code, why);
+	check_quarter(v, field_name(f, sizeof(f), prefix, "quarter"), p->year,
+	    p->quarter);
+	if (p->revenue < 0 || p->rnd_spend < 0 || p->jobs < 0 ||
+	    p->graduate_jobs < 0 || p->ip_granted < 0)
+		viols_add(v, field_name(f, sizeof(f), prefix, "revenue"),
+		    "range", "figures may not be negative");
+	if (p->graduate_jobs > p->jobs)
+		viols_add(v, field_name(f, sizeof(f), prefix, "graduate_jobs"),
+		    "report.graduate_jobs", "%d college graduates out of %d "
+		    "jobs", p->graduate_jobs, p->jobs);
+}
+
+/* A certification, as AddCertification and a push check it. */
+void
+check_certification(struct viols *v, const char *prefix,
+    const Parkd__V1__Certification *c)
+{
+	static const char *const kinds[] = { "high_tech", "tech_sme", "srdi",
+	    "innovative_sme", NULL };
+	const char	*why;
+	char		 f[64];
+	int		 i, known = 0;
+
+	if (creditcode_check(c->credit_code, &why) != 0)
+		viols_add(v, field_name(f, sizeof(f), prefix, "credit_code"),
+		    "credit_code.gb32100", "'%.32s': %s", c->credit_code, why);
+	for (i = 0; kinds[i] != NULL; i++)
+		known |= strcmp(c->kind, kinds[i]) == 0;
+	if (!known)
+		viols_add(v, field_name(f, sizeof(f), prefix, "kind"),
+		    "certification.kind", "must be high_tech, tech_sme, srdi or "
+		    "innovative_sme");
+	if (!valid_text(c->number, 1, 64))
+		viols_add(v, field_name(f, sizeof(f), prefix, "number"), "text",
+		    "1-64 bytes of UTF-8 text");
+	if (!valid_date(c->valid_from) || !valid_date(c->valid_to) ||
+	    strcmp(c->valid_from, c->valid_to) > 0)
+		viols_add(v, field_name(f, sizeof(f), prefix, "valid_to"),
+		    "certification.dates", "valid_from and valid_to must be "
+		    "dates, from <= to");
+}

@@ -62,7 +62,6 @@ struct config {
 	int	 refs;
 };
 struct config	*config_load(const char *, char **);
-struct config	*config_ref(struct config *);
 void		 config_unref(struct config *);
 void		 config_print(const struct config *, FILE *);
 int		 config_diff_unreloadable(const struct config *,
@@ -72,7 +71,6 @@ int		 config_diff_unreloadable(const struct config *,
 enum { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 int	 log_level_parse(const char *);
 void	 log_setlevel(int);
-int	 log_getlevel(void);
 void	 log_warn(const char *, ...) PRINTFLIKE(1, 2);
 void	 log_warnx(const char *, ...) PRINTFLIKE(1, 2);
 void	 log_info(const char *, ...) PRINTFLIKE(1, 2);
@@ -221,7 +219,6 @@ struct dbconn *db_pin(struct req *, uint64_t *);
 int	 db_attach(struct req *, struct dbconn *, uint64_t);
 void	 db_detach(struct req *);
 void	 db_unpin(struct dbconn *, uint64_t);
-int	 db_busy(void);
 struct db_stats {
 	int	 total;
 	int	 healthy;
@@ -271,12 +268,28 @@ char	*fmt_arena(struct req *, const char *, ...) PRINTFLIKE(2, 3);
 int	 pg_ok(struct req *, PGresult *, ExecStatusType, const char *);
 void	 check_credit_code(struct req *, const char *, const char *);
 void	 check_text(struct req *, const char *, const char *, size_t, size_t);
+void	 check_quarter(struct viols *, const char *, int, int);
+void	 check_firm_report(struct viols *, const char *,
+	     const Parkd__V1__FirmReport *);
+void	 check_certification(struct viols *, const char *,
+	     const Parkd__V1__Certification *);
 int	 page_token_parse(struct req *, const char *, int64_t *);
 int	 page_size_clamp(int32_t);
 typedef void (*page_fill)(struct req *, PGresult *, int, void *);
 void	**page_build(struct req *, PGresult *, int, size_t, page_fill,
 	     const char *, size_t *, char **);
 int	 page_after(struct req *, const char *, int64_t *);
+struct pgarray {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+	int	 n;
+	int	 oom;
+};
+void	 pgarray_add(struct pgarray *, const char *);
+void	 pgarray_add_i64(struct pgarray *, int64_t);
+const char *pgarray_finish(struct pgarray *);
+void	 pgarray_free(struct pgarray *);
 int	 date_or_today(struct req *, const char *, const char *, struct ymd *,
 	     char [11]);
 void	 sha256_hex(const char *, size_t, char [65]);

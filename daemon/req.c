@@ -101,9 +101,15 @@ req_send(struct req *r, int code, const char *msg, uint8_t *body,
 	resp.status = &st;
 	resp.body.data = body;
 	resp.body.len = bodylen;
-	if (r->internal)
+	if (r->internal) {
+		size_t	 i;
+
 		log_info("internal %s: code=%d%s%s", r->method_name, code,
 		    msg && *msg ? " " : "", msg ? msg : "");
+		for (i = 0; i < r->v.n; i++)
+			log_warnx("internal %s: %s [%s] %s", r->method_name,
+			    r->v.v[i].field, r->v.v[i].rule, r->v.v[i].message);
+	}
 	if (r->c != NULL && send_response(r->c, &resp) != 0)
 		log_warnx("cid=%llu id=%llu cannot send response: out of "
 		    "memory", (unsigned long long)r->cid,

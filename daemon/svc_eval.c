@@ -237,9 +237,10 @@ city_json(int64_t parks, int64_t firms, int64_t area, int64_t revenue,
 	    (json_int_t)srdi, "tech_share_bp", (json_int_t)share));
 }
 
+/* Grade counts, the city's figures at the year's end, and the targets. */
 static char *
 summary_json(const struct eval_policy *ep, const struct eval_totals *t,
-    const struct eval_park *parks, const int64_t *area, size_t n)
+    const struct eval_park *parks, PGresult *res, size_t n)
 {
 	json_t	*g = json_array();
 	int64_t	 firms = 0, a = 0, rev = 0, jobs = 0, ht = 0, srdi = 0, tech = 0;
@@ -252,13 +253,12 @@ summary_json(const struct eval_policy *ep, const struct eval_totals *t,
 		    t->grade_count[k]));
 	for (i = 0; i < n; i++) {
 		firms += parks[i].raw[RAW_TENANTS];
-		a += area[i];
+		a += pg_i64(res, (int)i, "total_area");
 		rev += parks[i].raw[RAW_REVENUE];
 		jobs += parks[i].raw[RAW_JOBS];
 		ht += parks[i].raw[RAW_HIGH_TECH];
 		srdi += parks[i].raw[RAW_SRDI];
-		tech += parks[i].raw[RAW_TECH_SHARE] *
-		    parks[i].raw[RAW_TENANTS] / 10000;
+		tech += pg_i64(res, (int)i, "tech");
 	}
 	return (dump(json_pack("{s:o, s:o, s:o}", "grades", g, "city",
 	    city_json((int64_t)n, firms, a, rev, jobs, ht, srdi, firms ?
@@ -299,20 +299,8 @@ ratio_bp(int64_t num, int64_t den)
 	return (den > 0 ? (int64_t)((__int128)num * 10000 / den) : 0);
 }
 
-/* One result row per park into the column builders. */
-struct evcols {
-	struct strlist {
-		char	**v;
-		size_t	  n;
-	} c[14];
-};
-
-static const char *const evcol_types[14] = { "bigint", "text", "text",
-    "text", "int", "int", "text", "text", "boolean", "bigint", "bigint",
-    "int", "jsonb", "jsonb" };
-
 static void
-raw_from_row(PGresult *res, int i, struct eval_park *p, int64_t *area)
+raw_from_row(PGresult *res, int i, struct eval_park *p)
 {
 	int64_t	 tenants = pg_i64(res, i, "tenants");
 	int64_t	 rev = pg_i64(res, i, "revenue");
@@ -321,9 +309,9 @@ raw_from_row(PGresult *res, int i, struct eval_park *p, int64_t *area)
 	memset(p, 0, sizeof(*p));
 	p->park_id = pg_i64(res, i, "id");
 	p->code = pg_get(res, i, "code");
-	*area = pg_i64(res, i, "total_area");
 	p->raw[RAW_TENANTS] = tenants;
-	p->raw[RAW_OCCUPANCY] = ratio_bp(pg_i64(res, i, "occupied"), *area);
+	p->raw[RAW_OCCUPANCY] = ratio_bp(pg_i64(res, i, "occupied"),
+	    pg_i64(res, i, "total_area"));
 	p->raw[RAW_NEW_ENTRIES] = pg_i64(res, i, "new_entries");
 	p->raw[RAW_GRADUATES] = pg_i64(res, i, "graduates");
 	p->raw[RAW_REVENUE] = rev;
@@ -346,95 +334,48 @@ raw_from_row(PGresult *res, int i, struct eval_park *p, int64_t *area)
 	p->prev_fails = (int)pg_i64(res, i, "prev_fails");
 }
 
-/* Array literal of n strings (NULL-free); malloc'd. */
-static char *
-array_literal(char **v, size_t n)
+#define NCOLS	14	/* array columns of the results insert */
+
+/* Add one json text to an array column; 0 unless memory ran out. */
+static int
+add_json(struct pgarray *col, json_t *j)
 {
-	size_t	 len = 3, i;
-	char	*out, *o;
+	char	*t = dump(j);
 
-	for (i = 0; i < n; i++)
-		len += strlen(v[i]) * 2 + 3;
-	if ((o = out = malloc(len)) == NULL)
-		return (NULL);
-	*o++ = '{';
-	for (i = 0; i < n; i++) {
-		const char *s = v[i];
-
-		if (i > 0)
-			*o++ = ',';
-		*o++ = '"';
-		for (; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				*o++ = '\\';
-			*o++ = *s;
-		}
-		*o++ = '"';
-	}
-	*o++ = '}';
-	*o = '\0';
-	return (out);
+	if (t == NULL)
+		return (-1);
+	pgarray_add(col, t);
+	free(t);
+	return (0);
 }
 
-static void
-cols_free(char ***cols, size_t n)
-{
-	size_t	 c, i;
-
-	for (c = 0; c < 14; c++) {
-		for (i = 0; cols[c] != NULL && i < n; i++)
-			free(cols[c][i]);
-		free(cols[c]);
-	}
-}
-
-static char *
-xstr(const char *s)
-{
-	return (strdup(s));
-}
-
-static char *
-xint(int64_t v)
-{
-	char	*s;
-
-	if (asprintf(&s, "%lld", (long long)v) == -1)
-		return (NULL);
-	return (s);
-}
-
-/* Fill the 14 columns of the results insert; 0 on success. */
+/* The NCOLS array columns of the results insert; 0 on success. */
 static int
 build_cols(const struct eval_policy *ep, PGresult *res,
     const struct eval_park *parks, const struct eval_result *out, size_t n,
-    char ***cols)
+    struct pgarray *cols)
 {
-	size_t	 i, c;
+	size_t	 i;
 	int	 i2;
 
-	for (c = 0; c < 14; c++)
-		if ((cols[c] = calloc(n + 1, sizeof(char *))) == NULL)
-			return (-1);
 	for (i = 0; i < n; i++) {
 		i2 = (int)i;
-		cols[0][i] = xint(parks[i].park_id);
-		cols[1][i] = xstr(pg_get(res, i2, "code"));
-		cols[2][i] = xstr(pg_get(res, i2, "name"));
-		cols[3][i] = xstr(pg_get(res, i2, "district"));
-		cols[4][i] = xint(out[i].rank);
-		cols[5][i] = xint(out[i].total_cp);
-		cols[6][i] = xstr(out[i].grade);
-		cols[7][i] = xstr(out[i].grade_name);
-		cols[8][i] = xstr(out[i].eligible ? "t" : "f");
-		cols[9][i] = xint(out[i].amount_fen);
-		cols[10][i] = xint(out[i].subsidy_fen);
-		cols[11][i] = xint(out[i].consecutive_fails);
-		cols[12][i] = dump(reasons_json(&out[i]));
-		cols[13][i] = dump(indicators_json(ep, &parks[i], &out[i]));
-		for (c = 0; c < 14; c++)
-			if (cols[c][i] == NULL)
-				return (-1);
+		pgarray_add_i64(&cols[0], parks[i].park_id);
+		pgarray_add(&cols[1], pg_get(res, i2, "code"));
+		pgarray_add(&cols[2], pg_get(res, i2, "name"));
+		pgarray_add(&cols[3], pg_get(res, i2, "district"));
+		pgarray_add_i64(&cols[4], out[i].rank);
+		pgarray_add_i64(&cols[5], out[i].total_cp);
+		pgarray_add(&cols[6], out[i].grade);
+		pgarray_add(&cols[7], out[i].grade_name);
+		pgarray_add(&cols[8], out[i].eligible ? "t" : "f");
+		pgarray_add_i64(&cols[9], out[i].amount_fen);
+		pgarray_add_i64(&cols[10], out[i].subsidy_fen);
+		pgarray_add_i64(&cols[11], out[i].consecutive_fails);
+		if (add_json(&cols[12], reasons_json(&out[i])) != 0 ||
+		    add_json(&cols[13], indicators_json(ep, &parks[i],
+		    &out[i])) != 0)
+			return (-1);
 	}
 	return (0);
 }
@@ -449,8 +390,8 @@ create_scored(struct req *r, PGresult *res)
 	struct eval_result	*out = NULL;
 	struct eval_totals	 t;
 	struct qparams		 q;
-	int64_t			*area = NULL;
-	char			**cols[14], *lits[14], *summary = NULL;
+	struct pgarray		 cols[NCOLS];
+	char			*summary = NULL;
 	const char		*params[32];
 	size_t			 n, i, c;
 	int			 k, ok = 0;
@@ -458,7 +399,6 @@ create_scored(struct req *r, PGresult *res)
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
 		return;
 	memset(cols, 0, sizeof(cols));
-	memset(lits, 0, sizeof(lits));
 	n = (size_t)PQntuples(res);
 	if (n == 0) {
 		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "no park was "
@@ -467,18 +407,14 @@ create_scored(struct req *r, PGresult *res)
 	}
 	parks = calloc(n, sizeof(*parks));
 	out = calloc(n, sizeof(*out));
-	area = calloc(n, sizeof(*area));
-	if (parks == NULL || out == NULL || area == NULL)
+	if (parks == NULL || out == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
-		raw_from_row(res, (int)i, &parks[i], &area[i]);
+		raw_from_row(res, (int)i, &parks[i]);
 	eval_run(ep, e->year, parks, n, e->budget, out, &t);
 	if (build_cols(ep, res, parks, out, n, cols) != 0 ||
-	    (summary = summary_json(ep, &t, parks, area, n)) == NULL)
+	    (summary = summary_json(ep, &t, parks, res, n)) == NULL)
 		goto out;
-	for (c = 0; c < 14; c++)
-		if ((lits[c] = array_literal(cols[c], n)) == NULL)
-			goto out;
 	qp_init(&q);
 	qp_audit(&q, r);
 	qp_i64(&q, e->year);				/* $5 */
@@ -496,8 +432,9 @@ create_scored(struct req *r, PGresult *res)
 	qp_str(&q, ep->grades[ep->ngrades - 1].grade);	/* $14 */
 	for (k = 0; k < q.n; k++)
 		params[k] = q.v[k];
-	for (c = 0; c < 14; c++)
-		params[q.n + (int)c] = lits[c];		/* $15..$28 */
+	for (c = 0; c < NCOLS; c++)			/* $15..$28 */
+		if ((params[q.n + (int)c] = pgarray_finish(&cols[c])) == NULL)
+			goto out;
 	db_query(r, "WITH ru AS (INSERT INTO evaluation_runs (year, policy_id, "
 	    "budget, requested, total, remainder, parks, downgraded, summary, "
 	    "fail_grade, created_by) VALUES ($5, (SELECT id FROM policies "
@@ -510,17 +447,14 @@ create_scored(struct req *r, PGresult *res)
 	    "aud AS (" AUDIT_SQL("'evaluation_run:' || ru.id",
 	    "jsonb_build_object('year', ru.year, 'total', ru.total, "
 	    "'parks', ru.parks)", "ru") ") "
-	    "SELECT " RUN_COLS " FROM ru", q.n + 14, params, create_stored);
+	    "SELECT " RUN_COLS " FROM ru", q.n + NCOLS, params, create_stored);
 	ok = 1;
 out:
-	(void)evcol_types;
-	cols_free(cols, n);
-	for (c = 0; c < 14; c++)
-		free(lits[c]);
+	for (c = 0; c < NCOLS; c++)
+		pgarray_free(&cols[c]);
 	free(summary);
 	free(parks);
 	free(out);
-	free(area);
 	if (!ok)
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory "
 		    "scoring %zu parks", n);

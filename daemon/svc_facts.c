@@ -16,9 +16,6 @@
 	"AND st.status = 'active')), "
 #define FIRM_FOUND	"(SELECT count(*) FROM f) AS found"
 
-static const char *const cert_kinds[] = { "high_tech", "tech_sme", "srdi",
-    "innovative_sme", NULL };
-
 static void
 qp_scope(struct qparams *q, struct req *r, const char *credit_code)
 {
@@ -63,26 +60,13 @@ svc_facts_report(struct req *r)
 	Parkd__V1__PutFirmReportRequest	*in = (void *)r->in;
 	Parkd__V1__FirmReport		*p = in->report;
 	struct qparams			 q;
-	struct ymd			 t;
 
 	if (p == NULL) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "report is "
 		    "required");
 		return;
 	}
-	today(&t);
-	if (p->year < 2000 || p->quarter < 1 || p->quarter > 4 ||
-	    p->year * 4 + p->quarter - 1 > ymd_quarter_index(&t))
-		viols_add(&r->v, "report.quarter", "report.period", "%d Q%d is "
-		    "not a quarter that has begun", p->year, p->quarter);
-	if (p->revenue < 0 || p->rnd_spend < 0 || p->jobs < 0 ||
-	    p->graduate_jobs < 0 || p->ip_granted < 0)
-		viols_add(&r->v, "report", "range", "figures may not be "
-		    "negative");
-	if (p->graduate_jobs > p->jobs)
-		viols_add(&r->v, "report.graduate_jobs", "report.graduate_jobs",
-		    "%d college graduates out of %d jobs", p->graduate_jobs,
-		    p->jobs);
+	check_firm_report(&r->v, "report.", p);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "report is not "
 		    "valid");
@@ -248,23 +232,13 @@ svc_facts_cert_add(struct req *r)
 	Parkd__V1__AddCertificationRequest	*in = (void *)r->in;
 	Parkd__V1__Certification		*c = in->certification;
 	struct qparams				 q;
-	int					 i, known = 0;
 
 	if (c == NULL) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "certification "
 		    "is required");
 		return;
 	}
-	for (i = 0; cert_kinds[i] != NULL; i++)
-		known |= strcmp(c->kind, cert_kinds[i]) == 0;
-	if (!known)
-		viols_add(&r->v, "certification.kind", "certification.kind",
-		    "must be high_tech, tech_sme, srdi or innovative_sme");
-	check_text(r, "certification.number", c->number, 1, 64);
-	if (!valid_date(c->valid_from) || !valid_date(c->valid_to) ||
-	    strcmp(c->valid_from, c->valid_to) > 0)
-		viols_add(&r->v, "certification.valid_to", "certification.dates",
-		    "valid_from and valid_to must be dates, from <= to");
+	check_certification(&r->v, "certification.", c);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "certification "
 		    "is not valid");

@@ -316,14 +316,16 @@ policy_file_load(const struct config *cfg, PGconn *pg, char **cause)
 	return (rc);
 }
 
-/* SIGHUP: the same, through the pool; a bad file is logged and ignored. */
+/*
+ * SIGHUP: the same through the pool, as an UploadPolicy of parkd's own (it
+ * checks the document; a bad one is logged and the active policy stays).
+ */
 void
 policy_file_reload(const struct config *cfg)
 {
 	Parkd__V1__UploadPolicyRequest	 in =
 	    PARKD__V1__UPLOAD_POLICY_REQUEST__INIT;
-	struct policy			 p;
-	char				 err[256], *cause = NULL;
+	char				*cause = NULL;
 
 	if (*cfg->policy_file == '\0')
 		return;
@@ -332,15 +334,11 @@ policy_file_reload(const struct config *cfg)
 		free(cause);
 		return;
 	}
-	if (policy_parse_isolated(in.body, &p, err, sizeof(err)) != 0)
-		log_warnx("policy_file %s refused, the active policy stays: %s",
-		    cfg->policy_file, err);
-	else {
-		in.only_if_new = 1;
-		if (req_internal("UploadPolicy", &in.base) != 0)
-			log_warnx("policy_file %s: cannot start the upload",
-			    cfg->policy_file);
-	}
+	in.only_if_new = 1;
+	log_info("policy_file=%s re-read", cfg->policy_file);
+	if (req_internal("UploadPolicy", &in.base) != 0)
+		log_warnx("policy_file %s: cannot start the upload",
+		    cfg->policy_file);
 	free(in.body);
 }
 

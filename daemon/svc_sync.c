@@ -66,24 +66,14 @@ struct rowerrs {
 	size_t		 cap;
 };
 
-/* A PostgreSQL array literal being built, one element at a time. */
-struct colbuf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-	int	 n;
-	int	 oom;
-};
-
 #define SYNC_MAX_COLS	10
 
 struct chunk {
 	struct sync_session	*s;
 	struct rowerrs		 errs;
-	struct colbuf		 cols[SYNC_MAX_COLS + 1];	/* [0] row_no */
+	struct pgarray		 cols[SYNC_MAX_COLS + 1];	/* [0] row_no */
 	int64_t			 nrows;
 	int64_t			 nvalid;
-	int64_t			*rowmap;	/* tenancies: row of each valid */
 };
 
 /* The state of a firm_reports chunk. */
@@ -95,12 +85,17 @@ struct rstate {
 typedef void (*row_fn)(struct req *, struct chunk *, size_t, int64_t,
     const char **, char (*)[40]);
 
+/*
+ * A kind of record: row checks one record into the chunk's columns (NULL:
+ * apply checks them itself), apply writes the checked rows, sql is the
+ * statement of the generic apply (chunk_apply).
+ */
 struct sync_kind {
 	const char	*name;
 	int		 ncols;
-	const char	*types[SYNC_MAX_COLS];
 	row_fn		 row;
 	size_t		 (*count)(const Parkd__V1__SyncChunkRequest *);
+	void		 (*apply)(struct req *);
 	const char	*sql;
 };
 
@@ -109,61 +104,15 @@ static int64_t	 next_sync_id;
 /* ---- helpers ---- */
 
 static void
-col_add(struct colbuf *b, const char *v)
-{
-	size_t	 need = (v ? strlen(v) * 2 : 0) + 8;
-	char	*p;
-
-	if (b->oom)
-		return;
-	if (b->len + need + 2 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + need;
-
-		if ((p = realloc(b->s, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	b->s[b->len++] = b->n++ ? ',' : '{';
-	if (v == NULL) {
-		memcpy(b->s + b->len, "NULL", 4);
-		b->len += 4;
-		return;
-	}
-	b->s[b->len++] = '"';
-	for (; *v != '\0'; v++) {
-		if (*v == '"' || *v == '\\')
-			b->s[b->len++] = '\\';
-		b->s[b->len++] = *v;
-	}
-	b->s[b->len++] = '"';
-}
-
-static const char *
-col_finish(struct colbuf *b)
-{
-	if (b->oom)
-		return (NULL);
-	if (b->n == 0)
-		return ("{}");
-	b->s[b->len++] = '}';
-	b->s[b->len] = '\0';
-	return (b->s);
-}
-
-static void
 chunk_free(struct chunk *k)
 {
 	size_t	 i;
 
 	for (i = 0; i <= SYNC_MAX_COLS; i++)
-		free(k->cols[i].s);
+		pgarray_free(&k->cols[i]);
 	for (i = 0; i < k->errs.n; i++)
 		viols_free(&k->errs.e[i].v);
 	free(k->errs.e);
-	free(k->rowmap);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -203,9 +152,9 @@ row_done(struct chunk *k, struct viols *v, int64_t row, const char **vals,
 		return;
 	}
 	snprintf(rb, sizeof(rb), "%lld", (long long)row);
-	col_add(&k->cols[0], rb);
+	pgarray_add(&k->cols[0], rb);
 	for (i = 0; i < ncols; i++)
-		col_add(&k->cols[i + 1], vals[i]);
+		pgarray_add(&k->cols[i + 1], vals[i]);
 	k->nvalid++;
 }
 
@@ -214,18 +163,6 @@ i64s(char *b, int64_t v)
 {
 	snprintf(b, 40, "%lld", (long long)v);
 	return (b);
-}
-
-static void
-check_period(struct viols *v, int year, int quarter)
-{
-	struct ymd	 t;
-
-	today(&t);
-	if (year < 2000 || quarter < 1 || quarter > 4 ||
-	    year * 4 + quarter - 1 > ymd_quarter_index(&t))
-		viols_add(v, "quarter", "report.period", "%d Q%d is not a "
-		    "quarter that has begun", year, quarter);
 }
 
 static void
@@ -262,39 +199,6 @@ check_park(struct viols *v, struct sync_session *s, const char *code)
 /* ---- kinds: validation of one row, in column order ---- */
 
 static void
-report_check(const Parkd__V1__FirmReport *p, struct viols *v)
-{
-	check_code(v, p->credit_code);
-	check_period(v, p->year, p->quarter);
-	if (p->revenue < 0 || p->rnd_spend < 0 || p->jobs < 0 ||
-	    p->graduate_jobs < 0 || p->ip_granted < 0)
-		viols_add(v, "revenue", "range", "figures may not be negative");
-	if (p->graduate_jobs > p->jobs)
-		viols_add(v, "graduate_jobs", "report.graduate_jobs", "%d "
-		    "college graduates out of %d jobs", p->graduate_jobs, p->jobs);
-}
-
-static void
-row_firm_report(struct req *r, struct chunk *k, size_t i, int64_t row,
-    const char **vals, char (*b)[40])
-{
-	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
-	Parkd__V1__FirmReport		*p = in->firm_reports[i];
-	struct viols			 v = { 0 };
-
-	report_check(p, &v);
-	vals[0] = p->credit_code;
-	vals[1] = i64s(b[1], p->year);
-	vals[2] = i64s(b[2], p->quarter);
-	vals[3] = i64s(b[3], p->revenue);
-	vals[4] = i64s(b[4], p->jobs);
-	vals[5] = i64s(b[5], p->graduate_jobs);
-	vals[6] = i64s(b[6], p->rnd_spend);
-	vals[7] = i64s(b[7], p->ip_granted);
-	row_done(k, &v, row, vals, 8);
-}
-
-static void
 row_park_report(struct req *r, struct chunk *k, size_t i, int64_t row,
     const char **vals, char (*b)[40])
 {
@@ -303,7 +207,7 @@ row_park_report(struct req *r, struct chunk *k, size_t i, int64_t row,
 	struct viols			 v = { 0 };
 
 	check_park(&v, k->s, p->park_code);
-	check_period(&v, p->year, p->quarter);
+	check_quarter(&v, "quarter", p->year, p->quarter);
 	if (p->staff < 0 || p->services_delivered < 0 || p->interns_hosted < 0)
 		viols_add(&v, "staff", "range", "figures may not be negative");
 	vals[0] = i64s(b[0], p->year);
@@ -380,18 +284,7 @@ row_certification(struct req *r, struct chunk *k, size_t i, int64_t row,
 	struct viols			 v = { 0 };
 
 	(void)b;
-	check_code(&v, p->credit_code);
-	if (strcmp(p->kind, "high_tech") != 0 && strcmp(p->kind,
-	    "tech_sme") != 0 && strcmp(p->kind, "srdi") != 0 &&
-	    strcmp(p->kind, "innovative_sme") != 0)
-		viols_add(&v, "kind", "certification.kind", "must be high_tech, "
-		    "tech_sme, srdi or innovative_sme");
-	if (!valid_text(p->number, 1, 64))
-		viols_add(&v, "number", "text", "1-64 bytes of UTF-8 text");
-	if (!valid_date(p->valid_from) || !valid_date(p->valid_to) ||
-	    strcmp(p->valid_from, p->valid_to) > 0)
-		viols_add(&v, "valid_to", "certification.dates", "valid_from and "
-		    "valid_to must be dates, from <= to");
+	check_certification(&v, "", p);
 	vals[0] = p->credit_code;
 	vals[1] = p->kind;
 	vals[2] = p->number;
@@ -422,6 +315,10 @@ row_tenancy(struct req *r, struct chunk *k, size_t i, int64_t row,
 	row_done(k, &v, row, vals, 4);
 }
 
+static void	chunk_apply(struct req *);
+static void	tenancy_chunk(struct req *);
+static void	reports_chunk(struct req *);
+
 #define N(f) \
 static size_t count_##f(const Parkd__V1__SyncChunkRequest *c) \
 { return (c->n_##f); }
@@ -447,28 +344,9 @@ N(tenancies)
 	"E'\\n' ORDER BY row_no) FROM " m " WHERE NOT ok), '')"
 
 static const struct sync_kind kinds[] = {
-	{ "firm_reports", 8, { "text", "int", "int", "bigint", "int", "int",
-	    "bigint", "int" }, row_firm_report, count_firm_reports,
-	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
-	    "$4::int[], $5::int[], $6::bigint[], $7::int[], $8::int[], "
-	    "$9::bigint[], $10::int[]) AS s(row_no, credit_code, year, quarter, "
-	    "revenue, jobs, graduate_jobs, rnd_spend, ip_granted)), "
-	    "m AS (SELECT s.*, f.id AS firm_id, f.id IS NOT NULL AND "
-	    IN_PARK("f.id") " AS ok FROM s LEFT JOIN firms f ON f.credit_code "
-	    "= s.credit_code), "
-	    "d AS (SELECT DISTINCT ON (firm_id, year, quarter) * FROM m WHERE "
-	    "ok ORDER BY firm_id, year, quarter, row_no DESC), "
-	    "x AS (INSERT INTO firm_reports AS r (firm_id, year, quarter, "
-	    "revenue, jobs, graduate_jobs, rnd_spend, ip_granted) SELECT "
-	    "firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
-	    "ip_granted FROM d ON CONFLICT (firm_id, year, quarter) DO UPDATE "
-	    "SET revenue = EXCLUDED.revenue, jobs = EXCLUDED.jobs, "
-	    "graduate_jobs = EXCLUDED.graduate_jobs, rnd_spend = "
-	    "EXCLUDED.rnd_spend, ip_granted = EXCLUDED.ip_granted, version = "
-	    "r.version + 1, updated_at = now() RETURNING (xmax = 0) AS ins) "
-	    SYNC_OUT("x", "m WHERE ok", "d") REFUSED_FIRMS("m") " AS refused" },
-	{ "park_reports", 5, { "int", "int", "int", "int", "int" },
-	    row_park_report, count_park_reports,
+	{ "firm_reports", 8, NULL, count_firm_reports, reports_chunk, NULL },
+	{ "park_reports", 5, row_park_report, count_park_reports,
+	    chunk_apply,
 	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::int[], "
 	    "$4::int[], $5::int[], $6::int[], $7::int[]) AS s(row_no, year, "
 	    "quarter, staff, services_delivered, interns_hosted)), "
@@ -482,8 +360,7 @@ static const struct sync_kind kinds[] = {
 	    "interns_hosted = EXCLUDED.interns_hosted, version = r.version + 1, "
 	    "updated_at = now() RETURNING (xmax = 0) AS ins) "
 	    SYNC_OUT("x", "s", "d") "'' AS refused" },
-	{ "activities", 4, { "text", "date", "text", "int" }, row_activity,
-	    count_activities,
+	{ "activities", 4, row_activity, count_activities, chunk_apply,
 	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
 	    "$4::date[], $5::text[], $6::int[]) AS s(row_no, kind, date, title, "
 	    "participants)), "
@@ -495,8 +372,7 @@ static const struct sync_kind kinds[] = {
 	    "participants = EXCLUDED.participants, version = a.version + 1 "
 	    "RETURNING (xmax = 0) AS ins) "
 	    SYNC_OUT("x", "s", "d") "'' AS refused" },
-	{ "firms", 6, { "text", "text", "text", "date", "boolean", "boolean" },
-	    row_firm, count_firms,
+	{ "firms", 6, row_firm, count_firms, chunk_apply,
 	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
 	    "$4::text[], $5::text[], $6::date[], $7::boolean[], $8::boolean[]) "
 	    "AS s(row_no, credit_code, name, industry_code, registered_on, "
@@ -515,8 +391,8 @@ static const struct sync_kind kinds[] = {
 	    SYNC_OUT("x", "s", "d") "coalesce((SELECT string_agg(row_no || "
 	    "E'\\ttenant_elsewhere', E'\\n' ORDER BY row_no) FROM d WHERE "
 	    "credit_code NOT IN (SELECT credit_code FROM x)), '') AS refused" },
-	{ "certifications", 5, { "text", "text", "text", "date", "date" },
-	    row_certification, count_certifications,
+	{ "certifications", 5, row_certification, count_certifications,
+	    chunk_apply,
 	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
 	    "$4::text[], $5::text[], $6::date[], $7::date[]) AS s(row_no, "
 	    "credit_code, kind, number, valid_from, valid_to)), "
@@ -535,8 +411,7 @@ static const struct sync_kind kinds[] = {
 	    REFUSED_FIRMS("m") ", ''), (SELECT string_agg(row_no || "
 	    "E'\\tother_firm', E'\\n' ORDER BY row_no) FROM d WHERE (kind, "
 	    "number) NOT IN (SELECT kind, number FROM x))) AS refused" },
-	{ "tenancies", 4, { "text", "date", "bigint", "text" }, row_tenancy,
-	    count_tenancies, NULL },
+	{ "tenancies", 4, row_tenancy, count_tenancies, tenancy_chunk, NULL },
 };
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
 
@@ -700,17 +575,36 @@ sync_reply(struct req *r, struct sync_session *s, const ProtobufCMessage *m)
 	sync_kick(s);
 }
 
-/* A failed statement aborts the transaction: the push is over. */
+/*
+ * The push is over: a failed statement (res) aborted its transaction, or
+ * parkd could not go on (why, e.g. out of memory). r is answered, the
+ * session closed and its transaction rolled back.
+ */
 static void
 sync_abort(struct req *r, struct sync_session *s, PGresult *res,
-    const char *what)
+    const char *why)
 {
 	sync_release(r, s);
-	req_fail_pg(r, res, what);
+	if (why != NULL)
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "%s: %s; the "
+		    "push was closed, start again with the same "
+		    "idempotency_key", r->m->name, why);
+	else
+		req_fail_pg(r, res, r->m->name);
 	if (s->c != NULL)
 		s->c->sync = NULL;
 	s->c = NULL;
 	sync_kick(s);
+}
+
+/* The same for a chunk, whose buffers live outside r's arena. */
+static void
+chunk_abort(struct req *r, PGresult *res, const char *why)
+{
+	struct chunk	 keep = *(struct chunk *)r->state;
+
+	sync_abort(r, keep.s, res, why);
+	chunk_free(&keep);
 }
 
 static struct sync_session *
@@ -952,13 +846,8 @@ chunk_reply(struct req *r)
 static void
 chunk_refusals_done(struct req *r, PGresult *res)
 {
-	struct chunk	*k = r->state;
-
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		struct chunk keep = *k;
-
-		sync_abort(r, k->s, res, "SyncChunk");
-		chunk_free(&keep);
+		chunk_abort(r, res, NULL);
 		return;
 	}
 	chunk_reply(r);
@@ -969,7 +858,7 @@ static void
 chunk_record_refusals(struct req *r)
 {
 	struct chunk	*k = r->state;
-	struct colbuf	 c[5];
+	struct pgarray	 c[5];
 	const char	*p[5];
 	char		 rb[24];
 	size_t		 i, j;
@@ -984,18 +873,18 @@ chunk_record_refusals(struct req *r)
 		for (j = 0; j < k->errs.e[i].v.n; j++) {
 			snprintf(rb, sizeof(rb), "%lld",
 			    (long long)k->errs.e[i].row);
-			col_add(&c[0], rb);
-			col_add(&c[1], k->errs.e[i].v.v[j].field);
-			col_add(&c[2], k->errs.e[i].v.v[j].rule);
-			col_add(&c[3], k->errs.e[i].v.v[j].message);
+			pgarray_add(&c[0], rb);
+			pgarray_add(&c[1], k->errs.e[i].v.v[j].field);
+			pgarray_add(&c[2], k->errs.e[i].v.v[j].rule);
+			pgarray_add(&c[3], k->errs.e[i].v.v[j].message);
 		}
 	}
 	p[0] = k->s->key;
 	for (n = 0; n < 4; n++)
-		p[n + 1] = col_finish(&c[n]);
+		p[n + 1] = pgarray_finish(&c[n]);
 	if (p[1] == NULL || p[2] == NULL || p[3] == NULL || p[4] == NULL) {
 		for (n = 0; n < 4; n++)
-			free(c[n].s);
+			pgarray_free(&c[n]);
 		chunk_reply(r);		/* still answered; not recorded */
 		return;
 	}
@@ -1003,7 +892,7 @@ chunk_record_refusals(struct req *r)
 	    "field, rule, message) SELECT $1, * FROM unnest($2::bigint[], "
 	    "$3::text[], $4::text[], $5::text[])", 5, p, chunk_refusals_done);
 	for (n = 0; n < 4; n++)
-		free(c[n].s);
+		pgarray_free(&c[n]);
 }
 
 static void
@@ -1012,10 +901,7 @@ chunk_applied(struct req *r, PGresult *res)
 	struct chunk	*k = r->state;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		struct chunk keep = *k;
-
-		sync_abort(r, k->s, res, "SyncChunk");
-		chunk_free(&keep);
+		chunk_abort(r, res, NULL);
 		return;
 	}
 	k->s->applied += pg_i64(res, 0, "applied");
@@ -1041,23 +927,14 @@ chunk_apply(struct req *r)
 	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
 	p[0] = pid;
 	for (i = 0; i <= k->s->kind->ncols; i++) {
-		if ((p[i + 1] = col_finish(&k->cols[i])) == NULL) {
-			struct chunk keep = *k;
-
-			sync_release(r, k->s);
-			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-			    "out of memory building the chunk");
-			sync_kick(keep.s);
-			chunk_free(&keep);
+		if ((p[i + 1] = pgarray_finish(&k->cols[i])) == NULL) {
+			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
 	}
 	db_query(r, k->s->kind->sql, k->s->kind->ncols + 2, p, chunk_applied);
 }
 
-static void	tenancy_chunk(struct req *);
-static void	reports_chunk(struct req *);
-static void	add_unreadable(struct req *, struct chunk *);
 
 /* Rows the client could not read are refused as they were reported. */
 static void
@@ -1079,7 +956,7 @@ add_unreadable(struct req *r, struct chunk *k)
 	}
 }
 
-/* Validate every row of the chunk (runs holding the session). */
+/* Check every row of the chunk, then apply it (holding the session). */
 static void
 chunk_start(struct req *r)
 {
@@ -1091,18 +968,11 @@ chunk_start(struct req *r)
 	size_t				 i, n = kind->count(in);
 
 	add_unreadable(r, k);
-	if (kind->count == count_firm_reports) {
-		reports_chunk(r);
-		return;
-	}
 	k->nrows = (int64_t)(n + in->n_unreadable);
-	for (i = 0; i < n; i++)
+	for (i = 0; kind->row != NULL && i < n; i++)
 		kind->row(r, k, i, in->n_rows ? in->rows[i] :
 		    in->first_row + (int64_t)i, vals, b);
-	if (kind->sql == NULL)
-		tenancy_chunk(r);
-	else
-		chunk_apply(r);
+	kind->apply(r);
 }
 
 void
@@ -1138,27 +1008,30 @@ svc_sync_chunk(struct req *r)
 /* ---- tenancies: every entry rule, row by row, under the park lock ---- */
 
 struct tpending {
-	struct colbuf	 ins[4];	/* firm_id, entry_date, area, waiver */
-	struct colbuf	 upd[3];	/* tenancy id, area, waiver */
+	struct pgarray	 ins[4];	/* firm_id, entry_date, area, waiver */
+	struct pgarray	 upd[3];	/* tenancy id, area, waiver */
 };
 
-static void
-tenancy_applied(struct req *r, PGresult *res)
-{
-	chunk_applied(r, res);
-}
-
+/* The record of row number row (rows come in ascending order). */
 static size_t
 tenancy_index(const Parkd__V1__SyncChunkRequest *in, int64_t row)
 {
-	size_t	 i;
+	size_t	 lo = 0, hi = in->n_rows, mid;
 
 	if (in->n_rows == 0)
 		return ((size_t)(row - in->first_row));
-	for (i = 0; i < in->n_rows; i++) {
-		if (in->rows[i] == row)
-			return (i);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (in->rows[mid] < row)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo < in->n_rows && in->rows[lo] == row)
+		return (lo);
+	for (lo = 0; lo < in->n_rows; lo++)	/* not in order after all */
+		if (in->rows[lo] == row)
+			return (lo);
 	return (0);
 }
 
@@ -1233,14 +1106,14 @@ tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
 		goto refuse;
 	*occupied += delta;
 	if (same) {
-		col_add(&tp->upd[0], pg_get(res, i, "same_id"));
-		col_add(&tp->upd[1], i64s(b[0], t->area));
-		col_add(&tp->upd[2], t->waiver_source);
+		pgarray_add(&tp->upd[0], pg_get(res, i, "same_id"));
+		pgarray_add(&tp->upd[1], i64s(b[0], t->area));
+		pgarray_add(&tp->upd[2], t->waiver_source);
 	} else {
-		col_add(&tp->ins[0], i64s(b[1], firm_id));
-		col_add(&tp->ins[1], t->entry_date);
-		col_add(&tp->ins[2], i64s(b[2], t->area));
-		col_add(&tp->ins[3], t->waiver_source);
+		pgarray_add(&tp->ins[0], i64s(b[1], firm_id));
+		pgarray_add(&tp->ins[1], t->entry_date);
+		pgarray_add(&tp->ins[2], i64s(b[2], t->area));
+		pgarray_add(&tp->ins[3], t->waiver_source);
 	}
 	return (1);
 refuse:
@@ -1262,10 +1135,7 @@ tenancy_state_done(struct req *r, PGresult *res)
 	int		 i, j, ok = 1;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		struct chunk keep = *k;
-
-		sync_abort(r, k->s, res, "SyncChunk");
-		chunk_free(&keep);
+		chunk_abort(r, res, NULL);
 		return;
 	}
 	memset(&tp, 0, sizeof(tp));
@@ -1276,10 +1146,12 @@ tenancy_state_done(struct req *r, PGresult *res)
 	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
 	p[0] = pid;
 	for (i = 0; i < 4; i++)
-		ok &= (p[i + 1] = col_finish(&tp.ins[i])) != NULL;
+		ok &= (p[i + 1] = pgarray_finish(&tp.ins[i])) != NULL;
 	for (i = 0; i < 3; i++)
-		ok &= (p[i + 5] = col_finish(&tp.upd[i])) != NULL;
-	if (ok && j > 0)
+		ok &= (p[i + 5] = pgarray_finish(&tp.upd[i])) != NULL;
+	if (seen == NULL || !ok)	/* never drop checked rows silently */
+		chunk_abort(r, NULL, "out of memory");
+	else if (j > 0)
 		db_query(r, "WITH ins AS (INSERT INTO tenancies (firm_id, "
 		    "park_id, entry_date, area, waiver_source) SELECT firm_id, "
 		    "$1, entry_date, area, waiver FROM unnest($2::bigint[], "
@@ -1291,13 +1163,13 @@ tenancy_state_done(struct req *r, PGresult *res)
 		    "waiver) WHERE t.id = u.id RETURNING 1) SELECT (SELECT "
 		    "count(*) FROM ins) AS applied, (SELECT count(*) FROM upd) "
 		    "AS updated, 0 AS superseded, '' AS refused", 8, p,
-		    tenancy_applied);
+		    chunk_applied);
 	else
 		chunk_record_refusals(r);
 	for (i = 0; i < 4; i++)
-		free(tp.ins[i].s);
+		pgarray_free(&tp.ins[i]);
 	for (i = 0; i < 3; i++)
-		free(tp.upd[i].s);
+		pgarray_free(&tp.upd[i]);
 }
 
 static void
@@ -1309,10 +1181,7 @@ tenancy_state(struct req *r, PGresult *res)
 	int		 i;
 
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		struct chunk keep = *k;
-
-		sync_abort(r, k->s, res, "SyncChunk");
-		chunk_free(&keep);
+		chunk_abort(r, res, NULL);
 		return;
 	}
 	k->s->locked = 1;
@@ -1324,11 +1193,8 @@ tenancy_state(struct req *r, PGresult *res)
 	p[0] = pid;
 	/* cols: [0] row_no, [1] credit_code, [2] entry_date */
 	for (i = 0; i < 3; i++) {
-		if ((p[i + 1] = col_finish(&k->cols[i])) == NULL) {
-			struct chunk keep = *k;
-
-			sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
-			chunk_free(&keep);
+		if ((p[i + 1] = pgarray_finish(&k->cols[i])) == NULL) {
+			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
 	}
@@ -1385,7 +1251,7 @@ commit_done(struct req *r, PGresult *res)
 	struct sync_session	*s = cm->s;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		sync_abort(r, s, res, "CommitSync");
+		sync_abort(r, s, res, NULL);
 		return;
 	}
 	log_info("sync committed cid=%llu park=%s kind=%s key=%s rows=%lld "
@@ -1407,11 +1273,11 @@ commit_refusals(struct req *r, PGresult *res)
 	struct commit	*cm = r->state;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		sync_abort(r, cm->s, res, "CommitSync");
+		sync_abort(r, cm->s, res, NULL);
 		return;
 	}
 	if ((cm->o = req_alloc(r, sizeof(*cm->o))) == NULL) {
-		sync_abort(r, cm->s, NULL, "CommitSync");
+		sync_abort(r, cm->s, NULL, "out of memory");
 		return;
 	}
 	parkd__v1__sync_outcome__init(cm->o);
@@ -1438,7 +1304,7 @@ commit_recorded(struct req *r, PGresult *res)
 	const char	*p[1] = { cm->s->key };
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		sync_abort(r, cm->s, res, "CommitSync");
+		sync_abort(r, cm->s, res, NULL);
 		return;
 	}
 	db_query(r, REFUSALS_SQL, 1, p, commit_refusals);
@@ -1780,12 +1646,6 @@ rec_row(const Parkd__V1__SyncChunkRequest *in, size_t i)
 	return (in->n_rows ? in->rows[i] : in->first_row + (int64_t)i);
 }
 
-static void
-reports_applied(struct req *r, PGresult *res)
-{
-	chunk_applied(r, res);
-}
-
 /* Key of a report for the in-chunk duplicate check. */
 static uint64_t
 rep_key(int64_t firm, int year, int quarter)
@@ -1813,10 +1673,7 @@ reports_apply(struct req *r)
 	while (cap < n * 2)
 		cap *= 2;
 	if ((seen = req_alloc(r, cap * sizeof(*seen))) == NULL) {
-		struct chunk keep = *k;
-
-		sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
-		chunk_free(&keep);
+		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
 	/* walk backwards: of two rows for one quarter the later wins */
@@ -1857,14 +1714,14 @@ reports_apply(struct req *r)
 		if (!rs->ok[i])
 			continue;
 		e = fc_get(k->s, f->credit_code, 0);
-		col_add(&k->cols[0], i64s(b[0], e->id));
-		col_add(&k->cols[1], i64s(b[1], f->year));
-		col_add(&k->cols[2], i64s(b[2], f->quarter));
-		col_add(&k->cols[3], i64s(b[3], f->revenue));
-		col_add(&k->cols[4], i64s(b[4], f->jobs));
-		col_add(&k->cols[5], i64s(b[5], f->graduate_jobs));
-		col_add(&k->cols[6], i64s(b[6], f->rnd_spend));
-		col_add(&k->cols[7], i64s(b[7], f->ip_granted));
+		pgarray_add(&k->cols[0], i64s(b[0], e->id));
+		pgarray_add(&k->cols[1], i64s(b[1], f->year));
+		pgarray_add(&k->cols[2], i64s(b[2], f->quarter));
+		pgarray_add(&k->cols[3], i64s(b[3], f->revenue));
+		pgarray_add(&k->cols[4], i64s(b[4], f->jobs));
+		pgarray_add(&k->cols[5], i64s(b[5], f->graduate_jobs));
+		pgarray_add(&k->cols[6], i64s(b[6], f->rnd_spend));
+		pgarray_add(&k->cols[7], i64s(b[7], f->ip_granted));
 		k->nvalid++;
 	}
 	k->s->updated += superseded;
@@ -1873,11 +1730,8 @@ reports_apply(struct req *r)
 		return;
 	}
 	for (i = 0; i < 8; i++) {
-		if ((p[i] = col_finish(&k->cols[i])) == NULL) {
-			struct chunk keep = *k;
-
-			sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
-			chunk_free(&keep);
+		if ((p[i] = pgarray_finish(&k->cols[i])) == NULL) {
+			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
 	}
@@ -1892,7 +1746,7 @@ reports_apply(struct req *r)
 	    "updated_at = now() RETURNING (xmax = 0) AS ins) SELECT count(*) "
 	    "FILTER (WHERE ins) AS applied, count(*) FILTER (WHERE NOT ins) "
 	    "AS updated, 0 AS superseded, '' AS refused FROM x", 8, p,
-	    reports_applied);
+	    chunk_applied);
 }
 
 /* The lookup of firms new to this push came back: cache them. */
@@ -1904,10 +1758,7 @@ reports_resolved(struct req *r, PGresult *res)
 	int		 i;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		struct chunk keep = rs->k;
-
-		sync_abort(r, rs->k.s, res, "SyncChunk");
-		chunk_free(&keep);
+		chunk_abort(r, res, NULL);
 		return;
 	}
 	for (i = 0; i < PQntuples(res); i++) {
@@ -1930,25 +1781,21 @@ reports_chunk(struct req *r)
 	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
 	struct rstate			*rs = r->state;
 	struct chunk			*k = &rs->k;
-	struct colbuf			 codes;
+	struct pgarray			 codes;
 	struct viols			 v = { 0 }, *dst;
 	size_t				 i, n = in->n_firm_reports;
 	const char			*p[2];
 	char				 pid[24];
 
-	k->nrows = (int64_t)(n + in->n_unreadable);
 	memset(&codes, 0, sizeof(codes));
 	if ((rs->ok = req_alloc(r, n + 1)) == NULL) {
-		struct chunk keep = *k;
-
-		sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
-		chunk_free(&keep);
+		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		const char *code = in->firm_reports[i]->credit_code;
 
-		report_check(in->firm_reports[i], &v);
+		check_firm_report(&v, "", in->firm_reports[i]);
 		if (v.n > 0) {
 			if ((dst = rowerr_new(k, rec_row(in, i))) != NULL)
 				*dst = v;
@@ -1960,16 +1807,13 @@ reports_chunk(struct req *r)
 		rs->ok[i] = 1;
 		if (fc_get(k->s, code, 0) == NULL) {
 			if (fc_get(k->s, code, 1) == NULL) {
-				struct chunk keep = *k;
-
-				sync_abort(r, k->s, NULL, "SyncChunk: too many "
-				    "firms in one push");
-				chunk_free(&keep);
-				free(codes.s);
+				chunk_abort(r, NULL, "too many firms in one "
+				    "push");
+				pgarray_free(&codes);
 				return;
 			}
 			fc_get(k->s, code, 0)->id = 0;
-			col_add(&codes, code);
+			pgarray_add(&codes, code);
 		}
 	}
 	if (codes.n == 0) {
@@ -1978,16 +1822,13 @@ reports_chunk(struct req *r)
 	}
 	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
 	p[0] = pid;
-	if ((p[1] = col_finish(&codes)) == NULL) {
-		struct chunk keep = *k;
-
-		sync_abort(r, k->s, NULL, "SyncChunk: out of memory");
-		chunk_free(&keep);
+	if ((p[1] = pgarray_finish(&codes)) == NULL) {
+		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
 	db_query(r, "SELECT c.code, f.id, EXISTS (SELECT 1 FROM tenancies t "
 	    "WHERE t.firm_id = f.id AND t.park_id = $1) FROM unnest($2::text[]) "
 	    "AS c(code) LEFT JOIN firms f ON f.credit_code = c.code", 2, p,
 	    reports_resolved);
-	free(codes.s);
+	pgarray_free(&codes);
 }
