@@ -49,7 +49,10 @@ roles_list(int roles, char *buf, size_t len)
 	}
 }
 
-/* Role known: check it, then run the handler with a database connection. */
+/*
+ * Principal known: check it and the role, then run the handler (with a pool
+ * connection unless it brings its own; db_acquire keeps one already held).
+ */
 static void
 auth_check_role(struct req *r)
 {
@@ -68,9 +71,12 @@ auth_check_role(struct req *r)
 		    auth_role_name(r->pr.role), r->m->name, allowed);
 		return;
 	}
-	if (r->m->nodb && r->db != NULL)
-		db_release(r);		/* it uses its own connection */
-	r->m->handler(r);
+	if (r->m->nodb) {
+		if (r->db != NULL)
+			db_release(r);	/* it uses its own connection */
+		r->m->handler(r);
+	} else
+		db_acquire(r, (db_acquire_cb)r->m->handler);
 }
 
 static void
@@ -125,18 +131,7 @@ auth_begin(struct req *r)
 
 	if (cp->known && now_ms() - cp->loaded_ms < ttl) {
 		r->pr = *cp;
-		if (!r->pr.found) {
-			auth_check_role(r);
-			return;
-		}
-		if ((r->m->roles & r->pr.role) == 0) {
-			auth_check_role(r);
-			return;
-		}
-		if (r->m->nodb)
-			r->m->handler(r);
-		else
-			db_acquire(r, (db_acquire_cb)r->m->handler);
+		auth_check_role(r);
 		return;
 	}
 	db_acquire(r, auth_lookup);
