@@ -137,11 +137,20 @@ auth_begin(struct req *r)
 	db_acquire(r, auth_lookup);
 }
 
+/*
+ * The park r's principal is confined to, 0 for the city-wide roles. Every
+ * query that touches a firm's rows passes it to the scope functions of
+ * schema/0005_scope.sql, which say once what an operator may read and write.
+ */
+int64_t
+auth_scope(const struct req *r)
+{
+	return (r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+}
+
 /* May r's principal act on park_id? Operators only on their own park. */
 int
 auth_park_allowed(struct req *r, int64_t park_id)
 {
-	if (r->pr.role != ROLE_OPERATOR)
-		return (1);
-	return (r->pr.park_id == park_id);
+	return (auth_scope(r) == 0 || auth_scope(r) == park_id);
 }

@@ -204,6 +204,7 @@ int		 auth_role_parse(const char *);
 const char	*auth_role_name(int);
 void		 auth_begin(struct req *);
 int		 auth_park_allowed(struct req *, int64_t);
+int64_t		 auth_scope(const struct req *);
 
 /* db.c */
 struct dbconn;

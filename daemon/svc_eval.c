@@ -621,8 +621,11 @@ svc_eval_get_run(struct req *r)
 
 	qp_init(&q);
 	qp_i64(&q, in->run_id);
+	qp_i64(&q, auth_scope(r));
+	/* an operator sees published runs only, as in ListEvaluationRuns */
 	db_query(r, "SELECT " RUN_COLS " FROM evaluation_runs ru WHERE ru.id = "
-	    "$1", q.n, q.v, get_run_done);
+	    "$1 AND ($2::bigint = 0 OR ru.status = 'published')", q.n, q.v,
+	    get_run_done);
 }
 
 static void
@@ -655,7 +658,7 @@ svc_eval_list_runs(struct req *r)
 
 	qp_init(&q);
 	qp_i64(&q, in->year);
-	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? 1 : 0);
+	qp_i64(&q, auth_scope(r));
 	db_query(r, "SELECT " RUN_COLS " FROM evaluation_runs ru WHERE ($1 = 0 "
 	    "OR ru.year = $1) AND ($2 = 0 OR ru.status = 'published') ORDER BY "
 	    "ru.id", q.n, q.v, list_runs_done);
@@ -738,7 +741,7 @@ svc_eval_results(struct req *r)
 	qp_i64(&q, in->run_id);
 	qp_i64(&q, after);
 	qp_i64(&q, results_page(in->page_size) + 1);
-	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_i64(&q, auth_scope(r));
 	db_query(r, "SELECT " RESULT_COLS " FROM evaluation_results er JOIN "
 	    "evaluation_runs ru ON ru.id = er.run_id WHERE er.run_id = $1 AND "
 	    "er.rank > $2 AND ($4::bigint = 0 OR (er.park_id = $4 AND "
@@ -760,8 +763,8 @@ result_done(struct req *r, PGresult *res)
 		    "and park");
 		return;
 	}
-	if (r->pr.role == ROLE_OPERATOR &&
-	    (pg_i64(res, 0, "park_id") != r->pr.park_id ||
+	if (auth_scope(r) != 0 &&
+	    (pg_i64(res, 0, "park_id") != auth_scope(r) ||
 	    strcmp(pg_get(res, 0, "status"), "published") != 0)) {
 		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator may "
 		    "read only its own park's results of published runs");

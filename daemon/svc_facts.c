@@ -9,18 +9,17 @@
 #include "parkd.h"
 
 /* Firm $5 (by credit code), if the caller ($6: operator park, 0) may act. */
-#define FIRM_IN_SCOPE							\
+#define FIRM_IN_SCOPE_IF(cond)						\
 	"f AS (SELECT id FROM firms WHERE credit_code = $5), "		\
-	"fs AS (SELECT f.id FROM f WHERE $6::bigint = 0 OR EXISTS (SELECT " \
-	"1 FROM tenancies st WHERE st.firm_id = f.id AND st.park_id = $6 " \
-	"AND st.status = 'active')), "
+	"fs AS (SELECT f.id FROM f WHERE " cond "), "
+#define FIRM_IN_SCOPE	FIRM_IN_SCOPE_IF("scope_firm_write($6, f.id)")
 #define FIRM_FOUND	"(SELECT count(*) FROM f) AS found"
 
 static void
 qp_scope(struct qparams *q, struct req *r, const char *credit_code)
 {
 	qp_str(q, credit_code);
-	qp_i64(q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_i64(q, auth_scope(r));
 }
 
 /* Common outcome of a scoped write: NOT_FOUND, PERMISSION_DENIED or a row. */
@@ -35,7 +34,8 @@ scoped_row(struct req *r, PGresult *res, const char *what)
 	}
 	if (PQgetisnull(res, 0, PQfnumber(res, "id"))) {
 		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "%s: the firm "
-		    "has no active tenancy in your park", what);
+		    "is not an active tenant of your park (or, for a report, "
+		    "was a tenant of another park in that quarter)", what);
 		return (0);
 	}
 	return (1);
@@ -82,7 +82,8 @@ svc_facts_report(struct req *r)
 	qp_i64(&q, p->graduate_jobs);
 	qp_i64(&q, p->rnd_spend);
 	qp_i64(&q, p->ip_granted);
-	db_query(r, "WITH " FIRM_IN_SCOPE "x AS (INSERT INTO firm_reports "
+	db_query(r, "WITH " FIRM_IN_SCOPE_IF("scope_report_write($6, f.id, "
+	    "$7, $8)") "x AS (INSERT INTO firm_reports "
 	    "(firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
 	    "ip_granted) SELECT id, $7, $8, $9, $10, $11, $12, $13 FROM fs "
 	    "ON CONFLICT (firm_id, year, quarter) DO UPDATE SET revenue = "
@@ -288,11 +289,15 @@ void
 svc_facts_cert_list(struct req *r)
 {
 	Parkd__V1__ListCertificationsRequest	*in = (void *)r->in;
-	const char				*p[1] = { in->credit_code };
+	struct qparams				 q;
 
+	qp_init(&q);
+	qp_str(&q, in->credit_code);
+	qp_i64(&q, auth_scope(r));
 	db_query(r, "SELECT " CERT_COLS " FROM certifications c JOIN firms f "
-	    "ON f.id = c.firm_id WHERE f.credit_code = $1 ORDER BY c.id", 1,
-	    p, cert_list_done);
+	    "ON f.id = c.firm_id WHERE f.credit_code = $1 AND scope_firm_read("
+	    "$2, f.id, c.valid_from, c.valid_to) ORDER BY c.id", q.n, q.v,
+	    cert_list_done);
 }
 
 static void

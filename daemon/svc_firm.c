@@ -10,10 +10,8 @@
 	"f.srdi, f.version, " TS_COL("f.created_at") " AS created_at, "	\
 	TS_COL("f.updated_at") " AS updated_at"
 
-/* Operators ($14 = their park) act on their active tenants only. */
-#define FIRM_SCOPE(fid) "($14::bigint = 0 OR EXISTS (SELECT 1 FROM "	\
-	"tenancies st WHERE st.firm_id = " fid " AND st.park_id = $14 AND " \
-	"st.status = 'active'))"
+/* Operators ($14 = their park): see schema/0005_scope.sql. */
+#define FIRM_SCOPE(fid) "scope_firm_identity_write($14, " fid ")"
 
 static const char *const firm_updatable[] = { "name", "industry_code",
     "registered_on", "tech_based", "srdi", NULL };
@@ -93,9 +91,11 @@ svc_firm_create(struct req *r)
 	qp_str(&q, f->registered_on);
 	qp_bool(&q, f->tech_based);
 	qp_bool(&q, f->srdi);
+	qp_i64(&q, auth_scope(r));
 	db_query(r, "WITH ins AS (INSERT INTO firms (credit_code, name, "
-	    "industry_code, registered_on, tech_based, srdi) VALUES ($5, $6, "
-	    "$7, $8, $9, $10) RETURNING *), "
+	    "industry_code, registered_on, tech_based, srdi, registered_by) "
+	    "VALUES ($5, $6, $7, $8, $9, $10, nullif($11::bigint, 0)) "
+	    "RETURNING *), "
 	    "aud AS (" AUDIT_SQL("'firm:' || ins.credit_code",
 	    "jsonb_build_object('after', to_jsonb(ins))", "ins") ") "
 	    "SELECT " FIRM_COLS " FROM ins f", q.n, q.v, firm_create_done);
@@ -108,6 +108,11 @@ firm_get_done(struct req *r, PGresult *res)
 		return;
 	if (PQntuples(res) == 0) {
 		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such firm");
+		return;
+	}
+	if (!pg_bool(res, 0, "in_scope")) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator "
+		    "may read only firms that are or were tenants of its park");
 		return;
 	}
 	firm_reply_row(r, res);
@@ -127,7 +132,9 @@ svc_firm_get(struct req *r)
 	qp_init(&q);
 	qp_i64(&q, in->id);
 	qp_str(&q, in->credit_code);
-	db_query(r, "SELECT " FIRM_COLS " FROM firms f WHERE "
+	qp_i64(&q, auth_scope(r));
+	db_query(r, "SELECT " FIRM_COLS ", scope_firm_read($3, f.id, NULL, "
+	    "NULL) AS in_scope FROM firms f WHERE "
 	    "($1::bigint <> 0 AND f.id = $1) OR ($1 = 0 AND f.credit_code = $2)",
 	    q.n, q.v, firm_get_done);
 }
@@ -178,9 +185,11 @@ svc_firm_list(struct req *r)
 	qp_str(&q, in->name_contains);
 	qp_i64(&q, after);
 	qp_i64(&q, page_size_clamp(in->page_size) + 1);
+	qp_i64(&q, auth_scope(r));
 	db_query(r, "SELECT " FIRM_COLS " FROM firms f WHERE "
 	    "($1 = '' OR f.industry_code LIKE $1 || '%') AND "
-	    "($2 = '' OR strpos(f.name, $2) > 0) AND f.id > $3 "
+	    "($2 = '' OR strpos(f.name, $2) > 0) AND f.id > $3 AND "
+	    "scope_firm_read($5, f.id, NULL, NULL) "
 	    "ORDER BY f.id LIMIT $4", q.n, q.v, firm_list_done);
 }
 
@@ -197,7 +206,8 @@ firm_update_done(struct req *r, PGresult *res)
 	}
 	if (strcmp(pg_get(res, 0, "outcome"), "denied") == 0) {
 		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator "
-		    "may only update firms with an active tenancy in its park");
+		    "may only update firms with an active tenancy in its park "
+		    "(or that it registered and that never entered a park)");
 		return;
 	}
 	if (strcmp(pg_get(res, 0, "outcome"), "stale") == 0) {
@@ -247,7 +257,7 @@ svc_firm_update(struct req *r)
 	qp_str_or_null(&q, f->registered_on);
 	qp_bool(&q, f->tech_based);
 	qp_bool(&q, f->srdi);				/* $13 */
-	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_i64(&q, auth_scope(r));
 #define SET(col, val) col " = CASE WHEN '" col "' = ANY($8::text[]) THEN " \
 	val " ELSE f." col " END, "
 	db_query(r, "WITH old AS (SELECT * FROM firms WHERE "

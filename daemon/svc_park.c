@@ -294,7 +294,7 @@ svc_park_list(struct req *r)
 	qp_str(&q, in->status);
 	qp_str(&q, in->level);
 	qp_i64(&q, after);
-	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_i64(&q, auth_scope(r));
 	qp_i64(&q, page_size_clamp(in->page_size) + 1);
 	db_query(r, "SELECT " PARK_COLS " FROM parks p WHERE "
 	    "($1 = '' OR p.district = $1) AND ($2 = '' OR p.status = $2) AND "
@@ -389,7 +389,7 @@ svc_park_update(struct req *r)
 	qp_i64(&q, p->id);				/* $5 */
 	qp_str(&q, p->code);
 	qp_i64(&q, p->version);
-	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_i64(&q, auth_scope(r));
 	qp_str(&q, mask);				/* $9 */
 	qp_park_fields(&q, r, p);			/* $10..$18 */
 #define SET(col, val) col " = CASE WHEN '" col "' = ANY($9::text[]) THEN " \

@@ -41,6 +41,7 @@ struct sync_session {
 	struct dbconn		*db;
 	uint64_t		 gen;
 	char			 key[256];
+	char			 principal[40];	/* keys are per principal */
 	int64_t			 park_id;
 	char			 park_code[40];
 	const struct sync_kind	*kind;
@@ -336,8 +337,8 @@ N(tenancies)
 	"(SELECT count(*) FROM " x " WHERE NOT ins) AS updated, "	\
 	"(SELECT count(*) FROM " total ") - (SELECT count(*) FROM " d	\
 	") AS superseded, "
-#define IN_PARK(fid) "EXISTS (SELECT 1 FROM tenancies t WHERE t.firm_id = " \
-	fid " AND t.park_id = $1)"
+/* The push's park is its scope (schema/0005_scope.sql), whoever pushes. */
+#define IN_PARK(fid) "scope_firm_write($1, " fid ")"
 #define REFUSED_FIRMS(m)						\
 	"coalesce((SELECT string_agg(row_no || E'\\t' || CASE WHEN "	\
 	"firm_id IS NULL THEN 'unknown_firm' ELSE 'not_in_park' END, "	\
@@ -380,16 +381,17 @@ static const struct sync_kind kinds[] = {
 	    "d AS (SELECT DISTINCT ON (credit_code) * FROM s ORDER BY "
 	    "credit_code, row_no DESC), "
 	    "x AS (INSERT INTO firms AS f (credit_code, name, industry_code, "
-	    "registered_on, tech_based, srdi) SELECT credit_code, name, "
-	    "industry_code, registered_on, tech_based, srdi FROM d ON CONFLICT "
+	    "registered_on, tech_based, srdi, registered_by) SELECT "
+	    "credit_code, name, industry_code, registered_on, tech_based, "
+	    "srdi, $1 FROM d ON CONFLICT "
 	    "(credit_code) DO UPDATE SET name = EXCLUDED.name, industry_code = "
 	    "EXCLUDED.industry_code, registered_on = EXCLUDED.registered_on, "
 	    "tech_based = EXCLUDED.tech_based, srdi = EXCLUDED.srdi, version = "
-	    "f.version + 1, updated_at = now() WHERE NOT EXISTS (SELECT 1 FROM "
-	    "tenancies t WHERE t.firm_id = f.id AND t.status = 'active' AND "
-	    "t.park_id <> $1) RETURNING f.credit_code, (xmax = 0) AS ins) "
+	    "f.version + 1, updated_at = now() WHERE "
+	    "scope_firm_identity_write($1, f.id) RETURNING f.credit_code, "
+	    "(xmax = 0) AS ins) "
 	    SYNC_OUT("x", "s", "d") "coalesce((SELECT string_agg(row_no || "
-	    "E'\\ttenant_elsewhere', E'\\n' ORDER BY row_no) FROM d WHERE "
+	    "E'\\tnot_yours', E'\\n' ORDER BY row_no) FROM d WHERE "
 	    "credit_code NOT IN (SELECT credit_code FROM x)), '') AS refused" },
 	{ "certifications", 5, row_certification, count_certifications,
 	    chunk_apply,
@@ -451,12 +453,17 @@ db_refusals(struct chunk *k, const char *text)
 				    "first (kind firms)");
 			else if (strcmp(reason, "not_in_park") == 0)
 				viols_add(v, "credit_code", "sync.not_in_park",
-				    "the firm has never been a tenant of %s",
+				    "the firm is not an active tenant of %s",
 				    k->s->park_code);
-			else if (strcmp(reason, "tenant_elsewhere") == 0)
-				viols_add(v, "credit_code",
-				    "sync.tenant_elsewhere", "the firm is an "
-				    "active tenant of another park");
+			else if (strcmp(reason, "other_park") == 0)
+				viols_add(v, "quarter", "sync.other_park",
+				    "the firm was a tenant of another park in "
+				    "this quarter");
+			else if (strcmp(reason, "not_yours") == 0)
+				viols_add(v, "credit_code", "sync.not_in_park",
+				    "the firm is not an active tenant of %s "
+				    "(nor registered by it and never in a park)",
+				    k->s->park_code);
 			else
 				viols_add(v, "number", "sync.other_firm",
 				    "this certificate belongs to another firm");
@@ -663,7 +670,7 @@ pack_rowerrs(struct req *r, PGresult *res, size_t *n)
 
 #define REFUSALS_SQL							\
 	"SELECT row_no, field, rule, message FROM sync_refusals WHERE "	\
-	"idempotency_key = $1 ORDER BY row_no LIMIT 1000"
+	"idempotency_key = $1 AND principal_id = $2 ORDER BY row_no LIMIT 1000"
 
 static void
 begin_replay_done(struct req *r, PGresult *res)
@@ -719,6 +726,7 @@ begin_open_done(struct req *r, PGresult *res)
 	s->park_id = b->park_id;
 	snprintf(s->park_code, sizeof(s->park_code), "%s", in->park_code);
 	snprintf(s->key, sizeof(s->key), "%s", r->idem_key);
+	i64s(s->principal, r->pr.id);
 	r->c->sync = s;
 	log_info("sync open cid=%llu park=%s kind=%s key=%s",
 	    (unsigned long long)r->cid, s->park_code, s->kind->name, s->key);
@@ -731,7 +739,8 @@ begin_checked(struct req *r, PGresult *res)
 {
 	Parkd__V1__BeginSyncRequest	*in = (void *)r->in;
 	struct begin			*b = r->state;
-	const char			*p[1];
+	const char			*p[2];
+	char				 pid[40];
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "BeginSync"))
 		return;
@@ -759,7 +768,8 @@ begin_checked(struct req *r, PGresult *res)
 		b->updated = pg_i64(res, 0, "updated");
 		b->refused = pg_i64(res, 0, "refused");
 		p[0] = r->idem_key;
-		db_query(r, REFUSALS_SQL, 1, p, begin_replay_done);
+		p[1] = i64s(pid, r->pr.id);
+		db_query(r, REFUSALS_SQL, 2, p, begin_replay_done);
 		return;
 	}
 	db_query(r, "BEGIN", 0, NULL, begin_open_done);
@@ -770,7 +780,8 @@ svc_sync_begin(struct req *r)
 {
 	Parkd__V1__BeginSyncRequest	*in = (void *)r->in;
 	struct begin			*b;
-	const char			*p[2];
+	const char			*p[3];
+	char				 pid[40];
 
 	if ((b = r->state = req_alloc(r, sizeof(*b))) == NULL) {
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
@@ -793,9 +804,11 @@ svc_sync_begin(struct req *r)
 	}
 	p[0] = in->park_code;
 	p[1] = r->idem_key;
+	p[2] = i64s(pid, r->pr.id);
 	db_query(r, "SELECT p.id AS park_id, b.kind, b.park_id AS b_park, "
 	    "b.rows, b.applied, b.updated, b.refused FROM parks p LEFT JOIN "
-	    "sync_batches b ON b.idempotency_key = $2 WHERE p.code = $1", 2, p,
+	    "sync_batches b ON b.idempotency_key = $2 AND b.principal_id = $3 "
+	    "WHERE p.code = $1", 3, p,
 	    begin_checked);
 }
 
@@ -859,7 +872,7 @@ chunk_record_refusals(struct req *r)
 {
 	struct chunk	*k = r->state;
 	struct pgarray	 c[5];
-	const char	*p[5];
+	const char	*p[6];
 	char		 rb[24];
 	size_t		 i, j;
 	int		 n;
@@ -888,9 +901,11 @@ chunk_record_refusals(struct req *r)
 		chunk_reply(r);		/* still answered; not recorded */
 		return;
 	}
+	p[5] = k->s->principal;
 	db_query(r, "INSERT INTO sync_refusals (idempotency_key, row_no, "
-	    "field, rule, message) SELECT $1, * FROM unnest($2::bigint[], "
-	    "$3::text[], $4::text[], $5::text[])", 5, p, chunk_refusals_done);
+	    "field, rule, message, principal_id) SELECT $1, *, $6 FROM unnest("
+	    "$2::bigint[], $3::text[], $4::text[], $5::text[])", 6, p,
+	    chunk_refusals_done);
 	for (n = 0; n < 4; n++)
 		pgarray_free(&c[n]);
 }
@@ -1301,13 +1316,13 @@ static void
 commit_recorded(struct req *r, PGresult *res)
 {
 	struct commit	*cm = r->state;
-	const char	*p[1] = { cm->s->key };
+	const char	*p[2] = { cm->s->key, cm->s->principal };
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		sync_abort(r, cm->s, res, NULL);
 		return;
 	}
-	db_query(r, REFUSALS_SQL, 1, p, commit_refusals);
+	db_query(r, REFUSALS_SQL, 2, p, commit_refusals);
 }
 
 static void
@@ -1329,7 +1344,7 @@ commit_start(struct req *r)
 	q.v[3] = s->key;	/* the push's key, for the audit row */
 	db_query(r, "WITH b AS (INSERT INTO sync_batches (idempotency_key, "
 	    "principal_id, park_id, kind, rows, applied, updated, refused) "
-	    "VALUES ($5, nullif($1::bigint, 0), $6, $7, $8, $9, $10, $11) "
+	    "VALUES ($5, $1::bigint, $6, $7, $8, $9, $10, $11) "
 	    "RETURNING *), aud AS (" AUDIT_SQL("'park:' || (SELECT code FROM "
 	    "parks WHERE id = b.park_id)", "jsonb_build_object('sync', "
 	    "to_jsonb(b))", "b") ") SELECT 1 FROM b", q.n, q.v,
@@ -1355,8 +1370,9 @@ svc_sync_commit(struct req *r)
 
 /* ---- Export: the same shapes, page by page ---- */
 
-#define TENANT_OF_PARK(fid) "EXISTS (SELECT 1 FROM tenancies t WHERE " \
-	"t.firm_id = " fid " AND t.park_id = p.id)"
+/* A park's export holds what its operator may read (0005_scope.sql). */
+#define TENANT_OF_PARK(fid, d1, d2) "scope_firm_read(p.id, " fid ", " d1 \
+	", " d2 ")"
 
 static const struct {
 	const char	*kind;
@@ -1366,7 +1382,9 @@ static const struct {
 	    "r.jobs, r.graduate_jobs, r.rnd_spend, r.ip_granted FROM parks p "
 	    "JOIN tenancies t ON t.park_id = p.id JOIN firms f ON f.id = "
 	    "t.firm_id JOIN firm_reports r ON r.firm_id = f.id WHERE p.code = "
-	    "$1 GROUP BY f.credit_code, r.firm_id, r.year, r.quarter ORDER BY "
+	    "$1 AND " TENANT_OF_PARK("f.id", "quarter_first(r.year, "
+	    "r.quarter)", "quarter_last(r.year, r.quarter)") " GROUP BY "
+	    "f.credit_code, r.firm_id, r.year, r.quarter ORDER BY "
 	    "f.credit_code, r.year, r.quarter LIMIT $2 OFFSET $3" },
 	{ "park_reports", "SELECT r.year, r.quarter, r.staff, "
 	    "r.services_delivered, r.interns_hosted FROM park_reports r JOIN "
@@ -1378,7 +1396,8 @@ static const struct {
 	    "OFFSET $3" },
 	{ "firms", "SELECT f.credit_code, f.name, f.industry_code, "
 	    "f.registered_on::text AS registered_on, f.tech_based, f.srdi FROM "
-	    "firms f, parks p WHERE p.code = $1 AND " TENANT_OF_PARK("f.id")
+	    "firms f, parks p WHERE p.code = $1 AND " TENANT_OF_PARK("f.id",
+	    "NULL", "NULL")
 	    " ORDER BY f.credit_code LIMIT $2 OFFSET $3" },
 	{ "tenancies", "SELECT f.credit_code, t.entry_date::text AS "
 	    "entry_date, t.area, t.waiver_source FROM tenancies t JOIN firms f "
@@ -1388,7 +1407,8 @@ static const struct {
 	{ "certifications", "SELECT f.credit_code, c.kind, c.number, "
 	    "c.valid_from::text AS valid_from, c.valid_to::text AS valid_to "
 	    "FROM certifications c JOIN firms f ON f.id = c.firm_id, parks p "
-	    "WHERE p.code = $1 AND " TENANT_OF_PARK("f.id") " ORDER BY "
+	    "WHERE p.code = $1 AND " TENANT_OF_PARK("f.id", "c.valid_from",
+	    "c.valid_to") " ORDER BY "
 	    "f.credit_code, c.kind, c.number LIMIT $2 OFFSET $3" },
 };
 
@@ -1666,8 +1686,8 @@ reports_apply(struct req *r)
 	uint64_t			*seen, key;
 	size_t				 i, n = in->n_firm_reports, cap, h;
 	int64_t				 superseded = 0;
-	char				 b[8][40];
-	const char			*p[9];
+	char				 b[9][40];
+	const char			*p[10];
 
 	cap = 16;
 	while (cap < n * 2)
@@ -1689,7 +1709,7 @@ reports_apply(struct req *r)
 				continue;
 			if (e != NULL && e->id < 0)
 				viols_add(v, "credit_code", "sync.not_in_park",
-				    "the firm has never been a tenant of %s",
+				    "the firm is not an active tenant of %s",
 				    k->s->park_code);
 			else
 				viols_add(v, "credit_code", "sync.unknown_firm",
@@ -1722,6 +1742,7 @@ reports_apply(struct req *r)
 		pgarray_add(&k->cols[5], i64s(b[5], f->graduate_jobs));
 		pgarray_add(&k->cols[6], i64s(b[6], f->rnd_spend));
 		pgarray_add(&k->cols[7], i64s(b[7], f->ip_granted));
+		pgarray_add(&k->cols[8], i64s(b[0], rec_row(in, i)));
 		k->nvalid++;
 	}
 	k->s->updated += superseded;
@@ -1729,23 +1750,32 @@ reports_apply(struct req *r)
 		chunk_record_refusals(r);
 		return;
 	}
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 9; i++) {
 		if ((p[i] = pgarray_finish(&k->cols[i])) == NULL) {
 			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
 	}
-	db_query(r, "WITH x AS (INSERT INTO firm_reports AS r (firm_id, year, "
+	p[9] = i64s(b[8], k->s->park_id);
+	db_query(r, "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::int[], "
+	    "$3::int[], $4::bigint[], $5::int[], $6::int[], $7::bigint[], "
+	    "$8::int[], $9::bigint[]) AS u(firm_id, year, quarter, revenue, "
+	    "jobs, graduate_jobs, rnd_spend, ip_granted, row_no)), "
+	    "m AS (SELECT u.*, scope_report_write($10, firm_id, year, quarter) "
+	    "AS ok FROM u), "
+	    "x AS (INSERT INTO firm_reports AS r (firm_id, year, "
 	    "quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) "
-	    "SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], "
-	    "$4::bigint[], $5::int[], $6::int[], $7::bigint[], $8::int[]) "
+	    "SELECT firm_id, year, quarter, revenue, jobs, graduate_jobs, "
+	    "rnd_spend, ip_granted FROM m WHERE ok "
 	    "ON CONFLICT (firm_id, year, quarter) DO UPDATE SET revenue = "
 	    "EXCLUDED.revenue, jobs = EXCLUDED.jobs, graduate_jobs = "
 	    "EXCLUDED.graduate_jobs, rnd_spend = EXCLUDED.rnd_spend, "
 	    "ip_granted = EXCLUDED.ip_granted, version = r.version + 1, "
-	    "updated_at = now() RETURNING (xmax = 0) AS ins) SELECT count(*) "
-	    "FILTER (WHERE ins) AS applied, count(*) FILTER (WHERE NOT ins) "
-	    "AS updated, 0 AS superseded, '' AS refused FROM x", 8, p,
+	    "updated_at = now() RETURNING (xmax = 0) AS ins) SELECT (SELECT "
+	    "count(*) FILTER (WHERE ins) FROM x) AS applied, (SELECT count(*) "
+	    "FILTER (WHERE NOT ins) FROM x) AS updated, 0 AS superseded, "
+	    "coalesce((SELECT string_agg(row_no || E'\\tother_park', E'\\n' "
+	    "ORDER BY row_no) FROM m WHERE NOT ok), '') AS refused", 10, p,
 	    chunk_applied);
 }
 
@@ -1826,9 +1856,9 @@ reports_chunk(struct req *r)
 		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
-	db_query(r, "SELECT c.code, f.id, EXISTS (SELECT 1 FROM tenancies t "
-	    "WHERE t.firm_id = f.id AND t.park_id = $1) FROM unnest($2::text[]) "
-	    "AS c(code) LEFT JOIN firms f ON f.credit_code = c.code", 2, p,
+	db_query(r, "SELECT c.code, f.id, scope_firm_write($1, f.id) FROM "
+	    "unnest($2::text[]) AS c(code) LEFT JOIN firms f ON "
+	    "f.credit_code = c.code", 2, p,
 	    reports_resolved);
 	pgarray_free(&codes);
 }

@@ -441,7 +441,7 @@ svc_tenancy_list(struct req *r)
 	qp_str(&q, in->status);
 	qp_str(&q, in->credit_code);
 	qp_i64(&q, after);
-	qp_i64(&q, r->pr.role == ROLE_OPERATOR ? r->pr.park_id : 0);
+	qp_i64(&q, auth_scope(r));
 	qp_i64(&q, page_size_clamp(in->page_size) + 1);
 	db_query(r, "SELECT " TENANCY_COLS " FROM tenancies t JOIN parks p ON "
 	    "p.id = t.park_id JOIN firms f ON f.id = t.firm_id WHERE "

@@ -396,9 +396,22 @@ test_firm_crud(void **state)
 	assert_int_equal(out->version, 2);
 	parkc_result_free(&res);
 	expect(bu, "UpdateFirm", &upd.base, CODE(FAILED_PRECONDITION));
-	/* an operator: only firms with an active tenancy in its park */
+	/*
+	 * An operator: only firms with an active tenancy in its park, or
+	 * that it registered and that never entered a park (0005_scope.sql).
+	 */
 	f.version = 2;
-	expect(pc, "UpdateFirm", &upd.base, CODE(PERMISSION_DENIED));
+	{
+		struct parkc *ob = as("opB", addr1);
+
+		expect(ob, "UpdateFirm", &upd.base, CODE(PERMISSION_DENIED));
+		expect(ob, "GetFirm", &get.base, CODE(PERMISSION_DENIED));
+		parkc_close(ob);
+	}
+	f.name = "青岛测试软件科技有限公司";
+	assert_int_equal(call(pc, "UpdateFirm", &upd.base, &res), 0);
+	assert_int_equal(((Parkd__V1__Firm *)res.body)->version, 3);
+	parkc_result_free(&res);
 
 	list.industry_prefix = "I65";
 	assert_int_equal(call(pc, "ListFirms", &list.base, &res), 0);
