@@ -937,6 +937,7 @@ test_audit(void **state)
 #include "rules_it.c"
 #include "sync_it.c"
 #include "eval_it.c"
+#include "scope_it.c"
 
 /*
  * SIGTERM with requests in flight: a lock held here keeps GetPark waiting in
@@ -1012,6 +1013,10 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_eval_publish_immutable),
 		cmocka_unit_test(test_eval_operator),
 		cmocka_unit_test(test_eval_consecutive_fails),
+		cmocka_unit_test(test_scope_matrix),
+		cmocka_unit_test(test_scope_pushes),
+		cmocka_unit_test(test_scope_export),
+		cmocka_unit_test(test_scope_draft_run),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_handshake_timeout),
