@@ -20,7 +20,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-PURE_SRC := services frame arena creditcode validate viols dates policy rules eval \
+PURE_SRC := services frame arena creditcode validate viols dates policy rules eval pbcheck \
 	   eval_policy
 DAEMON_SRC := main config log tls server conn req dispatch auth db migrate \
 	   params svc_park svc_firm svc_principal svc_rules svc_tenancy svc_facts \

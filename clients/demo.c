@@ -396,9 +396,11 @@ push_park_reports(struct ctl *ctl, struct demo_park *park, int pi,
 
 		if (f->park != pi || !f->entered)
 			continue;
-		/* yuan a quarter: 20,000 + x^5 * 10,000,000, x in [0, 1) */
-		base = (20000 + x * x * x * x * x * 10000000 /
-		    1000000000000000LL) * 100;
+		/*
+		 * yuan a quarter: 20,000 + (x/1000)^5 * 10,000,000, that is
+		 * x^5 / 10^8 (x^5 < 10^15 fits an int64; x^5 * 10^7 did not)
+		 */
+		base = (20000 + x * x * x * x * x / 100000000) * 100;
 		for (q = eq > FIRST_QI ? eq : FIRST_QI; q < cq; q++) {
 			Parkd__V1__FirmReport *r = &reps[k];
 

@@ -402,8 +402,8 @@ check_quarter(struct viols *v, const char *field, int year, int quarter)
 	struct ymd	 t;
 
 	today(&t);
-	if (year < 2000 || quarter < 1 || quarter > 4 ||
-	    year * 4 + quarter - 1 > ymd_quarter_index(&t))
+	if (year < 2000 || year > LIMIT_YEAR_MAX || quarter < 1 ||
+	    quarter > 4 || year * 4 + quarter - 1 > ymd_quarter_index(&t))
 		viols_add(v, field, "report.period", "%d Q%d is not a quarter "
 		    "that has begun", year, quarter);
 }
@@ -421,10 +421,16 @@ check_firm_report(struct viols *v, const char *prefix,
 		    "credit_code.gb32100", "'%.32s': %s", p->credit_code, why);
 	check_quarter(v, field_name(f, sizeof(f), prefix, "quarter"), p->year,
 	    p->quarter);
-	if (p->revenue < 0 || p->rnd_spend < 0 || p->jobs < 0 ||
-	    p->graduate_jobs < 0 || p->ip_granted < 0)
-		viols_add(v, field_name(f, sizeof(f), prefix, "revenue"),
-		    "range", "figures may not be negative");
+	viols_range(v, field_name(f, sizeof(f), prefix, "revenue"),
+	    p->revenue, 0, LIMIT_FEN);
+	viols_range(v, field_name(f, sizeof(f), prefix, "rnd_spend"),
+	    p->rnd_spend, 0, LIMIT_FEN);
+	viols_range(v, field_name(f, sizeof(f), prefix, "jobs"), p->jobs, 0,
+	    LIMIT_COUNT);
+	viols_range(v, field_name(f, sizeof(f), prefix, "graduate_jobs"),
+	    p->graduate_jobs, 0, LIMIT_COUNT);
+	viols_range(v, field_name(f, sizeof(f), prefix, "ip_granted"),
+	    p->ip_granted, 0, LIMIT_COUNT);
 	if (p->graduate_jobs > p->jobs)
 		viols_add(v, field_name(f, sizeof(f), prefix, "graduate_jobs"),
 		    "report.graduate_jobs", "%d college graduates out of %d "

@@ -47,6 +47,20 @@ int	 valid_text(const char *, size_t, size_t);
 int	 date_to_days(const char *, int32_t *);
 int32_t	 civil_days(int, int, int);
 
+/* pbcheck.c: string fields holding a NUL byte */
+int	 pb_strings_clean(const ProtobufCMessageDescriptor *, const uint8_t *,
+	     size_t, const char **);
+
+/*
+ * Bounds on every number a client sends (README "Limits"): sums of any
+ * number of them that decide money are computed in __int128.
+ */
+#define LIMIT_FEN	10000000000000LL	/* 10^13 fen: 1,000 亿元 */
+#define LIMIT_COUNT	1000000			/* people, services, items */
+#define LIMIT_AREA	100000000000LL		/* m2 x 100: 10^9 m2 */
+#define LIMIT_YEAR_MIN	1900			/* dates: 1900-01-01 .. */
+#define LIMIT_YEAR_MAX	2100			/* .. 2100-12-31 */
+
 /* viols.c: violations collected for one request */
 struct viol {
 	char	*field;
@@ -61,5 +75,6 @@ struct viols {
 void	 viols_add(struct viols *, const char *, const char *, const char *,
 	     ...) __attribute__((format(printf, 4, 5)));
 void	 viols_free(struct viols *);
+int	 viols_range(struct viols *, const char *, int64_t, int64_t, int64_t);
 
 #endif /* PARKD_PURE_H */

@@ -206,6 +206,7 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 	ProtobufCAllocator	 al;
 	struct arena		*a;
 	struct req		*r;
+	const char		*bad;
 
 	if (decode_budget(len) < len + 4096) {
 		conn_send_status(c, 0, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
@@ -238,6 +239,12 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 		return;
 	}
 	r->id = env->id;
+	if (pb_strings_clean(env->base.descriptor, buf, len, &bad) != 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "field '%s' holds a NUL byte; text may not contain NUL",
+		    bad ? bad : "?");
+		return;
+	}
 	r->method_name = env->method;
 	r->idem_key = env->idempotency_key;
 	if (strlen(r->idem_key) > IDEM_KEY_MAX || !valid_utf8(r->idem_key)) {
@@ -267,6 +274,13 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 			req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 			    "body is not a valid %s message",
 			    r->m->input->name);
+		return;
+	}
+	if (pb_strings_clean(r->m->input, env->body.data, env->body.len,
+	    &bad) != 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "field '%s' of %s holds a NUL byte; text may not contain "
+		    "NUL", bad ? bad : "?", r->m->input->name);
 		return;
 	}
 	/* Decoding is bounded; building the response has its own budget. */

@@ -237,13 +237,21 @@ city_json(int64_t parks, int64_t firms, int64_t area, int64_t revenue,
 	    (json_int_t)srdi, "tech_share_bp", (json_int_t)share));
 }
 
+/* A sum of bounded inputs, clamped to what an int64 can hold. */
+static int64_t
+sat64(__int128 v)
+{
+	return (v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN :
+	    (int64_t)v);
+}
+
 /* Grade counts, the city's figures at the year's end, and the targets. */
 static char *
 summary_json(const struct eval_policy *ep, const struct eval_totals *t,
     const struct eval_park *parks, PGresult *res, size_t n)
 {
 	json_t	*g = json_array();
-	int64_t	 firms = 0, a = 0, rev = 0, jobs = 0, ht = 0, srdi = 0, tech = 0;
+	__int128 firms = 0, a = 0, rev = 0, jobs = 0, ht = 0, srdi = 0, tech = 0;
 	size_t	 i;
 	int	 k;
 
@@ -261,8 +269,9 @@ summary_json(const struct eval_policy *ep, const struct eval_totals *t,
 		tech += pg_i64(res, (int)i, "tech");
 	}
 	return (dump(json_pack("{s:o, s:o, s:o}", "grades", g, "city",
-	    city_json((int64_t)n, firms, a, rev, jobs, ht, srdi, firms ?
-	    tech * 10000 / firms : 0), "targets", city_json(ep->t_parks,
+	    city_json((int64_t)n, sat64(firms), sat64(a), sat64(rev),
+	    sat64(jobs), sat64(ht), sat64(srdi), firms ? sat64(tech * 10000 /
+	    firms) : 0), "targets", city_json(ep->t_parks,
 	    ep->t_firms, ep->t_area_m2 * 100, ep->t_revenue_yuan * 100,
 	    ep->t_jobs, ep->t_high_tech, ep->t_srdi, ep->t_tech_pct * 100))));
 }
@@ -296,7 +305,7 @@ create_stored(struct req *r, PGresult *res)
 static int64_t
 ratio_bp(int64_t num, int64_t den)
 {
-	return (den > 0 ? (int64_t)((__int128)num * 10000 / den) : 0);
+	return (den > 0 ? sat64((__int128)num * 10000 / den) : 0);
 }
 
 static void
@@ -829,9 +838,10 @@ svc_eval_budget(struct req *r)
 	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
 	struct qparams				 q;
 
-	if (in->year < 2000 || in->year > 2100 || in->amount_fen < 0) {
-		viols_add(&r->v, "amount_fen", "range", "a year 2000..2100 and "
-		    "an amount >= 0 fen");
+	if (in->year < 2000 || in->year > 2100 ||
+	    viols_range(&r->v, "amount_fen", in->amount_fen, 0, LIMIT_FEN)) {
+		viols_add(&r->v, "year", "range", "a year 2000..2100 and "
+		    "an amount of 0..%lld fen", LIMIT_FEN);
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad budget");
 		return;
 	}
@@ -869,9 +879,10 @@ svc_eval_award(struct req *r)
 	struct qparams			 q;
 
 	if (a == NULL || a->year < 2000 || a->year > 2100 ||
-	    a->amount_fen < 0 || !valid_text(a->kind, 1, 32)) {
+	    a->amount_fen < 0 || a->amount_fen > LIMIT_FEN ||
+	    !valid_text(a->kind, 1, 32)) {
 		viols_add(&r->v, "award", "award", "park_code, year 2000..2100, "
-		    "kind and amount_fen >= 0");
+		    "kind and amount_fen 0..%lld", LIMIT_FEN);
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad award");
 		return;
 	}

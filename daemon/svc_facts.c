@@ -125,9 +125,7 @@ svc_facts_financing(struct req *r)
 	if (!valid_date(p->date))
 		viols_add(&r->v, "financing.date", "date", "not a YYYY-MM-DD "
 		    "date");
-	if (p->amount <= 0)
-		viols_add(&r->v, "financing.amount", "range", "must be a "
-		    "positive amount in fen");
+	viols_range(&r->v, "financing.amount", p->amount, 1, LIMIT_FEN);
 	check_text(r, "financing.investor", p->investor, 0, 200);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "financing is "

@@ -116,14 +116,12 @@ park_check(struct req *r, const Parkd__V1__Park *p, char **mask, size_t nm)
 	if (W("operator_credit_code"))
 		check_credit_code(r, "park.operator_credit_code",
 		    p->operator_credit_code);
-	if (W("staff_count") && (p->staff_count < 0 ||
-	    p->staff_count > 1000000))
-		viols_add(&r->v, "park.staff_count", "range",
-		    "must be 0..1000000");
-	if (W("total_area") && (p->total_area < 0 ||
-	    p->total_area > 100000000000LL))
-		viols_add(&r->v, "park.total_area", "range",
-		    "must be 0..1,000,000,000 m2 (in m2 x 100)");
+	if (W("staff_count"))
+		viols_range(&r->v, "park.staff_count", p->staff_count, 0,
+		    LIMIT_COUNT);
+	if (W("total_area"))
+		viols_range(&r->v, "park.total_area", p->total_area, 0,
+		    LIMIT_AREA);
 	if (W("leading_industries"))
 		check_industries(r, p->leading_industries,
 		    p->n_leading_industries);

@@ -209,8 +209,10 @@ row_park_report(struct req *r, struct chunk *k, size_t i, int64_t row,
 
 	check_park(&v, k->s, p->park_code);
 	check_quarter(&v, "quarter", p->year, p->quarter);
-	if (p->staff < 0 || p->services_delivered < 0 || p->interns_hosted < 0)
-		viols_add(&v, "staff", "range", "figures may not be negative");
+	viols_range(&v, "staff", p->staff, 0, LIMIT_COUNT);
+	viols_range(&v, "services_delivered", p->services_delivered, 0,
+	    LIMIT_COUNT);
+	viols_range(&v, "interns_hosted", p->interns_hosted, 0, LIMIT_COUNT);
 	vals[0] = i64s(b[0], p->year);
 	vals[1] = i64s(b[1], p->quarter);
 	vals[2] = i64s(b[2], p->staff);
@@ -242,8 +244,7 @@ row_activity(struct req *r, struct chunk *k, size_t i, int64_t row,
 	check_not_future(&v, "date", p->date);
 	if (!valid_text(p->title, 1, 200))
 		viols_add(&v, "title", "text", "1-200 bytes of UTF-8 text");
-	if (p->participants < 0)
-		viols_add(&v, "participants", "range", "may not be negative");
+	viols_range(&v, "participants", p->participants, 0, LIMIT_COUNT);
 	vals[0] = p->kind;
 	vals[1] = p->date;
 	vals[2] = p->title;
@@ -305,8 +306,7 @@ row_tenancy(struct req *r, struct chunk *k, size_t i, int64_t row,
 	check_park(&v, k->s, p->park_code);
 	check_code(&v, p->credit_code);
 	check_not_future(&v, "entry_date", p->entry_date);
-	if (p->area <= 0 || p->area > 100000000000LL)
-		viols_add(&v, "area", "range", "must be a positive area");
+	viols_range(&v, "area", p->area, 1, LIMIT_AREA);
 	if (!valid_text(p->waiver_source, 0, 32))
 		viols_add(&v, "waiver_source", "text", "at most 32 bytes");
 	vals[0] = p->credit_code;

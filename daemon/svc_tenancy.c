@@ -212,9 +212,7 @@ svc_tenancy_enter(struct req *r)
 	check_text(r, "park_code", in->park_code, 1, 32);
 	check_text(r, "credit_code", in->credit_code, 18, 18);
 	check_text(r, "waiver_source", in->waiver_source, 0, 32);
-	if (in->area <= 0 || in->area > 100000000000LL)
-		viols_add(&r->v, "area", "range", "must be a positive area in "
-		    "m2 x 100");
+	viols_range(&r->v, "area", in->area, 1, LIMIT_AREA);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "entry is not valid");

@@ -20,7 +20,7 @@ days_in_month(int y, int m)
 	return (m == 2 && is_leap(y) ? 29 : d[m - 1]);
 }
 
-/* Parse a strict YYYY-MM-DD (years 1900-2199) into y/m/d; 0 on success. */
+/* Parse a strict YYYY-MM-DD (LIMIT_YEAR_MIN..MAX) into y/m/d; 0 on success. */
 static int
 date_parse(const char *s, int *y, int *m, int *d)
 {
@@ -36,7 +36,8 @@ date_parse(const char *s, int *y, int *m, int *d)
 	    (s[3] - '0');
 	*m = (s[5] - '0') * 10 + (s[6] - '0');
 	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (*y < 1900 || *y > 2199 || *m < 1 || *m > 12 || *d < 1 ||
+	if (*y < LIMIT_YEAR_MIN || *y > LIMIT_YEAR_MAX || *m < 1 || *m > 12 ||
+	    *d < 1 ||
 	    *d > days_in_month(*y, *m))
 		return (-1);
 	return (0);

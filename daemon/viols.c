@@ -53,3 +53,15 @@ viols_free(struct viols *vs)
 	free(vs->v);
 	memset(vs, 0, sizeof(*vs));
 }
+
+/* Add a violation unless min <= val <= max; 0 when in range. */
+int
+viols_range(struct viols *vs, const char *field, int64_t val, int64_t min,
+    int64_t max)
+{
+	if (val >= min && val <= max)
+		return (0);
+	viols_add(vs, field, "range", "%lld is outside %lld..%lld",
+	    (long long)val, (long long)min, (long long)max);
+	return (-1);
+}

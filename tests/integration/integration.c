@@ -938,6 +938,7 @@ test_audit(void **state)
 #include "sync_it.c"
 #include "eval_it.c"
 #include "scope_it.c"
+#include "limits_it.c"
 
 /*
  * SIGTERM with requests in flight: a lock held here keeps GetPark waiting in
@@ -1017,6 +1018,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_scope_pushes),
 		cmocka_unit_test(test_scope_export),
 		cmocka_unit_test(test_scope_draft_run),
+		cmocka_unit_test(test_input_bounds),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_handshake_timeout),

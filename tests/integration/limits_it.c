@@ -1,0 +1,103 @@
+/*
+ * Bounds on what a client sends (issue 8, finding 7): money, counts and
+ * areas past their documented maximum, dates past the horizon and text with
+ * an embedded NUL are refused with the field named, and change nothing.
+ * Included by integration.c, after scope_it.c (it uses its firms).
+ */
+
+/* A request whose body has its first byte 0x01 turned into a NUL. */
+static int
+call_with_nul(struct parkc *pc, const char *method, const ProtobufCMessage *in)
+{
+	Parkd__V1__Request	 req = PARKD__V1__REQUEST__INIT;
+	size_t			 n = protobuf_c_message_get_packed_size(in);
+	uint8_t			*body = malloc(n), *buf, *p;
+	int			 code;
+
+	protobuf_c_message_pack(in, body);
+	assert_non_null(p = memchr(body, 0x01, n));
+	*p = 0;
+	req.id = 77;
+	req.method = (char *)method;
+	req.body.data = body;
+	req.body.len = n;
+	buf = malloc(parkd__v1__request__get_packed_size(&req));
+	send_frame(pc, buf, (uint32_t)parkd__v1__request__pack(&req, buf));
+	code = recv_code(pc, NULL);
+	free(buf);
+	free(body);
+	return (code);
+}
+
+static void
+test_input_bounds(void **state)
+{
+	struct parkc			*bu = as("bureau", addr1);
+	Parkd__V1__PutFirmReportRequest	 pr =
+	    PARKD__V1__PUT_FIRM_REPORT_REQUEST__INIT;
+	Parkd__V1__AddFinancingRequest	 af =
+	    PARKD__V1__ADD_FINANCING_REQUEST__INIT;
+	Parkd__V1__CreateFirmRequest	 cf = PARKD__V1__CREATE_FIRM_REQUEST__INIT;
+	Parkd__V1__GetFirmRequest	 gf = PARKD__V1__GET_FIRM_REQUEST__INIT;
+	Parkd__V1__FirmReport		 rep;
+	Parkd__V1__Financing		 fin;
+	Parkd__V1__Firm			 f;
+	struct parkc_result		 res;
+	char				 code[19], q[256];
+	int64_t				 a0 = audit_rows();
+
+	(void)state;
+	parkd__v1__firm_report__init(&rep);
+	rep.credit_code = sc_code[FA];
+	rep.year = 2026;
+	rep.quarter = 1;
+	rep.revenue = INT64_MAX;
+	rep.jobs = INT32_MAX;
+	rep.graduate_jobs = 1;
+	pr.report = &rep;
+	assert_int_equal(call(bu, "PutFirmReport", &pr.base, &res),
+	    CODE(INVALID_ARGUMENT));
+	assert_true(has_violation(&res, "report.revenue", "range"));
+	assert_true(has_violation(&res, "report.jobs", "range"));
+	parkc_result_free(&res);
+	rep.revenue = LIMIT_FEN;	/* the maximum itself is accepted */
+	rep.jobs = LIMIT_COUNT;
+	expect(bu, "PutFirmReport", &pr.base, 0);
+
+	parkd__v1__financing__init(&fin);
+	fin.credit_code = sc_code[FA];
+	fin.date = "2026-02-01";
+	fin.amount = INT64_MAX;
+	af.financing = &fin;
+	assert_int_equal(call(bu, "AddFinancing", &af.base, &res),
+	    CODE(INVALID_ARGUMENT));
+	assert_true(has_violation(&res, "financing.amount", "range"));
+	parkc_result_free(&res);
+	fin.amount = 100;
+	fin.date = "2199-02-01";
+	expect(bu, "AddFinancing", &af.base, CODE(INVALID_ARGUMENT));
+
+	code_for(899, code);
+	parkd__v1__firm__init(&f);
+	f.credit_code = code;
+	f.name = "边界测试\x01隐藏的后缀有限公司";
+	f.industry_code = "I651";
+	f.registered_on = "2199-01-01";
+	cf.firm = &f;
+	assert_int_equal(call(bu, "CreateFirm", &cf.base, &res),
+	    CODE(INVALID_ARGUMENT));
+	assert_true(has_violation(&res, "firm.registered_on", NULL));
+	parkc_result_free(&res);
+	f.registered_on = "2025-01-01";
+	/* "边界测试\0隐藏的后缀有限公司" would be stored as "边界测试" */
+	assert_int_equal(call_with_nul(bu, "CreateFirm", &cf.base),
+	    CODE(INVALID_ARGUMENT));
+	gf.credit_code = code;
+	expect(bu, "GetFirm", &gf.base, CODE(NOT_FOUND));
+	snprintf(q, sizeof(q), "SELECT count(*) FROM firms WHERE credit_code "
+	    "= '%s'", code);
+	assert_int_equal(sql_int(q), 0);
+	/* one audit row: the report at the maximum */
+	assert_int_equal(audit_rows() - a0, 1);
+	parkc_close(bu);
+}
