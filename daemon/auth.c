@@ -59,11 +59,17 @@ auth_check_role(struct req *r)
 	char	 allowed[64];
 
 	if (!r->pr.found) {
+		/* one refusal, then the connection goes (its slot is freed) */
+		if (r->c != NULL)
+			conn_close_when_done(r->c);
 		req_fail(r, PARKD__V1__CODE__UNAUTHENTICATED,
 		    "certificate %s is not registered to an enabled principal; "
-		    "ask an admin to add it", r->c ? r->c->fingerprint : "?");
+		    "ask an admin to add it; closing the connection",
+		    r->c ? r->c->fingerprint : "?");
 		return;
 	}
+	if (r->c != NULL)
+		r->c->authed = 1;
 	if ((r->m->roles & r->pr.role) == 0) {
 		roles_list(r->m->roles, allowed, sizeof(allowed));
 		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,

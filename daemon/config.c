@@ -57,8 +57,14 @@ static const struct ckey keys[] = {
 	    2, 64, 1, "decode memory allowed per request, x frame size" },
 	{ "max_decode_memory_mb", CT_INT, OFF(max_decode_memory_mb), NULL, 512,
 	    16, 65536, 1, "decoded requests held at once, all connections, MiB" },
+	{ "max_handshakes", CT_INT, OFF(max_handshakes), NULL, 64, 1, 100000,
+	    1, "connections still in the TLS handshake; past it the oldest is "
+	    "dropped for the new one" },
+	{ "max_per_address", CT_INT, OFF(max_per_address), NULL, 256, 1,
+	    100000, 1, "connections from one IP address" },
 	{ "handshake_timeout", CT_INT, OFF(handshake_timeout), NULL, 10, 1,
-	    3600, 1, "seconds to finish the TLS handshake" },
+	    3600, 1, "seconds to finish the TLS handshake, and then to be "
+	    "answered as a registered principal" },
 	{ "idle_timeout", CT_INT, OFF(idle_timeout), NULL, 300, 1, 86400, 1,
 	    "seconds a connection may sit idle" },
 	{ "read_timeout", CT_INT, OFF(read_timeout), NULL, 30, 1, 3600, 1,

@@ -19,6 +19,8 @@ int		nconns;
 
 static void	conn_process_input(struct conn *);
 
+static int	npending;	/* connections still in the TLS handshake */
+
 uint64_t
 now_ms(void)
 {
@@ -114,6 +116,8 @@ conn_close(struct conn *c, const char *reason)
 		return;
 	log_info("close cid=%llu peer=%s reason=\"%s\"",
 	    (unsigned long long)c->id, c->peer, reason);
+	if (!c->tls_ready)
+		npending--;
 	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
 		TAILQ_REMOVE(&c->reqs, r, centry);
 		req_orphan(r);
@@ -137,7 +141,7 @@ conn_close(struct conn *c, const char *reason)
 }
 
 /* Close once output is flushed and nothing is in flight. */
-static void
+void
 conn_close_when_done(struct conn *c)
 {
 	c->closing = 1;
@@ -263,6 +267,7 @@ conn_tls_error(struct conn *c, const char *what)
 
 	long		 vr;
 
+	/* OpenSSL's own reason first: "unsupported protocol", ... */
 	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
 		detail = buf;
@@ -273,7 +278,8 @@ conn_tls_error(struct conn *c, const char *what)
 			snprintf(buf, sizeof(buf), "client certificate "
 			    "rejected: %s", X509_verify_cert_error_string(vr));
 			detail = buf;
-		} else if (SSL_get0_peer_certificate(c->ssl) == NULL)
+		} else if (detail == NULL &&
+		    SSL_get0_peer_certificate(c->ssl) == NULL)
 			detail = "no client certificate presented";
 	}
 	if (detail == NULL && EVUTIL_SOCKET_ERROR() != 0)
@@ -291,6 +297,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		c->tls_ready = 1;
+		npending--;
 		c->active_ms = now_ms();
 		if (tls_peer_fingerprint(c->ssl, c->fingerprint) != 0) {
 			conn_close(c, "no client certificate");
@@ -314,8 +321,52 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+/*
+ * May a new connection from addr come in? Past max_per_address it is
+ * refused; past max_handshakes the oldest unfinished handshake makes room,
+ * so sockets that never speak TLS cannot lock registered clients out.
+ * 0 to admit, -1 (why filled in) to refuse.
+ */
+int
+conn_admit(const char *addr, const char *peer)
+{
+	const struct config	*cfg = server->cfg;
+	struct conn		*c, *oldest = NULL, *oldest_same = NULL;
+	int			 same = 0;
+
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (strcmp(c->addr, addr) == 0) {
+			same++;
+			if (!c->tls_ready && oldest_same == NULL)
+				oldest_same = c;
+		}
+		if (!c->tls_ready && oldest == NULL)
+			oldest = c;
+	}
+	if (same >= cfg->max_per_address) {
+		if (oldest_same == NULL) {
+			log_warnx("refused peer=%s reason=\"max_per_address "
+			    "(%d) reached\"", peer, cfg->max_per_address);
+			return (-1);
+		}
+		if (oldest == oldest_same)
+			oldest = NULL;
+		conn_close(oldest_same, "dropped for a new connection: "
+		    "max_per_address reached");
+	}
+	if (npending >= cfg->max_handshakes && oldest != NULL)
+		conn_close(oldest, "dropped for a new connection: "
+		    "max_handshakes reached");
+	if (nconns >= cfg->max_connections) {
+		log_warnx("refused peer=%s reason=\"max_connections (%d) "
+		    "reached\"", peer, cfg->max_connections);
+		return (-1);
+	}
+	return (0);
+}
+
 void
-conn_accept(int fd, const char *peer)
+conn_accept(int fd, const char *addr, const char *peer)
 {
 	struct conn	*c;
 	SSL		*ssl;
@@ -330,6 +381,7 @@ conn_accept(int fd, const char *peer)
 	c->id = ++server->next_conn_id;
 	c->ssl = ssl;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	TAILQ_INIT(&c->reqs);
 	c->accepted_ms = c->active_ms = now_ms();
 	evutil_make_socket_nonblocking(fd);
@@ -348,6 +400,7 @@ conn_accept(int fd, const char *peer)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	nconns++;
+	npending++;
 	metrics_conn(1);
 	log_debug("accepted cid=%llu peer=%s", (unsigned long long)c->id,
 	    peer);
@@ -377,6 +430,10 @@ conn_janitor(uint64_t now)
 		if (!c->tls_ready &&
 		    now - c->accepted_ms > (uint64_t)cfg->handshake_timeout * 1000)
 			conn_close(c, "handshake timeout");
+		else if (!c->authed && c->inflight == 0 && now - c->accepted_ms >
+		    (uint64_t)cfg->handshake_timeout * 2000)
+			conn_close(c, "no request from a registered principal "
+			    "within twice handshake_timeout");
 		else if (c->partial_ms != 0 &&
 		    now - c->partial_ms > (uint64_t)cfg->read_timeout * 1000)
 			conn_close(c, "read timeout in the middle of a frame");

@@ -47,6 +47,8 @@ struct config {
 	int	 db_queue_max;
 	int	 statement_timeout_ms;
 	int	 max_connections;
+	int	 max_handshakes;
+	int	 max_per_address;
 	int	 max_frame_size;
 	int	 max_inflight;
 	int	 decode_budget_factor;
@@ -117,8 +119,10 @@ struct conn {
 	struct bufferevent	*bev;
 	SSL			*ssl;
 	char			 peer[64];
+	char			 addr[48];	/* peer's IP address */
 	char			 fingerprint[65];
 	int			 tls_ready;
+	int			 authed;	/* a request was authenticated */
 	int			 paused;	/* not reading: in-flight cap */
 	int			 in_input;	/* inside conn_process_input */
 	int			 closing;	/* close once output drained */
@@ -134,7 +138,9 @@ struct conn {
 TAILQ_HEAD(connlist, conn);
 extern struct connlist conns;
 extern int nconns;
-void	 conn_accept(int, const char *);
+int	 conn_admit(const char *, const char *);
+void	 conn_accept(int, const char *, const char *);
+void	 conn_close_when_done(struct conn *);
 void	 conn_send_frame(struct conn *, const uint8_t *, size_t);
 void	 conn_close(struct conn *, const char *);
 void	 conn_req_done(struct conn *);

@@ -43,13 +43,11 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if (nconns >= server->cfg->max_connections) {
-		log_warnx("refused peer=%s reason=\"max_connections (%d) "
-		    "reached\"", peer, server->cfg->max_connections);
+	if (conn_admit(host, peer) != 0) {
 		evutil_closesocket(fd);
 		return;
 	}
-	conn_accept(fd, peer);
+	conn_accept(fd, host, peer);
 }
 
 static void

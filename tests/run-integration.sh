@@ -36,7 +36,8 @@ write_conf "$T/p1.conf" "$P1" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;' \
     'max_inflight = 8;' 'max_frame_size = 1048576;' 'read_timeout = 2;' \
     'handshake_timeout = 1;'
 write_conf "$T/p2.conf" "$P2" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;' \
-    'max_decode_memory_mb = 16;'
+    'max_decode_memory_mb = 16;' 'max_connections = 200;' \
+    'max_per_address = 100;'
 
 "$BIN/parkd" -c "$T/p1.conf" --check-config >/dev/null
 "$BIN/parkd" -c "$T/p1.conf" --migrate

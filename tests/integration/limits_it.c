@@ -101,3 +101,103 @@ test_input_bounds(void **state)
 	assert_int_equal(audit_rows() - a0, 1);
 	parkc_close(bu);
 }
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static int
+tcp_connect(const char *addr)
+{
+	struct sockaddr_in	 sin;
+	char			 host[64], *colon;
+	int			 fd;
+
+	snprintf(host, sizeof(host), "%s", addr);
+	assert_non_null(colon = strrchr(host, ':'));
+	*colon = '\0';
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	assert_int_equal(inet_pton(AF_INET, host, &sin.sin_addr), 1);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * Connection slots are not open to anyone (finding 6): 300 sockets that
+ * (more than parkd #2's max_connections of 200)
+ * never start TLS do not keep a registered client out (the oldest
+ * unfinished handshake makes room), and a certificate that is not a
+ * registered principal is refused once and its connection closed.
+ */
+static void
+test_admission_flood(void **state)
+{
+	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
+	struct parkc_result		 res;
+	struct parkc			*pc, *nb[20];
+	int				 fds[300], i, opened = 0;
+	uint64_t			 t0;
+
+	(void)state;
+	for (i = 0; i < 300; i++)
+		opened += (fds[i] = tcp_connect(addr2)) >= 0;
+	assert_true(opened >= 250);
+	usleep(200000);
+	t0 = mono_ms();
+	pc = as("bureau", addr2);	/* max_connections 200 there */
+	expect(pc, "WhoAmI", &who.base, 0);
+	print_message("registered client served in %llu ms beside %d silent "
+	    "sockets\n", (unsigned long long)(mono_ms() - t0), opened);
+	assert_true(mono_ms() - t0 < 2000);
+	parkc_close(pc);
+	for (i = 0; i < 300; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+
+	/* parkd #2 takes 100 connections from one address, not 101 */
+	{
+		struct parkc	*many[100], *extra;
+		char		 err[512];
+
+		for (i = 0; i < 100; i++) {
+			many[i] = as("bureau", addr2);
+			expect(many[i], "WhoAmI", &who.base, 0);
+		}
+		extra = connect_cert(addr2, tlsdir, "bureau", err, sizeof(err));
+		if (extra != NULL) {
+			assert_int_not_equal(parkc_call(extra, "WhoAmI",
+			    &who.base, "", &res), 0);
+			parkc_close(extra);
+		}
+		for (i = 0; i < 100; i++)
+			parkc_close(many[i]);
+		usleep(200000);
+		pc = as("bureau", addr2);
+		expect(pc, "WhoAmI", &who.base, 0);
+		parkc_close(pc);
+	}
+
+	/* an unregistered certificate: one refusal, then the door */
+	for (i = 0; i < 20; i++) {
+		nb[i] = as("nobody", addr1);
+		assert_int_equal(call(nb[i], "WhoAmI", &who.base, &res),
+		    CODE(UNAUTHENTICATED));
+		parkc_result_free(&res);
+	}
+	for (i = 0; i < 20; i++) {
+		assert_int_not_equal(parkc_call(nb[i], "WhoAmI", &who.base, "",
+		    &res), 0);
+		parkc_close(nb[i]);
+	}
+}

@@ -232,9 +232,24 @@ sc_as(int p)
 	return (connect_cert(addr1, tlsdir, sc_who[p], err, sizeof(err)));
 }
 
+/*
+ * An unregistered or disabled certificate is refused once, then its
+ * connection is closed: such a principal reconnects for every cell.
+ */
+static void
+sc_fresh(struct parkc **pc, int p)
+{
+	if (p < P_GONE || p >= NPR)
+		return;
+	parkc_close(*pc);
+	if ((*pc = sc_as(p)) == NULL)
+		fail_msg("reconnect refused");
+}
+
 /* A write cell: the code wanted, and one audit row iff it is allowed. */
 #define WRITE_CELL(pc, want, what, expr) do {				\
 	int64_t	 a0 = audit_rows();					\
+	sc_fresh(&pc, p);						\
 	int	 got = (expr);						\
 	if (got != (want))						\
 		fail_msg("%s as %s: want %s, got %s", what, sc_who[p],	\
@@ -243,7 +258,9 @@ sc_as(int p)
 	cells++;							\
 } while (0)
 #define READ_CELL(want, what, expr) do {				\
-	int	 got = (expr);						\
+	int	 got;							\
+	sc_fresh(&pc, p);						\
+	got = (expr);							\
 	if (got != (want))						\
 		fail_msg("%s as %s: want %s, got %s", what, sc_who[p],	\
 		    parkc_code_name(want), parkc_code_name(got));	\
@@ -296,6 +313,7 @@ test_scope_matrix(void **state)
 			    sc_update(pc, o));
 			READ_CELL(r_get[p][o], "GetFirm", sc_get(pc, o, NULL));
 		}
+		sc_fresh(&pc, p);
 		n = sc_list_count(pc, &code);
 		READ_CELL(list_n[p] < 0 ? UNA : OK, "ListFirms", code);
 		if (list_n[p] >= 0 && n != list_n[p])
