@@ -47,6 +47,10 @@ static const struct ckey keys[] = {
 	    "requests that may wait for a pool connection" },
 	{ "statement_timeout_ms", CT_INT, OFF(statement_timeout_ms), NULL,
 	    30000, 100, 3600000, 0, "PostgreSQL statement_timeout" },
+	{ "query_timeout_ms", CT_INT, OFF(query_timeout_ms), NULL, 35000, 100,
+	    3600000, 0, "parkd's own deadline for a statement (and for a "
+	    "request waiting for a connection): past it the connection is "
+	    "dropped and the request gets UNAVAILABLE" },
 	{ "max_connections", CT_INT, OFF(max_connections), NULL, 1000, 1,
 	    100000, 1, "client connections accepted at once" },
 	{ "max_frame_size", CT_INT, OFF(max_frame_size), NULL, 4194304, 64,

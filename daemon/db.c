@@ -4,6 +4,12 @@
  * db_release and runs one statement at a time on it with db_query; the loop
  * never waits on PostgreSQL. Broken connections are retried with backoff;
  * while none is healthy, requests get UNAVAILABLE at once.
+ *
+ * Every statement has a deadline in parkd itself (query_timeout_ms): past
+ * it the connection is dropped and replaced (libpq 15's cancel blocks, so
+ * it is never called), and the request gets UNAVAILABLE. A request waits
+ * for a connection no longer than that either. One more connection, never
+ * lent to requests, runs a probe every second for /healthz.
  */
 #include <sys/socket.h>
 #include <netdb.h>
@@ -31,6 +37,7 @@ struct dbconn {
 	int		 querying;
 	int		 rolling_back;
 	int		 pinned;	/* held by a sync push between requests */
+	int		 probe;		/* the /healthz connection */
 	uint64_t	 gen;		/* bumped each time the connection breaks */
 	PGresult	*result;
 };
@@ -38,6 +45,7 @@ struct dbconn {
 struct waiter {
 	struct req		*r;
 	db_acquire_cb		 cb;
+	uint64_t		 since_ms;
 	TAILQ_ENTRY(waiter)	 entry;
 };
 
@@ -52,13 +60,22 @@ static struct {
 	int				 nwait;
 	int				 npinned;
 	struct event			*handoff;
+	int				 query_timeout_ms;
+	struct dbconn			 probe;
+	struct event			*probe_timer;
+	uint64_t			 probe_sent_ms;	/* 0: none out */
+	uint64_t			 probe_ok_ms;	/* last answer */
 } pool;
 
 #define CONNECT_DEADLINE_MS	5000
+#define PROBE_DEADLINE_MS	1000
+#define PROBE_FRESH_MS		3000
 #define BACKOFF_MIN_MS		200
 #define BACKOFF_MAX_MS		5000
 
 static void	db_event_cb(evutil_socket_t, short, void *);
+static void	db_send(struct dbconn *, const char *, int, const char *const *,
+		    db_result_cb, int);
 static void	db_release_conn(struct dbconn *);
 static void	db_connect_start(struct dbconn *);
 
@@ -144,11 +161,13 @@ db_broken(struct dbconn *d, const char *why)
 	int		 querying = d->querying;
 
 	int		 wl = (int)strcspn(why, "\n");
+	char		 what[256];
 
 	if (d->failures++ == 0)
 		log_warnx("db conn=%d lost: %.*s", d->idx, wl, why);
 	else
 		log_debug("db conn=%d still down: %.*s", d->idx, wl, why);
+	snprintf(what, sizeof(what), "%.*s", wl, why);	/* why may be libpq's */
 	db_unwatch(d);
 	evtimer_del(d->timer);
 	d->gen++;
@@ -171,8 +190,11 @@ db_broken(struct dbconn *d, const char *why)
 	db_timer(d, d->backoff_ms);
 	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    d->backoff_ms * 2;
+	if (d->probe)
+		pool.probe_sent_ms = 0;
 	if (owner != NULL) {
 		owner->db = NULL;
+		owner->db_error = req_strdup(owner, what);
 		if (querying && cb != NULL)
 			cb(owner, NULL);
 		else
@@ -257,7 +279,16 @@ db_read_results(struct dbconn *d)
 		res = d->result;
 		d->result = NULL;
 		d->querying = 0;
+		evtimer_del(d->timer);
 		db_watch(d, EV_READ);
+		if (d->probe) {
+			if (PQresultStatus(res) == PGRES_TUPLES_OK)
+				pool.probe_ok_ms = now_ms();
+			pool.probe_sent_ms = 0;
+			PQclear(res);
+			d->state = DB_IDLE;
+			return;
+		}
 		if (d->rolling_back) {
 			d->rolling_back = 0;
 			PQclear(res);
@@ -316,6 +347,10 @@ db_timer_cb(evutil_socket_t fd, short what, void *arg)
 		db_broken(d, "connect timed out");
 	else if (d->state == DB_DOWN)
 		db_connect_start(d);
+	else if (d->querying)
+		db_broken(d, d->probe ? "health probe: no answer within 1000 ms"
+		    : "no answer from PostgreSQL within query_timeout_ms; the "
+		    "connection was dropped");
 }
 
 static void
@@ -406,6 +441,7 @@ db_acquire(struct req *r, db_acquire_cb cb)
 	}
 	w->r = r;
 	w->cb = cb;
+	w->since_ms = now_ms();
 	TAILQ_INSERT_TAIL(&pool.waiters, w, entry);
 	pool.nwait++;
 }
@@ -418,11 +454,19 @@ void
 db_query(struct req *r, const char *sql, int n, const char *const *params,
     db_result_cb cb)
 {
-	struct dbconn	*d = r->db;
+	db_send(r->db, sql, n, params, cb, pool.query_timeout_ms);
+}
+
+/* Send one statement on d with a deadline of ms milliseconds. */
+static void
+db_send(struct dbconn *d, const char *sql, int n, const char *const *params,
+    db_result_cb cb, int ms)
+{
 	int		 rc;
 
 	d->cb = cb;
 	d->querying = 1;
+	db_timer(d, ms);
 	if (PQsendQueryParams(d->pg, sql, n, NULL, params, NULL, NULL, 0) == 0) {
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
@@ -510,6 +554,7 @@ db_release_conn(struct dbconn *d)
 		}
 		d->rolling_back = 1;
 		d->querying = 1;
+		db_timer(d, pool.query_timeout_ms);
 		if (PQsendQuery(d->pg, "ROLLBACK") == 0 || PQflush(d->pg) < 0) {
 			db_broken(d, PQerrorMessage(d->pg));
 			return;
@@ -641,13 +686,92 @@ db_build_params(const struct config *cfg, char **cause)
 	return (kw_resolve_host(cause));
 }
 
+/* Send the health probe every second unless one is out already. */
+static void
+db_probe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbconn	*d = &pool.probe;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (d->state != DB_IDLE || d->querying)
+		return;
+	d->state = DB_OWNED;
+	pool.probe_sent_ms = now_ms();
+	db_send(d, "SELECT 1", 0, NULL, NULL, PROBE_DEADLINE_MS);
+}
+
+/*
+ * Did PostgreSQL answer the probe lately? 1 if so; else 0 and *why says
+ * what /healthz reports.
+ */
+int
+db_probe_ok(const char **why)
+{
+	uint64_t	 now = now_ms();
+
+	if (pool.probe_ok_ms != 0 && now - pool.probe_ok_ms <= PROBE_FRESH_MS)
+		return (1);
+	*why = pool.probe.state == DB_DOWN || pool.probe.state ==
+	    DB_CONNECTING ? "database unavailable" : "database does not answer";
+	return (0);
+}
+
+/* Requests that waited for a connection past query_timeout_ms give up. */
+void
+db_janitor(uint64_t now)
+{
+	struct waiter	*w, *next;
+
+	for (w = TAILQ_FIRST(&pool.waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (now - w->since_ms < (uint64_t)pool.query_timeout_ms)
+			continue;
+		TAILQ_REMOVE(&pool.waiters, w, entry);
+		pool.nwait--;
+		req_fail(w->r, PARKD__V1__CODE__UNAVAILABLE, "no database "
+		    "connection free within query_timeout_ms (%d ms); retry "
+		    "later", pool.query_timeout_ms);
+		free(w);
+	}
+}
+
+static void
+db_conn_init(struct dbconn *d, int idx)
+{
+	d->idx = idx;
+	d->ev_fd = -1;
+	d->backoff_ms = BACKOFF_MIN_MS;
+	d->timer = evtimer_new(server->base, db_timer_cb, d);
+	if (d->timer == NULL)
+		fatalx("db pool: evtimer_new");
+	db_connect_start(d);
+}
+
+static void
+db_conn_free(struct dbconn *d)
+{
+	db_unwatch(d);
+	if (d->timer != NULL)
+		event_free(d->timer);
+	d->timer = NULL;
+	PQclear(d->result);
+	d->result = NULL;
+	if (d->pg != NULL)
+		PQfinish(d->pg);
+	d->pg = NULL;
+}
+
 int
 db_pool_start(const struct config *cfg, char **cause)
 {
-	int	 i;
+	struct timeval	 sec = { 1, 0 };
+	int		 i;
 
 	TAILQ_INIT(&pool.waiters);
 	pool.queue_max = cfg->db_queue_max;
+	pool.query_timeout_ms = cfg->query_timeout_ms;
 	if (db_build_params(cfg, cause) != 0)
 		return (-1);
 	pool.n = cfg->pool_size;
@@ -656,17 +780,14 @@ db_pool_start(const struct config *cfg, char **cause)
 	pool.handoff = event_new(server->base, -1, 0, db_handoff_cb, NULL);
 	if (pool.handoff == NULL)
 		fatalx("db pool: event_new");
-	for (i = 0; i < pool.n; i++) {
-		struct dbconn *d = &pool.conns[i];
-
-		d->idx = i;
-		d->ev_fd = -1;
-		d->backoff_ms = BACKOFF_MIN_MS;
-		d->timer = evtimer_new(server->base, db_timer_cb, d);
-		if (d->timer == NULL)
-			fatalx("db pool: evtimer_new");
-		db_connect_start(d);
-	}
+	for (i = 0; i < pool.n; i++)
+		db_conn_init(&pool.conns[i], i);
+	pool.probe.probe = 1;
+	db_conn_init(&pool.probe, pool.n);
+	pool.probe_timer = event_new(server->base, -1, EV_PERSIST, db_probe_cb,
+	    NULL);
+	if (pool.probe_timer == NULL || event_add(pool.probe_timer, &sec) != 0)
+		fatalx("db pool: probe timer");
 	return (0);
 }
 
@@ -675,16 +796,12 @@ db_pool_stop(void)
 {
 	int	 i;
 
-	for (i = 0; i < pool.n; i++) {
-		struct dbconn *d = &pool.conns[i];
-
-		db_unwatch(d);
-		if (d->timer != NULL)
-			event_free(d->timer);
-		PQclear(d->result);
-		if (d->pg != NULL)
-			PQfinish(d->pg);
-	}
+	for (i = 0; i < pool.n; i++)
+		db_conn_free(&pool.conns[i]);
+	db_conn_free(&pool.probe);
+	if (pool.probe_timer != NULL)
+		event_free(pool.probe_timer);
+	pool.probe_timer = NULL;
 	free(pool.conns);
 	pool.conns = NULL;
 	pool.n = 0;

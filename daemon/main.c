@@ -55,6 +55,7 @@ janitor_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	conn_janitor(now_ms());
+	db_janitor(now_ms());
 }
 
 /* Apply pending migrations before serving (blocking, at start only). */

@@ -50,16 +50,18 @@ healthz_cb(struct evhttp_request *hr, void *arg)
 {
 	struct evbuffer	*b = evbuffer_new();
 	struct db_stats	 st;
+	const char	*why = "database unavailable";
 
 	(void)arg;
 	db_stats(&st);
 	if (b == NULL)
 		return;
-	if (st.healthy > 0) {
+	/* a pool connection, and a probe answered in the last 3 s */
+	if (st.healthy > 0 && db_probe_ok(&why)) {
 		evbuffer_add_printf(b, "ok\n");
 		evhttp_send_reply(hr, 200, "OK", b);
 	} else {
-		evbuffer_add_printf(b, "database unavailable\n");
+		evbuffer_add_printf(b, "%s\n", why);
 		evhttp_send_reply(hr, 503, "Service Unavailable", b);
 	}
 	evbuffer_free(b);

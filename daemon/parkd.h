@@ -46,6 +46,7 @@ struct config {
 	int	 pool_size;
 	int	 db_queue_max;
 	int	 statement_timeout_ms;
+	int	 query_timeout_ms;
 	int	 max_connections;
 	int	 max_handshakes;
 	int	 max_per_address;
@@ -169,6 +170,7 @@ struct req {
 	void			*state;		/* handler's own */
 	uint64_t		 start_ms;
 	int			 internal;	/* parkd's own */
+	const char		*db_error;	/* why the database failed it */
 	size_t			 decoded;	/* arena bytes counted */
 	TAILQ_ENTRY(req)	 centry;
 };
@@ -234,6 +236,8 @@ struct db_stats {
 	int	 waiting;
 };
 void	 db_stats(struct db_stats *);
+int	 db_probe_ok(const char **);
+void	 db_janitor(uint64_t);
 
 /* metrics.c */
 void	 metrics_request(const struct method *, int, uint64_t);

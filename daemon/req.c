@@ -339,7 +339,9 @@ req_fail_pg(struct req *r, PGresult *res, const char *what)
 
 	if (res == NULL) {
 		req_fail(r, PARKD__V1__CODE__UNAVAILABLE,
-		    "database unavailable during %s; retry later", what);
+		    "database unavailable during %s (%.*s); retry later", what,
+		    r->db_error ? (int)strcspn(r->db_error, "\n") : 15,
+		    r->db_error ? r->db_error : "connection lost");
 		return;
 	}
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);

@@ -52,6 +52,16 @@ pg_ctl_cmd() {
 	as_pg "$(pg_bindir)/pg_ctl" -D "$dir/data" "$@"
 }
 
+# pg_signal DIR SIG: signal the postmaster and every backend (a hung
+# database with STOP, back with CONT). /proc only: no procps needed.
+pg_signal() {
+	pm=$(head -1 "$1/data/postmaster.pid")
+	kids=$(awk -v pm="$pm" '$4 == pm { print $1 }' /proc/[0-9]*/stat \
+	    2>/dev/null)
+	# shellcheck disable=SC2086
+	kill -"$2" "$pm" $kids
+}
+
 pg_stop() {
 	[ -f "$1/data/postmaster.pid" ] || return 0
 	pg_ctl_cmd "$1" -m fast -w stop >/dev/null 2>&1 || true

@@ -37,7 +37,7 @@ write_conf "$T/p1.conf" "$P1" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;' \
     'handshake_timeout = 1;'
 write_conf "$T/p2.conf" "$P2" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;' \
     'max_decode_memory_mb = 16;' 'max_connections = 200;' \
-    'max_per_address = 100;'
+    'max_per_address = 100;' 'query_timeout_ms = 3000;'
 
 "$BIN/parkd" -c "$T/p1.conf" --check-config >/dev/null
 "$BIN/parkd" -c "$T/p1.conf" --migrate
@@ -74,6 +74,10 @@ export PARKD_ROGUE=$T/rogue PARKD_PIDFILE=$T/p1.pid PARKD_CONF=$T/p1.conf
 export PARKD_RESTART="$T/start.sh 1 </dev/null >/dev/null 2>&1"
 export PARKD_DSN="hostaddr=127.0.0.1 port=$PGPORT dbname=parkd user=postgres"
 export PARKD_PG_STOP="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -m fast -w stop >/dev/null'"
+# SIGSTOP / SIGCONT of the postmaster and every backend: a hung database.
+export PARKD_PG_FREEZE="bash -c '. scripts/lib.sh; pg_signal $T/pg STOP'"
+export PARKD_PG_THAW="bash -c '. scripts/lib.sh; pg_signal $T/pg CONT'"
+export PARKD_HTTP2=127.0.0.1:$(sed -n 's/^http_listen = "127.0.0.1:\([0-9]*\)";/\1/p' "$T/p2.conf")
 export PARKD_PG_START="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -l $T/pg/postgres.log -w -o \"-p $PGPORT -k $T/pg -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null'"
 
 rc=0

@@ -201,3 +201,78 @@ test_admission_flood(void **state)
 		parkc_close(nb[i]);
 	}
 }
+
+/* GET path from parkd #2's HTTP listener: the status code, 0 if none. */
+static int
+http2_status(const char *path)
+{
+	char	 buf[1024];
+	ssize_t	 n;
+	size_t	 got = 0;
+	int	 fd = tcp_connect(getenv("PARKD_HTTP2")), code = 0;
+
+	if (fd < 0)
+		return (0);
+	snprintf(buf, sizeof(buf), "GET %s HTTP/1.0\r\n\r\n", path);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return (0);
+	}
+	while (got < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+	if (sscanf(buf, "HTTP/1.%*d %d", &code) != 1)
+		code = 0;
+	return (code);
+}
+
+/*
+ * A hung database (finding 5): PostgreSQL stopped with SIGSTOP. A request
+ * gets UNAVAILABLE at parkd's own deadline (query_timeout_ms 3000 on parkd
+ * #2), /healthz says 503 meanwhile, and both recover after SIGCONT.
+ */
+static void
+test_hung_database(void **state)
+{
+	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
+	struct parkc			*pc = as("bureau", addr2);
+	struct parkc_result		 res;
+	char				 msg[256];
+	uint64_t			 t0, took;
+	int				 code = -1, i, h = 0;
+
+	(void)state;
+	get.code = "IT-A";
+	expect(pc, "GetPark", &get.base, 0);
+	assert_int_equal(http2_status("/healthz"), 200);
+	assert_int_equal(system(getenv("PARKD_PG_FREEZE")), 0);
+	t0 = mono_ms();
+	code = call(pc, "GetPark", &get.base, &res);
+	took = mono_ms() - t0;
+	snprintf(msg, sizeof(msg), "%s", res.message ? res.message : "");
+	parkc_result_free(&res);
+	for (i = 0; i < 50 && h != 503; i++) {
+		if ((h = http2_status("/healthz")) != 503)
+			usleep(100000);
+	}
+	/* thaw before any assertion, so a failure cannot hang the suite */
+	assert_int_equal(system(getenv("PARKD_PG_THAW")), 0);
+	print_message("hung database: %s after %llu ms (%s); /healthz %d\n",
+	    parkc_code_name(code), (unsigned long long)took, msg, h);
+	assert_int_equal(code, CODE(UNAVAILABLE));
+	assert_non_null(strstr(msg, "query_timeout_ms"));
+	assert_true(took >= 2500 && took < 6000);
+	assert_int_equal(h, 503);
+	for (i = 0; i < 100; i++) {
+		code = call(pc, "GetPark", &get.base, &res);
+		parkc_result_free(&res);
+		if (code == 0 && http2_status("/healthz") == 200)
+			break;
+		usleep(100000);
+	}
+	assert_int_equal(code, 0);
+	assert_int_equal(http2_status("/healthz"), 200);
+	parkc_close(pc);
+}
