@@ -112,18 +112,21 @@ pg_split(struct req *r, const char *s, size_t *n)
 char *
 req_join(struct req *r, char **v, size_t n)
 {
-	size_t	 len = 1, i;
-	char	*out;
+	size_t	 len = 1, i, l;
+	char	*out, *p;
 
 	for (i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;
-	if ((out = req_alloc(r, len)) == NULL)
+	if ((out = p = req_alloc(r, len)) == NULL)
 		return (NULL);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {	/* linear: no strcat from the start */
 		if (i > 0)
-			strcat(out, ",");
-		strcat(out, v[i]);
+			*p++ = ',';
+		l = strlen(v[i]);
+		memcpy(p, v[i], l);
+		p += l;
 	}
+	*p = '\0';
 	return (out);
 }
 
@@ -142,6 +145,14 @@ mask_literal(struct req *r, char **mask, size_t n,
 	if (n == 0) {
 		viols_add(&r->v, "update_mask", "update_mask.required",
 		    "name at least one field to update");
+		return (NULL);
+	}
+	for (j = 0; allowed[j] != NULL; j++)
+		;
+	if (n > j) {
+		viols_add(&r->v, "update_mask", "update_mask.count",
+		    "%zu entries; at most the %zu fields that can be updated", n,
+		    j);
 		return (NULL);
 	}
 	for (i = 0; i < n; i++) {

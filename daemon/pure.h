@@ -72,6 +72,7 @@ struct viols {
 	size_t		 n;
 	size_t		 cap;
 };
+#define VIOLS_MAX	100
 void	 viols_add(struct viols *, const char *, const char *, const char *,
 	     ...) __attribute__((format(printf, 4, 5)));
 void	 viols_free(struct viols *);

@@ -1027,32 +1027,85 @@ struct tpending {
 	struct pgarray	 upd[3];	/* tenancy id, area, waiver */
 };
 
-/* The record of row number row (rows come in ascending order). */
+/* A chunk's row numbers sorted, with each one's record: one lookup each. */
+struct rowix {
+	int64_t	 row;
+	size_t	 idx;
+};
+
+static int
+rowix_cmp(const void *a, const void *b)
+{
+	const struct rowix	*x = a, *y = b;
+
+	return (x->row < y->row ? -1 : x->row > y->row);
+}
+
+/* Index of the chunk's explicit row numbers (NULL: numbered by first_row). */
+static struct rowix *
+tenancy_rowix(struct req *r, const Parkd__V1__SyncChunkRequest *in, int *oom)
+{
+	struct rowix	*ix;
+	size_t		 i;
+
+	*oom = 0;
+	if (in->n_rows == 0)
+		return (NULL);
+	if ((ix = req_alloc(r, in->n_rows * sizeof(*ix))) == NULL) {
+		*oom = 1;
+		return (NULL);
+	}
+	for (i = 0; i < in->n_rows; i++) {
+		ix[i].row = in->rows[i];
+		ix[i].idx = i;
+	}
+	qsort(ix, in->n_rows, sizeof(*ix), rowix_cmp);	/* n log n, any order */
+	return (ix);
+}
+
+/* The record of row number row. */
 static size_t
-tenancy_index(const Parkd__V1__SyncChunkRequest *in, int64_t row)
+tenancy_index(const Parkd__V1__SyncChunkRequest *in, const struct rowix *ix,
+    int64_t row)
 {
 	size_t	 lo = 0, hi = in->n_rows, mid;
 
-	if (in->n_rows == 0)
+	if (ix == NULL)
 		return ((size_t)(row - in->first_row));
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (in->rows[mid] < row)
+		if (ix[mid].row < row)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < in->n_rows && in->rows[lo] == row)
-		return (lo);
-	for (lo = 0; lo < in->n_rows; lo++)	/* not in order after all */
-		if (in->rows[lo] == row)
-			return (lo);
+	return (lo < in->n_rows && ix[lo].row == row ? ix[lo].idx : 0);
+}
+
+/* Firm ids seen in a chunk: open addressing, capacity a power of two. */
+struct idset {
+	int64_t	*v;		/* 0: empty (firm ids are positive) */
+	size_t	 cap;
+};
+
+/* Add id; 1 if it was there already. */
+static int
+idset_add(struct idset *set, int64_t id)
+{
+	size_t	 h = ((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (set->cap - 1);
+
+	while (set->v[h] != 0 && set->v[h] != id)
+		h = (h + 1) & (set->cap - 1);
+	if (set->v[h] == id)
+		return (1);
+	set->v[h] = id;
 	return (0);
 }
 
 static int
 tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
-    int64_t *occupied, struct tpending *tp, int64_t *seen, int nseen)
+    int64_t *occupied, struct tpending *tp, struct idset *seen,
+    const struct rowix *ix)
 {
 	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
 	Parkd__V1__EnterFirmRequest	*t;
@@ -1064,23 +1117,20 @@ tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
 	int64_t				 firm_id, same_area = 0, delta;
 	size_t				 n;
 	char				 b[3][40];
-	int				 j, same;
+	int				 same;
 
-	t = in->tenancies[tenancy_index(in, row)];
+	t = in->tenancies[tenancy_index(in, ix, row)];
 	if (PQgetisnull(res, i, PQfnumber(res, "firm_id"))) {
 		viols_add(&v, "credit_code", "sync.unknown_firm", "no firm with "
 		    "this credit code; push it first (kind firms)");
 		goto refuse;
 	}
 	firm_id = pg_i64(res, i, "firm_id");
-	for (j = 0; j < nseen; j++) {
-		if (seen[j] == firm_id) {
-			viols_add(&v, "credit_code", "sync.duplicate", "the "
-			    "firm appears earlier in this chunk");
-			goto refuse;
-		}
+	if (idset_add(seen, firm_id)) {
+		viols_add(&v, "credit_code", "sync.duplicate", "the firm "
+		    "appears earlier in this chunk");
+		goto refuse;
 	}
-	seen[nseen] = firm_id;
 	if (PQgetisnull(res, i, PQfnumber(res, "policy_hash"))) {
 		viols_add(&v, "entry_date", "policy.missing", "no policy is "
 		    "active for %.4s", t->entry_date);
@@ -1144,10 +1194,12 @@ tenancy_state_done(struct req *r, PGresult *res)
 {
 	struct chunk	*k = r->state;
 	struct tpending	 tp;
+	struct rowix	*ix;
 	const char	*p[8];
 	char		 pid[24];
-	int64_t		 occupied, *seen;
-	int		 i, j, ok = 1;
+	struct idset	 seen;
+	int64_t		 occupied;
+	int		 i, j, ok = 1, oom;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		chunk_abort(r, res, NULL);
@@ -1155,16 +1207,20 @@ tenancy_state_done(struct req *r, PGresult *res)
 	}
 	memset(&tp, 0, sizeof(tp));
 	occupied = PQntuples(res) ? pg_i64(res, 0, "occupied") : 0;
-	seen = req_alloc(r, (size_t)(PQntuples(res) + 1) * sizeof(*seen));
-	for (i = j = 0; seen != NULL && i < PQntuples(res); i++)
-		j += tenancy_row(r, k, res, i, &occupied, &tp, seen, j) ? 1 : 0;
+	for (seen.cap = 16; seen.cap < (size_t)PQntuples(res) * 2;)
+		seen.cap *= 2;
+	seen.v = req_alloc(r, seen.cap * sizeof(*seen.v));
+	ix = tenancy_rowix(r, (void *)r->in, &oom);
+	for (i = j = 0; seen.v != NULL && !oom && i < PQntuples(res); i++)
+		j += tenancy_row(r, k, res, i, &occupied, &tp, &seen, ix) ?
+		    1 : 0;
 	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
 	p[0] = pid;
 	for (i = 0; i < 4; i++)
 		ok &= (p[i + 1] = pgarray_finish(&tp.ins[i])) != NULL;
 	for (i = 0; i < 3; i++)
 		ok &= (p[i + 5] = pgarray_finish(&tp.upd[i])) != NULL;
-	if (seen == NULL || !ok)	/* never drop checked rows silently */
+	if (seen.v == NULL || oom || !ok) /* never drop checked rows silently */
 		chunk_abort(r, NULL, "out of memory");
 	else if (j > 0)
 		db_query(r, "WITH ins AS (INSERT INTO tenancies (firm_id, "

@@ -6,7 +6,11 @@
 
 #include "pure.h"
 
-/* Add one violation; on out-of-memory it is dropped, never fatal. */
+/*
+ * Add one violation; on out-of-memory it is dropped, never fatal. One list
+ * holds at most VIOLS_MAX: a request with a million bad entries gets the
+ * first ones and a note, not a response of a million.
+ */
 void
 viols_add(struct viols *vs, const char *field, const char *rule,
     const char *fmt, ...)
@@ -15,6 +19,14 @@ viols_add(struct viols *vs, const char *field, const char *rule,
 	va_list		 ap;
 	char		*msg = NULL;
 
+	if (vs->n > VIOLS_MAX)
+		return;
+	if (vs->n == VIOLS_MAX) {
+		field = "";
+		rule = "violations.more";
+		fmt = "more violations were found; only the first ones are "
+		    "listed";
+	}
 	if (vs->n == vs->cap) {
 		size_t	 cap = vs->cap ? vs->cap * 2 : 4;
 
