@@ -10,6 +10,10 @@
  * it is never called), and the request gets UNAVAILABLE. A request waits
  * for a connection no longer than that either. One more connection, never
  * lent to requests, runs a probe every second for /healthz.
+ *
+ * Pushes (sync) hold a connection and its transaction between requests:
+ * they get their own push_pool_size connections after the request pool,
+ * so no push ever takes a connection a read needs.
  */
 #include <sys/socket.h>
 #include <netdb.h>
@@ -46,12 +50,14 @@ struct waiter {
 	struct req		*r;
 	db_acquire_cb		 cb;
 	uint64_t		 since_ms;
+	int			 push;		/* for a push connection */
 	TAILQ_ENTRY(waiter)	 entry;
 };
 
 static struct {
-	struct dbconn			*conns;
+	struct dbconn			*conns;	/* n for requests, then npush */
 	int				 n;
+	int				 npush;
 	int				 queue_max;
 	char				**kw;
 	char				**val;
@@ -74,6 +80,8 @@ static struct {
 #define BACKOFF_MAX_MS		5000
 
 static void	db_event_cb(evutil_socket_t, short, void *);
+static struct dbconn *db_idle(int);
+static void	db_wait(struct req *, db_acquire_cb, int);
 static void	db_send(struct dbconn *, const char *, int, const char *const *,
 		    db_result_cb, int);
 static void	db_release_conn(struct dbconn *);
@@ -221,7 +229,7 @@ db_make_idle(struct dbconn *d)
 	d->owner = NULL;
 	d->cb = NULL;
 	db_watch(d, EV_READ);
-	if (!TAILQ_EMPTY(&pool.waiters))
+	if (!TAILQ_EMPTY(&pool.waiters) && !d->probe)
 		event_active(pool.handoff, EV_TIMEOUT, 0);
 }
 
@@ -375,20 +383,19 @@ db_connect_start(struct dbconn *d)
 static void
 db_handoff_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct waiter	*w;
+	struct waiter	*w, *next;
 	struct req	*r;
 	db_acquire_cb	 cb;
-	int		 i;
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	for (i = 0; i < pool.n && !TAILQ_EMPTY(&pool.waiters); i++) {
-		struct dbconn *d = &pool.conns[i];
+	for (w = TAILQ_FIRST(&pool.waiters); w != NULL; w = next) {
+		struct dbconn *d = db_idle(w->push);
 
-		if (d->state != DB_IDLE)
+		next = TAILQ_NEXT(w, entry);
+		if (d == NULL)
 			continue;
-		w = TAILQ_FIRST(&pool.waiters);
 		TAILQ_REMOVE(&pool.waiters, w, entry);
 		pool.nwait--;
 		r = w->r;
@@ -396,20 +403,34 @@ db_handoff_cb(evutil_socket_t fd, short what, void *arg)
 		free(w);
 		if (r->c == NULL && !r->internal) {
 			req_fail(r, PARKD__V1__CODE__UNAVAILABLE, "peer gone");
-			i--;
+			next = TAILQ_FIRST(&pool.waiters);
 			continue;
 		}
 		d->state = DB_OWNED;
 		d->owner = r;
 		r->db = d;
 		cb(r);
+		next = TAILQ_FIRST(&pool.waiters);	/* cb may change it */
 	}
+}
+
+/* An idle connection of the request pool, or of the push pool. */
+static struct dbconn *
+db_idle(int push)
+{
+	int	 i, from = push ? pool.n : 0, to = push ? pool.n + pool.npush :
+	    pool.n;
+
+	for (i = from; i < to; i++) {
+		if (pool.conns[i].state == DB_IDLE)
+			return (&pool.conns[i]);
+	}
+	return (NULL);
 }
 
 void
 db_acquire(struct req *r, db_acquire_cb cb)
 {
-	struct waiter	*w;
 	int		 i;
 
 	if (r->db != NULL) {
@@ -432,6 +453,15 @@ db_acquire(struct req *r, db_acquire_cb cb)
 		    "database unavailable; retry later");
 		return;
 	}
+	db_wait(r, cb, 0);
+}
+
+/* Queue r for a connection (of the push pool if push). */
+static void
+db_wait(struct req *r, db_acquire_cb cb, int push)
+{
+	struct waiter	*w;
+
 	if (pool.nwait >= pool.queue_max ||
 	    (w = calloc(1, sizeof(*w))) == NULL) {
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
@@ -442,8 +472,11 @@ db_acquire(struct req *r, db_acquire_cb cb)
 	w->r = r;
 	w->cb = cb;
 	w->since_ms = now_ms();
+	w->push = push;
 	TAILQ_INSERT_TAIL(&pool.waiters, w, entry);
 	pool.nwait++;
+	if (db_idle(push) != NULL)	/* queued behind the other pool's */
+		event_active(pool.handoff, EV_TIMEOUT, 0);
 }
 
 /*
@@ -489,6 +522,36 @@ db_release(struct req *r)
 }
 
 /*
+ * Swap r's request connection for an idle push connection, then cb(r);
+ * RESOURCE_EXHAUSTED at once when all push connections are in pushes.
+ */
+void
+db_acquire_push(struct req *r, db_acquire_cb cb)
+{
+	struct dbconn	*d;
+	int		 i, pinned = 0;
+
+	if (r->db != NULL)
+		db_release(r);
+	if ((d = db_idle(1)) != NULL) {
+		d->state = DB_OWNED;
+		d->owner = r;
+		r->db = d;
+		cb(r);
+		return;
+	}
+	for (i = pool.n; i < pool.n + pool.npush; i++)
+		pinned += pool.conns[i].pinned;
+	if (pinned < pool.npush) {	/* reconnecting or rolling back */
+		db_wait(r, cb, 1);
+		return;
+	}
+	req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "all %d push "
+	    "connections of this parkd are in pushes; retry shortly",
+	    pool.npush);
+}
+
+/*
  * Keep r's connection (and its open transaction) beyond r, for a sync push;
  * *gen identifies this incarnation of the connection. NULL if refused.
  */
@@ -497,7 +560,7 @@ db_pin(struct req *r, uint64_t *gen)
 {
 	struct dbconn	*d = r->db;
 
-	if (d == NULL || pool.npinned + 1 >= pool.n)
+	if (d == NULL || d->idx < pool.n)	/* only push connections */
 		return (NULL);
 	r->db = NULL;
 	d->owner = NULL;
@@ -775,15 +838,17 @@ db_pool_start(const struct config *cfg, char **cause)
 	if (db_build_params(cfg, cause) != 0)
 		return (-1);
 	pool.n = cfg->pool_size;
-	if ((pool.conns = calloc((size_t)pool.n, sizeof(*pool.conns))) == NULL)
+	pool.npush = cfg->push_pool_size;
+	if ((pool.conns = calloc((size_t)(pool.n + pool.npush),
+	    sizeof(*pool.conns))) == NULL)
 		fatal("db pool");
 	pool.handoff = event_new(server->base, -1, 0, db_handoff_cb, NULL);
 	if (pool.handoff == NULL)
 		fatalx("db pool: event_new");
-	for (i = 0; i < pool.n; i++)
+	for (i = 0; i < pool.n + pool.npush; i++)
 		db_conn_init(&pool.conns[i], i);
 	pool.probe.probe = 1;
-	db_conn_init(&pool.probe, pool.n);
+	db_conn_init(&pool.probe, pool.n + pool.npush);
 	pool.probe_timer = event_new(server->base, -1, EV_PERSIST, db_probe_cb,
 	    NULL);
 	if (pool.probe_timer == NULL || event_add(pool.probe_timer, &sec) != 0)
@@ -796,7 +861,7 @@ db_pool_stop(void)
 {
 	int	 i;
 
-	for (i = 0; i < pool.n; i++)
+	for (i = 0; i < pool.n + pool.npush; i++)
 		db_conn_free(&pool.conns[i]);
 	db_conn_free(&pool.probe);
 	if (pool.probe_timer != NULL)

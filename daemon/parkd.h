@@ -44,6 +44,8 @@ struct config {
 	char	*tls_min_version;
 	char	*database;
 	int	 pool_size;
+	int	 push_pool_size;
+	int	 push_per_principal;
 	int	 db_queue_max;
 	int	 statement_timeout_ms;
 	int	 query_timeout_ms;
@@ -221,6 +223,7 @@ typedef void (*db_acquire_cb)(struct req *);
 int	 db_pool_start(const struct config *, char **);
 void	 db_pool_stop(void);
 void	 db_acquire(struct req *, db_acquire_cb);
+void	 db_acquire_push(struct req *, db_acquire_cb);
 void	 db_query(struct req *, const char *, int, const char *const *,
 	     db_result_cb);
 void	 db_release(struct req *);

@@ -50,10 +50,15 @@ struct sync_session {
 	int64_t			 updated;
 	int64_t			 refused;
 	int			 busy;
-	int			 locked;	/* tenancies: park row locked */
+	int			 tenancies;	/* rows entered: check at commit */
 	struct firmcache	*fc;		/* firm_reports: code -> firm */
 	TAILQ_HEAD(, waiting)	 waiting;
+	int64_t			 principal_id;
+	TAILQ_ENTRY(sync_session) entry;	/* in sessions */
 };
+
+/* Every open push of this parkd, for the per-principal cap. */
+static TAILQ_HEAD(, sync_session) sessions = TAILQ_HEAD_INITIALIZER(sessions);
 
 /* One refused row. */
 struct rowerr {
@@ -475,6 +480,12 @@ db_refusals(struct chunk *k, const char *text)
 /* ---- session ---- */
 
 static void	sync_kick(struct sync_session *);
+static void	begin_push(struct req *);
+static void	commit_park_locked(struct req *, PGresult *);
+static void	commit_record(struct req *);
+static void	sync_fail(struct req *, struct sync_session *, int,
+		    const char *, ...) PRINTFLIKE(4, 5);
+static int	sync_open_count(int64_t);
 
 static void
 sync_free(struct sync_session *s)
@@ -498,6 +509,7 @@ sync_free(struct sync_session *s)
 		free(w);
 	}
 	log_debug("sync closed key=%s rows=%lld", s->key, (long long)s->rows);
+	TAILQ_REMOVE(&sessions, s, entry);
 	free(s);
 }
 
@@ -572,6 +584,25 @@ sync_release(struct req *r, struct sync_session *s)
 		s->db = NULL;
 	db_detach(r);
 	s->busy = 0;
+}
+
+/* The push ends with code and message; its transaction is rolled back. */
+static void
+sync_fail(struct req *r, struct sync_session *s, int code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sync_release(r, s);
+	req_fail(r, code, "%s", msg);
+	if (s->c != NULL)
+		s->c->sync = NULL;
+	s->c = NULL;
+	sync_kick(s);
 }
 
 static void
@@ -720,6 +751,8 @@ begin_open_done(struct req *r, PGresult *res)
 		return;
 	}
 	TAILQ_INIT(&s->waiting);
+	s->principal_id = r->pr.id;
+	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	s->c = r->c;
 	s->id = ++next_sync_id;
 	s->kind = b->kind;
@@ -772,7 +805,33 @@ begin_checked(struct req *r, PGresult *res)
 		db_query(r, REFUSALS_SQL, 2, p, begin_replay_done);
 		return;
 	}
+	if (sync_open_count(r->pr.id) >= server->cfg->push_per_principal) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "%s already "
+		    "has %d push(es) open on this parkd (push_per_principal); "
+		    "commit one first", r->pr.name,
+		    server->cfg->push_per_principal);
+		return;
+	}
+	db_acquire_push(r, begin_push);
+}
+
+/* A push connection of its own: the push's transaction begins. */
+static void
+begin_push(struct req *r)
+{
 	db_query(r, "BEGIN", 0, NULL, begin_open_done);
+}
+
+/* Pushes open now by one principal. */
+static int
+sync_open_count(int64_t principal_id)
+{
+	struct sync_session	*s;
+	int			 n = 0;
+
+	TAILQ_FOREACH(s, &sessions, entry)
+		n += s->principal_id == principal_id;
+	return (n);
 }
 
 void
@@ -1255,7 +1314,7 @@ tenancy_state(struct req *r, PGresult *res)
 		chunk_abort(r, res, NULL);
 		return;
 	}
-	k->s->locked = 1;
+	k->s->tenancies = 1;
 	if (k->nvalid == 0) {
 		chunk_record_refusals(r);
 		return;
@@ -1291,21 +1350,14 @@ tenancy_state(struct req *r, PGresult *res)
 	    "$1 ORDER BY s.row_no", 4, p, tenancy_state_done);
 }
 
-/* Lock the park for the rest of the push, then read the chunk's state. */
+/*
+ * Read the chunk's state and check it. The park is not locked across the
+ * client's round trips: CommitSync locks it and checks the area again.
+ */
 static void
 tenancy_chunk(struct req *r)
 {
-	struct chunk	*k = r->state;
-	char		 pid[24];
-	const char	*p[1] = { pid };
-
-	if (k->s->locked) {
-		tenancy_state(r, NULL);
-		return;
-	}
-	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
-	db_query(r, "SELECT id FROM parks WHERE id = $1 FOR UPDATE", 1, p,
-	    tenancy_state);
+	tenancy_state(r, NULL);
 }
 
 /* ---- CommitSync ---- */
@@ -1381,8 +1433,67 @@ commit_recorded(struct req *r, PGresult *res)
 	db_query(r, REFUSALS_SQL, 2, p, commit_refusals);
 }
 
+/*
+ * A tenancies push, at commit: the park locked now (for this statement's
+ * transaction only), its entries since the push began may not have
+ * overfilled it, nor may it have left admission.
+ */
+static void
+commit_lock_park(struct req *r)
+{
+	struct commit	*cm = r->state;
+	char		 pid[24];
+	const char	*p[1] = { pid };
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)cm->s->park_id);
+	db_query(r, "SELECT p.status, p.total_area, (SELECT coalesce(sum("
+	    "t.area), 0) FROM tenancies t WHERE t.park_id = p.id AND t.status "
+	    "= 'active') AS occupied FROM parks p WHERE p.id = $1 FOR NO KEY "
+	    "UPDATE",
+	    1, p, commit_park_locked);
+}
+
+static void
+commit_park_locked(struct req *r, PGresult *res)
+{
+	struct commit	*cm = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		sync_abort(r, cm->s, res, NULL);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		sync_fail(r, cm->s, PARKD__V1__CODE__NOT_FOUND, "park %s is "
+		    "gone", cm->s->park_code);
+		return;
+	}
+	if (pg_i64(res, 0, "occupied") > pg_i64(res, 0, "total_area") ||
+	    strcmp(pg_get(res, 0, "status"), "exited") == 0 ||
+	    strcmp(pg_get(res, 0, "status"), "applied") == 0) {
+		sync_fail(r, cm->s, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "park %s changed during the push (status %s, %lld of %lld "
+		    "m2 x 100 occupied); nothing was applied: push again with "
+		    "the same idempotency_key", cm->s->park_code,
+		    pg_get(res, 0, "status"), (long long)pg_i64(res, 0,
+		    "occupied"), (long long)pg_i64(res, 0, "total_area"));
+		return;
+	}
+	commit_record(r);
+}
+
 static void
 commit_start(struct req *r)
+{
+	struct commit	*cm = r->state;
+
+	if (cm->s->tenancies)
+		commit_lock_park(r);
+	else
+		commit_record(r);
+}
+
+static void
+commit_record(struct req *r)
 {
 	struct commit		*cm = r->state;
 	struct sync_session	*s = cm->s;

@@ -196,9 +196,14 @@ enter_begun(struct req *r, PGresult *res)
 	qp_init(&q);
 	qp_str(&q, in->park_code);
 	qp_str(&q, in->credit_code);
-	db_query(r, "SELECT (SELECT id FROM parks WHERE code = $1 FOR UPDATE) "
-	    "AS park_id, (SELECT id FROM firms WHERE credit_code = $2 FOR "
-	    "UPDATE) AS firm_id", q.n, q.v, enter_locked);
+	/*
+	 * NO KEY UPDATE: entries into one park are serialised, but an open
+	 * push's rows (whose foreign keys hold KEY SHARE on the park and the
+	 * firm until it commits) do not block them.
+	 */
+	db_query(r, "SELECT (SELECT id FROM parks WHERE code = $1 FOR NO KEY "
+	    "UPDATE) AS park_id, (SELECT id FROM firms WHERE credit_code = $2 "
+	    "FOR NO KEY UPDATE) AS firm_id", q.n, q.v, enter_locked);
 }
 
 void

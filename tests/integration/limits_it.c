@@ -392,3 +392,102 @@ test_largest_frames(void **state)
 	parkc_close(big);
 	parkc_close(other);
 }
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * One operator cannot freeze the city (finding 3): pushes use their own
+ * connections (push_pool_size 2 on parkd #1), one open push per principal,
+ * and a tenancies push holds no lock on its park between requests. With
+ * every push connection held, an entry into the pushed park is answered at
+ * once and another client's reads keep p99 under 100 ms.
+ */
+static void
+test_push_fairness(void **state)
+{
+	struct parkc			*a1 = as("opA", addr1), *a2 = as("opA", addr1);
+	struct parkc			*b1 = as("opB", addr1), *c1 = as("scA", addr1);
+	struct parkc			*bu = as("bureau", addr1);
+	struct parkc			*rd = as("viewer", addr1);
+	Parkd__V1__BeginSyncRequest	 bs = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;
+	Parkd__V1__SyncChunkRequest	 ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	Parkd__V1__EnterFirmRequest	 t, *tp = &t;
+	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
+	Parkd__V1__SyncOutcome		 o = PARKD__V1__SYNC_OUTCOME__INIT;
+	struct parkc_result		 res;
+	char				 pushed[19], single[19];
+	uint64_t			 lat[200], t0, enter_ms;
+	int64_t				 ida, idb;
+	int				 i, done;
+
+	(void)state;
+	create_firm(bu, code_for(870, pushed), "I651", "2025-06-01");
+	create_firm(bu, code_for(871, single), "I651", "2025-06-01");
+
+	/* opA: a tenancies push with one entry applied, left open */
+	ida = begin_sync(a1, "IT-A", "tenancies", "fair-a", &done, NULL);
+	parkd__v1__enter_firm_request__init(&t);
+	t.credit_code = pushed;
+	t.entry_date = "2026-06-01";
+	t.area = 3000;
+	ch.sync_id = ida;
+	ch.first_row = 1;
+	ch.tenancies = &tp;
+	ch.n_tenancies = 1;
+	if (call(a1, "SyncChunk", &ch.base, &res) != 0)
+		fail_msg("SyncChunk: %s", res.message);
+	assert_int_equal(((Parkd__V1__SyncChunkResponse *)res.body)->accepted,
+	    1);
+	parkc_result_free(&res);
+	/* a second push by the same operator: refused, not queued */
+	bs.park_code = "IT-A";
+	bs.kind = "activities";
+	assert_int_equal(parkc_call(a2, "BeginSync", &bs.base, "fair-a2",
+	    &res), 0);
+	assert_int_equal(res.code, CODE(RESOURCE_EXHAUSTED));
+	parkc_result_free(&res);
+	/* opB takes the other push connection; then the pool is full */
+	idb = begin_sync(b1, "IT-B", "activities", "fair-b", &done, NULL);
+	bs.park_code = "SC-A";
+	assert_int_equal(parkc_call(c1, "BeginSync", &bs.base, "fair-c",
+	    &res), 0);
+	assert_int_equal(res.code, CODE(RESOURCE_EXHAUSTED));
+	parkc_result_free(&res);
+
+	/* an entry into the pushed park does not wait for the push */
+	t0 = mono_ms();
+	enter_ok(bu, "IT-A", single, "2026-06-02", 3000);
+	enter_ms = mono_ms() - t0;
+	/* reads of another client */
+	get.code = "IT-B";
+	for (i = 0; i < 200; i++) {
+		t0 = mono_ms();
+		expect(rd, "GetPark", &get.base, 0);
+		lat[i] = mono_ms() - t0;
+	}
+	qsort(lat, 200, sizeof(lat[0]), cmp_u64);
+	print_message("fairness: both push connections held, IT-A locked by "
+	    "nothing: EnterFirm into IT-A %llu ms; GetPark p50 %llu ms, p99 "
+	    "%llu ms, max %llu ms\n", (unsigned long long)enter_ms,
+	    (unsigned long long)lat[100], (unsigned long long)lat[197],
+	    (unsigned long long)lat[199]);
+	assert_true(enter_ms < 1000);
+	assert_true(lat[197] < 100);
+
+	commit_sync(a1, ida, &o);
+	assert_int_equal(o.applied, 1);
+	commit_sync(b1, idb, &o);
+	(void)idb;
+	parkc_close(a1);
+	parkc_close(a2);
+	parkc_close(b1);
+	parkc_close(c1);
+	parkc_close(bu);
+	parkc_close(rd);
+}
