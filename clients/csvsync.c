@@ -113,6 +113,9 @@ parse_int(const char *s, int64_t *out)
 
 /* ---- reading ---- */
 
+struct push;
+static int	push_stream(struct push *, FILE *, const char *);
+
 struct rowbuf {
 	int64_t	 row;
 	char	*f[MAXCOLS];
@@ -154,6 +157,8 @@ refused_write(struct push *p, const struct rowbuf *rb, const char *why)
 {
 	int	 i;
 
+	if (p->refused_path == NULL)		/* a dry run */
+		return;
 	if (p->refused == NULL) {
 		if ((p->refused = fopen(p->refused_path, "w")) == NULL) {
 			fprintf(stderr, "parkctl: %s: %s\n", p->refused_path,
@@ -372,6 +377,26 @@ collect(struct push *p)
 }
 
 /* Send the rows gathered so far as one chunk (bad rows stay here). */
+/* A dry run (no server): convert the chunk's rows, count, drop them. */
+static int
+flush_dry(struct push *p)
+{
+	size_t	 i;
+	void	*x;
+
+	for (i = 0; i < p->nchunk; i++) {
+		if ((x = convert(p, &p->chunk[i])) == NULL)
+			p->client_refused++;
+		free(x);
+	}
+	p->sent += (int64_t)p->nchunk;
+	rows_free(p->chunk, p->nchunk);
+	p->nchunk = 0;
+	if ((p->chunk = calloc(p->chunk_size, sizeof(*p->chunk))) == NULL)
+		return (-1);
+	return (0);
+}
+
 static int
 flush_chunk(struct push *p)
 {
@@ -387,6 +412,8 @@ flush_chunk(struct push *p)
 
 	if (p->nchunk == 0)
 		return (0);
+	if (p->ctl == NULL)
+		return (flush_dry(p));
 	while (p->nfl == WINDOW) {
 		if (collect(p) != 0)
 			return (-1);
@@ -524,6 +551,8 @@ header(struct push *p)
 		    strcmp(p->k->cols[i], "graduate_jobs") &&
 		    strcmp(p->k->cols[i], "rnd_spend_yuan") &&
 		    strcmp(p->k->cols[i], "ip_granted")) {
+			if (p->ctl == NULL)	/* a dry run: quiet */
+				return (-1);
 			fprintf(stderr, "parkctl: the header has no column "
 			    "'%s' (a %s file needs:", p->k->cols[i],
 			    p->k->kind);
@@ -696,21 +725,34 @@ commit(struct push *p, const char *key)
 static int
 push_file(struct push *p, const char *path)
 {
-	struct csv_parser	 cp;
-	FILE			*f;
-	char			 buf[65536];
-	size_t			 n;
-	int			 rc = 0;
+	FILE	*f;
+	int	 rc;
 
 	if ((f = fopen(path, "rb")) == NULL) {
 		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
 		return (-1);
 	}
+	rc = push_stream(p, f, path);
+	fclose(f);
+	return (rc);
+}
+
+/* Parse CSV from f (path names it in messages), chunk by chunk. */
+static int
+push_stream(struct push *p, FILE *f, const char *path)
+{
+	struct csv_parser	 cp;
+	char			 buf[65536];
+	size_t			 n;
+	int			 rc = 0;
+
 	csv_init(&cp, CSV_APPEND_NULL);
 	while (!p->failed && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (csv_parse(&cp, buf, n, csv_field_cb, csv_row_cb, p) != n) {
-			fprintf(stderr, "parkctl: %s: row %" PRId64 ": %s\n",
-			    path, p->row + 1, csv_strerror(csv_error(&cp)));
+			if (p->ctl != NULL)
+				fprintf(stderr, "parkctl: %s: row %" PRId64
+				    ": %s\n", path, p->row + 1,
+				    csv_strerror(csv_error(&cp)));
 			rc = -1;
 			break;
 		}
@@ -719,10 +761,36 @@ push_file(struct push *p, const char *path)
 		csv_fini(&cp, csv_field_cb, csv_row_cb, p);
 	csv_free(&cp);
 	cur_free(p);
-	fclose(f);
 	if (rc == 0 && !p->failed && flush_chunk(p) != 0)
 		rc = -1;
 	return (rc != 0 || p->failed ? -1 : 0);
+}
+
+/*
+ * Read a CSV document of kind as a push would, without a server: every row
+ * converted and checked on the client's side (the fuzzer's entry point).
+ * 0 if it reads to the end; *rows and *refused count its data rows.
+ */
+int
+csv_read_dry(const char *kind, const char *buf, size_t len, int64_t *rows,
+    int64_t *refused)
+{
+	struct push	 p;
+	FILE		*f;
+	int		 rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.chunk_size = 64;
+	if ((p.k = kdef_find(kind)) == NULL || len == 0 ||
+	    (f = fmemopen((void *)buf, len, "rb")) == NULL)
+		return (-1);
+	if ((p.chunk = calloc(p.chunk_size, sizeof(*p.chunk))) != NULL)
+		rc = push_stream(&p, f, "-");
+	fclose(f);
+	rows_free(p.chunk, p.nchunk);
+	*rows = p.sent;
+	*refused = p.client_refused;
+	return (rc);
 }
 
 /* An operator's own park, when --park-code is left out (WhoAmI). */

@@ -15,6 +15,8 @@ int	 ctl_connect(struct ctl *);
 int	 demo_data(struct ctl *, int, char **);
 int	 demo_summary(struct ctl *);
 int	 csv_sync(struct ctl *, int, char **);
+int	 csv_read_dry(const char *, const char *, size_t, int64_t *,
+	     int64_t *);
 int	 csv_export(struct ctl *, int, char **);
 int	 eval_cmd(struct ctl *, int, char **);
 

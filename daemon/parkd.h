@@ -18,6 +18,7 @@
 #include "parkd.pb-c.h"
 #include "pure.h"
 #include "rules.h"
+#include "checks.h"
 
 #define PARKD_VERSION "0.1.0"
 
@@ -282,11 +283,6 @@ char	*fmt_arena(struct req *, const char *, ...) PRINTFLIKE(2, 3);
 int	 pg_ok(struct req *, PGresult *, ExecStatusType, const char *);
 void	 check_credit_code(struct req *, const char *, const char *);
 void	 check_text(struct req *, const char *, const char *, size_t, size_t);
-void	 check_quarter(struct viols *, const char *, int, int);
-void	 check_firm_report(struct viols *, const char *,
-	     const Parkd__V1__FirmReport *);
-void	 check_certification(struct viols *, const char *,
-	     const Parkd__V1__Certification *);
 int	 page_token_parse(struct req *, const char *, int64_t *);
 int	 page_size_clamp(int32_t);
 typedef void (*page_fill)(struct req *, PGresult *, int, void *);

@@ -28,6 +28,7 @@ struct sync_kind;
 struct fcent {
 	char	 code[19];
 	int64_t	 id;
+	int	 elsewhere;	/* ever a tenant of another park */
 };
 struct firmcache {
 	struct fcent	*v;
@@ -483,6 +484,8 @@ static void	sync_kick(struct sync_session *);
 static void	begin_push(struct req *);
 static void	commit_park_locked(struct req *, PGresult *);
 static void	commit_record(struct req *);
+static void	commit_check_firms(struct req *);
+static void	commit_firms_checked(struct req *, PGresult *);
 static void	sync_fail(struct req *, struct sync_session *, int,
 		    const char *, ...) PRINTFLIKE(4, 5);
 static int	sync_open_count(int64_t);
@@ -1488,8 +1491,62 @@ commit_start(struct req *r)
 
 	if (cm->s->tenancies)
 		commit_lock_park(r);
+	else if (cm->s->fc != NULL && cm->s->fc->n > 0)
+		commit_check_firms(r);
 	else
 		commit_record(r);
+}
+
+/*
+ * A firm_reports push wrote the reports of firms that had never been a
+ * tenant elsewhere without checking each quarter: if one has become a
+ * tenant of another park since the push looked it up, the push fails.
+ */
+static void
+commit_check_firms(struct req *r)
+{
+	struct commit		*cm = r->state;
+	struct firmcache	*fc = cm->s->fc;
+	struct pgarray		 ids;
+	const char		*p[2];
+	char			 b[40];
+	size_t			 i;
+
+	memset(&ids, 0, sizeof(ids));
+	for (i = 0; i < fc->cap; i++) {
+		if (fc->v[i].code[0] != '\0' && fc->v[i].id > 0 &&
+		    !fc->v[i].elsewhere)
+			pgarray_add_i64(&ids, fc->v[i].id);
+	}
+	if ((p[0] = pgarray_finish(&ids)) == NULL) {
+		pgarray_free(&ids);
+		sync_abort(r, cm->s, NULL, "out of memory");
+		return;
+	}
+	p[1] = i64s(b, cm->s->park_id);
+	db_query(r, "SELECT f.credit_code FROM tenancies t JOIN firms f ON "
+	    "f.id = t.firm_id WHERE t.firm_id = ANY($1::bigint[]) AND "
+	    "t.park_id <> $2 LIMIT 1", 2, p, commit_firms_checked);
+	pgarray_free(&ids);
+}
+
+static void
+commit_firms_checked(struct req *r, PGresult *res)
+{
+	struct commit	*cm = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		sync_abort(r, cm->s, res, NULL);
+		return;
+	}
+	if (PQntuples(res) > 0) {
+		sync_fail(r, cm->s, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "firm %s became a tenant of another park during the push; "
+		    "nothing was applied: push again (the same key) and its "
+		    "quarters will be checked", PQgetvalue(res, 0, 0));
+		return;
+	}
+	commit_record(r);
 }
 
 static void
@@ -1766,6 +1823,13 @@ svc_sync_export(struct req *r)
 
 /* ---- firm_reports: the fast path of the big quarterly pushes ---- */
 
+#define REPORTS_UPSERT							\
+	"ON CONFLICT (firm_id, year, quarter) DO UPDATE SET revenue = "	\
+	"EXCLUDED.revenue, jobs = EXCLUDED.jobs, graduate_jobs = "	\
+	"EXCLUDED.graduate_jobs, rnd_spend = EXCLUDED.rnd_spend, "	\
+	"ip_granted = EXCLUDED.ip_granted, version = r.version + 1, "	\
+	"updated_at = now() RETURNING (xmax = 0) AS ins"
+
 static uint64_t
 fc_hash(const char *s)
 {
@@ -1853,8 +1917,9 @@ reports_apply(struct req *r)
 	uint64_t			*seen, key;
 	size_t				 i, n = in->n_firm_reports, cap, h;
 	int64_t				 superseded = 0;
+	int				 anychk = 0;
 	char				 b[9][40];
-	const char			*p[10];
+	const char			*p[11];
 
 	cap = 16;
 	while (cap < n * 2)
@@ -1910,6 +1975,8 @@ reports_apply(struct req *r)
 		pgarray_add(&k->cols[6], i64s(b[6], f->rnd_spend));
 		pgarray_add(&k->cols[7], i64s(b[7], f->ip_granted));
 		pgarray_add(&k->cols[8], i64s(b[0], rec_row(in, i)));
+		pgarray_add(&k->cols[9], e->elsewhere ? "t" : "f");
+		anychk |= e->elsewhere;
 		k->nvalid++;
 	}
 	k->s->updated += superseded;
@@ -1917,33 +1984,44 @@ reports_apply(struct req *r)
 		chunk_record_refusals(r);
 		return;
 	}
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		if ((p[i] = pgarray_finish(&k->cols[i])) == NULL) {
 			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
 	}
-	p[9] = i64s(b[8], k->s->park_id);
+	p[10] = i64s(b[8], k->s->park_id);
+	if (!anychk) {		/* no firm of this chunk was ever elsewhere */
+		db_query(r, "WITH x AS (INSERT INTO firm_reports AS r (firm_id, "
+		    "year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
+		    "ip_granted) SELECT firm_id, year, quarter, revenue, jobs, "
+		    "graduate_jobs, rnd_spend, ip_granted FROM unnest("
+		    "$1::bigint[], $2::int[], $3::int[], $4::bigint[], "
+		    "$5::int[], $6::int[], $7::bigint[], $8::int[]) AS u("
+		    "firm_id, year, quarter, revenue, jobs, graduate_jobs, "
+		    "rnd_spend, ip_granted) " REPORTS_UPSERT ") SELECT count(*) "
+		    "FILTER (WHERE ins) AS applied, count(*) FILTER (WHERE NOT "
+		    "ins) AS updated, 0 AS superseded, '' AS refused FROM x", 8,
+		    p, chunk_applied);
+		return;
+	}
+	/* some were: each of their quarters is checked (0005_scope.sql) */
 	db_query(r, "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::int[], "
 	    "$3::int[], $4::bigint[], $5::int[], $6::int[], $7::bigint[], "
-	    "$8::int[], $9::bigint[]) AS u(firm_id, year, quarter, revenue, "
-	    "jobs, graduate_jobs, rnd_spend, ip_granted, row_no)), "
-	    "m AS (SELECT u.*, scope_report_write($10, firm_id, year, quarter) "
-	    "AS ok FROM u), "
+	    "$8::int[], $9::bigint[], $10::boolean[]) AS u(firm_id, year, "
+	    "quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted, "
+	    "row_no, chk)), "
+	    "m AS (SELECT u.*, (NOT chk OR scope_report_write($11, firm_id, "
+	    "year, quarter)) AS ok FROM u), "
 	    "x AS (INSERT INTO firm_reports AS r (firm_id, year, "
 	    "quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) "
 	    "SELECT firm_id, year, quarter, revenue, jobs, graduate_jobs, "
-	    "rnd_spend, ip_granted FROM m WHERE ok "
-	    "ON CONFLICT (firm_id, year, quarter) DO UPDATE SET revenue = "
-	    "EXCLUDED.revenue, jobs = EXCLUDED.jobs, graduate_jobs = "
-	    "EXCLUDED.graduate_jobs, rnd_spend = EXCLUDED.rnd_spend, "
-	    "ip_granted = EXCLUDED.ip_granted, version = r.version + 1, "
-	    "updated_at = now() RETURNING (xmax = 0) AS ins) SELECT (SELECT "
-	    "count(*) FILTER (WHERE ins) FROM x) AS applied, (SELECT count(*) "
-	    "FILTER (WHERE NOT ins) FROM x) AS updated, 0 AS superseded, "
-	    "coalesce((SELECT string_agg(row_no || E'\\tother_park', E'\\n' "
-	    "ORDER BY row_no) FROM m WHERE NOT ok), '') AS refused", 10, p,
-	    chunk_applied);
+	    "rnd_spend, ip_granted FROM m WHERE ok " REPORTS_UPSERT ") "
+	    "SELECT (SELECT count(*) FILTER (WHERE ins) FROM x) AS applied, "
+	    "(SELECT count(*) FILTER (WHERE NOT ins) FROM x) AS updated, 0 AS "
+	    "superseded, coalesce((SELECT string_agg(row_no || "
+	    "E'\\tother_park', E'\\n' ORDER BY row_no) FROM m WHERE NOT ok), "
+	    "'') AS refused", 11, p, chunk_applied);
 }
 
 /* The lookup of firms new to this push came back: cache them. */
@@ -1967,6 +2045,7 @@ reports_resolved(struct req *r, PGresult *res)
 			e->id = -1;
 		else
 			e->id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		e->elsewhere = PQgetvalue(res, i, 3)[0] == 't';
 	}
 	reports_apply(r);
 }
@@ -2023,8 +2102,9 @@ reports_chunk(struct req *r)
 		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
-	db_query(r, "SELECT c.code, f.id, scope_firm_write($1, f.id) FROM "
-	    "unnest($2::text[]) AS c(code) LEFT JOIN firms f ON "
+	db_query(r, "SELECT c.code, f.id, scope_firm_write($1, f.id), EXISTS ("
+	    "SELECT 1 FROM tenancies t WHERE t.firm_id = f.id AND t.park_id <> "
+	    "$1) FROM unnest($2::text[]) AS c(code) LEFT JOIN firms f ON "
 	    "f.credit_code = c.code", 2, p,
 	    reports_resolved);
 	pgarray_free(&codes);
