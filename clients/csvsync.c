@@ -82,7 +82,8 @@ parse_hundredths(const char *s, int64_t *out)
 		}
 		if (*s == ',' && dec < 0)
 			continue;	/* thousands separator */
-		if (*s < '0' || *s > '9' || dec == 2 || v > INT64_MAX / 100)
+		/* room for this digit and the scaling to hundredths below */
+		if (*s < '0' || *s > '9' || dec == 2 || v > INT64_MAX / 1000)
 			return (-1);
 		v = v * 10 + (*s - '0');
 		if (dec >= 0)
@@ -779,6 +780,7 @@ csv_read_dry(const char *kind, const char *buf, size_t len, int64_t *rows,
 	FILE		*f;
 	int		 rc = -1;
 
+	*rows = *refused = 0;
 	memset(&p, 0, sizeof(p));
 	p.chunk_size = 64;
 	if ((p.k = kdef_find(kind)) == NULL || len == 0 ||
