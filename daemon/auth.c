@@ -77,6 +77,8 @@ auth_check_role(struct req *r)
 		    auth_role_name(r->pr.role), r->m->name, allowed);
 		return;
 	}
+	r->scope = auth_scope(r);	/* row-level security, per request */
+	r->scoped = 1;
 	if (r->m->nodb) {
 		if (r->db != NULL)
 			db_release(r);	/* it uses its own connection */

@@ -14,6 +14,10 @@
  * Pushes (sync) hold a connection and its transaction between requests:
  * they get their own push_pool_size connections after the request pool,
  * so no push ever takes a connection a read needs.
+ *
+ * Before a request uses a connection, the session's parkd.scope is made
+ * the request's (row-level security, schema/0006_rls.sql): one more round
+ * trip only when it changes. A new connection has none: it sees nothing.
  */
 #include <sys/socket.h>
 #include <netdb.h>
@@ -42,6 +46,7 @@ struct dbconn {
 	int		 rolling_back;
 	int		 pinned;	/* held by a sync push between requests */
 	int		 probe;		/* the /healthz connection */
+	int64_t		 scope;		/* parkd.scope set; SCOPE_NONE */
 	uint64_t	 gen;		/* bumped each time the connection breaks */
 	PGresult	*result;
 };
@@ -76,10 +81,14 @@ static struct {
 #define CONNECT_DEADLINE_MS	5000
 #define PROBE_DEADLINE_MS	1000
 #define PROBE_FRESH_MS		3000
+#define SCOPE_NONE		INT64_MIN
 #define BACKOFF_MIN_MS		200
 #define BACKOFF_MAX_MS		5000
 
 static void	db_event_cb(evutil_socket_t, short, void *);
+static void	db_give(struct dbconn *, struct req *, db_acquire_cb);
+static void	db_scoped(struct req *, db_acquire_cb);
+static void	db_scope_done(struct req *, PGresult *);
 static struct dbconn *db_idle(int);
 static void	db_wait(struct req *, db_acquire_cb, int);
 static void	db_send(struct dbconn *, const char *, int, const char *const *,
@@ -375,6 +384,7 @@ db_connect_start(struct dbconn *d)
 		return;
 	}
 	d->state = DB_CONNECTING;
+	d->scope = SCOPE_NONE;
 	db_timer(d, CONNECT_DEADLINE_MS);
 	db_watch(d, EV_WRITE);
 }
@@ -406,12 +416,51 @@ db_handoff_cb(evutil_socket_t fd, short what, void *arg)
 			next = TAILQ_FIRST(&pool.waiters);
 			continue;
 		}
-		d->state = DB_OWNED;
-		d->owner = r;
-		r->db = d;
-		cb(r);
+		db_give(d, r, cb);
 		next = TAILQ_FIRST(&pool.waiters);	/* cb may change it */
 	}
+}
+
+/* d is r's now; cb(r) once the session has r's scope. */
+static void
+db_give(struct dbconn *d, struct req *r, db_acquire_cb cb)
+{
+	d->state = DB_OWNED;
+	d->owner = r;
+	r->db = d;
+	db_scoped(r, cb);
+}
+
+/* Set r's scope on its connection if it is not already there, then cb. */
+static void
+db_scoped(struct req *r, db_acquire_cb cb)
+{
+	struct dbconn	*d = r->db;
+	char		 v[24];
+	const char	*p[1] = { v };
+
+	if (!r->scoped || d->scope == r->scope) {
+		cb(r);
+		return;
+	}
+	if (r->scope == 0)
+		snprintf(v, sizeof(v), "all");
+	else
+		snprintf(v, sizeof(v), "%lld", (long long)r->scope);
+	r->db_next = cb;
+	db_send(d, "SELECT set_config('parkd.scope', $1, false)", 1, p,
+	    db_scope_done, pool.query_timeout_ms);
+}
+
+static void
+db_scope_done(struct req *r, PGresult *res)
+{
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		req_fail_pg(r, res, "setting the request's scope");
+		return;
+	}
+	r->db->scope = r->scope;
+	r->db_next(r);
 }
 
 /* An idle connection of the request pool, or of the push pool. */
@@ -434,17 +483,14 @@ db_acquire(struct req *r, db_acquire_cb cb)
 	int		 i;
 
 	if (r->db != NULL) {
-		cb(r);
+		db_scoped(r, cb);
 		return;
 	}
 	for (i = 0; i < pool.n; i++) {
 		struct dbconn *d = &pool.conns[i];
 
 		if (d->state == DB_IDLE && TAILQ_EMPTY(&pool.waiters)) {
-			d->state = DB_OWNED;
-			d->owner = r;
-			r->db = d;
-			cb(r);
+			db_give(d, r, cb);
 			return;
 		}
 	}
@@ -534,10 +580,7 @@ db_acquire_push(struct req *r, db_acquire_cb cb)
 	if (r->db != NULL)
 		db_release(r);
 	if ((d = db_idle(1)) != NULL) {
-		d->state = DB_OWNED;
-		d->owner = r;
-		r->db = d;
-		cb(r);
+		db_give(d, r, cb);
 		return;
 	}
 	for (i = pool.n; i < pool.n + pool.npush; i++)

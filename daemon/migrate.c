@@ -41,6 +41,8 @@ migrate_connect(const char *conninfo, int wait_s, char **cause)
 		usleep(250000);
 	}
 	PQsetNoticeProcessor(pg, migrate_notice, NULL);
+	/* parkd's own work at start and on the command line: every park */
+	PQclear(PQexec(pg, "SELECT set_config('parkd.scope', 'all', false)"));
 	return (pg);
 }
 
@@ -109,6 +111,22 @@ apply_one(PGconn *pg, const struct migration *m, char **cause)
 }
 
 /* Apply every migration not yet recorded, in order. */
+/* Row-level security does not apply to superusers and BYPASSRLS roles. */
+static void
+migrate_check_role(PGconn *pg)
+{
+	PGresult	*res = PQexec(pg, "SELECT current_user, rolsuper OR "
+	    "rolbypassrls FROM pg_roles WHERE rolname = current_user");
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    PQgetvalue(res, 0, 1)[0] == 't')
+		log_warnx("database role %s is a superuser or has BYPASSRLS: "
+		    "row-level security (the second check of every operator's "
+		    "scope) does not apply; connect as an ordinary role",
+		    PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
 int
 migrate_run(PGconn *pg, char **cause)
 {
@@ -132,5 +150,7 @@ migrate_run(PGconn *pg, char **cause)
 	}
 	exec_ok(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", &why);
 	free(why);
+	if (rc == 0)
+		migrate_check_role(pg);
 	return (rc);
 }

@@ -174,6 +174,9 @@ struct req {
 	uint64_t		 start_ms;
 	int			 internal;	/* parkd's own */
 	const char		*db_error;	/* why the database failed it */
+	int			 scoped;	/* scope below is known */
+	int64_t			 scope;		/* 0: all parks; else one */
+	void			(*db_next)(struct req *);
 	size_t			 decoded;	/* arena bytes counted */
 	TAILQ_ENTRY(req)	 centry;
 };

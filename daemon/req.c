@@ -319,6 +319,7 @@ req_internal(const char *method, const ProtobufCMessage *in)
 	r->idem_key = "";
 	r->pr.found = r->pr.known = 1;
 	r->pr.role = ROLE_ADMIN;
+	r->scoped = 1;			/* all parks */
 	snprintf(r->pr.name, sizeof(r->pr.name), "parkd");
 	nreqs++;
 	if (r->m == NULL || (r->in = protobuf_c_message_unpack(r->m->input,

@@ -153,9 +153,23 @@ enter_locked(struct req *r, PGresult *res)
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "EnterFirm"))
 		return;
+	if (PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 2)) {
+		/* row-level security: not a park this operator may lock */
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only admit firms into its own park");
+		return;
+	}
 	if (PQgetisnull(res, 0, 0)) {
 		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no park '%s'",
 		    in->park_code);
+		return;
+	}
+	if (PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 3)) {
+		/* row-level security: an operator cannot lock another's */
+		viols_add(&r->v, "credit_code", "firm.active_elsewhere",
+		    "%s is an active tenant of another park", in->credit_code);
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "the firm "
+		    "cannot enter %s", in->park_code);
 		return;
 	}
 	if (PQgetisnull(res, 0, 1)) {
@@ -203,7 +217,9 @@ enter_begun(struct req *r, PGresult *res)
 	 */
 	db_query(r, "SELECT (SELECT id FROM parks WHERE code = $1 FOR NO KEY "
 	    "UPDATE) AS park_id, (SELECT id FROM firms WHERE credit_code = $2 "
-	    "FOR NO KEY UPDATE) AS firm_id", q.n, q.v, enter_locked);
+	    "FOR NO KEY UPDATE) AS firm_id, (SELECT id FROM parks WHERE code = "
+	    "$1) AS seen_park, (SELECT id FROM firms WHERE credit_code = $2) "
+	    "AS seen_firm", q.n, q.v, enter_locked);
 }
 
 void

@@ -43,8 +43,11 @@ pg_start() {
 	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
 	    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $*" start \
 	    >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
+	# parkd connects as an ordinary role that owns its database, so
+	# row-level security applies to it (a superuser would bypass it)
 	as_pg "$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres \
-	    -c "CREATE DATABASE parkd" >/dev/null
+	    -c "CREATE ROLE parkd LOGIN" -c "CREATE DATABASE parkd OWNER parkd" \
+	    >/dev/null
 }
 
 pg_ctl_cmd() {
@@ -116,7 +119,7 @@ listen = "127.0.0.1:$port";
 tls_cert = "$tls/server.crt";
 tls_key = "$tls/server.key";
 tls_ca = "$tls/ca.crt";
-database = "hostaddr=127.0.0.1 port=$pgport dbname=parkd user=postgres";
+database = "hostaddr=127.0.0.1 port=$pgport dbname=parkd user=parkd";
 pool_size = 4;
 log_level = "info";
 policy_file = "$POLICY";

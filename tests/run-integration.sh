@@ -73,6 +73,8 @@ export PARKD_ADDR=127.0.0.1:$P1 PARKD_ADDR2=127.0.0.1:$P2 PARKD_TLS=$T/tls
 export PARKD_ROGUE=$T/rogue PARKD_PIDFILE=$T/p1.pid PARKD_CONF=$T/p1.conf
 export PARKD_RESTART="$T/start.sh 1 </dev/null >/dev/null 2>&1"
 export PARKD_DSN="hostaddr=127.0.0.1 port=$PGPORT dbname=parkd user=postgres"
+# parkd's own role: row-level security applies to it
+export PARKD_APP_DSN="hostaddr=127.0.0.1 port=$PGPORT dbname=parkd user=parkd"
 export PARKD_PG_STOP="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -m fast -w stop >/dev/null'"
 # SIGSTOP / SIGCONT of the postmaster and every backend: a hung database.
 export PARKD_PG_FREEZE="bash -c '. scripts/lib.sh; pg_signal $T/pg STOP'"

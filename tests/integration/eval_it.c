@@ -173,10 +173,10 @@ test_eval_operator(void **state)
 	expect(op, "GetEvaluationResult", &g.base, CODE(PERMISSION_DENIED));
 	g.park_code = "IT-A";
 	expect(op, "GetEvaluationResult", &g.base, 0);
-	/* a draft: not even its own park */
+	/* a draft: not even its own park (drafts are the bureau's alone) */
 	draft = create_run(bu, 2026, NULL);
 	g.run_id = draft;
-	expect(op, "GetEvaluationResult", &g.base, CODE(PERMISSION_DENIED));
+	expect(op, "GetEvaluationResult", &g.base, CODE(NOT_FOUND));
 	/* the ranking shows an operator its own park only */
 	l.run_id = eval_run_id;
 	assert_int_equal(call(op, "ListEvaluationResults", &l.base, &res), 0);

@@ -1018,6 +1018,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_scope_pushes),
 		cmocka_unit_test(test_scope_export),
 		cmocka_unit_test(test_scope_draft_run),
+		cmocka_unit_test(test_scope_rls),
 		cmocka_unit_test(test_input_bounds),
 		cmocka_unit_test(test_admission_flood),
 		cmocka_unit_test(test_hung_database),

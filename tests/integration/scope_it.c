@@ -508,3 +508,87 @@ test_scope_draft_run(void **state)
 	parkc_close(bu);
 	parkc_close(op);
 }
+
+/* One statement as parkd's own database role, with parkd.scope set. */
+static int
+app_sql(PGconn *pg, const char *q, int64_t *count)
+{
+	PGresult	*r = PQexec(pg, q);
+	int		 ok = PQresultStatus(r) == PGRES_TUPLES_OK ||
+			    PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	if (count != NULL)
+		*count = PQresultStatus(r) == PGRES_TUPLES_OK ?
+		    strtoll(PQgetvalue(r, 0, 0), NULL, 10) :
+		    strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return (ok ? 0 : -1);
+}
+
+/*
+ * The second enforcement: queries with no scope check at all, run as
+ * parkd's role with SC-A's scope, cannot read or write across parks.
+ */
+static void
+test_scope_rls(void **state)
+{
+	PGconn	*pg = PQconnectdb(getenv("PARKD_APP_DSN"));
+	char	 q[512];
+	int64_t	 n, sca = sql_int("SELECT id FROM parks WHERE code = 'SC-A'");
+	int64_t	 scb = sql_int("SELECT id FROM parks WHERE code = 'SC-B'");
+	int64_t	 fb, all;
+
+	(void)state;
+	assert_int_equal(PQstatus(pg), CONNECTION_OK);
+	snprintf(q, sizeof(q), "SELECT id FROM firms WHERE credit_code = "
+	    "'%s'", sc_code[FB]);
+	fb = sql_int(q);
+	/* nothing at all without a scope */
+	assert_int_equal(app_sql(pg, "SELECT count(*) FROM firm_reports", &n),
+	    0);
+	assert_int_equal(n, 0);
+	snprintf(q, sizeof(q), "SELECT set_config('parkd.scope', '%lld', "
+	    "false)", (long long)sca);
+	assert_int_equal(app_sql(pg, q, NULL), 0);
+	/* fb is SC-B's: its reports, certificates and events are not seen */
+	snprintf(q, sizeof(q), "SELECT count(*) FROM firm_reports WHERE "
+	    "firm_id = %lld", (long long)fb);
+	assert_int_equal(app_sql(pg, q, &n), 0);
+	assert_int_equal(n, 0);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM certifications WHERE "
+	    "firm_id = %lld", (long long)fb);
+	assert_int_equal(app_sql(pg, q, &n), 0);
+	assert_int_equal(n, 0);
+	snprintf(q, sizeof(q), "UPDATE firm_reports SET revenue = 1 WHERE "
+	    "firm_id = %lld", (long long)fb);
+	assert_int_equal(app_sql(pg, q, &n), 0);
+	assert_int_equal(n, 0);
+	snprintf(q, sizeof(q), "INSERT INTO firm_reports (firm_id, year, "
+	    "quarter) VALUES (%lld, 2026, 1)", (long long)fb);
+	assert_int_equal(app_sql(pg, q, NULL), -1);
+	snprintf(q, sizeof(q), "INSERT INTO park_reports (park_id, year, "
+	    "quarter) VALUES (%lld, 2026, 1)", (long long)scb);
+	assert_int_equal(app_sql(pg, q, NULL), -1);
+	snprintf(q, sizeof(q), "UPDATE parks SET staff_count = 1 WHERE id = "
+	    "%lld", (long long)scb);
+	assert_int_equal(app_sql(pg, q, &n), 0);
+	assert_int_equal(n, 0);
+	snprintf(q, sizeof(q), "UPDATE firms SET name = 'x' WHERE id = %lld",
+	    (long long)fb);
+	assert_int_equal(app_sql(pg, q, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(app_sql(pg, "SELECT count(*) FROM evaluation_runs "
+	    "WHERE status = 'draft'", &n), 0);
+	assert_int_equal(n, 0);
+	/* its own tenant fa is seen; the city-wide scope sees everything */
+	snprintf(q, sizeof(q), "SELECT count(*) FROM firm_reports r JOIN firms "
+	    "f ON f.id = r.firm_id WHERE f.credit_code = '%s'", sc_code[FA]);
+	assert_int_equal(app_sql(pg, q, &n), 0);
+	assert_true(n > 0);
+	assert_int_equal(app_sql(pg, "SELECT set_config('parkd.scope', 'all', "
+	    "false)", NULL), 0);
+	assert_int_equal(app_sql(pg, "SELECT count(*) FROM firm_reports",
+	    &all), 0);
+	assert_int_equal(all, sql_int("SELECT count(*) FROM firm_reports"));
+	PQfinish(pg);
+}

@@ -1,0 +1,156 @@
+-- 0006: row-level security, the second enforcement of 0005's scope.
+--
+-- parkd sets parkd.scope on each pool connection before a request uses it:
+-- 'all' for the city-wide roles and parkd's own work, the park id for an
+-- operator. A connection that never set it ('none', or unset) sees and
+-- writes nothing in these tables. So a query path in parkd that forgot the
+-- scope check still cannot cross parks.
+--
+-- PostgreSQL applies these policies to every role except superusers and
+-- roles with BYPASSRLS: parkd must connect as an ordinary role (it warns at
+-- start otherwise). FORCE makes them apply to the tables' owner too.
+--
+-- Left open on purpose (parkd's scope function guards them): reading parks,
+-- firms and tenancies of other parks (the entry rules must see where a firm
+-- is active) and published evaluation results (they are publicly notified).
+
+CREATE FUNCTION parkd_scope() RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT CASE coalesce(current_setting('parkd.scope', true), '')
+        WHEN 'all' THEN 0::bigint
+        WHEN '' THEN -1::bigint
+        WHEN 'none' THEN -1::bigint
+        ELSE current_setting('parkd.scope', true)::bigint END
+$$;
+
+-- A firm's quarterly reports: its days in the park, its quarters as tenant.
+ALTER TABLE firm_reports ENABLE ROW LEVEL SECURITY;
+ALTER TABLE firm_reports FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON firm_reports FOR SELECT
+    USING (scope_firm_read((SELECT parkd_scope()), firm_id,
+        quarter_first(year, quarter), quarter_last(year, quarter)));
+CREATE POLICY scope_insert ON firm_reports FOR INSERT
+    WITH CHECK (scope_report_write((SELECT parkd_scope()), firm_id, year,
+        quarter));
+CREATE POLICY scope_update ON firm_reports FOR UPDATE
+    USING (scope_report_write((SELECT parkd_scope()), firm_id, year, quarter))
+    WITH CHECK (scope_report_write((SELECT parkd_scope()), firm_id, year,
+        quarter));
+CREATE POLICY scope_delete ON firm_reports FOR DELETE
+    USING ((SELECT parkd_scope()) = 0);
+
+-- Certifications, financing and events: written for active tenants, read
+-- for the days the firm spent in the park.
+ALTER TABLE certifications ENABLE ROW LEVEL SECURITY;
+ALTER TABLE certifications FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON certifications FOR SELECT
+    USING (scope_firm_read((SELECT parkd_scope()), firm_id, valid_from,
+        valid_to));
+CREATE POLICY scope_insert ON certifications FOR INSERT
+    WITH CHECK (scope_firm_write((SELECT parkd_scope()), firm_id));
+CREATE POLICY scope_update ON certifications FOR UPDATE
+    USING (scope_firm_write((SELECT parkd_scope()), firm_id))
+    WITH CHECK (scope_firm_write((SELECT parkd_scope()), firm_id));
+CREATE POLICY scope_delete ON certifications FOR DELETE
+    USING ((SELECT parkd_scope()) = 0);
+
+ALTER TABLE firm_financings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE firm_financings FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON firm_financings FOR SELECT
+    USING (scope_firm_read((SELECT parkd_scope()), firm_id, date, date));
+CREATE POLICY scope_insert ON firm_financings FOR INSERT
+    WITH CHECK (scope_firm_write((SELECT parkd_scope()), firm_id));
+CREATE POLICY scope_change ON firm_financings FOR UPDATE
+    USING ((SELECT parkd_scope()) = 0);
+CREATE POLICY scope_delete ON firm_financings FOR DELETE
+    USING ((SELECT parkd_scope()) = 0);
+
+ALTER TABLE firm_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE firm_events FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON firm_events FOR SELECT
+    USING (scope_firm_read((SELECT parkd_scope()), firm_id, date, date));
+CREATE POLICY scope_insert ON firm_events FOR INSERT
+    WITH CHECK (scope_firm_write((SELECT parkd_scope()), firm_id));
+CREATE POLICY scope_change ON firm_events FOR UPDATE
+    USING ((SELECT parkd_scope()) = 0);
+CREATE POLICY scope_delete ON firm_events FOR DELETE
+    USING ((SELECT parkd_scope()) = 0);
+
+-- A park's own rows.
+ALTER TABLE park_reports ENABLE ROW LEVEL SECURITY;
+ALTER TABLE park_reports FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_all ON park_reports FOR ALL
+    USING ((SELECT parkd_scope()) IN (0, park_id));
+ALTER TABLE activities ENABLE ROW LEVEL SECURITY;
+ALTER TABLE activities FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_all ON activities FOR ALL
+    USING ((SELECT parkd_scope()) IN (0, park_id));
+
+-- Tenancies and parks: readable (see above), written in the park only.
+ALTER TABLE tenancies ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tenancies FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON tenancies FOR SELECT
+    USING ((SELECT parkd_scope()) >= 0);
+CREATE POLICY scope_insert ON tenancies FOR INSERT
+    WITH CHECK ((SELECT parkd_scope()) IN (0, park_id));
+CREATE POLICY scope_update ON tenancies FOR UPDATE
+    USING ((SELECT parkd_scope()) IN (0, park_id));
+CREATE POLICY scope_delete ON tenancies FOR DELETE
+    USING ((SELECT parkd_scope()) = 0);
+
+ALTER TABLE parks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE parks FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON parks FOR SELECT
+    USING ((SELECT parkd_scope()) >= 0);
+CREATE POLICY scope_insert ON parks FOR INSERT
+    WITH CHECK ((SELECT parkd_scope()) = 0);
+CREATE POLICY scope_update ON parks FOR UPDATE
+    USING ((SELECT parkd_scope()) IN (0, id));
+CREATE POLICY scope_delete ON parks FOR DELETE
+    USING ((SELECT parkd_scope()) = 0);
+
+-- Firms: identities readable. No operator changes (or locks) a firm that
+-- is an active tenant of another park; parkd's scope_firm_identity_write
+-- is stricter (a firm free of any park may be locked by an entry).
+ALTER TABLE firms ENABLE ROW LEVEL SECURITY;
+ALTER TABLE firms FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON firms FOR SELECT
+    USING ((SELECT parkd_scope()) >= 0);
+CREATE POLICY scope_insert ON firms FOR INSERT
+    WITH CHECK ((SELECT parkd_scope()) >= 0);
+CREATE POLICY scope_update ON firms FOR UPDATE
+    USING ((SELECT parkd_scope()) = 0 OR ((SELECT parkd_scope()) > 0 AND
+        NOT EXISTS (SELECT 1 FROM tenancies t WHERE t.firm_id = firms.id AND
+        t.status = 'active' AND t.park_id <> (SELECT parkd_scope()))));
+CREATE POLICY scope_delete ON firms FOR DELETE
+    USING ((SELECT parkd_scope()) = 0);
+
+-- Evaluation: drafts are the bureau's; the rest is written by it only.
+ALTER TABLE evaluation_runs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE evaluation_runs FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON evaluation_runs FOR SELECT
+    USING ((SELECT parkd_scope()) = 0 OR ((SELECT parkd_scope()) > 0
+        AND status = 'published'));
+CREATE POLICY scope_write ON evaluation_runs FOR ALL
+    USING ((SELECT parkd_scope()) = 0);
+ALTER TABLE evaluation_results ENABLE ROW LEVEL SECURITY;
+ALTER TABLE evaluation_results FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON evaluation_results FOR SELECT
+    USING ((SELECT parkd_scope()) = 0 OR ((SELECT parkd_scope()) > 0
+        AND EXISTS (SELECT 1 FROM evaluation_runs r WHERE
+            r.id = evaluation_results.run_id
+            AND r.status = 'published')));
+CREATE POLICY scope_write ON evaluation_results FOR ALL
+    USING ((SELECT parkd_scope()) = 0);
+ALTER TABLE awards ENABLE ROW LEVEL SECURITY;
+ALTER TABLE awards FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON awards FOR SELECT
+    USING ((SELECT parkd_scope()) >= 0);
+CREATE POLICY scope_write ON awards FOR ALL
+    USING ((SELECT parkd_scope()) = 0);
+ALTER TABLE evaluation_budgets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE evaluation_budgets FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope_read ON evaluation_budgets FOR SELECT
+    USING ((SELECT parkd_scope()) >= 0);
+CREATE POLICY scope_write ON evaluation_budgets FOR ALL
+    USING ((SELECT parkd_scope()) = 0);
