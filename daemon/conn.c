@@ -18,8 +18,16 @@ struct connlist	conns = TAILQ_HEAD_INITIALIZER(conns);
 int		nconns;
 
 static void	conn_process_input(struct conn *);
+static void	conn_yield(struct conn *);
 
 static int	npending;	/* connections still in the TLS handshake */
+
+/*
+ * Frames one connection may start per wake-up; the rest wait for the next
+ * turn of the loop, so a client pipelining many large frames cannot keep
+ * the others waiting (memcached's reqs_per_event).
+ */
+#define FRAMES_PER_WAKEUP	8
 
 uint64_t
 now_ms(void)
@@ -128,6 +136,9 @@ conn_close(struct conn *c, const char *reason)
 		SSL_shutdown(c->ssl);
 	bufferevent_free(c->bev);
 	c->bev = NULL;
+	if (c->more != NULL)
+		event_free(c->more);
+	c->more = NULL;
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
 	metrics_conn(0);
@@ -177,9 +188,14 @@ conn_process_input(struct conn *c)
 	uint32_t	 n;
 	size_t		 have;
 	char		 msg[160];
+	int		 started = 0;
 
 	c->in_input = 1;
 	while (c->bev != NULL && !c->paused) {
+		if (started == FRAMES_PER_WAKEUP) {
+			conn_yield(c);	/* go on at the next turn */
+			break;
+		}
 		if (c->inflight >= server->cfg->max_inflight ||
 		    conn_outlen(c) > conn_out_high()) {
 			conn_pause(c);
@@ -222,12 +238,34 @@ conn_process_input(struct conn *c)
 			return;
 		}
 		c->inflight++;
+		started++;
 		req_start(c, p + FRAME_HEADER, n);
 		if (c->bev == NULL)
 			break;
 		evbuffer_drain(in, FRAME_HEADER + n);
 	}
 	c->in_input = 0;
+}
+
+static void
+conn_more_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)ev;
+	if (c->bev != NULL && !c->closing && !server->draining)
+		conn_process_input(c);
+}
+
+/* More complete frames are buffered: handle them at the next turn. */
+static void
+conn_yield(struct conn *c)
+{
+	if (c->more == NULL &&
+	    (c->more = event_new(server->base, -1, 0, conn_more_cb, c)) == NULL)
+		return;		/* the next read event will do */
+	event_active(c->more, EV_TIMEOUT, 0);
 }
 
 static void

@@ -127,6 +127,7 @@ struct conn {
 	char			 fingerprint[65];
 	int			 tls_ready;
 	int			 authed;	/* a request was authenticated */
+	struct event		*more;		/* frames left for the next turn */
 	int			 paused;	/* not reading: in-flight cap */
 	int			 in_input;	/* inside conn_process_input */
 	int			 closing;	/* close once output drained */
