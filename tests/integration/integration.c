@@ -1024,6 +1024,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_hung_database),
 		cmocka_unit_test(test_largest_frames),
 		cmocka_unit_test(test_push_fairness),
+		cmocka_unit_test(test_reverse_chunk),
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_handshake_timeout),

@@ -491,3 +491,81 @@ test_push_fairness(void **state)
 	parkc_close(bu);
 	parkc_close(rd);
 }
+
+/* One tenancies chunk of 60,000 unknown firms, numbered by rows: ms taken. */
+static uint64_t
+chunk_60k(struct parkc *op, struct parkc *rd, const char *key, int reverse,
+    uint64_t *read_ms)
+{
+	Parkd__V1__SyncChunkRequest	 ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
+	Parkd__V1__SyncChunkResponse	*cr;
+	Parkd__V1__Response		*resp;
+	enum { N = 60000 };
+	Parkd__V1__EnterFirmRequest	*t = calloc(N, sizeof(*t));
+	Parkd__V1__EnterFirmRequest	**tp = calloc(N, sizeof(*tp));
+	int64_t				*rows = calloc(N, sizeof(*rows));
+	char				(*codes)[19] = calloc(N, 19);
+	struct parkc_result		 res;
+	uint64_t			 t0, took;
+	int64_t				 id;
+	int				 i, done;
+
+	for (i = 0; i < N; i++) {
+		parkd__v1__enter_firm_request__init(&t[i]);
+		t[i].credit_code = (char *)code_for(200000 + i, codes[i]);
+		t[i].entry_date = "2026-06-01";
+		t[i].area = 100;
+		tp[i] = &t[i];
+		rows[i] = reverse ? N - i + 1 : i + 2;
+	}
+	id = begin_sync(op, "IT-A", "tenancies", key, &done, NULL);
+	ch.sync_id = id;
+	ch.tenancies = tp;
+	ch.n_tenancies = N;
+	ch.rows = rows;
+	ch.n_rows = N;
+	t0 = mono_ms();
+	assert_int_equal(parkc_send(op, "SyncChunk", &ch.base, "", NULL), 0);
+	get.code = "IT-A";
+	expect(rd, "GetPark", &get.base, 0);
+	*read_ms = mono_ms() - t0;
+	assert_int_equal(parkc_recv(op, &resp), 0);
+	took = mono_ms() - t0;
+	assert_int_equal(parkc_decode("SyncChunk", resp, &res), 0);
+	cr = (Parkd__V1__SyncChunkResponse *)res.body;
+	assert_int_equal(cr->n_refused, N);		/* unknown firms */
+	assert_int_equal(cr->refused[0]->row, 2);	/* row numbers kept */
+	assert_int_equal(cr->refused[N - 1]->row, N + 1);
+	parkc_result_free(&res);
+	free(t);
+	free(tp);
+	free(rows);
+	free(codes);
+	return (took);
+}
+
+/*
+ * A tenancies chunk of 60,000 rows numbered in reverse took a quadratic
+ * path (finding 4: 4.4 s): now it costs what the same chunk in order does,
+ * and another client's GetPark meanwhile stays fast.
+ */
+static void
+test_reverse_chunk(void **state)
+{
+	struct parkc	*op = as("opA", addr2), *rd = as("viewer", addr2);
+	uint64_t	 fwd, rev, r1, r2;
+
+	(void)state;
+	fwd = chunk_60k(op, rd, "forward-60k", 0, &r1);
+	parkc_close(op);		/* the push is dropped */
+	op = as("opA", addr2);
+	rev = chunk_60k(op, rd, "reverse-60k", 1, &r2);
+	print_message("60,000-row tenancies chunk: in order %llu ms, in "
+	    "reverse %llu ms; a GetPark meanwhile %llu / %llu ms\n",
+	    (unsigned long long)fwd, (unsigned long long)rev,
+	    (unsigned long long)r1, (unsigned long long)r2);
+	assert_true(rev < 2 * fwd + 300);
+	parkc_close(op);
+	parkc_close(rd);
+}
