@@ -462,9 +462,10 @@ db_refusals(struct chunk *k, const char *text)
 				    "the firm is not an active tenant of %s",
 				    k->s->park_code);
 			else if (strcmp(reason, "other_park") == 0)
-				viols_add(v, "quarter", "sync.other_park",
-				    "the firm was a tenant of another park in "
-				    "this quarter");
+				viols_add(v, "quarter", "sync.quarter_scope",
+				    "the firm was not a tenant of %s in this "
+				    "quarter, or was one of another park",
+				    k->s->park_code);
 			else if (strcmp(reason, "not_yours") == 0)
 				viols_add(v, "credit_code", "sync.not_in_park",
 				    "the firm is not an active tenant of %s "
@@ -1941,7 +1942,7 @@ reports_apply(struct req *r)
 				continue;
 			if (e != NULL && e->id < 0)
 				viols_add(v, "credit_code", "sync.not_in_park",
-				    "the firm is not an active tenant of %s",
+				    "the firm has never been a tenant of %s",
 				    k->s->park_code);
 			else
 				viols_add(v, "credit_code", "sync.unknown_firm",
@@ -2039,13 +2040,16 @@ reports_resolved(struct req *r, PGresult *res)
 	for (i = 0; i < PQntuples(res); i++) {
 		if ((e = fc_get(rs->k.s, PQgetvalue(res, i, 0), 1)) == NULL)
 			continue;
+		/* 2: an active tenant here, 3: ever here, 4: ever elsewhere */
 		if (PQgetisnull(res, i, 1))
 			e->id = 0;
-		else if (PQgetvalue(res, i, 2)[0] != 't')
+		else if (PQgetvalue(res, i, 3)[0] != 't')
 			e->id = -1;
 		else
 			e->id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		e->elsewhere = PQgetvalue(res, i, 3)[0] == 't';
+		/* each quarter checked unless an active tenant only ever here */
+		e->elsewhere = PQgetvalue(res, i, 4)[0] == 't' ||
+		    PQgetvalue(res, i, 2)[0] != 't';
 	}
 	reports_apply(r);
 }
@@ -2102,10 +2106,11 @@ reports_chunk(struct req *r)
 		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
-	db_query(r, "SELECT c.code, f.id, scope_firm_write($1, f.id), EXISTS ("
-	    "SELECT 1 FROM tenancies t WHERE t.firm_id = f.id AND t.park_id <> "
-	    "$1) FROM unnest($2::text[]) AS c(code) LEFT JOIN firms f ON "
-	    "f.credit_code = c.code", 2, p,
+	db_query(r, "SELECT c.code, f.id, scope_firm_write($1, f.id), "
+	    "scope_firm_read($1, f.id, NULL, NULL), EXISTS (SELECT 1 FROM "
+	    "tenancies t WHERE t.firm_id = f.id AND t.park_id <> $1) FROM "
+	    "unnest($2::text[]) AS c(code) LEFT JOIN firms f ON f.credit_code "
+	    "= c.code", 2, p,
 	    reports_resolved);
 	pgarray_free(&codes);
 }

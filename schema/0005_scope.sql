@@ -4,9 +4,11 @@
 -- An operator of park p may
 --   write  a firm's identity while it is p's active tenant, or if p registered
 --          it and it has never been a tenant anywhere;
---   write  a firm's facts (reports, certifications, financing, events) while
---          it is p's active tenant, and a quarterly report only for a quarter
---          no other park had it as a tenant;
+--   write  a firm's certifications, financing and events while it is p's
+--          active tenant; a quarterly report for a quarter it spent in p (a
+--          graduate's last quarter, pushed after it left) or, while it is p's
+--          active tenant, before it entered; never for a quarter another park
+--          had it as a tenant;
 --   read   a firm's identity if it is or was p's tenant (or p registered it
 --          and it never entered a park);
 --   read   a firm's dated facts only for the days it spent in p.
@@ -46,11 +48,13 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT (make_date(y, q * 3 - 2, 1) + interval '3 months' - interval '1 day')::date
 $$;
 
--- May p write f's report for quarter q of year y? Its active tenant, and no
--- other park had it as a tenant in that quarter.
+-- May p write f's report for quarter q of year y? f spent (part of) that
+-- quarter in p, or is p's active tenant; and no other park had it as a
+-- tenant in that quarter.
 CREATE FUNCTION scope_report_write(p bigint, f bigint, y integer, q integer)
 RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT p = 0 OR (scope_firm_write(p, f) AND NOT EXISTS (SELECT 1
+    SELECT p = 0 OR ((scope_firm_write(p, f) OR scope_firm_read(p, f,
+        quarter_first(y, q), quarter_last(y, q))) AND NOT EXISTS (SELECT 1
         FROM tenancies t WHERE t.firm_id = f AND t.park_id <> p
         AND t.entry_date <= quarter_last(y, q)
         AND (t.exit_date IS NULL OR t.exit_date >= quarter_first(y, q))))

@@ -321,9 +321,19 @@ test_scope_matrix(void **state)
 			    sc_who[p], n, list_n[p]);
 		parkc_close(pc);
 	}
-	/* quarters: fx's 2025Q3 was spent in SC-A, so SC-B may not write it */
-	pc = sc_as(P_OPB);
+	/*
+	 * quarters: fx's 2025Q3 was spent in SC-A, so SC-B may not write it,
+	 * and SC-A may, though fx has left it (a report pushed after the
+	 * quarter ended)
+	 */
+	p = P_OPB;
+	pc = sc_as(p);
 	WRITE_CELL(pc, DEN, "PutFirmReport fx 2025Q3", sc_report(pc, FX, 2025, 3));
+	parkc_close(pc);
+	p = P_OPA;
+	pc = sc_as(p);
+	WRITE_CELL(pc, OK, "PutFirmReport fx 2025Q3", sc_report(pc, FX, 2025, 3));
+	WRITE_CELL(pc, DEN, "PutFirmReport fx 2026Q3", sc_report(pc, FX, 2026, 3));
 	parkc_close(pc);
 	p = P_BUREAU;
 	pc = sc_as(p);
