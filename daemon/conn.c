@@ -305,11 +305,22 @@ conn_tls_error(struct conn *c, const char *what)
 
 	long		 vr;
 
-	/* OpenSSL's own reason first: "unsupported protocol", ... */
+	/*
+	 * OpenSSL's own reason ("unsupported protocol", ...): the first error
+	 * from an OpenSSL library; libevent adds bare errno values after it.
+	 */
 	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		detail = buf;
+		if (detail != NULL && ERR_GET_LIB(e) == 0)
+			continue;
+		if (detail == NULL || ERR_GET_LIB(e) != 0) {
+			ERR_error_string_n(e, buf, sizeof(buf));
+			detail = buf;
+			if (ERR_GET_LIB(e) != 0)
+				break;
+		}
 	}
+	while (bufferevent_get_openssl_error(c->bev) != 0)
+		;	/* drain the rest */
 	if (!c->tls_ready) {
 		vr = SSL_get_verify_result(c->ssl);
 		if (vr != X509_V_OK) {

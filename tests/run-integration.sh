@@ -107,6 +107,18 @@ echo "$m" | grep -q 'parkd_requests_total{method="GetPark",code="OK"} [1-9]' &&
     { echo "metrics: $m" >&2; rc=1; }
 echo "http: /healthz and /metrics ok"
 
+# A client that offers only TLS 1.2 (parkd wants 1.3): the log says why,
+# not "no client certificate presented" (it had one).
+echo | openssl s_client -connect "127.0.0.1:$P1" -tls1_2 -cert "$T/tls/bureau.crt" \
+    -key "$T/tls/bureau.key" >/dev/null 2>&1 || true
+sleep 0.3
+last=$(grep 'reason="handshake failed' "$T/p1.log" | tail -1)
+if ! echo "$last" | grep -q "unsupported protocol"; then
+	echo "TLS 1.2 refusal logged as: $last" >&2
+	rc=1
+fi
+echo "tls: $last"
+
 # parkctl end to end: CSV files with a BOM and Chinese text, good and bad
 # rows, the refused-rows file, a replay, and export.
 if ! tests/parkctl-sync.sh "$BIN" "$T"; then
