@@ -10,6 +10,9 @@ BUILD=${BUILD:-build}
 FIRMS=${FIRMS:-50000}
 QUARTERS=${QUARTERS:-20}
 ROUNDS=${ROUNDS:-3}
+# ROLE=operator pushes as the park's operator (row-level security checks
+# every row's scope); the default, the bureau, is city-wide.
+ROLE=${ROLE:-bureau}
 ROWS=$((FIRMS * QUARTERS))
 T=$(mktemp -d /tmp/parkd-bench.XXXXXX)
 chmod 755 "$T"
@@ -26,8 +29,7 @@ pg_start "$T/pg" "$PGPORT"
 mkcerts "$T/tls" bureau
 PORT=$(free_port)
 write_conf "$T/parkd.conf" "$PORT" "$PGPORT" "$T/tls" 'log_level = "warn";'
-"$BUILD/parkd" -c "$T/parkd.conf" --add-principal "$T/tls/bureau.crt" \
-    --role bureau --name bench >/dev/null 2>&1
+"$BUILD/parkd" -c "$T/parkd.conf" --migrate >/dev/null 2>&1
 PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
     -p "$PGPORT" -U postgres -d parkd)
 
@@ -46,6 +48,13 @@ VALUES (1, 'BENCH', '基准测试孵化基地', '崂山区', '基准运营公司
 SELECT setval('parks_id_seq', 1), setval('firms_id_seq', $FIRMS);
 ANALYZE;
 SQL
+if [ "$ROLE" = operator ]; then
+	"$BUILD/parkd" -c "$T/parkd.conf" --add-principal "$T/tls/bureau.crt" \
+	    --role operator --park BENCH --name bench >/dev/null
+else
+	"$BUILD/parkd" -c "$T/parkd.conf" --add-principal "$T/tls/bureau.crt" \
+	    --role bureau --name bench >/dev/null
+fi
 
 "$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
 PID=$!

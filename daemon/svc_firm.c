@@ -189,7 +189,7 @@ svc_firm_list(struct req *r)
 	db_query(r, "SELECT " FIRM_COLS " FROM firms f WHERE "
 	    "($1 = '' OR f.industry_code LIKE $1 || '%') AND "
 	    "($2 = '' OR strpos(f.name, $2) > 0) AND f.id > $3 AND "
-	    "scope_firm_read($5, f.id, NULL, NULL) "
+	    "($5::bigint = 0 OR scope_firm_read($5, f.id, NULL, NULL)) "
 	    "ORDER BY f.id LIMIT $4", q.n, q.v, firm_list_done);
 }
 
