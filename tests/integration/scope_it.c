@@ -192,6 +192,44 @@ sc_financing(struct parkc *pc, int obj)
 	return (code);
 }
 
+static int
+sc_event(struct parkc *pc, int obj)
+{
+	Parkd__V1__AddFirmEventRequest	 req =
+	    PARKD__V1__ADD_FIRM_EVENT_REQUEST__INIT;
+	Parkd__V1__FirmEvent		 e;
+	struct parkc_result		 res;
+	int				 code;
+
+	parkd__v1__firm_event__init(&e);
+	e.credit_code = sc_code[obj];
+	e.kind = "acquired";
+	e.date = "2026-05-02";
+	e.detail = "matrix";
+	req.event = &e;
+	code = call(pc, "AddFirmEvent", &req.base, &res);
+	parkc_result_free(&res);
+	return (code);
+}
+
+/* ListTenancies of one firm: the code, and how many it shows. */
+static int
+sc_tenancies(struct parkc *pc, int obj, int *n)
+{
+	Parkd__V1__ListTenanciesRequest	 req =
+	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
+	struct parkc_result		 res;
+	int				 code;
+
+	req.credit_code = sc_code[obj];
+	*n = -1;
+	if ((code = call(pc, "ListTenancies", &req.base, &res)) == 0)
+		*n = (int)((Parkd__V1__ListTenanciesResponse *)res.body)->
+		    n_tenancies;
+	parkc_result_free(&res);
+	return (code);
+}
+
 /* How many of ListFirms' answer are the matrix's firms. */
 static int
 sc_list_count(struct parkc *pc, int *code)
@@ -292,6 +330,16 @@ test_scope_matrix(void **state)
 		[P_NOBODY] = { UNA, UNA, UNA, UNA },
 	};
 	static const int list_n[NPR] = { 4, 4, 4, 2, 2, -1, -1 };
+	/* tenancies of each firm each principal is shown (fx: one per park) */
+	static const int ten_n[NPR][NOBJ] = {
+		[P_ADMIN] = { 1, 2, 1, 0 },
+		[P_BUREAU] = { 1, 2, 1, 0 },
+		[P_VIEWER] = { 1, 2, 1, 0 },
+		[P_OPA] = { 1, 1, 0, 0 },
+		[P_OPB] = { 0, 1, 1, 0 },
+		[P_GONE] = { -1, -1, -1, -1 },
+		[P_NOBODY] = { -1, -1, -1, -1 },
+	};
 	struct parkc	*pc;
 	char		 num[32];
 	int		 p, o, code, n;
@@ -311,7 +359,14 @@ test_scope_matrix(void **state)
 			    sc_financing(pc, o));
 			WRITE_CELL(pc, w_fact[p][o], "UpdateFirm",
 			    sc_update(pc, o));
+			WRITE_CELL(pc, w_fact[p][o], "AddFirmEvent",
+			    sc_event(pc, o));
 			READ_CELL(r_get[p][o], "GetFirm", sc_get(pc, o, NULL));
+			READ_CELL(ten_n[p][o] < 0 ? UNA : OK, "ListTenancies",
+			    sc_tenancies(pc, o, &n));
+			if (n != ten_n[p][o])
+				fail_msg("ListTenancies of object %d as %s: %d, "
+				    "want %d", o, sc_who[p], n, ten_n[p][o]);
 		}
 		sc_fresh(&pc, p);
 		n = sc_list_count(pc, &code);
