@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "pure.h"
+#include "parkd.pb-c.h"
 
 static void
 test_dates(void **state)
@@ -83,6 +84,61 @@ test_viols(void **state)
 	assert_int_equal(v.n, 0);
 }
 
+/* The limits: ranges, the cap on one list, the date horizon. */
+static void
+test_limits(void **state)
+{
+	struct viols	 v = { 0 };
+	int		 i;
+
+	(void)state;
+	assert_int_equal(viols_range(&v, "revenue", LIMIT_FEN, 0, LIMIT_FEN), 0);
+	assert_int_equal(viols_range(&v, "revenue", INT64_MAX, 0, LIMIT_FEN),
+	    -1);
+	assert_int_equal(viols_range(&v, "jobs", -1, 0, LIMIT_COUNT), -1);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.v[0].rule, "range");
+	for (i = 0; i < 1000; i++)
+		viols_add(&v, "update_mask", "update_mask.field", "%d", i);
+	assert_int_equal(v.n, VIOLS_MAX + 1);
+	assert_string_equal(v.v[VIOLS_MAX].rule, "violations.more");
+	viols_free(&v);
+	assert_true(valid_date("2100-12-31"));
+	assert_false(valid_date("2101-01-01"));
+	assert_false(valid_date("2199-01-01"));
+	assert_true(valid_date("1900-01-01"));
+}
+
+/* A string field holding a NUL byte, at the top or nested. */
+static void
+test_pb_strings(void **state)
+{
+	Parkd__V1__CreateFirmRequest	 req = PARKD__V1__CREATE_FIRM_REQUEST__INIT;
+	Parkd__V1__Firm			 f;
+	uint8_t				 buf[256], *p;
+	size_t				 n;
+	const char			*bad;
+
+	(void)state;
+	parkd__v1__firm__init(&f);
+	f.credit_code = "91350100M000100Y43";
+	f.name = "ab\x01" "cd";
+	f.industry_code = "I651";
+	req.firm = &f;
+	n = parkd__v1__create_firm_request__pack(&req, buf);
+	assert_int_equal(pb_strings_clean(req.base.descriptor, buf, n, &bad),
+	    0);
+	assert_non_null(p = memchr(buf, 0x01, n));
+	*p = 0;
+	assert_int_equal(pb_strings_clean(req.base.descriptor, buf, n, &bad),
+	    -1);
+	assert_string_equal(bad, "name");
+	/* bytes that are not a message at all */
+	assert_int_equal(pb_strings_clean(req.base.descriptor,
+	    (const uint8_t *)"\x0a\xff", 2, &bad), -1);
+	assert_null(bad);
+}
+
 int
 main(void)
 {
@@ -91,6 +147,8 @@ main(void)
 		cmocka_unit_test(test_industry),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_viols),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_pb_strings),
 	};
 
 	return (cmocka_run_group_tests_name("validate", tests, NULL, NULL));
