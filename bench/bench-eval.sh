@@ -36,7 +36,7 @@ fi
 mkcerts "$D/tls" bureau
 PORT=$(free_port)
 write_conf "$D/parkd.conf" "$PORT" "$PGPORT" "$D/tls" 'log_level = "warn";' \
-    'statement_timeout_ms = 3600000;'
+    'statement_timeout_ms = 3600000;' 'query_timeout_ms = 3600000;'
 "$BUILD/parkd" -c "$D/parkd.conf" --add-principal "$D/tls/bureau.crt" \
     --role bureau --name bench >/dev/null 2>&1
 PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
