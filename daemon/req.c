@@ -351,7 +351,10 @@ req_fail_pg(struct req *r, PGresult *res, const char *what)
 		state = "";
 	if (msg == NULL)
 		msg = PQresultErrorMessage(res);
-	if (strcmp(state, "23505") == 0)
+	if (strcmp(state, "42501") == 0)	/* row-level security said no */
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "%s: outside your park's scope (%s)", what, msg);
+	else if (strcmp(state, "23505") == 0)
 		req_fail(r, PARKD__V1__CODE__ALREADY_EXISTS,
 		    "%s: already exists (%s)", what, msg);
 	else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
