@@ -11,7 +11,8 @@
 --          had it as a tenant;
 --   read   a firm's identity if it is or was p's tenant (or p registered it
 --          and it never entered a park);
---   read   a firm's dated facts only for the days it spent in p.
+--   read   all the facts of p's active tenants, and an ex-tenant's dated
+--          facts only for the days it spent in p.
 
 ALTER TABLE firms ADD COLUMN registered_by bigint REFERENCES parks (id);
 
@@ -30,12 +31,14 @@ LANGUAGE sql STABLE AS $$
         FROM tenancies t WHERE t.firm_id = f))
 $$;
 
--- Was f p's tenant on some day of d1..d2? (NULL bounds: any day.)
+-- May p read f's facts dated d1..d2? f is p's active tenant, or was p's
+-- tenant on some day of d1..d2 (NULL bounds: any day).
 CREATE FUNCTION scope_firm_read(p bigint, f bigint, d1 date, d2 date)
 RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT p = 0 OR EXISTS (SELECT 1 FROM tenancies t WHERE t.firm_id = f
-        AND t.park_id = p AND (d2 IS NULL OR t.entry_date <= d2)
-        AND (d1 IS NULL OR t.exit_date IS NULL OR t.exit_date >= d1))
+        AND t.park_id = p AND (t.status = 'active'
+        OR ((d2 IS NULL OR t.entry_date <= d2)
+        AND (d1 IS NULL OR t.exit_date IS NULL OR t.exit_date >= d1))))
     OR (d1 IS NULL AND d2 IS NULL AND EXISTS (SELECT 1 FROM firms x
         WHERE x.id = f AND x.registered_by = p) AND NOT EXISTS (SELECT 1
         FROM tenancies t WHERE t.firm_id = f))

@@ -39,9 +39,9 @@ ALTER TABLE firm_reports FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON firm_reports FOR SELECT
     USING ((SELECT parkd_scope()) = 0 OR EXISTS (SELECT 1 FROM tenancies t
         WHERE t.firm_id = firm_reports.firm_id
-        AND t.park_id = (SELECT parkd_scope())
-        AND t.entry_date <= quarter_last(year, quarter)
-        AND (t.exit_date IS NULL OR t.exit_date >= quarter_first(year, quarter))));
+        AND t.park_id = (SELECT parkd_scope()) AND (t.status = 'active' OR
+        (t.entry_date <= quarter_last(year, quarter) AND (t.exit_date IS NULL
+        OR t.exit_date >= quarter_first(year, quarter))))));
 CREATE POLICY scope_insert ON firm_reports FOR INSERT
     WITH CHECK ((SELECT parkd_scope()) = 0 OR (EXISTS (SELECT 1 FROM tenancies t
         WHERE t.firm_id = firm_reports.firm_id

@@ -389,6 +389,8 @@ test_scope_matrix(void **state)
 	pc = sc_as(p);
 	WRITE_CELL(pc, OK, "PutFirmReport fx 2025Q3", sc_report(pc, FX, 2025, 3));
 	WRITE_CELL(pc, DEN, "PutFirmReport fx 2026Q3", sc_report(pc, FX, 2026, 3));
+	/* fa's 2025Q4, before it entered SC-A and in no other park */
+	WRITE_CELL(pc, OK, "PutFirmReport fa 2025Q4", sc_report(pc, FA, 2025, 4));
 	parkc_close(pc);
 	p = P_BUREAU;
 	pc = sc_as(p);
