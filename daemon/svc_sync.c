@@ -2114,11 +2114,18 @@ reports_chunk(struct req *r)
 		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
-	db_query(r, "SELECT c.code, f.id, scope_firm_write($1, f.id), "
-	    "scope_firm_read($1, f.id, NULL, NULL), EXISTS (SELECT 1 FROM "
-	    "tenancies t WHERE t.firm_id = f.id AND t.park_id <> $1) FROM "
+	/*
+	 * One join, not the scope functions per firm (they cannot be
+	 * inlined): an active tenant only ever here is applied unchecked,
+	 * which scope_report_write allows for every quarter; any other firm
+	 * that was a tenant here is checked quarter by quarter.
+	 */
+	db_query(r, "SELECT c.code, f.id, coalesce(bool_or(t.park_id = $1 AND "
+	    "t.status = 'active'), false), coalesce(bool_or(t.park_id = $1), "
+	    "false), coalesce(bool_or(t.park_id <> $1), false) FROM "
 	    "unnest($2::text[]) AS c(code) LEFT JOIN firms f ON f.credit_code "
-	    "= c.code", 2, p,
+	    "= c.code LEFT JOIN tenancies t ON t.firm_id = f.id GROUP BY "
+	    "c.code, f.id", 2, p,
 	    reports_resolved);
 	pgarray_free(&codes);
 }
