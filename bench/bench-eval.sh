@@ -24,7 +24,7 @@ mkdir -p "$D"
 [ "$(id -u)" -eq 0 ] && chmod 755 "$PWD/var" "$D"
 
 PGPORT=$(free_port)
-if [ -f "$D/pg/ready-v2-$PARKS-$FIRMS" ]; then
+if [ -f "$D/pg/ready-v4-$PARKS-$FIRMS" ]; then
 	echo "using the data set kept in var/bench-eval"
 	pg_ctl_cmd "$D/pg" -l "$D/pg/postgres.log" -w -t 120 -o "-p $PGPORT \
 -k $D/pg -c listen_addresses=127.0.0.1 -c shared_buffers=1GB \
@@ -42,7 +42,7 @@ write_conf "$D/parkd.conf" "$PORT" "$PGPORT" "$D/tls" 'log_level = "warn";' \
 PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
     -p "$PGPORT" -U postgres -d parkd)
 
-if [ ! -f "$D/pg/ready-v2-$PARKS-$FIRMS" ]; then
+if [ ! -f "$D/pg/ready-v4-$PARKS-$FIRMS" ]; then
 	echo "generating $PARKS parks, $FIRMS firms, $((FIRMS * 4)) reports (once)"
 	"${PSQL[@]}" <<SQL
 INSERT INTO parks (code, name, district, operator_name, operator_credit_code,
@@ -79,7 +79,7 @@ SELECT p.id, $YEAR, q, p.staff_count, 100 + p.id % 300, p.id % 40
 FROM parks p, generate_series(1, 4) q;
 VACUUM ANALYZE;
 SQL
-	touch "$D/pg/ready-v2-$PARKS-$FIRMS"
+	touch "$D/pg/ready-v4-$PARKS-$FIRMS"
 fi
 
 "$BUILD/parkd" -c "$D/parkd.conf" >>"$D/parkd.log" 2>&1 &

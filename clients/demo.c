@@ -151,6 +151,7 @@ struct demo_firm {
 	int		 park;		/* index into parks */
 	int		 silent;	/* no reports for the last 2 quarters */
 	int		 entered;	/* the entry was accepted */
+	int		 left_qi;	/* graduated: first quarter gone, or 0 */
 	struct ymd	 ht_from;	/* high-tech certificate, if y > 0 */
 	struct ymd	 ht_to;
 };
@@ -404,8 +405,9 @@ push_park_reports(struct ctl *ctl, struct demo_park *park, int pi,
 		for (q = eq > FIRST_QI ? eq : FIRST_QI; q < cq; q++) {
 			Parkd__V1__FirmReport *r = &reps[k];
 
-			if (f->silent && q >= cq - 2)
-				continue;
+			if ((f->silent && q >= cq - 2) ||
+			    (f->left_qi != 0 && q >= f->left_qi))
+				continue;	/* silent, or not its park's any more */
 			parkd__v1__firm_report__init(r);
 			r->credit_code = f->credit;
 			r->year = q / 4;
@@ -509,6 +511,7 @@ load_graduations(struct ctl *ctl, struct demo_firm *firms, int n)
 		req.reason = "高新技术企业认定，毕业";
 		if (send_windowed(ctl, "ExitFirm", &req.base) != 0)
 			return (-1);
+		f->left_qi = ymd_quarter_index(&d) + 1;
 	}
 	return (drain(ctl, "ExitFirm"));
 }

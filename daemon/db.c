@@ -443,13 +443,15 @@ db_scoped(struct req *r, db_acquire_cb cb)
 		cb(r);
 		return;
 	}
+	/* an operator: OPERATOR_ROLE, under row-level security; else none */
 	if (r->scope == 0)
 		snprintf(v, sizeof(v), "all");
 	else
 		snprintf(v, sizeof(v), "%lld", (long long)r->scope);
 	r->db_next = cb;
-	db_send(d, "SELECT set_config('parkd.scope', $1, false)", 1, p,
-	    db_scope_done, pool.query_timeout_ms);
+	db_send(d, "SELECT set_config('role', CASE WHEN $1 = 'all' THEN 'none' "
+	    "ELSE '" OPERATOR_ROLE "' END, false), set_config('parkd.scope', "
+	    "$1, false)", 1, p, db_scope_done, pool.query_timeout_ms);
 }
 
 static void

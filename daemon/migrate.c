@@ -111,20 +111,35 @@ apply_one(PGconn *pg, const struct migration *m, char **cause)
 }
 
 /* Apply every migration not yet recorded, in order. */
-/* Row-level security does not apply to superusers and BYPASSRLS roles. */
+/*
+ * Operators' requests run as OPERATOR_ROLE, under row-level security
+ * (schema/0006_rls.sql): give it the tables (again at every start, so a
+ * role created later is picked up), or say loudly that it is missing.
+ */
 static void
 migrate_check_role(PGconn *pg)
 {
-	PGresult	*res = PQexec(pg, "SELECT current_user, rolsuper OR "
-	    "rolbypassrls FROM pg_roles WHERE rolname = current_user");
+	PGresult	*res;
+	char		*cause = NULL;
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	    PQgetvalue(res, 0, 1)[0] == 't')
-		log_warnx("database role %s is a superuser or has BYPASSRLS: "
-		    "row-level security (the second check of every operator's "
-		    "scope) does not apply; connect as an ordinary role",
-		    PQgetvalue(res, 0, 0));
+	res = PQexec(pg, "SELECT pg_has_role(current_user, '" OPERATOR_ROLE
+	    "', 'MEMBER') FROM pg_roles WHERE rolname = '" OPERATOR_ROLE "'");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    PQgetvalue(res, 0, 0)[0] != 't') {
+		log_warnx("database role " OPERATOR_ROLE " is missing or not "
+		    "granted to parkd's role: operators will be refused (create "
+		    "it: CREATE ROLE " OPERATOR_ROLE " NOLOGIN; GRANT "
+		    OPERATOR_ROLE " TO <parkd's role>)");
+		PQclear(res);
+		return;
+	}
 	PQclear(res);
+	if (exec_ok(pg, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES "
+	    "IN SCHEMA public TO " OPERATOR_ROLE, &cause) != 0 ||
+	    exec_ok(pg, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public "
+	    "TO " OPERATOR_ROLE, &cause) != 0)
+		log_warnx("granting the tables to " OPERATOR_ROLE ": %s", cause);
+	free(cause);
 }
 
 int

@@ -260,6 +260,8 @@ struct migration {
 };
 extern const struct migration migrations[];
 extern const size_t nmigrations;
+/* The role an operator's requests run as, under row-level security. */
+#define OPERATOR_ROLE	"parkd_park"
 int	 migrate_run(PGconn *, char **);
 PGconn	*migrate_connect(const char *, int, char **);
 

@@ -18,14 +18,14 @@ ALTER TABLE firms ADD COLUMN registered_by bigint REFERENCES parks (id);
 
 -- Is f p's active tenant? (p = 0: the city-wide roles, always.)
 CREATE FUNCTION scope_firm_write(p bigint, f bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT p = 0 OR EXISTS (SELECT 1 FROM tenancies t WHERE t.firm_id = f
         AND t.park_id = p AND t.status = 'active')
 $$;
 
 -- May p rewrite f's name, industry and flags?
 CREATE FUNCTION scope_firm_identity_write(p bigint, f bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT scope_firm_write(p, f) OR (EXISTS (SELECT 1 FROM firms x
         WHERE x.id = f AND x.registered_by = p) AND NOT EXISTS (SELECT 1
         FROM tenancies t WHERE t.firm_id = f))
@@ -34,7 +34,7 @@ $$;
 -- May p read f's facts dated d1..d2? f is p's active tenant, or was p's
 -- tenant on some day of d1..d2 (NULL bounds: any day).
 CREATE FUNCTION scope_firm_read(p bigint, f bigint, d1 date, d2 date)
-RETURNS boolean LANGUAGE sql STABLE AS $$
+RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT p = 0 OR EXISTS (SELECT 1 FROM tenancies t WHERE t.firm_id = f
         AND t.park_id = p AND (t.status = 'active'
         OR ((d2 IS NULL OR t.entry_date <= d2)
@@ -45,9 +45,9 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
 $$;
 
 CREATE FUNCTION quarter_first(y integer, q integer) RETURNS date
-LANGUAGE sql IMMUTABLE AS $$ SELECT make_date(y, q * 3 - 2, 1) $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT make_date(y, q * 3 - 2, 1) $$;
 CREATE FUNCTION quarter_last(y integer, q integer) RETURNS date
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT (make_date(y, q * 3 - 2, 1) + interval '3 months' - interval '1 day')::date
 $$;
 
@@ -55,7 +55,7 @@ $$;
 -- quarter in p, or is p's active tenant; and no other park had it as a
 -- tenant in that quarter.
 CREATE FUNCTION scope_report_write(p bigint, f bigint, y integer, q integer)
-RETURNS boolean LANGUAGE sql STABLE AS $$
+RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT p = 0 OR ((scope_firm_write(p, f) OR scope_firm_read(p, f,
         quarter_first(y, q), quarter_last(y, q))) AND NOT EXISTS (SELECT 1
         FROM tenancies t WHERE t.firm_id = f AND t.park_id <> p

@@ -1,26 +1,25 @@
 -- 0006: row-level security, the second enforcement of 0005's scope.
 --
--- parkd sets parkd.scope on each pool connection before a request uses it:
--- 'all' for the city-wide roles and parkd's own work, the park id for an
--- operator. A connection that never set it ('none', or unset) sees and
--- writes nothing in these tables. So a query path in parkd that forgot the
--- scope check still cannot cross parks.
+-- An operator's requests run as the role parkd_park (SET ROLE, made by
+-- parkd on the pool connection before the request uses it) with parkd.scope
+-- set to the operator's park; these policies apply to that role. City-wide
+-- requests and parkd's own work run as the tables' owner, which row-level
+-- security leaves alone, so the evaluation's big query plans as before.
+-- So a query path in parkd that forgot the scope check still cannot cross
+-- parks for an operator. parkd_park must exist and be granted to parkd's
+-- login role (README "Running parkd"); parkd grants it the tables at each
+-- start (migrate.c), and without it operators are refused.
 --
 -- The scope functions get parkd_scope() itself, not (SELECT parkd_scope()):
 -- a sub-select argument used more than once keeps PostgreSQL from inlining
--- them, and a policy run as a function call per row made an operator's push
--- ten times slower. The city-wide test in front stays one initplan.
---
--- PostgreSQL applies these policies to every role except superusers and
--- roles with BYPASSRLS: parkd must connect as an ordinary role (it warns at
--- start otherwise). FORCE makes them apply to the tables' owner too.
+-- them. As parkd_park without a scope ('none', or unset) nothing is seen.
 --
 -- Left open on purpose (parkd's scope function guards them): reading parks,
 -- firms and tenancies of other parks (the entry rules must see where a firm
 -- is active) and published evaluation results (they are publicly notified).
 
 CREATE FUNCTION parkd_scope() RETURNS bigint
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE coalesce(current_setting('parkd.scope', true), '')
         WHEN 'all' THEN 0::bigint
         WHEN '' THEN -1::bigint
@@ -35,7 +34,6 @@ $$;
 -- it once per row made an operator's push of 1,000,000 reports eight times
 -- slower. Same rules, same words as 0005.
 ALTER TABLE firm_reports ENABLE ROW LEVEL SECURITY;
-ALTER TABLE firm_reports FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON firm_reports FOR SELECT
     USING ((SELECT parkd_scope()) = 0 OR EXISTS (SELECT 1 FROM tenancies t
         WHERE t.firm_id = firm_reports.firm_id
@@ -70,7 +68,6 @@ CREATE POLICY scope_delete ON firm_reports FOR DELETE
 -- Certifications, financing and events: written for active tenants, read
 -- for the days the firm spent in the park.
 ALTER TABLE certifications ENABLE ROW LEVEL SECURITY;
-ALTER TABLE certifications FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON certifications FOR SELECT
     USING ((SELECT parkd_scope()) = 0 OR scope_firm_read(parkd_scope(), firm_id, valid_from,
         valid_to));
@@ -83,7 +80,6 @@ CREATE POLICY scope_delete ON certifications FOR DELETE
     USING ((SELECT parkd_scope()) = 0);
 
 ALTER TABLE firm_financings ENABLE ROW LEVEL SECURITY;
-ALTER TABLE firm_financings FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON firm_financings FOR SELECT
     USING ((SELECT parkd_scope()) = 0 OR scope_firm_read(parkd_scope(), firm_id, date, date));
 CREATE POLICY scope_insert ON firm_financings FOR INSERT
@@ -94,7 +90,6 @@ CREATE POLICY scope_delete ON firm_financings FOR DELETE
     USING ((SELECT parkd_scope()) = 0);
 
 ALTER TABLE firm_events ENABLE ROW LEVEL SECURITY;
-ALTER TABLE firm_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON firm_events FOR SELECT
     USING ((SELECT parkd_scope()) = 0 OR scope_firm_read(parkd_scope(), firm_id, date, date));
 CREATE POLICY scope_insert ON firm_events FOR INSERT
@@ -106,17 +101,14 @@ CREATE POLICY scope_delete ON firm_events FOR DELETE
 
 -- A park's own rows.
 ALTER TABLE park_reports ENABLE ROW LEVEL SECURITY;
-ALTER TABLE park_reports FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_all ON park_reports FOR ALL
     USING ((SELECT parkd_scope()) IN (0, park_id));
 ALTER TABLE activities ENABLE ROW LEVEL SECURITY;
-ALTER TABLE activities FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_all ON activities FOR ALL
     USING ((SELECT parkd_scope()) IN (0, park_id));
 
 -- Tenancies and parks: readable (see above), written in the park only.
 ALTER TABLE tenancies ENABLE ROW LEVEL SECURITY;
-ALTER TABLE tenancies FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON tenancies FOR SELECT
     USING ((SELECT parkd_scope()) >= 0);
 CREATE POLICY scope_insert ON tenancies FOR INSERT
@@ -127,7 +119,6 @@ CREATE POLICY scope_delete ON tenancies FOR DELETE
     USING ((SELECT parkd_scope()) = 0);
 
 ALTER TABLE parks ENABLE ROW LEVEL SECURITY;
-ALTER TABLE parks FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON parks FOR SELECT
     USING ((SELECT parkd_scope()) >= 0);
 CREATE POLICY scope_insert ON parks FOR INSERT
@@ -141,7 +132,6 @@ CREATE POLICY scope_delete ON parks FOR DELETE
 -- is an active tenant of another park; parkd's scope_firm_identity_write
 -- is stricter (a firm free of any park may be locked by an entry).
 ALTER TABLE firms ENABLE ROW LEVEL SECURITY;
-ALTER TABLE firms FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON firms FOR SELECT
     USING ((SELECT parkd_scope()) >= 0);
 CREATE POLICY scope_insert ON firms FOR INSERT
@@ -155,14 +145,12 @@ CREATE POLICY scope_delete ON firms FOR DELETE
 
 -- Evaluation: drafts are the bureau's; the rest is written by it only.
 ALTER TABLE evaluation_runs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE evaluation_runs FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON evaluation_runs FOR SELECT
     USING ((SELECT parkd_scope()) = 0 OR ((SELECT parkd_scope()) > 0
         AND status = 'published'));
 CREATE POLICY scope_write ON evaluation_runs FOR ALL
     USING ((SELECT parkd_scope()) = 0);
 ALTER TABLE evaluation_results ENABLE ROW LEVEL SECURITY;
-ALTER TABLE evaluation_results FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON evaluation_results FOR SELECT
     USING ((SELECT parkd_scope()) = 0 OR ((SELECT parkd_scope()) > 0
         AND EXISTS (SELECT 1 FROM evaluation_runs r WHERE
@@ -171,14 +159,13 @@ CREATE POLICY scope_read ON evaluation_results FOR SELECT
 CREATE POLICY scope_write ON evaluation_results FOR ALL
     USING ((SELECT parkd_scope()) = 0);
 ALTER TABLE awards ENABLE ROW LEVEL SECURITY;
-ALTER TABLE awards FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON awards FOR SELECT
     USING ((SELECT parkd_scope()) >= 0);
 CREATE POLICY scope_write ON awards FOR ALL
     USING ((SELECT parkd_scope()) = 0);
 ALTER TABLE evaluation_budgets ENABLE ROW LEVEL SECURITY;
-ALTER TABLE evaluation_budgets FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope_read ON evaluation_budgets FOR SELECT
     USING ((SELECT parkd_scope()) >= 0);
 CREATE POLICY scope_write ON evaluation_budgets FOR ALL
     USING ((SELECT parkd_scope()) = 0);
+

@@ -47,6 +47,7 @@ pg_start() {
 	# row-level security applies to it (a superuser would bypass it)
 	as_pg "$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres \
 	    -c "CREATE ROLE parkd LOGIN" -c "CREATE DATABASE parkd OWNER parkd" \
+	    -c "CREATE ROLE parkd_park NOLOGIN" -c "GRANT parkd_park TO parkd" \
 	    >/dev/null
 }
 
