@@ -198,6 +198,41 @@ decode_budget(size_t len)
 	return (want < limit - decoded_total ? want : limit - decoded_total);
 }
 
+/* Check the decoded envelope and find its method; -1 once r is failed. */
+static int
+req_envelope(struct req *r, Parkd__V1__Request *env, const uint8_t *buf,
+    size_t len)
+{
+	const char	*bad;
+
+	r->id = env->id;
+	if (pb_strings_clean(env->base.descriptor, buf, len, &bad) != 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "field '%s' holds a NUL byte; text may not contain NUL",
+		    bad ? bad : "?");
+		return (-1);
+	}
+	r->method_name = env->method;
+	r->idem_key = env->idempotency_key;
+	if (strlen(r->idem_key) > IDEM_KEY_MAX || !valid_utf8(r->idem_key)) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "idempotency_key must be at most %d bytes of UTF-8",
+		    IDEM_KEY_MAX);
+		return (-1);
+	}
+	if (*r->method_name == '\0') {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "request has no method");
+		return (-1);
+	}
+	if ((r->m = dispatch_find(r->method_name)) == NULL) {
+		req_fail(r, PARKD__V1__CODE__UNIMPLEMENTED,
+		    "unknown method '%.64s'", r->method_name);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Decode the envelope of one frame and start its request. */
 void
 req_start(struct conn *c, const uint8_t *buf, size_t len)
@@ -238,31 +273,8 @@ req_start(struct conn *c, const uint8_t *buf, size_t len)
 			    "frame is not a valid parkd.v1.Request message");
 		return;
 	}
-	r->id = env->id;
-	if (pb_strings_clean(env->base.descriptor, buf, len, &bad) != 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
-		    "field '%s' holds a NUL byte; text may not contain NUL",
-		    bad ? bad : "?");
+	if (req_envelope(r, env, buf, len) != 0)
 		return;
-	}
-	r->method_name = env->method;
-	r->idem_key = env->idempotency_key;
-	if (strlen(r->idem_key) > IDEM_KEY_MAX || !valid_utf8(r->idem_key)) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
-		    "idempotency_key must be at most %d bytes of UTF-8",
-		    IDEM_KEY_MAX);
-		return;
-	}
-	if (*r->method_name == '\0') {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
-		    "request has no method");
-		return;
-	}
-	if ((r->m = dispatch_find(r->method_name)) == NULL) {
-		req_fail(r, PARKD__V1__CODE__UNIMPLEMENTED,
-		    "unknown method '%.64s'", r->method_name);
-		return;
-	}
 	r->in = protobuf_c_message_unpack(r->m->input, &al, env->body.len,
 	    env->body.data);
 	if (r->in == NULL) {

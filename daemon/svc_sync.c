@@ -495,6 +495,7 @@ static void	commit_park_locked(struct req *, PGresult *);
 static void	commit_record(struct req *);
 static void	commit_check_firms(struct req *);
 static void	commit_firms_checked(struct req *, PGresult *);
+static void	reports_insert(struct req *, int);
 static void	sync_fail(struct req *, struct sync_session *, int,
 		    const char *, ...) PRINTFLIKE(4, 5);
 static int	sync_open_count(int64_t);
@@ -1928,7 +1929,6 @@ reports_apply(struct req *r)
 	int64_t				 superseded = 0;
 	int				 anychk = 0;
 	char				 b[9][40];
-	const char			*p[11];
 
 	cap = 16;
 	while (cap < n * 2)
@@ -1993,13 +1993,25 @@ reports_apply(struct req *r)
 		chunk_record_refusals(r);
 		return;
 	}
+	reports_insert(r, anychk);
+}
+
+/* Insert the chunk's reports (checking quarters if anychk). */
+static void
+reports_insert(struct req *r, int anychk)
+{
+	struct chunk	*k = &((struct rstate *)r->state)->k;
+	const char	*p[11];
+	char		 pid[40];
+	int		 i;
+
 	for (i = 0; i < 10; i++) {
 		if ((p[i] = pgarray_finish(&k->cols[i])) == NULL) {
 			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
 	}
-	p[10] = i64s(b[8], k->s->park_id);
+	p[10] = i64s(pid, k->s->park_id);
 	if (!anychk) {		/* no firm of this chunk was ever elsewhere */
 		db_query(r, "WITH x AS (INSERT INTO firm_reports AS r (firm_id, "
 		    "year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
