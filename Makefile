@@ -25,7 +25,7 @@ PURE_SRC := services frame arena creditcode validate viols dates policy rules ev
 	   eval_policy
 DAEMON_SRC := main config log tls server conn req dispatch auth db migrate \
 	   params svc_park svc_firm svc_principal svc_rules svc_tenancy svc_facts \
-	   svc_sync svc_eval metrics
+	   svc_sync svc_export svc_eval metrics
 CLIENT_SRC := libparkc
 PARKCTL_SRC := parkctl pcmd demo csvsync evalcmd
 UNIT_TESTS := test_frame test_creditcode test_config test_validate test_arena \

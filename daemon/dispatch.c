@@ -44,7 +44,7 @@ static const struct handler_entry handlers[] = {
 	{ "BeginSync", svc_sync_begin, ROLE_BUREAU | ROLE_OPERATOR, 0 },
 	{ "SyncChunk", svc_sync_chunk, ROLE_BUREAU | ROLE_OPERATOR, 1 },
 	{ "CommitSync", svc_sync_commit, ROLE_BUREAU | ROLE_OPERATOR, 1 },
-	{ "Export", svc_sync_export, READERS, 0 },
+	{ "Export", svc_export, READERS, 0 },
 	{ "CreateEvaluationRun", svc_eval_create, ROLE_BUREAU, 0 },
 	{ "PublishEvaluationRun", svc_eval_publish, ROLE_BUREAU, 0 },
 	{ "DeleteEvaluationRun", svc_eval_delete, ROLE_BUREAU, 0 },

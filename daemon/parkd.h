@@ -387,7 +387,9 @@ void	 svc_facts_cert_expire(struct req *);
 void	 svc_sync_begin(struct req *);
 void	 svc_sync_chunk(struct req *);
 void	 svc_sync_commit(struct req *);
-void	 svc_sync_export(struct req *);
+
+/* svc_export.c */
+void	 svc_export(struct req *);
 void	 sync_conn_closed(struct conn *);
 
 /* svc_eval.c */
