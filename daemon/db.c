@@ -74,7 +74,6 @@ static struct {
 	int				 query_timeout_ms;
 	struct dbconn			 probe;
 	struct event			*probe_timer;
-	uint64_t			 probe_sent_ms;	/* 0: none out */
 	uint64_t			 probe_ok_ms;	/* last answer */
 } pool;
 
@@ -207,8 +206,6 @@ db_broken(struct dbconn *d, const char *why)
 	db_timer(d, d->backoff_ms);
 	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    d->backoff_ms * 2;
-	if (d->probe)
-		pool.probe_sent_ms = 0;
 	if (owner != NULL) {
 		owner->db = NULL;
 		owner->db_error = req_strdup(owner, what);
@@ -301,7 +298,6 @@ db_read_results(struct dbconn *d)
 		if (d->probe) {
 			if (PQresultStatus(res) == PGRES_TUPLES_OK)
 				pool.probe_ok_ms = now_ms();
-			pool.probe_sent_ms = 0;
 			PQclear(res);
 			d->state = DB_IDLE;
 			return;
@@ -806,7 +802,6 @@ db_probe_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->state != DB_IDLE || d->querying)
 		return;
 	d->state = DB_OWNED;
-	pool.probe_sent_ms = now_ms();
 	db_send(d, "SELECT 1", 0, NULL, NULL, PROBE_DEADLINE_MS);
 }
 

@@ -838,10 +838,9 @@ svc_eval_budget(struct req *r)
 	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
 	struct qparams				 q;
 
-	if (in->year < 2000 || in->year > 2100 ||
-	    viols_range(&r->v, "amount_fen", in->amount_fen, 0, LIMIT_FEN)) {
-		viols_add(&r->v, "year", "range", "a year 2000..2100 and "
-		    "an amount of 0..%lld fen", LIMIT_FEN);
+	viols_range(&r->v, "year", in->year, 2000, 2100);
+	viols_range(&r->v, "amount_fen", in->amount_fen, 0, LIMIT_FEN);
+	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad budget");
 		return;
 	}

@@ -28,7 +28,8 @@ struct sync_kind;
 struct fcent {
 	char	 code[19];
 	int64_t	 id;
-	int	 elsewhere;	/* ever a tenant of another park */
+	int	 chk;		/* check each quarter: not only ever an
+				   active tenant here (0005_scope.sql) */
 };
 struct firmcache {
 	struct fcent	*v;
@@ -491,6 +492,7 @@ db_refusals(struct chunk *k, const char *text)
 
 static void	sync_kick(struct sync_session *);
 static void	begin_push(struct req *);
+static void	sync_detach(struct sync_session *);
 static void	commit_park_locked(struct req *, PGresult *);
 static void	commit_record(struct req *);
 static void	commit_check_firms(struct req *);
@@ -500,14 +502,21 @@ static void	sync_fail(struct req *, struct sync_session *, int,
 		    const char *, ...) PRINTFLIKE(4, 5);
 static int	sync_open_count(int64_t);
 
+/* The push no longer belongs to a connection: it ends when it is idle. */
+static void
+sync_detach(struct sync_session *s)
+{
+	if (s->c != NULL)
+		s->c->sync = NULL;
+	s->c = NULL;
+}
+
 static void
 sync_free(struct sync_session *s)
 {
 	struct waiting	*w;
 
-	if (s->c != NULL)
-		s->c->sync = NULL;
-	s->c = NULL;
+	sync_detach(s);
 	if (s->db != NULL)
 		db_unpin(s->db, s->gen);
 	s->db = NULL;
@@ -532,8 +541,7 @@ sync_conn_closed(struct conn *c)
 {
 	struct sync_session	*s = c->sync;
 
-	c->sync = NULL;
-	s->c = NULL;
+	sync_detach(s);
 	if (!s->busy)
 		sync_free(s);
 }
@@ -612,9 +620,7 @@ sync_fail(struct req *r, struct sync_session *s, int code, const char *fmt,
 	va_end(ap);
 	sync_release(r, s);
 	req_fail(r, code, "%s", msg);
-	if (s->c != NULL)
-		s->c->sync = NULL;
-	s->c = NULL;
+	sync_detach(s);
 	sync_kick(s);
 }
 
@@ -642,9 +648,7 @@ sync_abort(struct req *r, struct sync_session *s, PGresult *res,
 		    "idempotency_key", r->m->name, why);
 	else
 		req_fail_pg(r, res, r->m->name);
-	if (s->c != NULL)
-		s->c->sync = NULL;
-	s->c = NULL;
+	sync_detach(s);
 	sync_kick(s);
 }
 
@@ -1396,9 +1400,7 @@ commit_done(struct req *r, PGresult *res)
 	    (long long)s->rows, (long long)s->applied, (long long)s->updated,
 	    (long long)s->refused);
 	sync_release(r, s);
-	if (s->c != NULL)
-		s->c->sync = NULL;
-	s->c = NULL;
+	sync_detach(s);
 	req_reply(r, &cm->o->base);
 	sync_kick(s);		/* frees the session, returning the connection */
 }
@@ -1525,7 +1527,7 @@ commit_check_firms(struct req *r)
 	memset(&ids, 0, sizeof(ids));
 	for (i = 0; i < fc->cap; i++) {
 		if (fc->v[i].code[0] != '\0' && fc->v[i].id > 0 &&
-		    !fc->v[i].elsewhere)
+		    !fc->v[i].chk)
 			pgarray_add_i64(&ids, fc->v[i].id);
 	}
 	if ((p[0] = pgarray_finish(&ids)) == NULL) {
@@ -1755,8 +1757,8 @@ reports_apply(struct req *r)
 		pgarray_add(&k->cols[6], i64s(b[6], f->rnd_spend));
 		pgarray_add(&k->cols[7], i64s(b[7], f->ip_granted));
 		pgarray_add(&k->cols[8], i64s(b[0], rec_row(in, i)));
-		pgarray_add(&k->cols[9], e->elsewhere ? "t" : "f");
-		anychk |= e->elsewhere;
+		pgarray_add(&k->cols[9], e->chk ? "t" : "f");
+		anychk |= e->chk;
 		k->nvalid++;
 	}
 	k->s->updated += superseded;
@@ -1783,7 +1785,7 @@ reports_insert(struct req *r, int anychk)
 		}
 	}
 	p[10] = i64s(pid, k->s->park_id);
-	if (!anychk) {		/* no firm of this chunk was ever elsewhere */
+	if (!anychk) {		/* every firm: an active tenant only ever here */
 		db_query(r, "WITH x AS (INSERT INTO firm_reports AS r (firm_id, "
 		    "year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
 		    "ip_granted) SELECT firm_id, year, quarter, revenue, jobs, "
@@ -1839,7 +1841,7 @@ reports_resolved(struct req *r, PGresult *res)
 		else
 			e->id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		/* each quarter checked unless an active tenant only ever here */
-		e->elsewhere = PQgetvalue(res, i, 4)[0] == 't' ||
+		e->chk = PQgetvalue(res, i, 4)[0] == 't' ||
 		    PQgetvalue(res, i, 2)[0] != 't';
 	}
 	reports_apply(r);

@@ -102,37 +102,6 @@ test_input_bounds(void **state)
 	parkc_close(bu);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-static int
-tcp_connect(const char *addr)
-{
-	struct sockaddr_in	 sin;
-	char			 host[64], *colon;
-	int			 fd;
-
-	snprintf(host, sizeof(host), "%s", addr);
-	assert_non_null(colon = strrchr(host, ':'));
-	*colon = '\0';
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(colon + 1));
-	assert_int_equal(inet_pton(AF_INET, host, &sin.sin_addr), 1);
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
-
 /*
  * Connection slots are not open to anyone (finding 6): 300 sockets that
  * (more than parkd #2's max_connections of 200)
