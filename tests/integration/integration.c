@@ -541,6 +541,23 @@ send_frame(struct parkc *pc, const void *body, uint32_t len)
 		assert_int_equal(parkc_send_raw(pc, body, len), 0);
 }
 
+/* A Request envelope with a body of raw bytes, sent as one frame. */
+static void
+send_request(struct parkc *pc, uint64_t id, const char *method,
+    const uint8_t *body, size_t len)
+{
+	Parkd__V1__Request	 req = PARKD__V1__REQUEST__INIT;
+	uint8_t			*buf;
+
+	req.id = id;
+	req.method = (char *)method;
+	req.body.data = (uint8_t *)body;
+	req.body.len = len;
+	assert_non_null(buf = malloc(parkd__v1__request__get_packed_size(&req)));
+	send_frame(pc, buf, (uint32_t)parkd__v1__request__pack(&req, buf));
+	free(buf);
+}
+
 static int
 recv_code(struct parkc *pc, uint64_t *id)
 {
@@ -560,15 +577,14 @@ recv_code(struct parkc *pc, uint64_t *id)
 static void
 test_bad_frames(void **state)
 {
-	Parkd__V1__Request		 req = PARKD__V1__REQUEST__INIT;
 	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
 	Parkd__V1__Response		*resp;
 	struct parkc_result		 res;
 	struct parkc			*pc = as("bureau", addr1);
 	struct parkc			*other = as("bureau", addr1);
-	uint8_t				 garbage[64], buf[256];
+	uint8_t				 garbage[64];
 	char				 key[300];
-	size_t				 n, i;
+	size_t				 i;
 
 	(void)state;
 	for (i = 0; i < sizeof(garbage); i++)
@@ -580,17 +596,10 @@ test_bad_frames(void **state)
 	/* still usable after both */
 	expect(pc, "WhoAmI", &who.base, 0);
 
-	req.id = 77;
-	req.method = "NoSuchMethod";
-	n = parkd__v1__request__pack(&req, buf);
-	send_frame(pc, buf, (uint32_t)n);
+	send_request(pc, 77, "NoSuchMethod", NULL, 0);
 	assert_int_equal(recv_code(pc, NULL), CODE(UNIMPLEMENTED));
 
-	req.method = "CreatePark";
-	req.body.data = garbage;
-	req.body.len = sizeof(garbage);
-	n = parkd__v1__request__pack(&req, buf);
-	send_frame(pc, buf, (uint32_t)n);
+	send_request(pc, 78, "CreatePark", garbage, sizeof(garbage));
 	assert_int_equal(recv_code(pc, NULL), CODE(INVALID_ARGUMENT));
 
 	memset(key, 'k', sizeof(key) - 1);

@@ -9,22 +9,15 @@
 static int
 call_with_nul(struct parkc *pc, const char *method, const ProtobufCMessage *in)
 {
-	Parkd__V1__Request	 req = PARKD__V1__REQUEST__INIT;
 	size_t			 n = protobuf_c_message_get_packed_size(in);
-	uint8_t			*body = malloc(n), *buf, *p;
+	uint8_t			*body = malloc(n), *p;
 	int			 code;
 
 	protobuf_c_message_pack(in, body);
 	assert_non_null(p = memchr(body, 0x01, n));
 	*p = 0;
-	req.id = 77;
-	req.method = (char *)method;
-	req.body.data = body;
-	req.body.len = n;
-	buf = malloc(parkd__v1__request__get_packed_size(&req));
-	send_frame(pc, buf, (uint32_t)parkd__v1__request__pack(&req, buf));
+	send_request(pc, 77, method, body, n);
 	code = recv_code(pc, NULL);
-	free(buf);
 	free(body);
 	return (code);
 }
@@ -319,33 +312,25 @@ static void
 test_largest_frames(void **state)
 {
 	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
-	Parkd__V1__Request		 req = PARKD__V1__REQUEST__INIT;
 	struct parkc			*big = as("bureau", addr1);
 	struct parkc			*other = as("viewer", addr1);
-	struct parkc_result		 res;
 	size_t				 s, m, blen = (1u << 20) - 512, n;
-	uint8_t				*body = malloc(blen), *buf;
+	uint8_t				*body = malloc(blen);
 	uint64_t			 t0, worst = 0, ms;
 	int				 k, methods = 0;
 	const char			*worst_m = "";
 
 	(void)state;
 	get.code = "IT-A";
-	buf = malloc(1u << 20);
 	for (s = 0; s < parkc_nservices; s++) {
 		for (m = 0; m < parkc_services[s]->n_methods; m++) {
 			const ProtobufCMethodDescriptor *md =
 			    &parkc_services[s]->methods[m];
 
 			n = fill_body(md->input, body, blen);
-			req.method = (char *)md->name;
-			req.body.data = body;
-			req.body.len = n;
-			for (k = 0; k < 3; k++) {
-				req.id = (uint64_t)k + 1;
-				send_frame(big, buf, (uint32_t)
-				    parkd__v1__request__pack(&req, buf));
-			}
+			for (k = 0; k < 3; k++)
+				send_request(big, (uint64_t)k + 1, md->name,
+				    body, n);
 			t0 = mono_ms();
 			expect(other, "GetPark", &get.base, 0);
 			if ((ms = mono_ms() - t0) > worst) {
@@ -362,9 +347,7 @@ test_largest_frames(void **state)
 	    (unsigned long long)worst, worst_m);
 	assert_true(worst < STALL_MS);
 	expect(big, "GetPark", &get.base, 0);
-	(void)res;
 	free(body);
-	free(buf);
 	parkc_close(big);
 	parkc_close(other);
 }
