@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pure.h"
+#include "lib/lib.h"
 
 static void
 code(int n, char out[19])

@@ -17,7 +17,7 @@
 
 #include "parkctl.h"
 #include "pcmd.h"
-#include "pure.h"
+#include "lib/lib.h"
 
 #define MAXCOLS		12
 #define WINDOW		4

@@ -9,8 +9,8 @@
 
 #include "parkctl.h"
 #include "pcmd.h"
-#include "pure.h"
-#include "rules.h"
+#include "lib/lib.h"
+#include "domain/rules.h"
 
 struct district {
 	const char	*name;

@@ -18,7 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "libparkc.h"
-#include "pure.h"
+#include "lib/lib.h"
 
 struct parkc {
 	int		 fd;

@@ -9,7 +9,11 @@
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 
-#include "parkd.h"
+#include "core/core.h"
+#include "rpc/rpc.h"
+#include "store/store.h"
+#include "svc/svc.h"
+#include "http.h"
 
 #define DEFAULT_CONFIG	"/etc/parkd/parkd.conf"
 
@@ -55,7 +59,7 @@ janitor_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	conn_janitor(now_ms());
-	db_janitor(now_ms());
+	dbpool_janitor(now_ms());
 }
 
 /* Apply pending migrations before serving (blocking, at start only). */
@@ -95,6 +99,24 @@ check_config(struct config *cfg)
 	return (0);
 }
 
+/* Every service's method table, for dispatch. */
+static const struct method_def *const method_tables[] = {
+	svc_park_methods, svc_firm_methods, svc_facts_methods,
+	svc_tenancy_methods, svc_rules_methods, svc_sync_methods,
+	svc_export_methods, svc_eval_methods, svc_principal_methods, NULL
+};
+
+/* The layers meet here: who owns connections, reloads, push clean-up. */
+static void
+wire_hooks(void)
+{
+	server->conn_cb = session_event;
+	server_on_reload(policy_file_reload);
+	session_on_close(sync_session_closed);
+	dispatch_init(method_tables);
+	stats_init(dispatch_count());
+}
+
 static void
 serve(struct config *cfg)
 {
@@ -110,9 +132,9 @@ serve(struct config *cfg)
 	if ((server->ssl_ctx = tls_server_ctx(cfg, &cause)) == NULL)
 		fatalx("%s", cause);
 	startup_migrate(cfg);
-	dispatch_init();
-	if (db_pool_start(cfg, &cause) != 0 || server_listen(&cause) != 0 ||
-	    metrics_start(cfg, &cause) != 0)
+	wire_hooks();
+	if (dbpool_start(cfg, db_lost, &cause) != 0 ||
+	    server_listen(&cause) != 0 || http_start(cfg, &cause) != 0)
 		fatalx("%s", cause);
 	for (i = 0; signums[i] != 0; i++) {
 		sigs[i] = evsignal_new(server->base, signums[i], signal_cb, NULL);
@@ -129,9 +151,10 @@ serve(struct config *cfg)
 	for (i = 0; signums[i] != 0; i++)
 		event_free(sigs[i]);
 	event_free(janitor);
-	metrics_stop();
-	db_pool_stop();
+	http_stop();
+	dbpool_stop();
 	policy_cache_free();
+	stats_free();
 	dispatch_free();
 	server_free();
 }

@@ -2,7 +2,7 @@
 # Turn schema/NNNN_name.sql files into a C table of migrations, in order.
 set -eu
 echo '/* Generated from the schema directory by scripts/embed-migrations.sh. */'
-echo '#include "parkd.h"'
+echo '#include "store/store.h"'
 echo 'const struct migration migrations[] = {'
 for f in "$@"; do
 	name=$(basename "$f" .sql)

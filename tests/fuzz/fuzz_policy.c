@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "domain/rules.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

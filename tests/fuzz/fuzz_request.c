@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pure.h"
+#include "lib/lib.h"
 #include "parkd.pb-c.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

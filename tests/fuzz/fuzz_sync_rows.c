@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
-#include "checks.h"
+#include "domain/rules.h"
+#include "domain/checks.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

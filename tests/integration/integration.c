@@ -21,7 +21,7 @@
 #include <libpq-fe.h>
 
 #include "libparkc.h"
-#include "pure.h"
+#include "lib/lib.h"
 
 static const char *addr1, *addr2, *tlsdir;
 static int64_t park_a, park_b;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pure.h"
+#include "lib/lib.h"
 #include "parkd.pb-c.h"
 
 static void

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "parkd.h"
+#include "core/core.h"
 
 static char	 path[] = "/tmp/parkd-test-config-XXXXXX";
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pure.h"
+#include "lib/lib.h"
 
 static void
 test_valid(void **state)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "rules.h"
+#include "domain/rules.h"
 
 static struct policy	 pol;
 

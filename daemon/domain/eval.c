@@ -1,0 +1,301 @@
+/*
+ * Scoring, grading and the subsidy of the yearly evaluation. Deterministic:
+ * the same parks and policy give the same results to the fen, whatever
+ * their order on input.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/eval.h"
+
+const char *const eval_raw_keys[RAW_COUNT] = { "tenants", "occupancy",
+    "new_entries", "graduates", "revenue", "revenue_growth", "tech_share",
+    "high_tech", "srdi", "ip", "jobs", "graduate_jobs", "interns",
+    "activities", "roadshows", "services" };
+const char *const eval_raw_units[RAW_COUNT] = { "firms", "bp", "firms",
+    "firms", "fen", "bp", "bp", "firms", "firms", "items", "people",
+    "people", "people", "events", "events", "services" };
+
+int
+eval_raw_find(const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < RAW_COUNT; i++) {
+		if (strcmp(eval_raw_keys[i], key) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+/* A raw value on the indicator's scale: 0..10000 centi-points. */
+int
+eval_score_cp(const struct eval_indicator *ind, int64_t raw)
+{
+	__int128	 num;
+	int		 i, cp = 0;
+
+	if (ind->scale == SCALE_BANDED) {
+		for (i = 0; i < ind->nbands; i++) {
+			if (raw >= ind->band_min[i])
+				cp = ind->band_cp[i];
+		}
+		return (cp);
+	}
+	if (raw <= ind->floor)
+		return (0);
+	if (raw >= ind->target)
+		return (10000);
+	num = (__int128)(raw - ind->floor) * 10000;
+	return ((int)(num / (ind->target - ind->floor)));
+}
+
+static void
+reason(struct eval_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reason(struct eval_result *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (r->nreasons == EVAL_MAX_REASONS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->reasons[r->nreasons++], sizeof(r->reasons[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Every indicator's score and contribution, and the total. */
+void
+eval_score_park(const struct eval_policy *ep, const struct eval_park *p,
+    struct eval_result *r)
+{
+	int64_t	 sum = 0;
+	int	 i;
+
+	memset(r, 0, sizeof(*r));
+	r->park_id = p->park_id;
+	for (i = 0; i < ep->ninds; i++) {
+		const struct eval_indicator *ind = &ep->inds[i];
+
+		r->score_cp[i] = eval_score_cp(ind, p->raw[ind->raw]);
+		r->contrib_cp[i] = r->score_cp[i] * ind->weight / 100;
+		sum += (int64_t)r->score_cp[i] * ind->weight;
+	}
+	/* the total from the exact sum, not from rounded contributions */
+	r->total_cp = (int)(sum / 100);
+}
+
+static int
+grade_index(const struct eval_policy *ep, int total_cp)
+{
+	int	 g;
+
+	for (g = 0; g < ep->ngrades - 1; g++) {
+		if (total_cp >= ep->grades[g].min_cp)
+			return (g);
+	}
+	return (ep->ngrades - 1);
+}
+
+struct order {
+	const struct eval_park		*p;
+	struct eval_result		*r;
+	const struct eval_policy	*ep;
+};
+
+/* Best first: total, then (tie rule) the indicator, then park code. */
+static int
+order_cmp(const void *a, const void *b)
+{
+	const struct order	*x = a, *y = b;
+
+	if (x->r->total_cp != y->r->total_cp)
+		return (x->r->total_cp > y->r->total_cp ? -1 : 1);
+	if (x->ep->tie_rule == TIE_INDICATOR &&
+	    x->p->raw[x->ep->tie_raw] != y->p->raw[x->ep->tie_raw])
+		return (x->p->raw[x->ep->tie_raw] > y->p->raw[x->ep->tie_raw] ?
+		    -1 : 1);
+	return (strcmp(x->p->code, y->p->code));
+}
+
+static int
+tied(const struct eval_policy *ep, const struct order *x,
+    const struct order *y)
+{
+	if (x->r->total_cp != y->r->total_cp)
+		return (0);
+	return (ep->tie_rule != TIE_INDICATOR ||
+	    x->p->raw[ep->tie_raw] == y->p->raw[ep->tie_raw]);
+}
+
+static void
+set_grade(const struct eval_policy *ep, struct eval_result *r, int g)
+{
+	snprintf(r->grade, sizeof(r->grade), "%s", ep->grades[g].grade);
+	snprintf(r->grade_name, sizeof(r->grade_name), "%s",
+	    ep->grades[g].name);
+}
+
+/* Pro rata to the budget, rounded down to the fen. */
+int64_t
+eval_scale_budget(int64_t amount, int64_t budget, int64_t requested)
+{
+	if (requested <= budget || requested <= 0)
+		return (amount);
+	return ((int64_t)((__int128)amount * budget / requested));
+}
+
+static void
+gates(const struct eval_policy *ep, int year, const struct eval_park *p,
+    struct eval_result *r)
+{
+	r->eligible = 1;
+	if (!p->admitted) {
+		r->eligible = 0;
+		reason(r, "门槛：%d 年度未处于认定状态（未认定或年内退出）",
+		    year);
+	}
+	if (ep->gate_legal_person && !p->legal_person) {
+		r->eligible = 0;
+		reason(r, "门槛：运营机构不是独立法人");
+	}
+	if (p->staff < ep->gate_min_staff) {
+		r->eligible = 0;
+		reason(r, "门槛：运营机构专业服务人员 %d 人，少于 %d 人",
+		    p->staff, ep->gate_min_staff);
+	}
+	if (p->roadshow_quarters < ep->gate_roadshow_quarters) {
+		r->eligible = 0;
+		reason(r, "门槛：%d 年仅 %d 个季度开展项目路演（要求 %d 个季度）",
+		    year, p->roadshow_quarters, ep->gate_roadshow_quarters);
+	}
+}
+
+static void
+fen_text(int64_t fen, char *buf, size_t n)
+{
+	snprintf(buf, n, "%lld.%02lld", (long long)(fen / 100),
+	    (long long)(fen % 100));
+}
+
+/*
+ * The whole run: scores, grades, the A/B quota, gates, the award
+ * exclusion, the cap and the budget. out[i] belongs to parks[i].
+ */
+void
+eval_run(const struct eval_policy *ep, int year,
+    const struct eval_park *parks, size_t n, int64_t budget,
+    struct eval_result *out, struct eval_totals *t)
+{
+	struct order	*o;
+	int		*gidx;
+	size_t		 i, cut, nab = 0, keep;
+	char		 a[32], b[32];
+
+	memset(t, 0, sizeof(*t));
+	t->budget_fen = budget;
+	if (n == 0)
+		return;
+	o = calloc(n, sizeof(*o));
+	gidx = calloc(n, sizeof(*gidx));
+	if (o == NULL || gidx == NULL) {
+		free(o);
+		free(gidx);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		eval_score_park(ep, &parks[i], &out[i]);
+		o[i].p = &parks[i];
+		o[i].r = &out[i];
+		o[i].ep = ep;
+	}
+	qsort(o, n, sizeof(*o), order_cmp);
+	for (i = 0; i < n; i++) {
+		o[i].r->rank = (int)i + 1;
+		gidx[i] = grade_index(ep, o[i].r->total_cp);
+		nab += gidx[i] <= 1;
+	}
+	/* the A/B quota, on the ranking */
+	keep = ep->quota_pct > 0 ? n * (size_t)ep->quota_pct / 100 : n;
+	if (ep->quota_pct > 0 && ep->ngrades >= 3 && nab > keep) {
+		cut = keep;
+		if (keep > 0 && tied(ep, &o[keep - 1], &o[keep])) {
+			if (ep->tie_rule == TIE_ALL_IN) {
+				while (cut < nab && tied(ep, &o[keep - 1],
+				    &o[cut]))
+					cut++;
+			} else {
+				while (cut > 0 && tied(ep, &o[cut - 1],
+				    &o[keep]))
+					cut--;
+			}
+		}
+		for (i = cut; i < nab; i++) {
+			reason(o[i].r, "优良比例限额（%d%%，%zu 个园区中至多 %zu "
+			    "个）：%s 调整为 %s", ep->quota_pct, n, keep,
+			    ep->grades[gidx[i]].grade, ep->grades[2].grade);
+			gidx[i] = 2;
+			t->downgraded++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct eval_result	*r = o[i].r;
+		const struct eval_park	*p = o[i].p;
+		int			 g = gidx[i];
+
+		set_grade(ep, r, g);
+		t->grade_count[g]++;
+		if (ep->mode == MODE_GRADES)
+			r->amount_fen = ep->grades[g].amount_fen;
+		else if (r->total_cp >= ep->linear_min_cp)
+			r->amount_fen = (int64_t)((__int128)ep->cap_fen *
+			    r->total_cp / 10000);
+		else {
+			r->amount_fen = 0;
+			reason(r, "得分 %d.%02d 低于最低分 %d.%02d",
+			    r->total_cp / 100, r->total_cp % 100,
+			    ep->linear_min_cp / 100, ep->linear_min_cp % 100);
+		}
+		gates(ep, year, p, r);
+		if (!r->eligible)
+			r->amount_fen = 0;
+		if (p->has_award && r->amount_fen > 0) {
+			r->amount_fen = 0;
+			reason(r, "不重复享受：已获 %d 年度 %s", year,
+			    ep->award_kind);
+		}
+		if (r->amount_fen > ep->cap_fen) {
+			fen_text(ep->cap_fen, a, sizeof(a));
+			reason(r, "补贴上限 %s 元", a);
+			r->amount_fen = ep->cap_fen;
+		}
+		r->consecutive_fails = g == ep->ngrades - 1 ?
+		    p->prev_fails + 1 : 0;
+		if (g == ep->ngrades - 1)
+			reason(r, "%s %s：评估结果发布后警告%s",
+			    ep->grades[g].grade, ep->grades[g].name,
+			    r->consecutive_fails >= ep->fail_exit_after ?
+			    "；连续不合格达到退出条件，建议退出" : "");
+		t->requested_fen += r->amount_fen;
+	}
+	for (i = 0; i < n; i++) {
+		struct eval_result *r = o[i].r;
+
+		r->subsidy_fen = budget >= 0 ? eval_scale_budget(r->amount_fen,
+		    budget, t->requested_fen) : r->amount_fen;
+		if (r->subsidy_fen != r->amount_fen) {
+			fen_text(budget, a, sizeof(a));
+			fen_text(t->requested_fen, b, sizeof(b));
+			reason(r, "按年度预算等比例核减：预算 %s 元，申领合计 %s 元",
+			    a, b);
+		}
+		t->total_fen += r->subsidy_fen;
+	}
+	t->remainder_fen = budget >= 0 ? budget - t->total_fen : 0;
+	free(o);
+	free(gidx);
+}

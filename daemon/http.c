@@ -1,0 +1,132 @@
+/*
+ * Health and metrics over plain HTTP (loopback by default): GET /healthz
+ * (200 when a database connection is healthy, else 503) and GET /metrics
+ * (Prometheus text format: requests by method and status, connections,
+ * the database pool), read from core/stats.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "core/core.h"
+#include "rpc/rpc.h"
+#include "http.h"
+
+static struct evhttp	*http;
+
+static void
+healthz_cb(struct evhttp_request *hr, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct db_stats	 st;
+	const char	*why = "database unavailable";
+
+	(void)arg;
+	dbpool_stats(&st);
+	if (b == NULL)
+		return;
+	/* a pool connection, and a probe answered in the last 3 s */
+	if (st.healthy > 0 && dbpool_probe_ok(&why)) {
+		evbuffer_add_printf(b, "ok\n");
+		evhttp_send_reply(hr, 200, "OK", b);
+	} else {
+		evbuffer_add_printf(b, "%s\n", why);
+		evhttp_send_reply(hr, 503, "Service Unavailable", b);
+	}
+	evbuffer_free(b);
+}
+
+static void
+metrics_cb(struct evhttp_request *hr, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct db_stats	 st;
+	size_t		 i, c;
+
+	(void)arg;
+	if (b == NULL)
+		return;
+	dbpool_stats(&st);
+	evbuffer_add_printf(b, "# TYPE parkd_requests_total counter\n");
+	for (i = 0; i < stats.nslots; i++) {
+		for (c = 0; c < STATS_NCODES; c++) {
+			uint64_t n = stats.req_count[i * STATS_NCODES + c];
+
+			if (n == 0)
+				continue;
+			evbuffer_add_printf(b, "parkd_requests_total{method=\"%s\","
+			    "code=\"%s\"} %llu\n", dispatch_name((int)i),
+			    protobuf_c_enum_descriptor_get_value(
+			    &parkd__v1__code__descriptor, (int)c) ?
+			    protobuf_c_enum_descriptor_get_value(
+			    &parkd__v1__code__descriptor, (int)c)->name : "?",
+			    (unsigned long long)n);
+		}
+	}
+	evbuffer_add_printf(b, "# TYPE parkd_request_ms_total counter\n");
+	for (i = 0; i < stats.nslots; i++) {
+		if (stats.req_ms[i] > 0)
+			evbuffer_add_printf(b, "parkd_request_ms_total{method=\""
+			    "%s\"} %llu\n", dispatch_name((int)i),
+			    (unsigned long long)stats.req_ms[i]);
+	}
+	evbuffer_add_printf(b,
+	    "# TYPE parkd_connections gauge\nparkd_connections %d\n"
+	    "# TYPE parkd_connections_opened_total counter\n"
+	    "parkd_connections_opened_total %llu\n"
+	    "# TYPE parkd_connections_closed_total counter\n"
+	    "parkd_connections_closed_total %llu\n"
+	    "# TYPE parkd_requests_in_flight gauge\nparkd_requests_in_flight %d\n"
+	    "# TYPE parkd_db_connections gauge\n"
+	    "parkd_db_connections{state=\"healthy\"} %d\n"
+	    "parkd_db_connections{state=\"busy\"} %d\n"
+	    "parkd_db_connections{state=\"pinned\"} %d\n"
+	    "parkd_db_connections{state=\"down\"} %d\n"
+	    "# TYPE parkd_db_waiting gauge\nparkd_db_waiting %d\n",
+	    nconns, (unsigned long long)stats.conns_opened,
+	    (unsigned long long)stats.conns_closed, stats.inflight, st.healthy, st.busy,
+	    st.pinned, st.total - st.healthy, st.waiting);
+	evhttp_add_header(evhttp_request_get_output_headers(hr),
+	    "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(hr, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* Listen on http_listen ("" for none). */
+int
+http_start(const struct config *cfg, char **cause)
+{
+	char	 host[256], *colon;
+
+	if (*cfg->http_listen == '\0')
+		return (0);
+	snprintf(host, sizeof(host), "%s", cfg->http_listen);
+	if ((colon = strrchr(host, ':')) == NULL) {
+		asprintf(cause, "http_listen '%s' is not address:port",
+		    cfg->http_listen);
+		return (-1);
+	}
+	*colon = '\0';
+	if ((http = evhttp_new(server->base)) == NULL ||
+	    evhttp_bind_socket(http, host, (uint16_t)atoi(colon + 1)) != 0) {
+		asprintf(cause, "http_listen %s: cannot listen",
+		    cfg->http_listen);
+		return (-1);
+	}
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET);
+	evhttp_set_cb(http, "/healthz", healthz_cb, NULL);
+	evhttp_set_cb(http, "/metrics", metrics_cb, NULL);
+	log_info("http listening addr=%s (/healthz, /metrics)",
+	    cfg->http_listen);
+	return (0);
+}
+
+void
+http_stop(void)
+{
+	if (http != NULL)
+		evhttp_free(http);
+	http = NULL;
+}

@@ -1,0 +1,33 @@
+/*
+ * The services: one file per proto service (sync/ split by concern), each
+ * exporting its method table; main hands the tables to rpc/dispatch.c.
+ * Depends on store/, rpc/, core/, domain/ and lib/.
+ */
+#ifndef PARKD_SVC_H
+#define PARKD_SVC_H
+
+#include "store/store.h"
+#include "domain/checks.h"
+
+/* The method tables, in proto order. */
+extern const struct method_def svc_park_methods[];
+extern const struct method_def svc_firm_methods[];
+extern const struct method_def svc_facts_methods[];
+extern const struct method_def svc_tenancy_methods[];
+extern const struct method_def svc_rules_methods[];
+extern const struct method_def svc_sync_methods[];
+extern const struct method_def svc_export_methods[];
+extern const struct method_def svc_eval_methods[];
+extern const struct method_def svc_principal_methods[];
+/* eval.c */
+extern const char eval_raw_sql[];
+
+/* principal.c */
+int	 fingerprint_normalise(const char *, char [65]);
+int	 svc_principal_add_cli(const struct config *, const char *,
+	     const char *, const char *, const char *, char **);
+
+/* sync/: a push ends with its connection */
+void	 sync_session_closed(struct session *);
+
+#endif /* PARKD_SVC_H */

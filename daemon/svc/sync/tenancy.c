@@ -1,0 +1,290 @@
+/*
+ * Tenancies in a push: every entry rule, row by row, with the same
+ * checks as EnterFirm (the park lock is taken at commit).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc/sync/sync.h"
+
+/* ---- tenancies: every entry rule, row by row, under the park lock ---- */
+
+struct tpending {
+	struct pgarray	 ins[4];	/* firm_id, entry_date, area, waiver */
+	struct pgarray	 upd[3];	/* tenancy id, area, waiver */
+};
+
+/* A chunk's row numbers sorted, with each one's record: one lookup each. */
+struct rowix {
+	int64_t	 row;
+	size_t	 idx;
+};
+
+static int
+rowix_cmp(const void *a, const void *b)
+{
+	const struct rowix	*x = a, *y = b;
+
+	return (x->row < y->row ? -1 : x->row > y->row);
+}
+
+/* Index of the chunk's explicit row numbers (NULL: numbered by first_row). */
+static struct rowix *
+tenancy_rowix(struct req *r, const Parkd__V1__SyncChunkRequest *in, int *oom)
+{
+	struct rowix	*ix;
+	size_t		 i;
+
+	*oom = 0;
+	if (in->n_rows == 0)
+		return (NULL);
+	if ((ix = req_alloc(r, in->n_rows * sizeof(*ix))) == NULL) {
+		*oom = 1;
+		return (NULL);
+	}
+	for (i = 0; i < in->n_rows; i++) {
+		ix[i].row = in->rows[i];
+		ix[i].idx = i;
+	}
+	qsort(ix, in->n_rows, sizeof(*ix), rowix_cmp);	/* n log n, any order */
+	return (ix);
+}
+
+/* The record of row number row. */
+static size_t
+tenancy_index(const Parkd__V1__SyncChunkRequest *in, const struct rowix *ix,
+    int64_t row)
+{
+	size_t	 lo = 0, hi = in->n_rows, mid;
+
+	if (ix == NULL)
+		return ((size_t)(row - in->first_row));
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ix[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < in->n_rows && ix[lo].row == row ? ix[lo].idx : 0);
+}
+
+/* Firm ids seen in a chunk: open addressing, capacity a power of two. */
+struct idset {
+	int64_t	*v;		/* 0: empty (firm ids are positive) */
+	size_t	 cap;
+};
+
+/* Add id; 1 if it was there already. */
+static int
+idset_add(struct idset *set, int64_t id)
+{
+	size_t	 h = ((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (set->cap - 1);
+
+	while (set->v[h] != 0 && set->v[h] != id)
+		h = (h + 1) & (set->cap - 1);
+	if (set->v[h] == id)
+		return (1);
+	set->v[h] = id;
+	return (0);
+}
+
+static int
+tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
+    int64_t *occupied, struct tpending *tp, struct idset *seen,
+    const struct rowix *ix)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	Parkd__V1__EnterFirmRequest	*t;
+	const struct policy		*pol;
+	struct park_facts		 pk;
+	struct entry_facts		 e;
+	struct viols			 v = { 0 }, *dst;
+	int64_t				 row = pg_i64(res, i, "row_no");
+	int64_t				 firm_id, same_area = 0, delta;
+	size_t				 n;
+	char				 b[3][40];
+	int				 same;
+
+	t = in->tenancies[tenancy_index(in, ix, row)];
+	if (PQgetisnull(res, i, PQfnumber(res, "firm_id"))) {
+		viols_add(&v, "credit_code", "sync.unknown_firm", "no firm with "
+		    "this credit code; push it first (kind firms)");
+		goto refuse;
+	}
+	firm_id = pg_i64(res, i, "firm_id");
+	if (idset_add(seen, firm_id)) {
+		viols_add(&v, "credit_code", "sync.duplicate", "the firm "
+		    "appears earlier in this chunk");
+		goto refuse;
+	}
+	if (PQgetisnull(res, i, PQfnumber(res, "policy_hash"))) {
+		viols_add(&v, "entry_date", "policy.missing", "no policy is "
+		    "active for %.4s", t->entry_date);
+		goto refuse;
+	}
+	pol = policy_cached(pg_get(res, i, "policy_hash"),
+	    PQgetisnull(res, i, PQfnumber(res, "policy_body")) ? NULL :
+	    pg_get(res, i, "policy_body"));
+	if (pol == NULL) {
+		viols_add(&v, "entry_date", "policy.unreadable", "the policy "
+		    "for this year cannot be read");
+		goto refuse;
+	}
+	same = !PQgetisnull(res, i, PQfnumber(res, "same_id"));
+	if (same)
+		same_area = pg_i64(res, i, "same_area");
+	delta = t->area - same_area;
+	memset(&pk, 0, sizeof(pk));
+	pk.code = pg_get(res, i, "code");
+	pk.status = pg_get(res, i, "status");
+	pk.total_area = pg_i64(res, i, "total_area");
+	pk.occupied_area = *occupied - same_area;
+	pk.industries = pg_split(r, pg_get(res, i, "industries"), &n);
+	pk.n_industries = (int)n;
+	memset(&e, 0, sizeof(e));
+	e.credit_code = t->credit_code;
+	e.industry = pg_get(res, i, "industry_code");
+	ymd_parse(pg_get(res, i, "registered_on"), &e.registered);
+	ymd_parse(t->entry_date, &e.entry);
+	e.area = t->area;
+	e.waiver_source = t->waiver_source;
+	if (!PQgetisnull(res, i, PQfnumber(res, "active_park")))
+		e.active_park = pg_get(res, i, "active_park");
+	if (same)		/* already a tenant here: the area may change */
+		e.registered = e.entry;
+	rules_firm_entry(pol, &pk, &e, &v);
+	if (v.n > 0)
+		goto refuse;
+	*occupied += delta;
+	if (same) {
+		pgarray_add(&tp->upd[0], pg_get(res, i, "same_id"));
+		pgarray_add(&tp->upd[1], i64s(b[0], t->area));
+		pgarray_add(&tp->upd[2], t->waiver_source);
+	} else {
+		pgarray_add(&tp->ins[0], i64s(b[1], firm_id));
+		pgarray_add(&tp->ins[1], t->entry_date);
+		pgarray_add(&tp->ins[2], i64s(b[2], t->area));
+		pgarray_add(&tp->ins[3], t->waiver_source);
+	}
+	return (1);
+refuse:
+	if ((dst = rowerr_new(k, row)) != NULL)
+		*dst = v;
+	else
+		viols_free(&v);
+	return (0);
+}
+
+static void
+tenancy_state_done(struct req *r, PGresult *res)
+{
+	struct chunk	*k = r->state;
+	struct tpending	 tp;
+	struct rowix	*ix;
+	const char	*p[8];
+	char		 pid[24];
+	struct idset	 seen;
+	int64_t		 occupied;
+	int		 i, j, ok = 1, oom;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		chunk_abort(r, res, NULL);
+		return;
+	}
+	memset(&tp, 0, sizeof(tp));
+	occupied = PQntuples(res) ? pg_i64(res, 0, "occupied") : 0;
+	for (seen.cap = 16; seen.cap < (size_t)PQntuples(res) * 2;)
+		seen.cap *= 2;
+	seen.v = req_alloc(r, seen.cap * sizeof(*seen.v));
+	ix = tenancy_rowix(r, (void *)r->in, &oom);
+	for (i = j = 0; seen.v != NULL && !oom && i < PQntuples(res); i++)
+		j += tenancy_row(r, k, res, i, &occupied, &tp, &seen, ix) ?
+		    1 : 0;
+	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
+	p[0] = pid;
+	for (i = 0; i < 4; i++)
+		ok &= (p[i + 1] = pgarray_finish(&tp.ins[i])) != NULL;
+	for (i = 0; i < 3; i++)
+		ok &= (p[i + 5] = pgarray_finish(&tp.upd[i])) != NULL;
+	if (seen.v == NULL || oom || !ok) /* never drop checked rows silently */
+		chunk_abort(r, NULL, "out of memory");
+	else if (j > 0)
+		db_query(r, "WITH ins AS (INSERT INTO tenancies (firm_id, "
+		    "park_id, entry_date, area, waiver_source) SELECT firm_id, "
+		    "$1, entry_date, area, waiver FROM unnest($2::bigint[], "
+		    "$3::date[], $4::bigint[], $5::text[]) AS u(firm_id, "
+		    "entry_date, area, waiver) RETURNING 1), upd AS (UPDATE "
+		    "tenancies t SET area = u.area, waiver_source = u.waiver, "
+		    "version = t.version + 1, updated_at = now() FROM unnest("
+		    "$6::bigint[], $7::bigint[], $8::text[]) AS u(id, area, "
+		    "waiver) WHERE t.id = u.id RETURNING 1) SELECT (SELECT "
+		    "count(*) FROM ins) AS applied, (SELECT count(*) FROM upd) "
+		    "AS updated, 0 AS superseded, '' AS refused", 8, p,
+		    chunk_applied);
+	else
+		chunk_record_refusals(r);
+	for (i = 0; i < 4; i++)
+		pgarray_free(&tp.ins[i]);
+	for (i = 0; i < 3; i++)
+		pgarray_free(&tp.upd[i]);
+}
+
+static void
+tenancy_state(struct req *r, PGresult *res)
+{
+	struct chunk	*k = r->state;
+	const char	*p[4];
+	char		 pid[24];
+	int		 i;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		chunk_abort(r, res, NULL);
+		return;
+	}
+	k->s->tenancies = 1;
+	if (k->nvalid == 0) {
+		chunk_record_refusals(r);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
+	p[0] = pid;
+	/* cols: [0] row_no, [1] credit_code, [2] entry_date */
+	for (i = 0; i < 3; i++) {
+		if ((p[i + 1] = pgarray_finish(&k->cols[i])) == NULL) {
+			chunk_abort(r, NULL, "out of memory");
+			return;
+		}
+	}
+	db_query(r, "SELECT s.row_no, f.id AS firm_id, f.industry_code, "
+	    "f.registered_on::text AS registered_on, (SELECT p2.code FROM "
+	    "tenancies t2 JOIN parks p2 ON p2.id = t2.park_id WHERE "
+	    "t2.firm_id = f.id AND t2.status = 'active' AND t2.park_id <> $1) "
+	    "AS active_park, (SELECT t3.id FROM tenancies t3 WHERE t3.firm_id "
+	    "= f.id AND t3.status = 'active' AND t3.park_id = $1) AS same_id, "
+	    "(SELECT t3.area FROM tenancies t3 WHERE t3.firm_id = f.id AND "
+	    "t3.status = 'active' AND t3.park_id = $1) AS same_area, pol.hash "
+	    "AS policy_hash, CASE WHEN row_number() OVER (PARTITION BY "
+	    "pol.hash ORDER BY s.row_no) = 1 THEN pol.body END AS policy_body, "
+	    "p.code, p.status, p.total_area, array_to_string("
+	    "p.leading_industries, ',') AS industries, (SELECT coalesce(sum("
+	    "area), 0) FROM tenancies WHERE park_id = $1 AND status = "
+	    "'active') AS occupied FROM unnest($2::bigint[], $3::text[], "
+	    "$4::date[]) AS s(row_no, credit_code, entry_date) LEFT JOIN "
+	    "firms f ON f.credit_code = s.credit_code LEFT JOIN LATERAL ("
+	    "SELECT pp.hash, pp.body FROM policy_years py JOIN policies pp ON "
+	    "pp.id = py.policy_id WHERE py.year = extract(year FROM "
+	    "s.entry_date)::int) pol ON true CROSS JOIN parks p WHERE p.id = "
+	    "$1 ORDER BY s.row_no", 4, p, tenancy_state_done);
+}
+
+/*
+ * Read the chunk's state and check it. The park is not locked across the
+ * client's round trips: CommitSync locks it and checks the area again.
+ */
+void
+tenancy_chunk(struct req *r)
+{
+	tenancy_state(r, NULL);
+}

@@ -1,0 +1,482 @@
+/*
+ * TenancyService: firms entering and leaving parks. Entry is checked against
+ * every entry rule of the policy active in the entry year, under a lock on
+ * the park and the firm so two entries cannot both take the last free area.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc/svc.h"
+
+#define TENANCY_COLS							\
+	"t.id, p.code AS park_code, f.credit_code, f.name AS firm_name, " \
+	"t.entry_date::text AS entry_date, t.area, t.status, "		\
+	DATE_COL("t.exit_date") " AS exit_date, t.exit_reason, "	\
+	"t.exit_rule, t.waiver_source, t.version"
+
+struct tstate {
+	int64_t			 park_id;
+	int64_t			 firm_id;
+	int64_t			 tenancy_id;
+	struct ymd		 date;
+	char			 date_s[11];
+	Parkd__V1__Tenancy	*out;
+};
+
+static void
+tenancy_from_row(struct req *r, PGresult *res, int i, Parkd__V1__Tenancy *t,
+    int copy)
+{
+	const char *(*g)(PGresult *, int, const char *) = pg_get;
+
+#define S(col) (copy ? req_strdup(r, g(res, i, col)) : (char *)g(res, i, col))
+	parkd__v1__tenancy__init(t);
+	t->id = pg_i64(res, i, "id");
+	t->park_code = S("park_code");
+	t->credit_code = S("credit_code");
+	t->firm_name = S("firm_name");
+	t->entry_date = S("entry_date");
+	t->area = pg_i64(res, i, "area");
+	t->status = S("status");
+	t->exit_date = S("exit_date");
+	t->exit_reason = S("exit_reason");
+	t->exit_rule = S("exit_rule");
+	t->waiver_source = S("waiver_source");
+	t->version = pg_i64(res, i, "version");
+#undef S
+}
+
+static struct tstate *
+tstate_new(struct req *r)
+{
+	if ((r->state = req_alloc(r, sizeof(struct tstate))) == NULL)
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+	return (r->state);
+}
+
+static void
+commit_done(struct req *r, PGresult *res)
+{
+	struct tstate	*s = r->state;
+
+	if (pg_ok(r, res, PGRES_COMMAND_OK, r->m->name))
+		req_reply(r, &s->out->base);
+}
+
+/* The write returned the tenancy: keep it, then commit. */
+static void
+write_done(struct req *r, PGresult *res)
+{
+	struct tstate	*s = r->state;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, r->m->name))
+		return;
+	if ((s->out = req_alloc(r, sizeof(*s->out))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	tenancy_from_row(r, res, 0, s->out, 1);
+	db_query(r, "COMMIT", 0, NULL, commit_done);
+}
+
+static void
+enter_write(struct req *r)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+	struct qparams			 q;
+
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_i64(&q, s->firm_id);
+	qp_i64(&q, s->park_id);
+	qp_str(&q, s->date_s);
+	qp_i64(&q, in->area);
+	qp_str(&q, in->waiver_source);
+	db_query(r, "WITH t AS (INSERT INTO tenancies (firm_id, park_id, "
+	    "entry_date, area, waiver_source) VALUES ($5, $6, $7, $8, $9) "
+	    "RETURNING *), aud AS (" AUDIT_SQL("'tenancy:' || t.id",
+	    "jsonb_build_object('after', to_jsonb(t))", "t") ") "
+	    "SELECT " TENANCY_COLS " FROM t JOIN parks p ON p.id = t.park_id "
+	    "JOIN firms f ON f.id = t.firm_id", q.n, q.v, write_done);
+}
+
+/* The state under lock: run every entry rule. */
+static void
+enter_state_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+	const struct policy		*pol;
+	struct park_facts		 k;
+	struct entry_facts		 e;
+	size_t				 n;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "EnterFirm"))
+		return;
+	if ((pol = policy_from_row(r, res, 0, s->date.y)) == NULL)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.code = pg_get(res, 0, "code");
+	k.status = pg_get(res, 0, "status");
+	k.total_area = pg_i64(res, 0, "total_area");
+	k.occupied_area = pg_i64(res, 0, "occupied");
+	k.industries = pg_split(r, pg_get(res, 0, "industries"), &n);
+	k.n_industries = (int)n;
+	memset(&e, 0, sizeof(e));
+	e.credit_code = in->credit_code;
+	e.industry = pg_get(res, 0, "industry_code");
+	ymd_parse(pg_get(res, 0, "registered_on"), &e.registered);
+	e.entry = s->date;
+	e.area = in->area;
+	e.waiver_source = in->waiver_source;
+	if (!PQgetisnull(res, 0, PQfnumber(res, "active_park")))
+		e.active_park = pg_get(res, 0, "active_park");
+	rules_firm_entry(pol, &k, &e, &r->v);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "entry of %s "
+		    "into %s refused by policy %s: %zu rule(s) broken",
+		    in->credit_code, k.code, pol->name, r->v.n);
+		return;
+	}
+	enter_write(r);
+}
+
+/* Park and firm locked (in that order, always): read their state. */
+static void
+enter_locked(struct req *r, PGresult *res)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+	struct qparams			 q;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "EnterFirm"))
+		return;
+	if (PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 2)) {
+		/* row-level security: not a park this operator may lock */
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only admit firms into its own park");
+		return;
+	}
+	if (PQgetisnull(res, 0, 0)) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no park '%s'",
+		    in->park_code);
+		return;
+	}
+	if (PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 3)) {
+		/* row-level security: an operator cannot lock another's */
+		viols_add(&r->v, "credit_code", "firm.active_elsewhere",
+		    "%s is an active tenant of another park", in->credit_code);
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "the firm "
+		    "cannot enter %s", in->park_code);
+		return;
+	}
+	if (PQgetisnull(res, 0, 1)) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no firm with credit "
+		    "code %s; create it first (CreateFirm)", in->credit_code);
+		return;
+	}
+	s->park_id = pg_i64(res, 0, "park_id");
+	s->firm_id = pg_i64(res, 0, "firm_id");
+	if (!auth_park_allowed(r, s->park_id)) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only admit firms into its own park");
+		return;
+	}
+	qp_init(&q);
+	qp_i64(&q, s->park_id);
+	qp_i64(&q, s->firm_id);
+	qp_i64(&q, s->date.y);
+	db_query(r, "SELECT p.code, p.status, p.total_area, array_to_string("
+	    "p.leading_industries, ',') AS industries, f.industry_code, "
+	    "f.registered_on::text AS registered_on, (SELECT coalesce(sum("
+	    "area), 0) FROM tenancies WHERE park_id = p.id AND status = "
+	    "'active') AS occupied, (SELECT p2.code FROM tenancies t2 JOIN "
+	    "parks p2 ON p2.id = t2.park_id WHERE t2.firm_id = f.id AND "
+	    "t2.status = 'active') AS active_park, " POLICY_COLS("$3")
+	    " FROM parks p, firms f WHERE p.id = $1 AND f.id = $2", q.n, q.v,
+	    enter_state_done);
+}
+
+static void
+enter_begun(struct req *r, PGresult *res)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct qparams			 q;
+
+	if (!pg_ok(r, res, PGRES_COMMAND_OK, "EnterFirm"))
+		return;
+	qp_init(&q);
+	qp_str(&q, in->park_code);
+	qp_str(&q, in->credit_code);
+	/*
+	 * NO KEY UPDATE: entries into one park are serialised, but an open
+	 * push's rows (whose foreign keys hold KEY SHARE on the park and the
+	 * firm until it commits) do not block them.
+	 */
+	db_query(r, "SELECT (SELECT id FROM parks WHERE code = $1 FOR NO KEY "
+	    "UPDATE) AS park_id, (SELECT id FROM firms WHERE credit_code = $2 "
+	    "FOR NO KEY UPDATE) AS firm_id, (SELECT id FROM parks WHERE code = "
+	    "$1) AS seen_park, (SELECT id FROM firms WHERE credit_code = $2) "
+	    "AS seen_firm", q.n, q.v, enter_locked);
+}
+
+static void
+svc_tenancy_enter(struct req *r)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct tstate			*s;
+
+	if ((s = tstate_new(r)) == NULL)
+		return;
+	check_text(r, "park_code", in->park_code, 1, 32);
+	check_text(r, "credit_code", in->credit_code, 18, 18);
+	check_text(r, "waiver_source", in->waiver_source, 0, 32);
+	viols_range(&r->v, "area", in->area, 1, LIMIT_AREA);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "entry is not valid");
+		return;
+	}
+	if (date_or_today(r, "entry_date", in->entry_date, &s->date,
+	    s->date_s) != 0)
+		return;
+	db_query(r, "BEGIN", 0, NULL, enter_begun);
+}
+
+/* ---- exit ---- */
+
+static const char *
+exit_status(const char *kind)
+{
+	if (strcmp(kind, "graduate") == 0)
+		return ("graduated");
+	if (strcmp(kind, "clear") == 0)
+		return ("cleared");
+	return ("left");
+}
+
+static void
+exit_write(struct req *r)
+{
+	Parkd__V1__ExitFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+	struct qparams			 q;
+
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_i64(&q, s->tenancy_id);
+	qp_str(&q, exit_status(in->kind));
+	qp_str(&q, s->date_s);
+	qp_str(&q, in->reason);
+	qp_str(&q, in->rule);
+	db_query(r, "WITH t AS (UPDATE tenancies SET status = $6, exit_date = "
+	    "$7, exit_reason = $8, exit_rule = $9, version = version + 1, "
+	    "updated_at = now() WHERE id = $5 RETURNING *), aud AS ("
+	    AUDIT_SQL("'tenancy:' || t.id", "jsonb_build_object('after', "
+	    "to_jsonb(t))", "t") ") SELECT " TENANCY_COLS " FROM t JOIN parks "
+	    "p ON p.id = t.park_id JOIN firms f ON f.id = t.firm_id", q.n, q.v,
+	    write_done);
+}
+
+/* Does the stated rule hold on the exit date? */
+static void
+exit_facts_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__ExitFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+	const struct policy		*pol;
+	struct tenancy_facts		 t;
+	struct proposals		 ps = { 0 };
+	size_t				 i;
+	int				 holds = 0;
+	char				 held[512] = "";
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ExitFirm"))
+		return;
+	if (PQntuples(res) != 1 || (pol = policy_from_row(r, res, 0,
+	    s->date.y)) == NULL) {
+		if (PQntuples(res) != 1)
+			req_fail(r, PARKD__V1__CODE__INTERNAL, "no facts");
+		return;
+	}
+	tenancy_facts_from_row(r, res, 0, &t);
+	rules_tenancy_sweep(pol, &t, &s->date, &ps);
+	for (i = 0; i < ps.n; i++) {
+		if (strcmp(ps.v[i].kind, in->kind) != 0)
+			continue;
+		if (strcmp(ps.v[i].rule, in->rule) == 0)
+			holds = 1;
+		snprintf(held + strlen(held), sizeof(held) - strlen(held),
+		    "%s%s", held[0] ? ", " : "", ps.v[i].rule);
+	}
+	proposals_free(&ps);
+	if (!holds) {
+		viols_add(&r->v, "rule", in->rule, "'%s' does not hold for %s "
+		    "on %s under policy %s (rules that do: %s)", in->rule,
+		    t.credit_code, s->date_s, pol->name, held[0] ? held :
+		    "none");
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "%s refused: the stated rule does not hold", in->kind);
+		return;
+	}
+	exit_write(r);
+}
+
+static void
+exit_locked(struct req *r, PGresult *res)
+{
+	Parkd__V1__ExitFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+	struct qparams			 q;
+	struct ymd			 entry;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ExitFirm"))
+		return;
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no active tenancy "
+		    "for that firm");
+		return;
+	}
+	s->tenancy_id = pg_i64(res, 0, "id");
+	if (!auth_park_allowed(r, pg_i64(res, 0, "park_id"))) {
+		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only decide on its own park's tenants");
+		return;
+	}
+	if (strcmp(pg_get(res, 0, "status"), "active") != 0) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "tenancy %lld "
+		    "already ended (%s)", (long long)s->tenancy_id,
+		    pg_get(res, 0, "status"));
+		return;
+	}
+	ymd_parse(pg_get(res, 0, "entry_date"), &entry);
+	if (ymd_days(&s->date) < ymd_days(&entry)) {
+		viols_add(&r->v, "exit_date", "date", "is before the entry "
+		    "date %s", pg_get(res, 0, "entry_date"));
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad exit date");
+		return;
+	}
+	if (strcmp(in->kind, "leave") == 0) {
+		exit_write(r);
+		return;
+	}
+	qp_init(&q);
+	qp_str(&q, s->date_s);
+	qp_i64(&q, ymd_quarter_index(&s->date));
+	qp_i64(&q, s->tenancy_id);
+	qp_i64(&q, s->date.y);
+	db_query(r, "SELECT facts.*, " POLICY_COLS("$4") " FROM ("
+	    TENANCY_FACTS_SQL("$1::date", "$2::integer", "$3") ") facts",
+	    q.n, q.v, exit_facts_done);
+}
+
+static void
+exit_begun(struct req *r, PGresult *res)
+{
+	Parkd__V1__ExitFirmRequest	*in = (void *)r->in;
+	struct qparams			 q;
+
+	if (!pg_ok(r, res, PGRES_COMMAND_OK, "ExitFirm"))
+		return;
+	qp_init(&q);
+	qp_i64(&q, in->tenancy_id);
+	qp_str(&q, in->credit_code);
+	db_query(r, "SELECT t.id, t.park_id, t.status, t.entry_date::text AS "
+	    "entry_date FROM tenancies t JOIN firms f ON f.id = t.firm_id "
+	    "WHERE ($1::bigint <> 0 AND t.id = $1) OR ($1 = 0 AND "
+	    "f.credit_code = $2 AND t.status = 'active') FOR UPDATE OF t",
+	    q.n, q.v, exit_locked);
+}
+
+static void
+svc_tenancy_exit(struct req *r)
+{
+	Parkd__V1__ExitFirmRequest	*in = (void *)r->in;
+	struct tstate			*s;
+	int				 leave = strcmp(in->kind, "leave") == 0;
+
+	if ((s = tstate_new(r)) == NULL)
+		return;
+	if (!leave && strcmp(in->kind, "graduate") != 0 &&
+	    strcmp(in->kind, "clear") != 0)
+		viols_add(&r->v, "kind", "exit.kind", "must be graduate, clear "
+		    "or leave");
+	if (!leave && *in->rule == '\0')
+		viols_add(&r->v, "rule", "exit.rule", "name the rule that "
+		    "justifies the %s (see RunSweep)", in->kind);
+	if (in->tenancy_id == 0 && *in->credit_code == '\0')
+		viols_add(&r->v, "credit_code", "exit.subject",
+		    "give tenancy_id or credit_code");
+	check_text(r, "reason", in->reason, 0, 500);
+	check_text(r, "rule", in->rule, 0, 48);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "exit is not valid");
+		return;
+	}
+	if (date_or_today(r, "exit_date", in->exit_date, &s->date,
+	    s->date_s) != 0)
+		return;
+	db_query(r, "BEGIN", 0, NULL, exit_begun);
+}
+
+/* ---- list ---- */
+
+static void
+tenancy_fill(struct req *r, PGresult *res, int i, void *m)
+{
+	tenancy_from_row(r, res, i, m, 0);
+}
+
+static void
+list_done(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
+	Parkd__V1__ListTenanciesResponse out =
+	    PARKD__V1__LIST_TENANCIES_RESPONSE__INIT;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListTenancies"))
+		return;
+	out.tenancies = (Parkd__V1__Tenancy **)page_build(r, res,
+	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Tenancy),
+	    tenancy_fill, "id", &out.n_tenancies, &out.next_page_token);
+	if (out.tenancies != NULL)
+		req_reply(r, &out.base);
+}
+
+static void
+svc_tenancy_list(struct req *r)
+{
+	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
+	struct qparams			 q;
+	int64_t				 after;
+
+	if (page_after(r, in->page_token, &after) != 0)
+		return;
+	qp_init(&q);
+	qp_str(&q, in->park_code);
+	qp_str(&q, in->status);
+	qp_str(&q, in->credit_code);
+	qp_i64(&q, after);
+	qp_i64(&q, auth_scope(r));
+	qp_i64(&q, page_size_clamp(in->page_size) + 1);
+	db_query(r, "SELECT " TENANCY_COLS " FROM tenancies t JOIN parks p ON "
+	    "p.id = t.park_id JOIN firms f ON f.id = t.firm_id WHERE "
+	    "($1 = '' OR p.code = $1) AND ($2 = '' OR t.status = $2) AND "
+	    "($3 = '' OR f.credit_code = $3) AND t.id > $4 AND "
+	    "($5::bigint = 0 OR t.park_id = $5) ORDER BY t.id LIMIT $6",
+	    q.n, q.v, list_done);
+}
+
+/* The methods this file serves (rpc/dispatch.c builds the table). */
+const struct method_def svc_tenancy_methods[] = {
+	{ .name = "EnterFirm", .handler = svc_tenancy_enter,
+	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
+	{ .name = "ExitFirm", .handler = svc_tenancy_exit,
+	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
+	{ .name = "ListTenancies", .handler = svc_tenancy_list,
+	    .roles = ROLES_ALL },
+	{ .name = NULL }
+};
