@@ -34,7 +34,9 @@ UNIT_TESTS := test_frame test_creditcode test_config test_validate test_arena \
 GEN	:= $(BUILD)/gen/parkd.pb-c.c $(BUILD)/gen/parkd.pb-c.h
 PB_O	:= $(BUILD)/gen/parkd.pb-c.o
 PURE_O	:= $(PURE_SRC:%=$(BUILD)/daemon/%.o)
-DAEMON_O := $(DAEMON_SRC:%=$(BUILD)/daemon/%.o) $(BUILD)/gen/migrations.o
+DAEMON_O := $(DAEMON_SRC:%=$(BUILD)/daemon/%.o) $(BUILD)/gen/migrations.o \
+	   $(BUILD)/gen/parkd_sql.o
+SQL_FILES := $(sort $(wildcard daemon/store/sql/*.sql))
 CLIENT_O := $(CLIENT_SRC:%=$(BUILD)/clients/%.o)
 PARKCTL_O := $(PARKCTL_SRC:%=$(BUILD)/clients/%.o)
 
@@ -51,11 +53,20 @@ $(BUILD)/gen/migrations.c: $(wildcard schema/*.sql) scripts/embed-migrations.sh
 	@mkdir -p $(BUILD)/gen
 	scripts/embed-migrations.sh $(sort $(wildcard schema/*.sql)) > $@
 
+$(BUILD)/gen/parkd_sql.h: $(SQL_FILES) scripts/embed-sql.sh
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-sql.sh -h $(SQL_FILES) > $@
+
+$(BUILD)/gen/parkd_sql.c: $(SQL_FILES) scripts/embed-sql.sh $(BUILD)/gen/parkd_sql.h
+	scripts/embed-sql.sh -c $(SQL_FILES) > $@
+
 # Generated code: our warnings, minus the prototype checks protoc-c skips.
-$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parkd.pb-c.h
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parkd.pb-c.h \
+    $(BUILD)/gen/parkd_sql.h
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/daemon/%.o: daemon/%.c daemon/*.h daemon/*/*.h $(GEN)
+$(BUILD)/daemon/%.o: daemon/%.c daemon/*.h daemon/*/*.h $(GEN) \
+    $(BUILD)/gen/parkd_sql.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -95,10 +106,16 @@ integration: all $(BUILD)/tests/integration
 # The whole suite: plain build, then ASan+UBSan build, each unit+integration.
 check:
 	@scripts/deps.sh install
+	$(MAKE) layers
 	$(MAKE) unit integration
 	$(MAKE) BUILD=build-san SAN=1 OPT="-O1 -g" unit integration
 	$(MAKE) fuzz
 	@echo "make check: all suites passed (plain, ASan+UBSan, fuzz)"
+
+# No #include from a higher layer (and the check itself catches one).
+layers:
+	scripts/check-layers.sh
+	scripts/check-layers.sh --self-test
 
 $(BUILD)/bench/gen_%: bench/gen_%.c $(PURE_O) $(PB_O)
 	@mkdir -p $(BUILD)/bench
@@ -147,4 +164,4 @@ stop:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps unit integration check run stop clean bench-sync bench-eval fuzz
+.PHONY: all deps layers unit integration check run stop clean bench-sync bench-eval fuzz

@@ -75,7 +75,8 @@ startup_migrate(const struct config *cfg)
 		PQfinish(pg);
 		fatalx("migrations: %s", cause);
 	}
-	if (policy_file_load(cfg, pg, &cause) != 0) {
+	if (sql_check(pg, &cause) != 0 ||
+	    policy_file_load(cfg, pg, &cause) != 0) {
 		PQfinish(pg);
 		fatalx("%s", cause);
 	}
@@ -133,7 +134,7 @@ serve(struct config *cfg)
 		fatalx("%s", cause);
 	startup_migrate(cfg);
 	wire_hooks();
-	if (dbpool_start(cfg, db_lost, &cause) != 0 ||
+	if (dbpool_start(cfg, db_lost, sql_stmts, &cause) != 0 ||
 	    server_listen(&cause) != 0 || http_start(cfg, &cause) != 0)
 		fatalx("%s", cause);
 	for (i = 0; signums[i] != 0; i++) {
@@ -191,7 +192,7 @@ main(int argc, char **argv)
 		case 'P': park = optarg; break;
 		case 'N': name = optarg; break;
 		case 'v': printf("parkd %s\n", PARKD_VERSION); return (0);
-		case 'Q': printf("%s\n", eval_raw_sql); return (0);
+		case 'Q': printf("%s\n", sql_stmts[SQL_EVAL_RAW].sql); return (0);
 		case 'h': usage(stdout); return (0);
 		default: usage(stderr); return (2);
 		}

@@ -194,10 +194,18 @@ typedef void (*dbpool_conn_cb)(void *, struct dbconn *, int busy,
 /* A connection held between statements was lost. */
 typedef void (*dbpool_lost_cb)(void *);
 #define DBPOOL_TAG_NONE	INT64_MIN
-int	 dbpool_start(const struct config *, dbpool_lost_cb, char **);
+/* A statement every connection prepares once, called by its index. */
+struct dbpool_stmt {
+	const char	*name;
+	const char	*sql;
+};
+int	 dbpool_start(const struct config *, dbpool_lost_cb,
+	     const struct dbpool_stmt *, char **);
 void	 dbpool_stop(void);
 void	 dbpool_acquire(int, dbpool_conn_cb, void *);
 void	 dbpool_query(struct dbconn *, const char *, int, const char *const *,
+	     dbpool_result_cb, void *);
+void	 dbpool_exec(struct dbconn *, int, int, const char *const *,
 	     dbpool_result_cb, void *);
 const char *dbpool_lost_why(void);
 void	 dbpool_release(struct dbconn *);

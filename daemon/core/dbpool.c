@@ -28,7 +28,7 @@
 
 #include "core/core.h"
 
-enum db_state { DB_DOWN, DB_CONNECTING, DB_IDLE, DB_OWNED };
+enum db_state { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_IDLE, DB_OWNED };
 
 struct dbconn {
 	int		 idx;
@@ -74,6 +74,8 @@ static struct {
 	struct event			*probe_timer;
 	uint64_t			 probe_ok_ms;	/* last answer */
 	dbpool_lost_cb			 lost;
+	const struct dbpool_stmt	*stmts;		/* NULL-terminated */
+	char				*prepare;	/* PREPARE them all */
 	char				 lost_why[256];
 } pool;
 
@@ -91,6 +93,9 @@ static void	db_send(struct dbconn *, const char *, int, const char *const *,
 		    dbpool_result_cb, void *, int);
 static void	db_release_conn(struct dbconn *);
 static void	db_connect_start(struct dbconn *);
+static void	db_flush(struct dbconn *);
+static void	db_prepare(struct dbconn *);
+static void	db_prepared(struct dbconn *, PGresult *);
 
 static void
 db_unwatch(struct dbconn *d)
@@ -146,7 +151,8 @@ db_connecting(void)
 	int	 i, n = 0;
 
 	for (i = 0; i < pool.n; i++)
-		n += pool.conns[i].state == DB_CONNECTING;
+		n += pool.conns[i].state == DB_CONNECTING ||
+		    pool.conns[i].state == DB_PREPARING;
 	return (n);
 }
 
@@ -236,6 +242,22 @@ db_make_idle(struct dbconn *d)
 		event_active(pool.handoff, EV_TIMEOUT, 0);
 }
 
+/*
+ * A new connection prepares every statement in one round trip (SQL
+ * PREPARE, one simple query), so requests call them by name.
+ */
+static void
+db_prepare(struct dbconn *d)
+{
+	if (pool.prepare == NULL || d->probe) {
+		db_make_idle(d);
+		return;
+	}
+	d->state = DB_PREPARING;
+	db_send(d, pool.prepare, -1, NULL, NULL, NULL,
+	    CONNECT_DEADLINE_MS);
+}
+
 static void
 db_connect_poll(struct dbconn *d)
 {
@@ -259,12 +281,28 @@ db_connect_poll(struct dbconn *d)
 			log_debug("db conn=%d connected", d->idx);
 		d->failures = 0;
 		d->backoff_ms = BACKOFF_MIN_MS;
-		db_make_idle(d);
+		db_prepare(d);
 		return;
 	default:
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
 	}
+}
+
+static void
+db_prepared(struct dbconn *d, PGresult *res)
+{
+	char	 why[512];
+
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		db_make_idle(d);
+		return;
+	}
+	snprintf(why, sizeof(why), "preparing statements: %s",
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	db_broken(d, why);
 }
 
 /* Collect results; deliver the query's outcome once libpq has all of it. */
@@ -302,6 +340,10 @@ db_read_results(struct dbconn *d)
 			d->rolling_back = 0;
 			PQclear(res);
 			db_make_idle(d);
+			return;
+		}
+		if (d->state == DB_PREPARING) {
+			db_prepared(d, res);
 			return;
 		}
 		cb = d->cb;
@@ -502,16 +544,42 @@ static void
 db_send(struct dbconn *d, const char *sql, int n, const char *const *params,
     dbpool_result_cb cb, void *arg, int ms)
 {
-	int		 rc;
-
 	d->cb = cb;
 	d->arg = arg;
 	d->querying = 1;
 	db_timer(d, ms);
-	if (PQsendQueryParams(d->pg, sql, n, NULL, params, NULL, NULL, 0) == 0) {
+	if ((n < 0 ? PQsendQuery(d->pg, sql) :
+	    PQsendQueryParams(d->pg, sql, n, NULL, params, NULL, NULL, 0)) == 0) {
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
 	}
+	db_flush(d);
+}
+
+/* Statement stmt, prepared on every connection: like dbpool_query. */
+void
+dbpool_exec(struct dbconn *d, int stmt, int n, const char *const *params,
+    dbpool_result_cb cb, void *arg)
+{
+	assert(d->state == DB_OWNED && !d->querying);
+	d->cb = cb;
+	d->arg = arg;
+	d->querying = 1;
+	db_timer(d, pool.query_timeout_ms);
+	if (PQsendQueryPrepared(d->pg, pool.stmts[stmt].name, n, params, NULL,
+	    NULL, 0) == 0) {
+		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+	db_flush(d);
+}
+
+/* Push what libpq buffered; watch for writability while some is left. */
+static void
+db_flush(struct dbconn *d)
+{
+	int	 rc;
+
 	if ((rc = PQflush(d->pg)) < 0) {
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
@@ -703,14 +771,36 @@ db_conn_free(struct dbconn *d)
 	d->pg = NULL;
 }
 
+/* One simple query that prepares every statement of stmts. */
+static char *
+db_prepare_sql(const struct dbpool_stmt *stmts)
+{
+	char	*s = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if (stmts == NULL || stmts[0].name == NULL)
+		return (NULL);
+	if ((f = open_memstream(&s, &len)) == NULL)
+		fatal("db pool");
+	for (; stmts->name != NULL; stmts++)
+		fprintf(f, "PREPARE %s AS %s;\n", stmts->name, stmts->sql);
+	if (fclose(f) != 0)
+		fatal("db pool");
+	return (s);
+}
+
 int
-dbpool_start(const struct config *cfg, dbpool_lost_cb lost, char **cause)
+dbpool_start(const struct config *cfg, dbpool_lost_cb lost,
+    const struct dbpool_stmt *stmts, char **cause)
 {
 	struct timeval	 sec = { 1, 0 };
 	int		 i;
 
 	TAILQ_INIT(&pool.waiters);
 	pool.lost = lost;
+	pool.stmts = stmts;
+	pool.prepare = db_prepare_sql(stmts);
 	pool.queue_max = cfg->db_queue_max;
 	pool.query_timeout_ms = cfg->query_timeout_ms;
 	if (dbconf_build(&pool.conf, cfg, cause) != 0)
@@ -753,4 +843,6 @@ dbpool_stop(void)
 		event_free(pool.handoff);
 	pool.handoff = NULL;
 	dbconf_free(&pool.conf);
+	free(pool.prepare);
+	pool.prepare = NULL;
 }

@@ -119,6 +119,16 @@ db_query(struct req *r, const char *sql, int n, const char *const *params,
 	dbpool_query(r->db, sql, n, params, db_result, r);
 }
 
+/* Like db_query, for a statement every connection prepared (store/sql/). */
+void
+db_exec(struct req *r, int stmt, int n, const char *const *params,
+    db_result_cb cb)
+{
+	assert(r->db != NULL);
+	r->db_cb = cb;
+	dbpool_exec(r->db, stmt, n, params, db_result, r);
+}
+
 /* A connection r held between statements was lost. */
 void
 db_lost(void *arg)

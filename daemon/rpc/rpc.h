@@ -123,6 +123,7 @@ void	 db_acquire(struct req *, db_acquire_cb);
 void	 db_acquire_push(struct req *, db_acquire_cb);
 void	 db_query(struct req *, const char *, int, const char *const *,
 	     db_result_cb);
+void	 db_exec(struct req *, int, int, const char *const *, db_result_cb);
 void	 db_release(struct req *);
 void	 db_lost(void *);
 struct dbconn *db_pin(struct req *, uint64_t *);

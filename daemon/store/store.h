@@ -10,6 +10,7 @@
 #include "rpc/rpc.h"
 #include "domain/rules.h"
 #include "domain/eval.h"
+#include "parkd_sql.h"		/* generated from store/sql/ */
 
 /* migrate.c (migrations.c is generated from schema/ at build time) */
 struct migration {
@@ -20,6 +21,9 @@ extern const struct migration migrations[];
 extern const size_t nmigrations;
 int	 migrate_run(PGconn *, char **);
 PGconn	*migrate_connect(const char *, int, char **);
+
+/* sql.c: the statements of store/sql/, checked once at start */
+int	 sql_check(PGconn *, char **);
 
 /* SQL text shared by the services */
 #define TS_COL(col) "to_char(" col " AT TIME ZONE 'UTC', " \

@@ -19,9 +19,6 @@ extern const struct method_def svc_sync_methods[];
 extern const struct method_def svc_export_methods[];
 extern const struct method_def svc_eval_methods[];
 extern const struct method_def svc_principal_methods[];
-/* eval.c */
-extern const char eval_raw_sql[];
-
 /* principal.c */
 int	 fingerprint_normalise(const char *, char [65]);
 int	 svc_principal_add_cli(const struct config *, const char *,
