@@ -1,0 +1,83 @@
+/*
+ * The pool's insides, shared by dbconn.c (one connection's life: connect,
+ * prepare, send, results, loss) and dbpool.c (lending connections out:
+ * waiters, pins, the probe). Nothing outside core/ includes this.
+ */
+#ifndef PARKD_DBPOOL_INT_H
+#define PARKD_DBPOOL_INT_H
+
+#include "core/core.h"
+
+enum db_state { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_IDLE, DB_OWNED };
+
+struct dbconn {
+	int		 idx;
+	enum db_state	 state;
+	PGconn		*pg;
+	struct event	*ev;
+	int		 ev_fd;
+	short		 ev_what;
+	struct event	*timer;		/* retry, or connect deadline */
+	int		 backoff_ms;
+	int		 failures;
+	void		*arg;		/* the owner's, while owned */
+	dbpool_result_cb cb;
+	int		 querying;
+	int		 rolling_back;
+	int		 pinned;	/* held by a sync push between requests */
+	int		 probe;		/* the /healthz connection */
+	int64_t		 tag;		/* the owner's session state */
+	uint64_t	 gen;		/* bumped each time the connection breaks */
+	PGresult	*result;
+};
+
+struct waiter {
+	void			*arg;
+	dbpool_conn_cb		 cb;
+	uint64_t		 since_ms;
+	int			 push;		/* for a push connection */
+	TAILQ_ENTRY(waiter)	 entry;
+};
+
+struct dbpool {
+	struct dbconn			*conns;	/* n for requests, then npush */
+	int				 n;
+	int				 npush;
+	int				 queue_max;
+	struct dbconf			 conf;
+	TAILQ_HEAD(, waiter)		 waiters;
+	int				 nwait;
+	int				 npinned;
+	struct event			*handoff;
+	int				 query_timeout_ms;
+	struct dbconn			 probe;
+	struct event			*probe_timer;
+	uint64_t			 probe_ok_ms;	/* last answer */
+	dbpool_lost_cb			 lost;
+	const struct dbpool_stmt	*stmts;		/* NULL-terminated */
+	char				*prepare;	/* PREPARE them all */
+	char				 lost_why[256];
+};
+extern struct dbpool pool;
+
+#define CONNECT_DEADLINE_MS	5000
+#define PROBE_DEADLINE_MS	1000
+#define PROBE_FRESH_MS		3000
+#define BACKOFF_MIN_MS		200
+#define BACKOFF_MAX_MS		5000
+
+/* dbconn.c and dbpool.c */
+void	 db_broken(struct dbconn *d, const char *why);
+void	 db_connect_start(struct dbconn *d);
+int	 db_connecting(void);
+void	 db_fail_waiters(void);
+int	 db_healthy(void);
+void	 db_make_idle(struct dbconn *d);
+void	 db_send(struct dbconn *d, const char *sql, int n,
+	     const char *const *params, dbpool_result_cb cb, void *arg, int ms);
+void	 db_timer(struct dbconn *d, int ms);
+void	 db_timer_cb(evutil_socket_t fd, short what, void *arg);
+void	 db_unwatch(struct dbconn *d);
+void	 db_watch(struct dbconn *d, short what);
+
+#endif /* PARKD_DBPOOL_INT_H */
