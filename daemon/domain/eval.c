@@ -183,105 +183,101 @@ fen_text(int64_t fen, char *buf, size_t n)
 }
 
 /*
- * The whole run: scores, grades, the A/B quota, gates, the award
- * exclusion, the cap and the budget. out[i] belongs to parks[i].
+ * The A/B quota, on the ranking o: past quota_pct of n parks graded A or B
+ * (nab of them), the lowest ranked go down to the third grade; ties at the
+ * cut go by the policy's tie rule.
  */
-void
-eval_run(const struct eval_policy *ep, int year,
-    const struct eval_park *parks, size_t n, int64_t budget,
-    struct eval_result *out, struct eval_totals *t)
+static void
+apply_quota(const struct eval_policy *ep, struct order *o, int *gidx,
+    size_t n, size_t nab, struct eval_totals *t)
 {
-	struct order	*o;
-	int		*gidx;
-	size_t		 i, cut, nab = 0, keep;
-	char		 a[32], b[32];
+	size_t	 i, cut, keep;
 
-	memset(t, 0, sizeof(*t));
-	t->budget_fen = budget;
-	if (n == 0)
-		return;
-	o = calloc(n, sizeof(*o));
-	gidx = calloc(n, sizeof(*gidx));
-	if (o == NULL || gidx == NULL) {
-		free(o);
-		free(gidx);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		eval_score_park(ep, &parks[i], &out[i]);
-		o[i].p = &parks[i];
-		o[i].r = &out[i];
-		o[i].ep = ep;
-	}
-	qsort(o, n, sizeof(*o), order_cmp);
-	for (i = 0; i < n; i++) {
-		o[i].r->rank = (int)i + 1;
-		gidx[i] = grade_index(ep, o[i].r->total_cp);
-		nab += gidx[i] <= 1;
-	}
-	/* the A/B quota, on the ranking */
 	keep = ep->quota_pct > 0 ? n * (size_t)ep->quota_pct / 100 : n;
-	if (ep->quota_pct > 0 && ep->ngrades >= 3 && nab > keep) {
-		cut = keep;
-		if (keep > 0 && tied(ep, &o[keep - 1], &o[keep])) {
-			if (ep->tie_rule == TIE_ALL_IN) {
-				while (cut < nab && tied(ep, &o[keep - 1],
-				    &o[cut]))
-					cut++;
-			} else {
-				while (cut > 0 && tied(ep, &o[cut - 1],
-				    &o[keep]))
-					cut--;
-			}
-		}
-		for (i = cut; i < nab; i++) {
-			reason(o[i].r, "优良比例限额（%d%%，%zu 个园区中至多 %zu "
-			    "个）：%s 调整为 %s", ep->quota_pct, n, keep,
-			    ep->grades[gidx[i]].grade, ep->grades[2].grade);
-			gidx[i] = 2;
-			t->downgraded++;
+	if (ep->quota_pct <= 0 || ep->ngrades < 3 || nab <= keep)
+		return;
+	cut = keep;
+	if (keep > 0 && tied(ep, &o[keep - 1], &o[keep])) {
+		if (ep->tie_rule == TIE_ALL_IN) {
+			while (cut < nab && tied(ep, &o[keep - 1], &o[cut]))
+				cut++;
+		} else {
+			while (cut > 0 && tied(ep, &o[cut - 1], &o[keep]))
+				cut--;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		struct eval_result	*r = o[i].r;
-		const struct eval_park	*p = o[i].p;
-		int			 g = gidx[i];
+	for (i = cut; i < nab; i++) {
+		reason(o[i].r, "优良比例限额（%d%%，%zu 个园区中至多 %zu "
+		    "个）：%s 调整为 %s", ep->quota_pct, n, keep,
+		    ep->grades[gidx[i]].grade, ep->grades[2].grade);
+		gidx[i] = 2;
+		t->downgraded++;
+	}
+}
 
-		set_grade(ep, r, g);
-		t->grade_count[g]++;
-		if (ep->mode == MODE_GRADES)
-			r->amount_fen = ep->grades[g].amount_fen;
-		else if (r->total_cp >= ep->linear_min_cp)
-			r->amount_fen = (int64_t)((__int128)ep->cap_fen *
-			    r->total_cp / 10000);
-		else {
-			r->amount_fen = 0;
-			reason(r, "得分 %d.%02d 低于最低分 %d.%02d",
-			    r->total_cp / 100, r->total_cp % 100,
-			    ep->linear_min_cp / 100, ep->linear_min_cp % 100);
-		}
-		gates(ep, year, p, r);
-		if (!r->eligible)
-			r->amount_fen = 0;
-		if (p->has_award && r->amount_fen > 0) {
-			r->amount_fen = 0;
-			reason(r, "不重复享受：已获 %d 年度 %s", year,
-			    ep->award_kind);
-		}
-		if (r->amount_fen > ep->cap_fen) {
-			fen_text(ep->cap_fen, a, sizeof(a));
-			reason(r, "补贴上限 %s 元", a);
-			r->amount_fen = ep->cap_fen;
-		}
-		r->consecutive_fails = g == ep->ngrades - 1 ?
-		    p->prev_fails + 1 : 0;
-		if (g == ep->ngrades - 1)
-			reason(r, "%s %s：评估结果发布后警告%s",
-			    ep->grades[g].grade, ep->grades[g].name,
-			    r->consecutive_fails >= ep->fail_exit_after ?
-			    "；连续不合格达到退出条件，建议退出" : "");
-		t->requested_fen += r->amount_fen;
+/*
+ * What park p's grade g asks for: by grade or linear, then the gates, the
+ * award exclusion and the cap.
+ */
+static void
+request_amount(const struct eval_policy *ep, int year,
+    const struct eval_park *p, struct eval_result *r, int g)
+{
+	char	 a[32];
+
+	if (ep->mode == MODE_GRADES)
+		r->amount_fen = ep->grades[g].amount_fen;
+	else if (r->total_cp >= ep->linear_min_cp)
+		r->amount_fen = (int64_t)((__int128)ep->cap_fen *
+		    r->total_cp / 10000);
+	else {
+		r->amount_fen = 0;
+		reason(r, "得分 %d.%02d 低于最低分 %d.%02d",
+		    r->total_cp / 100, r->total_cp % 100,
+		    ep->linear_min_cp / 100, ep->linear_min_cp % 100);
 	}
+	gates(ep, year, p, r);
+	if (!r->eligible)
+		r->amount_fen = 0;
+	if (p->has_award && r->amount_fen > 0) {
+		r->amount_fen = 0;
+		reason(r, "不重复享受：已获 %d 年度 %s", year, ep->award_kind);
+	}
+	if (r->amount_fen > ep->cap_fen) {
+		fen_text(ep->cap_fen, a, sizeof(a));
+		reason(r, "补贴上限 %s 元", a);
+		r->amount_fen = ep->cap_fen;
+	}
+}
+
+/* Grade, amount and the failing streak of the park ranked o. */
+static void
+grade_and_pay(const struct eval_policy *ep, int year, struct order *o, int g,
+    struct eval_totals *t)
+{
+	struct eval_result	*r = o->r;
+	const struct eval_park	*p = o->p;
+
+	set_grade(ep, r, g);
+	t->grade_count[g]++;
+	request_amount(ep, year, p, r, g);
+	r->consecutive_fails = g == ep->ngrades - 1 ? p->prev_fails + 1 : 0;
+	if (g == ep->ngrades - 1)
+		reason(r, "%s %s：评估结果发布后警告%s", ep->grades[g].grade,
+		    ep->grades[g].name, r->consecutive_fails >=
+		    ep->fail_exit_after ? "；连续不合格达到退出条件，建议退出" :
+		    "");
+	t->requested_fen += r->amount_fen;
+}
+
+/* Scale every amount to the budget (if one is set) and total them. */
+static void
+scale_to_budget(struct order *o, size_t n, int64_t budget,
+    struct eval_totals *t)
+{
+	size_t	 i;
+	char	 a[32], b[32];
+
 	for (i = 0; i < n; i++) {
 		struct eval_result *r = o[i].r;
 
@@ -296,6 +292,50 @@ eval_run(const struct eval_policy *ep, int year,
 		t->total_fen += r->subsidy_fen;
 	}
 	t->remainder_fen = budget >= 0 ? budget - t->total_fen : 0;
+}
+
+/*
+ * The whole run: scores, grades, the A/B quota, gates, the award
+ * exclusion, the cap and the budget. out[i] belongs to parks[i].
+ * 0, or -1 when memory ran out (out and t are then not to be used).
+ */
+int
+eval_run(const struct eval_policy *ep, int year,
+    const struct eval_park *parks, size_t n, int64_t budget,
+    struct eval_result *out, struct eval_totals *t)
+{
+	struct order	*o;
+	int		*gidx;
+	size_t		 i, nab = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->budget_fen = budget;
+	if (n == 0)
+		return (0);
+	o = calloc(n, sizeof(*o));
+	gidx = calloc(n, sizeof(*gidx));
+	if (o == NULL || gidx == NULL) {
+		free(o);
+		free(gidx);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		eval_score_park(ep, &parks[i], &out[i]);
+		o[i].p = &parks[i];
+		o[i].r = &out[i];
+		o[i].ep = ep;
+	}
+	qsort(o, n, sizeof(*o), order_cmp);
+	for (i = 0; i < n; i++) {
+		o[i].r->rank = (int)i + 1;
+		gidx[i] = grade_index(ep, o[i].r->total_cp);
+		nab += gidx[i] <= 1;
+	}
+	apply_quota(ep, o, gidx, n, nab, t);
+	for (i = 0; i < n; i++)
+		grade_and_pay(ep, year, &o[i], gidx[i], t);
+	scale_to_budget(o, n, budget, t);
 	free(o);
 	free(gidx);
+	return (0);
 }

@@ -123,7 +123,7 @@ int	 eval_policy_parse(struct config_setting_t *, struct eval_policy *,
 int	 eval_score_cp(const struct eval_indicator *, int64_t);
 void	 eval_score_park(const struct eval_policy *, const struct eval_park *,
 	     struct eval_result *);
-void	 eval_run(const struct eval_policy *, int, const struct eval_park *,
+int	 eval_run(const struct eval_policy *, int, const struct eval_park *,
 	     size_t, int64_t, struct eval_result *, struct eval_totals *);
 int64_t	 eval_scale_budget(int64_t, int64_t, int64_t);
 

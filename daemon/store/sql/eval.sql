@@ -61,3 +61,41 @@ SELECT p.id, p.code, p.name, p.district, p.total_area, p.operator_legal_person, 
     LEFT JOIN aw ON aw.park_id = p.id
     LEFT JOIN pv ON pv.park_id = p.id
     ORDER BY p.code;
+
+-- name: eval_run_insert
+-- Store a scored run and its results, with the audit row. $1..$4 the audit
+-- (principal id, principal name, method, idempotency key); $5 year, $6 the
+-- policy's hash, $7 budget (NULL: none), $8 requested, $9 total, $10
+-- remainder, $11 parks, $12 downgraded, $13 summary (JSON), $14 the failing
+-- grade; $15..$28 the results, one array per column of evaluation_results
+-- after run_id, in table order.
+WITH ru AS (
+    INSERT INTO evaluation_runs (year, policy_id, budget, requested, total,
+        remainder, parks, downgraded, summary, fail_grade, created_by)
+    VALUES ($5, (SELECT id FROM policies WHERE hash = $6), $7, $8, $9, $10,
+        $11, $12, $13::jsonb, $14, $2)
+    RETURNING *),
+res AS (
+    INSERT INTO evaluation_results
+    SELECT (SELECT id FROM ru), *
+    FROM unnest($15::bigint[], $16::text[], $17::text[], $18::text[],
+        $19::int[], $20::int[], $21::text[], $22::text[], $23::boolean[],
+        $24::bigint[], $25::bigint[], $26::int[], $27::jsonb[], $28::jsonb[])
+    RETURNING 1),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || ru.id, $4,
+        jsonb_build_object('year', ru.year, 'total', ru.total,
+            'parks', ru.parks)
+    FROM ru)
+SELECT ru.id, ru.year,
+    (SELECT name FROM policies WHERE id = ru.policy_id) AS policy,
+    (SELECT hash FROM policies WHERE id = ru.policy_id) AS policy_hash,
+    ru.status, coalesce(ru.budget, -1) AS budget, ru.requested, ru.total,
+    ru.remainder, ru.parks, ru.downgraded, ru.summary::text AS summary,
+    to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at,
+    coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+FROM ru;

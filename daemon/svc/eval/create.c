@@ -1,0 +1,360 @@
+/*
+ * CreateEvaluationRun: in one REPEATABLE READ snapshot, read the year's
+ * policy and budget, measure every park's raw indicators (store/sql/
+ * eval.sql), score, grade and pay them (domain/eval.c), and store the run
+ * with its results.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "svc/eval/eval.h"
+
+/* ---- CreateEvaluationRun ---- */
+
+static json_t *
+indicators_json(const struct eval_policy *ep, const struct eval_park *p,
+    const struct eval_result *res)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < ep->ninds; i++) {
+		const struct eval_indicator *ind = &ep->inds[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:s, "
+		    "s:i, s:i, s:i}", "key", ind->key, "name", ind->name,
+		    "dimension", ep->dims[ind->dim].name, "raw",
+		    (json_int_t)p->raw[ind->raw], "unit",
+		    eval_raw_units[ind->raw], "score_cp", res->score_cp[i],
+		    "weight", ind->weight, "contribution_cp",
+		    res->contrib_cp[i]));
+	}
+	return (a);
+}
+
+static json_t *
+reasons_json(const struct eval_result *res)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < res->nreasons; i++)
+		json_array_append_new(a, json_string(res->reasons[i]));
+	return (a);
+}
+
+/* Append a JSON value to a colbuf-like string list (owned text). */
+static char *
+dump(json_t *j)
+{
+	char	*s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(j);
+	return (s);
+}
+
+static json_t *
+city_json(int64_t parks, int64_t firms, int64_t area, int64_t revenue,
+    int64_t jobs, int64_t ht, int64_t srdi, int64_t share)
+{
+	return (json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "parks",
+	    (json_int_t)parks, "firms", (json_int_t)firms, "area",
+	    (json_int_t)area, "revenue_fen", (json_int_t)revenue, "jobs",
+	    (json_int_t)jobs, "high_tech", (json_int_t)ht, "srdi",
+	    (json_int_t)srdi, "tech_share_bp", (json_int_t)share));
+}
+
+/* A sum of bounded inputs, clamped to what an int64 can hold. */
+static int64_t
+sat64(__int128 v)
+{
+	return (v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN :
+	    (int64_t)v);
+}
+
+/* Grade counts, the city's figures at the year's end, and the targets. */
+static char *
+summary_json(const struct eval_policy *ep, const struct eval_totals *t,
+    const struct eval_park *parks, PGresult *res, size_t n)
+{
+	json_t	*g = json_array();
+	__int128 firms = 0, a = 0, rev = 0, jobs = 0, ht = 0, srdi = 0, tech = 0;
+	size_t	 i;
+	int	 k;
+
+	for (k = 0; k < ep->ngrades; k++)
+		json_array_append_new(g, json_pack("{s:s, s:s, s:i}", "grade",
+		    ep->grades[k].grade, "name", ep->grades[k].name, "parks",
+		    t->grade_count[k]));
+	for (i = 0; i < n; i++) {
+		firms += parks[i].raw[RAW_TENANTS];
+		a += pg_i64(res, (int)i, "total_area");
+		rev += parks[i].raw[RAW_REVENUE];
+		jobs += parks[i].raw[RAW_JOBS];
+		ht += parks[i].raw[RAW_HIGH_TECH];
+		srdi += parks[i].raw[RAW_SRDI];
+		tech += pg_i64(res, (int)i, "tech");
+	}
+	return (dump(json_pack("{s:o, s:o, s:o}", "grades", g, "city",
+	    city_json((int64_t)n, sat64(firms), sat64(a), sat64(rev),
+	    sat64(jobs), sat64(ht), sat64(srdi), firms ? sat64(tech * 10000 /
+	    firms) : 0), "targets", city_json(ep->t_parks,
+	    ep->t_firms, ep->t_area_m2 * 100, ep->t_revenue_yuan * 100,
+	    ep->t_jobs, ep->t_high_tech, ep->t_srdi, ep->t_tech_pct * 100))));
+}
+
+static void
+create_committed(struct req *r, PGresult *res)
+{
+	struct evrun	*e = r->state;
+
+	if (pg_ok(r, res, PGRES_COMMAND_OK, "CreateEvaluationRun"))
+		req_reply(r, &e->out->base);
+}
+
+static void
+create_stored(struct req *r, PGresult *res)
+{
+	struct evrun	*e = r->state;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
+		return;
+	if ((e->out = run_from_row(r, res, 0)) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	log_info("evaluation run=%lld year=%d parks=%d total_fen=%lld",
+	    (long long)e->out->id, e->year, e->out->parks,
+	    (long long)e->out->total_fen);
+	db_query(r, "COMMIT", 0, NULL, create_committed);
+}
+
+static int64_t
+ratio_bp(int64_t num, int64_t den)
+{
+	return (den > 0 ? sat64((__int128)num * 10000 / den) : 0);
+}
+
+static void
+raw_from_row(PGresult *res, int i, struct eval_park *p)
+{
+	int64_t	 tenants = pg_i64(res, i, "tenants");
+	int64_t	 rev = pg_i64(res, i, "revenue");
+	int64_t	 prev = pg_i64(res, i, "revenue_prev");
+
+	memset(p, 0, sizeof(*p));
+	p->park_id = pg_i64(res, i, "id");
+	p->code = pg_get(res, i, "code");
+	p->raw[RAW_TENANTS] = tenants;
+	p->raw[RAW_OCCUPANCY] = ratio_bp(pg_i64(res, i, "occupied"),
+	    pg_i64(res, i, "total_area"));
+	p->raw[RAW_NEW_ENTRIES] = pg_i64(res, i, "new_entries");
+	p->raw[RAW_GRADUATES] = pg_i64(res, i, "graduates");
+	p->raw[RAW_REVENUE] = rev;
+	p->raw[RAW_REVENUE_GROWTH] = prev > 0 ? ratio_bp(rev - prev, prev) : 0;
+	p->raw[RAW_TECH_SHARE] = ratio_bp(pg_i64(res, i, "tech"), tenants);
+	p->raw[RAW_HIGH_TECH] = pg_i64(res, i, "high_tech");
+	p->raw[RAW_SRDI] = pg_i64(res, i, "srdi");
+	p->raw[RAW_IP] = pg_i64(res, i, "ip");
+	p->raw[RAW_JOBS] = pg_i64(res, i, "jobs");
+	p->raw[RAW_GRADUATE_JOBS] = pg_i64(res, i, "graduate_jobs");
+	p->raw[RAW_INTERNS] = pg_i64(res, i, "interns");
+	p->raw[RAW_ACTIVITIES] = pg_i64(res, i, "activities");
+	p->raw[RAW_ROADSHOWS] = pg_i64(res, i, "roadshows");
+	p->raw[RAW_SERVICES] = pg_i64(res, i, "services");
+	p->admitted = pg_bool(res, i, "admitted");
+	p->legal_person = pg_bool(res, i, "operator_legal_person");
+	p->staff = (int)pg_i64(res, i, "staff_count");
+	p->roadshow_quarters = (int)pg_i64(res, i, "roadshow_quarters");
+	p->has_award = pg_bool(res, i, "has_award");
+	p->prev_fails = (int)pg_i64(res, i, "prev_fails");
+}
+
+#define NCOLS	14	/* array columns of the results insert */
+
+/* Add one json text to an array column; 0 unless memory ran out. */
+static int
+add_json(struct pgarray *col, json_t *j)
+{
+	char	*t = dump(j);
+
+	if (t == NULL)
+		return (-1);
+	pgarray_add(col, t);
+	free(t);
+	return (0);
+}
+
+/* The NCOLS array columns of the results insert; 0 on success. */
+static int
+build_cols(const struct eval_policy *ep, PGresult *res,
+    const struct eval_park *parks, const struct eval_result *out, size_t n,
+    struct pgarray *cols)
+{
+	size_t	 i;
+	int	 i2;
+
+	for (i = 0; i < n; i++) {
+		i2 = (int)i;
+		pgarray_add_i64(&cols[0], parks[i].park_id);
+		pgarray_add(&cols[1], pg_get(res, i2, "code"));
+		pgarray_add(&cols[2], pg_get(res, i2, "name"));
+		pgarray_add(&cols[3], pg_get(res, i2, "district"));
+		pgarray_add_i64(&cols[4], out[i].rank);
+		pgarray_add_i64(&cols[5], out[i].total_cp);
+		pgarray_add(&cols[6], out[i].grade);
+		pgarray_add(&cols[7], out[i].grade_name);
+		pgarray_add(&cols[8], out[i].eligible ? "t" : "f");
+		pgarray_add_i64(&cols[9], out[i].amount_fen);
+		pgarray_add_i64(&cols[10], out[i].subsidy_fen);
+		pgarray_add_i64(&cols[11], out[i].consecutive_fails);
+		if (add_json(&cols[12], reasons_json(&out[i])) != 0 ||
+		    add_json(&cols[13], indicators_json(ep, &parks[i],
+		    &out[i])) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Store the scored run: its totals, then one array per results column. */
+static int
+create_store(struct req *r, const struct eval_totals *t, size_t n,
+    const char *summary, struct pgarray *cols)
+{
+	struct evrun			*e = r->state;
+	const struct eval_policy	*ep = &e->pol->eval;
+	struct qparams			 q;
+	const char			*params[32];
+	size_t				 c;
+	int				 k;
+
+	qp_init(&q);
+	qp_audit(&q, r);
+	qp_i64(&q, e->year);				/* $5 */
+	qp_str(&q, e->pol->hash);
+	if (e->budget >= 0)
+		qp_i64(&q, e->budget);
+	else
+		qp_null(&q);
+	qp_i64(&q, t->requested_fen);
+	qp_i64(&q, t->total_fen);
+	qp_i64(&q, t->remainder_fen);			/* $10 */
+	qp_i64(&q, (int64_t)n);
+	qp_i64(&q, t->downgraded);
+	qp_str(&q, summary);
+	qp_str(&q, ep->grades[ep->ngrades - 1].grade);	/* $14 */
+	for (k = 0; k < q.n; k++)
+		params[k] = q.v[k];
+	for (c = 0; c < NCOLS; c++)			/* $15..$28 */
+		if ((params[q.n + (int)c] = pgarray_finish(&cols[c])) == NULL)
+			return (-1);
+	db_exec(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS, params, create_stored);
+	return (0);
+}
+
+/* The raw figures are in: score, grade, pay, and store the run. */
+static void
+create_scored(struct req *r, PGresult *res)
+{
+	struct evrun		*e = r->state;
+	const struct eval_policy *ep = &e->pol->eval;
+	struct eval_park	*parks = NULL;
+	struct eval_result	*out = NULL;
+	struct eval_totals	 t;
+	struct pgarray		 cols[NCOLS];
+	char			*summary = NULL;
+	size_t			 n, i, c;
+	int			 ok = 0;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
+		return;
+	memset(cols, 0, sizeof(cols));
+	n = (size_t)PQntuples(res);
+	if (n == 0) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "no park was "
+		    "admitted during %d: nothing to evaluate", e->year);
+		return;
+	}
+	parks = calloc(n, sizeof(*parks));
+	out = calloc(n, sizeof(*out));
+	if (parks == NULL || out == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		raw_from_row(res, (int)i, &parks[i]);
+	if (eval_run(ep, e->year, parks, n, e->budget, out, &t) != 0 ||
+	    build_cols(ep, res, parks, out, n, cols) != 0 ||
+	    (summary = summary_json(ep, &t, parks, res, n)) == NULL ||
+	    create_store(r, &t, n, summary, cols) != 0)
+		goto out;
+	ok = 1;
+out:
+	for (c = 0; c < NCOLS; c++)
+		pgarray_free(&cols[c]);
+	free(summary);
+	free(parks);
+	free(out);
+	if (!ok)
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory "
+		    "scoring %zu parks", n);
+}
+
+static void
+create_policy(struct req *r, PGresult *res)
+{
+	struct evrun	*e = r->state;
+	struct qparams	 q;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
+		return;
+	if ((e->pol = policy_from_row(r, res, 0, e->year)) == NULL)
+		return;
+	e->budget = PQgetisnull(res, 0, PQfnumber(res, "budget")) ? -1 :
+	    pg_i64(res, 0, "budget");
+	qp_init(&q);
+	qp_i64(&q, e->year);
+	qp_str(&q, e->start);
+	qp_str(&q, e->end);
+	qp_str(&q, e->pol->eval.award_kind);
+	qp_str(&q, e->pol->eval.grades[e->pol->eval.ngrades - 1].grade);
+	db_exec(r, SQL_EVAL_RAW, q.n, q.v, create_scored);
+}
+
+static void
+create_begun(struct req *r, PGresult *res)
+{
+	struct evrun	*e = r->state;
+	struct qparams	 q;
+
+	if (!pg_ok(r, res, PGRES_COMMAND_OK, "CreateEvaluationRun"))
+		return;
+	qp_init(&q);
+	qp_i64(&q, e->year);
+	db_query(r, "SELECT " POLICY_COLS("$1") ", (SELECT amount FROM "
+	    "evaluation_budgets WHERE year = $1) AS budget", q.n, q.v,
+	    create_policy);
+}
+
+void
+svc_eval_create(struct req *r)
+{
+	Parkd__V1__CreateEvaluationRunRequest	*in = (void *)r->in;
+	struct evrun				*e;
+
+	if (in->year < 2000 || in->year > 2100) {
+		viols_add(&r->v, "year", "range", "must be 2000..2100");
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad year");
+		return;
+	}
+	if ((e = r->state = req_alloc(r, sizeof(*e))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	e->year = in->year;
+	snprintf(e->start, sizeof(e->start), "%04u-01-01", (unsigned)in->year % 10000u);
+	snprintf(e->end, sizeof(e->end), "%04u-12-31", (unsigned)in->year % 10000u);
+	/* one snapshot: the data as of this moment, consistently */
+	db_query(r, "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE", 0, NULL,
+	    create_begun);
+}
