@@ -162,6 +162,10 @@ int64_t	 pg_i64(PGresult *, int, const char *);
 int	 pg_bool(PGresult *, int, const char *);
 char	**pg_split(struct req *, const char *, size_t *);
 int	 pg_ok(struct req *, PGresult *, ExecStatusType, const char *);
+int	*pg_message_columns(struct req *, const ProtobufCMessageDescriptor *,
+	     PGresult *);
+ProtobufCMessage *pg_message(struct req *, const ProtobufCMessageDescriptor *,
+	     PGresult *, int, const int *);
 
 /* fields.c: checks and conversions of request fields */
 char	*req_join(struct req *, char **, size_t);

@@ -75,6 +75,10 @@ void	 policy_file_reload(const struct config *);
 /* facts.c: what the rules read about a tenancy */
 int	 tenancy_facts_from_row(struct req *, PGresult *, int,
 	     struct tenancy_facts *);
+void	 entry_facts_from_row(struct req *, PGresult *, int,
+	     struct park_facts *, struct entry_facts *);
+void	 entry_facts_request(struct entry_facts *, const char *, int64_t,
+	     const char *);
 #define TENANCY_FACTS_SQL(asof, qi, tid)				\
 	"SELECT t.id, p.code AS park_code, array_to_string("		\
 	"p.leading_industries, ',') AS park_industries, f.credit_code, " \

@@ -111,28 +111,15 @@ enter_state_done(struct req *r, PGresult *res)
 	const struct policy		*pol;
 	struct park_facts		 k;
 	struct entry_facts		 e;
-	size_t				 n;
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "EnterFirm"))
 		return;
 	if ((pol = policy_from_row(r, res, 0, s->date.y)) == NULL)
 		return;
-	memset(&k, 0, sizeof(k));
-	k.code = pg_get(res, 0, "code");
-	k.status = pg_get(res, 0, "status");
-	k.total_area = pg_i64(res, 0, "total_area");
+	entry_facts_from_row(r, res, 0, &k, &e);
 	k.occupied_area = pg_i64(res, 0, "occupied");
-	k.industries = pg_split(r, pg_get(res, 0, "industries"), &n);
-	k.n_industries = (int)n;
-	memset(&e, 0, sizeof(e));
-	e.credit_code = in->credit_code;
-	e.industry = pg_get(res, 0, "industry_code");
-	ymd_parse(pg_get(res, 0, "registered_on"), &e.registered);
+	entry_facts_request(&e, in->credit_code, in->area, in->waiver_source);
 	e.entry = s->date;
-	e.area = in->area;
-	e.waiver_source = in->waiver_source;
-	if (!PQgetisnull(res, 0, PQfnumber(res, "active_park")))
-		e.active_park = pg_get(res, 0, "active_park");
 	rules_firm_entry(pol, &k, &e, &r->v);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "entry of %s "

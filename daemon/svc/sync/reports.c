@@ -94,6 +94,73 @@ rep_key(int64_t firm, int year, int quarter)
 	    (uint64_t)(quarter - 1));
 }
 
+/*
+ * Keep report i only if its firm is one of the park's (else refuse it
+ * with the reason) and no later row of the chunk is for the same quarter
+ * (seen: an open-addressing set of cap slots). 1 to keep, 0 if dropped.
+ */
+static int
+reports_keep(struct req *r, size_t i, uint64_t *seen, size_t cap,
+    int64_t *superseded)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	struct rstate			*rs = r->state;
+	struct chunk			*k = &rs->k;
+	Parkd__V1__FirmReport		*f = in->firm_reports[i];
+	struct fcent			*e = fc_get(k->s, f->credit_code, 0);
+	struct viols			*v;
+	uint64_t			 key;
+	size_t				 h;
+
+	if (e == NULL || e->id <= 0) {
+		if ((v = rowerr_new(k, rec_row(in, i))) == NULL)
+			return (0);
+		if (e != NULL && e->id < 0)
+			viols_add(v, "credit_code", "sync.not_in_park", "the "
+			    "firm has never been a tenant of %s",
+			    k->s->park_code);
+		else
+			viols_add(v, "credit_code", "sync.unknown_firm", "no "
+			    "firm with this credit code; push it first (kind "
+			    "firms)");
+		return (0);
+	}
+	key = rep_key(e->id, f->year, f->quarter) + 1;	/* never 0 */
+	for (h = (key * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+	    seen[h] != 0 && seen[h] != key; h = (h + 1) & (cap - 1))
+		;
+	if (seen[h] == key) {
+		(*superseded)++;
+		return (0);
+	}
+	seen[h] = key;
+	return (1);
+}
+
+/* Report i into the chunk's columns; 1 if its quarter must be checked. */
+static int
+reports_column(struct req *r, size_t i)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	struct chunk			*k = &((struct rstate *)r->state)->k;
+	Parkd__V1__FirmReport		*f = in->firm_reports[i];
+	struct fcent			*e = fc_get(k->s, f->credit_code, 0);
+	char				 b[9][40];
+
+	pgarray_add(&k->cols[0], i64s(b[0], e->id));
+	pgarray_add(&k->cols[1], i64s(b[1], f->year));
+	pgarray_add(&k->cols[2], i64s(b[2], f->quarter));
+	pgarray_add(&k->cols[3], i64s(b[3], f->revenue));
+	pgarray_add(&k->cols[4], i64s(b[4], f->jobs));
+	pgarray_add(&k->cols[5], i64s(b[5], f->graduate_jobs));
+	pgarray_add(&k->cols[6], i64s(b[6], f->rnd_spend));
+	pgarray_add(&k->cols[7], i64s(b[7], f->ip_granted));
+	pgarray_add(&k->cols[8], i64s(b[8], rec_row(in, i)));
+	pgarray_add(&k->cols[9], e->chk ? "t" : "f");
+	k->nvalid++;
+	return (e->chk);
+}
+
 /* Every firm is resolved: refuse strangers, drop superseded, apply. */
 static void
 reports_apply(struct req *r)
@@ -101,13 +168,10 @@ reports_apply(struct req *r)
 	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
 	struct rstate			*rs = r->state;
 	struct chunk			*k = &rs->k;
-	struct fcent			*e;
-	struct viols			*v;
-	uint64_t			*seen, key;
-	size_t				 i, n = in->n_firm_reports, cap, h;
+	uint64_t			*seen;
+	size_t				 i, n = in->n_firm_reports, cap;
 	int64_t				 superseded = 0;
 	int				 anychk = 0;
-	char				 b[9][40];
 
 	cap = 16;
 	while (cap < n * 2)
@@ -118,54 +182,12 @@ reports_apply(struct req *r)
 	}
 	/* walk backwards: of two rows for one quarter the later wins */
 	for (i = n; i-- > 0;) {
-		Parkd__V1__FirmReport *f = in->firm_reports[i];
-
-		if (!rs->ok[i])
-			continue;
-		e = fc_get(k->s, f->credit_code, 0);
-		if (e == NULL || e->id <= 0) {
+		if (rs->ok[i] && !reports_keep(r, i, seen, cap, &superseded))
 			rs->ok[i] = 0;
-			if ((v = rowerr_new(k, rec_row(in, i))) == NULL)
-				continue;
-			if (e != NULL && e->id < 0)
-				viols_add(v, "credit_code", "sync.not_in_park",
-				    "the firm has never been a tenant of %s",
-				    k->s->park_code);
-			else
-				viols_add(v, "credit_code", "sync.unknown_firm",
-				    "no firm with this credit code; push it "
-				    "first (kind firms)");
-			continue;
-		}
-		key = rep_key(e->id, f->year, f->quarter) + 1;	/* never 0 */
-		for (h = (key * 0x9E3779B97F4A7C15ULL) & (cap - 1);
-		    seen[h] != 0 && seen[h] != key; h = (h + 1) & (cap - 1))
-			;
-		if (seen[h] == key) {
-			rs->ok[i] = 0;
-			superseded++;
-			continue;
-		}
-		seen[h] = key;
 	}
 	for (i = 0; i < n; i++) {
-		Parkd__V1__FirmReport *f = in->firm_reports[i];
-
-		if (!rs->ok[i])
-			continue;
-		e = fc_get(k->s, f->credit_code, 0);
-		pgarray_add(&k->cols[0], i64s(b[0], e->id));
-		pgarray_add(&k->cols[1], i64s(b[1], f->year));
-		pgarray_add(&k->cols[2], i64s(b[2], f->quarter));
-		pgarray_add(&k->cols[3], i64s(b[3], f->revenue));
-		pgarray_add(&k->cols[4], i64s(b[4], f->jobs));
-		pgarray_add(&k->cols[5], i64s(b[5], f->graduate_jobs));
-		pgarray_add(&k->cols[6], i64s(b[6], f->rnd_spend));
-		pgarray_add(&k->cols[7], i64s(b[7], f->ip_granted));
-		pgarray_add(&k->cols[8], i64s(b[0], rec_row(in, i)));
-		pgarray_add(&k->cols[9], e->chk ? "t" : "f");
-		anychk |= e->chk;
-		k->nvalid++;
+		if (rs->ok[i])
+			anychk |= reports_column(r, i);
 	}
 	k->s->updated += superseded;
 	if (k->nvalid == 0) {
@@ -253,25 +275,20 @@ reports_resolved(struct req *r, PGresult *res)
 	reports_apply(r);
 }
 
-/* Check every report; look up the credit codes this push has not seen. */
-void
-reports_chunk(struct req *r)
+/*
+ * Check every report into rs->ok; the credit codes this push has not seen
+ * go into codes. -1 once the chunk is aborted.
+ */
+static int
+reports_check(struct req *r, struct pgarray *codes)
 {
 	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
 	struct rstate			*rs = r->state;
 	struct chunk			*k = &rs->k;
-	struct pgarray			 codes;
 	struct viols			 v = { 0 }, *dst;
-	size_t				 i, n = in->n_firm_reports;
-	const char			*p[2];
-	char				 pid[24];
+	size_t				 i;
 
-	memset(&codes, 0, sizeof(codes));
-	if ((rs->ok = req_alloc(r, n + 1)) == NULL) {
-		chunk_abort(r, NULL, "out of memory");
-		return;
-	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < in->n_firm_reports; i++) {
 		const char *code = in->firm_reports[i]->credit_code;
 
 		check_firm_report(&v, "", in->firm_reports[i]);
@@ -284,16 +301,37 @@ reports_chunk(struct req *r)
 			continue;
 		}
 		rs->ok[i] = 1;
-		if (fc_get(k->s, code, 0) == NULL) {
-			if (fc_get(k->s, code, 1) == NULL) {
-				chunk_abort(r, NULL, "too many firms in one "
-				    "push");
-				pgarray_free(&codes);
-				return;
-			}
-			fc_get(k->s, code, 0)->id = 0;
-			pgarray_add(&codes, code);
+		if (fc_get(k->s, code, 0) != NULL)
+			continue;
+		if (fc_get(k->s, code, 1) == NULL) {
+			chunk_abort(r, NULL, "too many firms in one push");
+			return (-1);
 		}
+		fc_get(k->s, code, 0)->id = 0;
+		pgarray_add(codes, code);
+	}
+	return (0);
+}
+
+/* Check every report; look up the credit codes this push has not seen. */
+void
+reports_chunk(struct req *r)
+{
+	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
+	struct rstate			*rs = r->state;
+	struct chunk			*k = &rs->k;
+	struct pgarray			 codes;
+	const char			*p[2];
+	char				 pid[24];
+
+	memset(&codes, 0, sizeof(codes));
+	if ((rs->ok = req_alloc(r, in->n_firm_reports + 1)) == NULL) {
+		chunk_abort(r, NULL, "out of memory");
+		return;
+	}
+	if (reports_check(r, &codes) != 0) {
+		pgarray_free(&codes);
+		return;
 	}
 	if (codes.n == 0) {
 		reports_apply(r);

@@ -90,6 +90,50 @@ idset_add(struct idset *set, int64_t id)
 	return (0);
 }
 
+/* The policy active for row i's entry year; NULL with v saying why. */
+static const struct policy *
+row_policy(PGresult *res, int i, const char *entry_date, struct viols *v)
+{
+	const struct policy	*pol;
+
+	if (PQgetisnull(res, i, PQfnumber(res, "policy_hash"))) {
+		viols_add(v, "entry_date", "policy.missing", "no policy is "
+		    "active for %.4s", entry_date);
+		return (NULL);
+	}
+	pol = policy_cached(pg_get(res, i, "policy_hash"),
+	    PQgetisnull(res, i, PQfnumber(res, "policy_body")) ? NULL :
+	    pg_get(res, i, "policy_body"));
+	if (pol == NULL)
+		viols_add(v, "entry_date", "policy.unreadable", "the policy "
+		    "for this year cannot be read");
+	return (pol);
+}
+
+/* Stage an entry that passed: an update of the same tenancy, or a new one. */
+static void
+tenancy_stage(struct tpending *tp, PGresult *res, int i,
+    const Parkd__V1__EnterFirmRequest *t, int64_t firm_id, int same)
+{
+	char	 b[3][40];
+
+	if (same) {
+		pgarray_add(&tp->upd[0], pg_get(res, i, "same_id"));
+		pgarray_add(&tp->upd[1], i64s(b[0], t->area));
+		pgarray_add(&tp->upd[2], t->waiver_source);
+	} else {
+		pgarray_add(&tp->ins[0], i64s(b[1], firm_id));
+		pgarray_add(&tp->ins[1], t->entry_date);
+		pgarray_add(&tp->ins[2], i64s(b[2], t->area));
+		pgarray_add(&tp->ins[3], t->waiver_source);
+	}
+}
+
+/*
+ * Row i of the state query: the entry rules for one tenancy of the chunk
+ * (the same as EnterFirm's, store/facts.c); 1 and staged if it passes,
+ * else 0 and refused with its reasons.
+ */
 static int
 tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
     int64_t *occupied, struct tpending *tp, struct idset *seen,
@@ -102,9 +146,7 @@ tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
 	struct entry_facts		 e;
 	struct viols			 v = { 0 }, *dst;
 	int64_t				 row = pg_i64(res, i, "row_no");
-	int64_t				 firm_id, same_area = 0, delta;
-	size_t				 n;
-	char				 b[3][40];
+	int64_t				 firm_id, same_area = 0;
 	int				 same;
 
 	t = in->tenancies[tenancy_index(in, ix, row)];
@@ -119,55 +161,21 @@ tenancy_row(struct req *r, struct chunk *k, PGresult *res, int i,
 		    "appears earlier in this chunk");
 		goto refuse;
 	}
-	if (PQgetisnull(res, i, PQfnumber(res, "policy_hash"))) {
-		viols_add(&v, "entry_date", "policy.missing", "no policy is "
-		    "active for %.4s", t->entry_date);
+	if ((pol = row_policy(res, i, t->entry_date, &v)) == NULL)
 		goto refuse;
-	}
-	pol = policy_cached(pg_get(res, i, "policy_hash"),
-	    PQgetisnull(res, i, PQfnumber(res, "policy_body")) ? NULL :
-	    pg_get(res, i, "policy_body"));
-	if (pol == NULL) {
-		viols_add(&v, "entry_date", "policy.unreadable", "the policy "
-		    "for this year cannot be read");
-		goto refuse;
-	}
-	same = !PQgetisnull(res, i, PQfnumber(res, "same_id"));
-	if (same)
+	if ((same = !PQgetisnull(res, i, PQfnumber(res, "same_id"))))
 		same_area = pg_i64(res, i, "same_area");
-	delta = t->area - same_area;
-	memset(&pk, 0, sizeof(pk));
-	pk.code = pg_get(res, i, "code");
-	pk.status = pg_get(res, i, "status");
-	pk.total_area = pg_i64(res, i, "total_area");
+	entry_facts_from_row(r, res, i, &pk, &e);
 	pk.occupied_area = *occupied - same_area;
-	pk.industries = pg_split(r, pg_get(res, i, "industries"), &n);
-	pk.n_industries = (int)n;
-	memset(&e, 0, sizeof(e));
-	e.credit_code = t->credit_code;
-	e.industry = pg_get(res, i, "industry_code");
-	ymd_parse(pg_get(res, i, "registered_on"), &e.registered);
+	entry_facts_request(&e, t->credit_code, t->area, t->waiver_source);
 	ymd_parse(t->entry_date, &e.entry);
-	e.area = t->area;
-	e.waiver_source = t->waiver_source;
-	if (!PQgetisnull(res, i, PQfnumber(res, "active_park")))
-		e.active_park = pg_get(res, i, "active_park");
 	if (same)		/* already a tenant here: the area may change */
 		e.registered = e.entry;
 	rules_firm_entry(pol, &pk, &e, &v);
 	if (v.n > 0)
 		goto refuse;
-	*occupied += delta;
-	if (same) {
-		pgarray_add(&tp->upd[0], pg_get(res, i, "same_id"));
-		pgarray_add(&tp->upd[1], i64s(b[0], t->area));
-		pgarray_add(&tp->upd[2], t->waiver_source);
-	} else {
-		pgarray_add(&tp->ins[0], i64s(b[1], firm_id));
-		pgarray_add(&tp->ins[1], t->entry_date);
-		pgarray_add(&tp->ins[2], i64s(b[2], t->area));
-		pgarray_add(&tp->ins[3], t->waiver_source);
-	}
+	*occupied += t->area - same_area;
+	tenancy_stage(tp, res, i, t, firm_id, same);
 	return (1);
 refuse:
 	if ((dst = rowerr_new(k, row)) != NULL)
