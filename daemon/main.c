@@ -160,8 +160,20 @@ serve(struct config *cfg)
 	server_free();
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asked for. */
+struct opts {
+	const char	*path;
+	const char	*cert;		/* --add-principal */
+	const char	*role;
+	const char	*park;
+	const char	*name;
+	int		 check;
+	int		 migrate;
+};
+
+/* Parse the flags; -1 to exit with rc (usage, version, help done). */
+static int
+parse_args(int argc, char **argv, struct opts *o, int *rc)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -176,61 +188,79 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*path = DEFAULT_CONFIG, *cert = NULL, *role = NULL;
-	const char	*park = NULL, *name = NULL;
-	int		 ch, check = 0, migrate = 0, rc;
-	struct config	*cfg;
-	char		*cause = NULL;
+	int	 ch;
 
+	memset(o, 0, sizeof(*o));
+	o->path = DEFAULT_CONFIG;
+	*rc = 0;
 	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'C': check = 1; break;
-		case 'M': migrate = 1; break;
-		case 'A': cert = optarg; break;
-		case 'R': role = optarg; break;
-		case 'P': park = optarg; break;
-		case 'N': name = optarg; break;
-		case 'v': printf("parkd %s\n", PARKD_VERSION); return (0);
-		case 'Q': printf("%s\n", sql_stmts[SQL_EVAL_RAW].sql); return (0);
-		case 'h': usage(stdout); return (0);
-		default: usage(stderr); return (2);
+		case 'c': o->path = optarg; break;
+		case 'C': o->check = 1; break;
+		case 'M': o->migrate = 1; break;
+		case 'A': o->cert = optarg; break;
+		case 'R': o->role = optarg; break;
+		case 'P': o->park = optarg; break;
+		case 'N': o->name = optarg; break;
+		case 'v': printf("parkd %s\n", PARKD_VERSION); return (-1);
+		case 'Q': printf("%s\n", sql_stmts[SQL_EVAL_RAW].sql); return (-1);
+		case 'h': usage(stdout); return (-1);
+		default: usage(stderr); *rc = 2; return (-1);
 		}
 	}
-	if (optind != argc || (role != NULL && cert == NULL)) {
+	if (optind != argc || (o->role != NULL && o->cert == NULL)) {
 		usage(stderr);
+		*rc = 2;
+		return (-1);
+	}
+	return (0);
+}
+
+/* --add-principal: register a certificate, then exit. */
+static int
+add_principal(struct config *cfg, const struct opts *o)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if (o->role == NULL) {
+		fprintf(stderr, "parkd: --add-principal needs --role\n");
 		return (2);
 	}
-	if ((cfg = config_load(path, &cause)) == NULL) {
+	rc = svc_principal_add_cli(cfg, o->cert, o->role, o->park,
+	    o->name ? o->name : o->cert, &cause);
+	if (rc != 0)
+		fprintf(stderr, "parkd: %s\n", cause);
+	free(cause);
+	return (rc == 0 ? 0 : 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts	 o;
+	struct config	*cfg;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (parse_args(argc, argv, &o, &rc) != 0)
+		return (rc);
+	if ((cfg = config_load(o.path, &cause)) == NULL) {
 		fprintf(stderr, "parkd: %s\n", cause);
 		free(cause);
 		return (1);
 	}
 	log_setlevel(log_level_parse(cfg->log_level));
 	signal(SIGPIPE, SIG_IGN);
-	if (check) {
-		rc = check_config(cfg);
+	if (o.check || o.migrate || o.cert != NULL) {
+		if (o.check)
+			rc = check_config(cfg);
+		else if (o.migrate)
+			startup_migrate(cfg);
+		else
+			rc = add_principal(cfg, &o);
 		config_unref(cfg);
 		return (rc);
-	}
-	if (migrate) {
-		startup_migrate(cfg);
-		config_unref(cfg);
-		return (0);
-	}
-	if (cert != NULL) {
-		if (role == NULL) {
-			fprintf(stderr, "parkd: --add-principal needs --role\n");
-			config_unref(cfg);
-			return (2);
-		}
-		rc = svc_principal_add_cli(cfg, cert, role, park,
-		    name ? name : cert, &cause);
-		if (rc != 0)
-			fprintf(stderr, "parkd: %s\n", cause);
-		free(cause);
-		config_unref(cfg);
-		return (rc == 0 ? 0 : 1);
 	}
 	serve(cfg);
 	return (0);

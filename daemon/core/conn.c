@@ -166,6 +166,21 @@ conn_send_frame(struct conn *c, const uint8_t *body, size_t len)
 		conn_pause(c);
 }
 
+/* A frame past max_frame_size: the owner says why, then the end. */
+static void
+conn_oversize(struct conn *c, uint32_t n)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	char		 msg[160];
+
+	snprintf(msg, sizeof(msg), "frame length %u exceeds max_frame_size "
+	    "%d; closing connection", n, server->cfg->max_frame_size);
+	log_warnx("cid=%llu %s", (unsigned long long)c->id, msg);
+	server->conn_cb(c, CONN_OVERSIZE, (uint8_t *)msg, strlen(msg));
+	evbuffer_drain(in, evbuffer_get_length(in));
+	conn_close_when_done(c);
+}
+
 /* Handle every complete frame buffered, up to the in-flight cap. */
 static void
 conn_process_input(struct conn *c)
@@ -174,7 +189,6 @@ conn_process_input(struct conn *c)
 	uint8_t		*p;
 	uint32_t	 n;
 	size_t		 have;
-	char		 msg[160];
 	int		 started = 0;
 
 	c->in_input = 1;
@@ -198,15 +212,8 @@ conn_process_input(struct conn *c)
 		switch (frame_check(p, have, (size_t)server->cfg->max_frame_size,
 		    &n)) {
 		case FRAME_TOO_LARGE:
-			snprintf(msg, sizeof(msg), "frame length %u exceeds "
-			    "max_frame_size %d; closing connection", n,
-			    server->cfg->max_frame_size);
-			log_warnx("cid=%llu %s", (unsigned long long)c->id, msg);
-			server->conn_cb(c, CONN_OVERSIZE, (uint8_t *)msg,
-			    strlen(msg));
-			evbuffer_drain(in, have);
 			c->in_input = 0;
-			conn_close_when_done(c);
+			conn_oversize(c, n);
 			return;
 		case FRAME_NEED_MORE:
 			if (c->partial_ms == 0)

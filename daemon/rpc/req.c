@@ -270,6 +270,35 @@ req_envelope(struct req *r, Parkd__V1__Request *env, const uint8_t *buf,
 	return (0);
 }
 
+/* Decode the body of env as the method's input; -1 once r is failed. */
+static int
+req_body(struct req *r, Parkd__V1__Request *env, ProtobufCAllocator *al)
+{
+	const char	*bad;
+
+	r->in = protobuf_c_message_unpack(r->m->input, al, env->body.len,
+	    env->body.data);
+	if (r->in == NULL) {
+		if (arena_failed(r->arena))
+			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "body of %s needs more memory to decode than "
+			    "allowed", r->m->name);
+		else
+			req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+			    "body is not a valid %s message",
+			    r->m->input->name);
+		return (-1);
+	}
+	if (pb_strings_clean(r->m->input, env->body.data, env->body.len,
+	    &bad) != 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "field '%s' of %s holds a NUL byte; text may not contain "
+		    "NUL", bad ? bad : "?", r->m->input->name);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Decode the envelope of one frame and start its request. */
 void
 req_start(struct session *s, const uint8_t *buf, size_t len)
@@ -278,7 +307,6 @@ req_start(struct session *s, const uint8_t *buf, size_t len)
 	ProtobufCAllocator	 al;
 	struct arena		*a;
 	struct req		*r;
-	const char		*bad;
 
 	if (decode_budget(len) < len + 4096) {
 		session_send_status(s, 0, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
@@ -311,28 +339,8 @@ req_start(struct session *s, const uint8_t *buf, size_t len)
 			    "frame is not a valid parkd.v1.Request message");
 		return;
 	}
-	if (req_envelope(r, env, buf, len) != 0)
+	if (req_envelope(r, env, buf, len) != 0 || req_body(r, env, &al) != 0)
 		return;
-	r->in = protobuf_c_message_unpack(r->m->input, &al, env->body.len,
-	    env->body.data);
-	if (r->in == NULL) {
-		if (arena_failed(a))
-			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-			    "body of %s needs more memory to decode than "
-			    "allowed", r->m->name);
-		else
-			req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
-			    "body is not a valid %s message",
-			    r->m->input->name);
-		return;
-	}
-	if (pb_strings_clean(r->m->input, env->body.data, env->body.len,
-	    &bad) != 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
-		    "field '%s' of %s holds a NUL byte; text may not contain "
-		    "NUL", bad ? bad : "?", r->m->input->name);
-		return;
-	}
 	/* Decoding is bounded; building the response has its own budget. */
 	r->decoded = arena_used(a);
 	decoded_total += r->decoded;

@@ -68,7 +68,7 @@ const struct method	*dispatch_find(const char *);
 
 /* req.c */
 enum req_state {
-	REQ_DECODED,		/* envelope and body decoded */
+	REQ_DECODED,		/* decoding envelope and body */
 	REQ_AUTH,		/* finding the principal and checking the role */
 	REQ_RUN,		/* the method's handler and its statements */
 	REQ_DONE,		/* response sent (or peer gone): freed */
