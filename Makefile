@@ -74,7 +74,7 @@ $(BUILD)/clients/%.o: clients/%.c clients/*.h daemon/lib/*.h daemon/domain/*.h $
 	@mkdir -p $(BUILD)/clients
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/*/%.c tests/integration/*.h daemon/*/*.h clients/*.h $(GEN)
+$(BUILD)/tests/%.o: tests/unit/%.c daemon/*/*.h clients/*.h $(GEN)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -94,7 +94,14 @@ UNIT_DEPS := $(PURE_O) $(PB_O) $(BUILD)/daemon/core/config.o \
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/integration: $(BUILD)/tests/integration.o $(BUILD)/libparkc.a
+IT_O := $(patsubst tests/integration/%.c,$(BUILD)/tests/it/%.o,\
+	   $(wildcard tests/integration/*.c))
+$(BUILD)/tests/it/%.o: tests/integration/%.c tests/integration/it.h \
+    clients/*.h daemon/lib/*.h $(GEN)
+	@mkdir -p $(BUILD)/tests/it
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/integration: $(IT_O) $(BUILD)/libparkc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 unit: all $(UNIT_TESTS:%=$(BUILD)/tests/%)

@@ -4,6 +4,8 @@
  * reading another park's result. Included by integration.c.
  */
 
+#include "it.h"
+
 static int64_t	 eval_run_id;
 
 static int64_t
@@ -32,7 +34,7 @@ create_run(struct parkc *pc, int year, Parkd__V1__EvaluationRun *copy)
 	return (id);
 }
 
-static void
+void
 test_eval_run(void **state)
 {
 	struct parkc		*bu = as("bureau", addr1);
@@ -91,7 +93,7 @@ test_eval_run(void **state)
 	parkc_close(bu);
 }
 
-static void
+void
 test_eval_publish_immutable(void **state)
 {
 	struct parkc			*bu = as("bureau", addr2);
@@ -155,7 +157,7 @@ test_eval_publish_immutable(void **state)
 	parkc_close(bu);
 }
 
-static void
+void
 test_eval_operator(void **state)
 {
 	struct parkc			*op = as("opA", addr1);
@@ -220,7 +222,7 @@ result_fails(struct parkc *pc, int64_t run, const char *park, char *grade)
  * 不合格 two years running proposes the exit; so does a year in which an
  * admitted park did not take part, followed by a 不合格.
  */
-static void
+void
 test_eval_consecutive_fails(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);

@@ -3,171 +3,18 @@
  * real mutual TLS, driven through libparkc. Started by
  * tests/run-integration.sh, which passes addresses and paths in PARKD_*.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <signal.h>
-#include <time.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
+#include "it.h"
 
-#include <libpq-fe.h>
 
-#include "libparkc.h"
-#include "lib/lib.h"
 
-static const char *addr1, *addr2, *tlsdir;
-static int64_t park_a, park_b;
 
-#define CODE(x)	PARKD__V1__CODE__##x
 
-static struct parkc *
-connect_cert(const char *addr, const char *dir, const char *who, char *err,
-    size_t errlen)
-{
-	struct parkc_opts	 o;
-	char			 cert[512], key[512], ca[512];
 
-	memset(&o, 0, sizeof(o));
-	snprintf(cert, sizeof(cert), "%s/%s.crt", dir, who);
-	snprintf(key, sizeof(key), "%s/%s.key", dir, who);
-	snprintf(ca, sizeof(ca), "%s/ca.crt", tlsdir);
-	o.server = addr;
-	o.cert = who ? cert : NULL;
-	o.key = who ? key : NULL;
-	o.ca = ca;
-	o.timeout_ms = 10000;
-	return (parkc_connect(&o, err, errlen));
-}
 
-static struct parkc *
-as(const char *who, const char *addr)
-{
-	char		 err[512];
-	struct parkc	*pc = connect_cert(addr, tlsdir, who, err, sizeof(err));
 
-	if (pc == NULL)
-		fail_msg("connect as %s: %s", who, err);
-	return (pc);
-}
 
-static int
-call(struct parkc *pc, const char *method, const ProtobufCMessage *in,
-    struct parkc_result *res)
-{
-	if (parkc_call(pc, method, in, "", res) != 0)
-		fail_msg("%s: %s", method, parkc_error(pc));
-	return (res->code);
-}
 
-/* A call that must return code; the result is freed. */
-static void
-expect(struct parkc *pc, const char *method, const ProtobufCMessage *in,
-    int code)
-{
-	struct parkc_result	 res;
 
-	if (call(pc, method, in, &res) != code)
-		fail_msg("%s: want %s, got %s: %s", method,
-		    parkc_code_name(code), parkc_code_name(res.code),
-		    res.message);
-	parkc_result_free(&res);
-}
-
-static int
-has_violation(const struct parkc_result *res, const char *field,
-    const char *rule)
-{
-	size_t	 i;
-
-	for (i = 0; res->status && i < res->status->n_violations; i++) {
-		if (strcmp(res->status->violations[i]->field, field) == 0 &&
-		    (rule == NULL ||
-		    strcmp(res->status->violations[i]->rule, rule) == 0))
-			return (1);
-	}
-	return (0);
-}
-
-static void
-park_init(Parkd__V1__Park *p, const char *code, const char *district)
-{
-	static char	*ind[] = { "I65", "C39" };
-
-	parkd__v1__park__init(p);
-	p->code = (char *)code;
-	p->name = "青岛测试软件创业孵化基地";
-	p->district = (char *)district;
-	p->operator_name = "青岛测试创业服务有限公司";
-	p->operator_credit_code = "91512081MA62K0260E";
-	p->operator_legal_person = 1;
-	p->staff_count = 12;
-	p->total_area = 1234500;
-	p->leading_industries = ind;
-	p->n_leading_industries = 2;
-	p->status = "admitted";
-}
-
-static int64_t
-create_park(struct parkc *pc, const char *code, const char *district)
-{
-	Parkd__V1__CreateParkRequest	 req = PARKD__V1__CREATE_PARK_REQUEST__INIT;
-	Parkd__V1__Park			 p;
-	struct parkc_result		 res;
-	int64_t				 id;
-
-	park_init(&p, code, district);
-	req.park = &p;
-	if (call(pc, "CreatePark", &req.base, &res) != 0)
-		fail_msg("CreatePark %s: %s", code, res.message);
-	id = ((Parkd__V1__Park *)res.body)->id;
-	assert_true(id > 0);
-	assert_int_equal(((Parkd__V1__Park *)res.body)->version, 1);
-	parkc_result_free(&res);
-	return (id);
-}
-
-static char *
-read_file(const char *path)
-{
-	FILE	*f = fopen(path, "r");
-	char	*buf = calloc(1, 65536);
-
-	assert_non_null(f);
-	assert_true(fread(buf, 1, 65535, f) > 0);
-	fclose(f);
-	return (buf);
-}
-
-static void
-add_principal(struct parkc *admin, const char *who, const char *role,
-    const char *park)
-{
-	Parkd__V1__AddPrincipalRequest	 req =
-	    PARKD__V1__ADD_PRINCIPAL_REQUEST__INIT;
-	struct parkc_result		 res;
-	char				 path[512];
-
-	snprintf(path, sizeof(path), "%s/%s.crt", tlsdir, who);
-	req.name = (char *)who;
-	req.role = (char *)role;
-	req.park_code = (char *)park;
-	req.cert_pem = read_file(path);
-	if (call(admin, "AddPrincipal", &req.base, &res) != 0)
-		fail_msg("AddPrincipal %s: %s", who, res.message);
-	assert_string_equal(((Parkd__V1__Principal *)res.body)->role, role);
-	assert_int_equal(strlen(((Parkd__V1__Principal *)res.body)->fingerprint),
-	    64);
-	parkc_result_free(&res);
-	free(req.cert_pem);
-}
 
 /* Parks A and B, operators of each, and a viewer. */
 static int
@@ -187,7 +34,7 @@ setup(void **state)
 	return (0);
 }
 
-static void
+void
 test_park_crud(void **state)
 {
 	struct parkc			*pc = as("bureau", addr1);
@@ -243,7 +90,7 @@ test_park_crud(void **state)
 	parkc_close(pc);
 }
 
-static void
+void
 test_park_invalid(void **state)
 {
 	struct parkc			*pc = as("bureau", addr1);
@@ -280,39 +127,10 @@ test_park_invalid(void **state)
 	parkc_close(pc);
 }
 
-static void
-update_staff(struct parkc *pc, int64_t id, int64_t version, int staff,
-    int want)
-{
-	Parkd__V1__UpdateParkRequest	 req = PARKD__V1__UPDATE_PARK_REQUEST__INIT;
-	Parkd__V1__Park			 p;
-	char				*mask[] = { "staff_count" };
 
-	parkd__v1__park__init(&p);
-	p.id = id;
-	p.version = version;
-	p.staff_count = staff;
-	req.park = &p;
-	req.update_mask = mask;
-	req.n_update_mask = 1;
-	expect(pc, "UpdatePark", &req.base, want);
-}
-
-static void
-get_park(struct parkc *pc, int64_t id, int *staff, int64_t *version)
-{
-	Parkd__V1__GetParkRequest	 g = PARKD__V1__GET_PARK_REQUEST__INIT;
-	struct parkc_result		 res;
-
-	g.id = id;
-	assert_int_equal(call(pc, "GetPark", &g.base, &res), 0);
-	*staff = ((Parkd__V1__Park *)res.body)->staff_count;
-	*version = ((Parkd__V1__Park *)res.body)->version;
-	parkc_result_free(&res);
-}
 
 /* Two parkd on one database; a stale version overwrites nothing. */
-static void
+void
 test_stale_version(void **state)
 {
 	struct parkc	*p1 = as("bureau", addr1), *p2 = as("bureau", addr2);
@@ -333,7 +151,7 @@ test_stale_version(void **state)
 	parkc_close(p2);
 }
 
-static void
+void
 test_firm_crud(void **state)
 {
 	struct parkc			*pc = as("opA", addr1);
@@ -423,7 +241,7 @@ test_firm_crud(void **state)
 }
 
 /* Operators are scoped to their park; viewers may not write. */
-static void
+void
 test_scope(void **state)
 {
 	struct parkc			*a = as("opA", addr1);
@@ -485,7 +303,7 @@ test_scope(void **state)
 }
 
 /* Certificates: unregistered, none at all, from another CA, disabled. */
-static void
+void
 test_certificates(void **state)
 {
 	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
@@ -530,51 +348,11 @@ test_certificates(void **state)
 	parkc_close(admin);
 }
 
-static void
-send_frame(struct parkc *pc, const void *body, uint32_t len)
-{
-	uint8_t	 hdr[4];
 
-	frame_put_header(hdr, len);
-	assert_int_equal(parkc_send_raw(pc, hdr, 4), 0);
-	if (len > 0)
-		assert_int_equal(parkc_send_raw(pc, body, len), 0);
-}
 
-/* A Request envelope with a body of raw bytes, sent as one frame. */
-static void
-send_request(struct parkc *pc, uint64_t id, const char *method,
-    const uint8_t *body, size_t len)
-{
-	Parkd__V1__Request	 req = PARKD__V1__REQUEST__INIT;
-	uint8_t			*buf;
-
-	req.id = id;
-	req.method = (char *)method;
-	req.body.data = (uint8_t *)body;
-	req.body.len = len;
-	assert_non_null(buf = malloc(parkd__v1__request__get_packed_size(&req)));
-	send_frame(pc, buf, (uint32_t)parkd__v1__request__pack(&req, buf));
-	free(buf);
-}
-
-static int
-recv_code(struct parkc *pc, uint64_t *id)
-{
-	Parkd__V1__Response	*resp;
-	int			 code;
-
-	if (parkc_recv(pc, &resp) != 0)
-		fail_msg("no response: %s", parkc_error(pc));
-	code = resp->status ? (int)resp->status->code : 0;
-	if (id != NULL)
-		*id = resp->id;
-	parkd__v1__response__free_unpacked(resp, NULL);
-	return (code);
-}
 
 /* Malformed input gets a clear error; parkd keeps serving. */
-static void
+void
 test_bad_frames(void **state)
 {
 	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
@@ -623,7 +401,7 @@ test_bad_frames(void **state)
 }
 
 /* Many more pipelined requests than max_inflight: all answered once. */
-static void
+void
 test_pipelining(void **state)
 {
 	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
@@ -648,14 +426,13 @@ test_pipelining(void **state)
 	parkc_close(pc);
 }
 
-static int	who_code(struct parkc *);
 
 /*
  * Requests held in PostgreSQL (a lock) with 1 MiB bodies each: past
  * max_decode_memory_mb (16 on parkd #2) new ones are refused as busy, the
  * held ones all complete, and the connection stays usable.
  */
-static void
+void
 test_decode_memory(void **state)
 {
 	Parkd__V1__Request	 req = PARKD__V1__REQUEST__INIT;
@@ -712,7 +489,7 @@ test_decode_memory(void **state)
 }
 
 /* A peer that stops in the middle of a frame is dropped after read_timeout. */
-static void
+void
 test_partial_frame_timeout(void **state)
 {
 	Parkd__V1__Response	*resp;
@@ -724,51 +501,10 @@ test_partial_frame_timeout(void **state)
 	parkc_close(pc);
 }
 
-static int
-who_code(struct parkc *pc)
-{
-	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
-	struct parkc_result		 res;
-	int				 code;
 
-	code = call(pc, "WhoAmI", &who.base, &res);
-	parkc_result_free(&res);
-	return (code);
-}
-
-/* The status line of GET path on parkd #1's http_listen. */
-static int
-http_status(const char *path)
-{
-	char			*conf = read_file(getenv("PARKD_CONF"));
-	char			*at = strstr(conf, "http_listen = \"127.0.0.1:");
-	char			 buf[256];
-	struct sockaddr_in	 sin;
-	int			 fd, code = -1;
-	ssize_t			 n;
-
-	assert_non_null(at);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(at + strlen("http_listen = "
-	    "\"127.0.0.1:")));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	free(conf);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
-		snprintf(buf, sizeof(buf), "GET %s HTTP/1.0\r\n\r\n", path);
-		if (write(fd, buf, strlen(buf)) > 0 &&
-		    (n = read(fd, buf, sizeof(buf) - 1)) > 12) {
-			buf[n] = '\0';
-			code = atoi(buf + 9);
-		}
-	}
-	close(fd);
-	return (code);
-}
 
 /* PostgreSQL down: UNAVAILABLE; back up: served again, same connection. */
-static void
+void
 test_postgres_restart(void **state)
 {
 	struct parkc	*pc = as("bureau", addr1);
@@ -795,55 +531,15 @@ test_postgres_restart(void **state)
 	parkc_close(pc);
 }
 
-static void
-write_text(const char *path, const char *text)
-{
-	FILE	*f = fopen(path, "w");
 
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
-/* The pid of parkd #1 (it changes when a test restarts it). */
-static pid_t
-parkd_pid(void)
-{
-	char	*s = read_file(getenv("PARKD_PIDFILE"));
-	pid_t	 pid = (pid_t)atoi(s);
 
-	free(s);
-	return (pid);
-}
-
-static void
-hup(void)
-{
-	assert_int_equal(kill(parkd_pid(), SIGHUP), 0);
-	usleep(300000);
-}
-
-/* The status parkd answers to a frame of len bytes of garbage. */
-static int
-frame_of_size(uint32_t len)
-{
-	struct parkc	*pc = as("bureau", addr1);
-	uint8_t		*body = calloc(1, len);
-	int		 code;
-
-	memset(body, 0xff, len);
-	send_frame(pc, body, len);
-	code = recv_code(pc, NULL);
-	free(body);
-	parkc_close(pc);
-	return (code);
-}
 
 /*
  * SIGHUP reloads the config (and TLS files) without dropping connections; a
  * config that does not load is refused whole and the old one stays.
  */
-static void
+void
 test_sighup(void **state)
 {
 	const char	*conf = getenv("PARKD_CONF");
@@ -880,41 +576,10 @@ test_sighup(void **state)
 	parkc_close(pc);
 }
 
-/* Milliseconds on the monotonic clock. */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-/* A plain TCP connection to addr ("host:port"), -1 if refused. */
-static int
-tcp_connect(const char *addr)
-{
-	struct sockaddr_in	 sin;
-	char			 host[64], *colon;
-	int			 fd;
-
-	snprintf(host, sizeof(host), "%s", addr);
-	assert_non_null(colon = strrchr(host, ':'));
-	*colon = '\0';
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(colon + 1));
-	assert_int_equal(inet_pton(AF_INET, host, &sin.sin_addr), 1);
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
 
 /* A peer that connects and never starts TLS costs a timer, then is closed. */
-static void
+void
 test_handshake_timeout(void **state)
 {
 	struct timeval	 tv = { 10, 0 };
@@ -933,7 +598,7 @@ test_handshake_timeout(void **state)
 }
 
 /* Every mutation wrote an audit row in its own transaction. */
-static void
+void
 test_audit(void **state)
 {
 	PGconn		*pg = PQconnectdb(getenv("PARKD_DSN"));
@@ -963,11 +628,6 @@ test_audit(void **state)
 	PQfinish(pg);
 }
 
-#include "rules_it.c"
-#include "sync_it.c"
-#include "eval_it.c"
-#include "scope_it.c"
-#include "limits_it.c"
 
 /*
  * SIGTERM with requests in flight: a lock held here keeps GetPark waiting in
@@ -1015,10 +675,24 @@ run_drain(void)
 	return (got == 5 && bad == 0 ? 0 : 1);
 }
 
+/* The other order: no test may depend on one before it having run. */
+static void
+reverse_tests(struct CMUnitTest *t, size_t n)
+{
+	struct CMUnitTest	 x;
+	size_t			 i;
+
+	for (i = 0; i < n / 2; i++) {
+		x = t[i];
+		t[i] = t[n - 1 - i];
+		t[n - 1 - i] = x;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_park_crud),
 		cmocka_unit_test(test_park_invalid),
 		cmocka_unit_test(test_stale_version),
@@ -1070,6 +744,8 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "drain") == 0)
 		return (run_drain());
+	if (getenv("PARKD_IT_REVERSE") != NULL)
+		reverse_tests(tests, sizeof(tests) / sizeof(tests[0]));
 	return (cmocka_run_group_tests_name("integration", tests, setup,
 	    NULL));
 }

@@ -2,8 +2,10 @@
  * Bounds on what a client sends (issue 8, finding 7): money, counts and
  * areas past their documented maximum, dates past the horizon and text with
  * an embedded NUL are refused with the field named, and change nothing.
- * Included by integration.c, after scope_it.c (it uses its firms).
+ * Part of the integration suite (it.h); its firms are scope_it.c's fixture.
  */
+
+#include "it.h"
 
 /* A request whose body has its first byte 0x01 turned into a NUL. */
 static int
@@ -22,7 +24,7 @@ call_with_nul(struct parkc *pc, const char *method, const ProtobufCMessage *in)
 	return (code);
 }
 
-static void
+void
 test_input_bounds(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
@@ -37,8 +39,10 @@ test_input_bounds(void **state)
 	Parkd__V1__Firm			 f;
 	struct parkc_result		 res;
 	char				 code[19], q[256];
-	int64_t				 a0 = audit_rows();
+	int64_t				 a0;
 
+	scope_fixture();
+	a0 = audit_rows();
 	(void)state;
 	parkd__v1__firm_report__init(&rep);
 	rep.credit_code = sc_code[FA];
@@ -102,7 +106,7 @@ test_input_bounds(void **state)
  * unfinished handshake makes room), and a certificate that is not a
  * registered principal is refused once and its connection closed.
  */
-static void
+void
 test_admission_flood(void **state)
 {
 	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
@@ -195,7 +199,7 @@ http2_status(const char *path)
  * gets UNAVAILABLE at parkd's own deadline (query_timeout_ms 3000 on parkd
  * #2), /healthz says 503 meanwhile, and both recover after SIGCONT.
  */
-static void
+void
 test_hung_database(void **state)
 {
 	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
@@ -308,7 +312,7 @@ fill_body(const ProtobufCMessageDescriptor *d, uint8_t *b, size_t len)
 #else
 #define STALL_MS	100
 #endif
-static void
+void
 test_largest_frames(void **state)
 {
 	Parkd__V1__GetParkRequest	 get = PARKD__V1__GET_PARK_REQUEST__INIT;
@@ -367,7 +371,7 @@ cmp_u64(const void *a, const void *b)
  * every push connection held, an entry into the pushed park is answered at
  * once and another client's reads keep p99 under 100 ms.
  */
-static void
+void
 test_push_fairness(void **state)
 {
 	struct parkc			*a1 = as("opA", addr1), *a2 = as("opA", addr1);
@@ -509,7 +513,7 @@ chunk_60k(struct parkc *op, struct parkc *rd, const char *key, int reverse,
  * path (finding 4: 4.4 s): now it costs what the same chunk in order does,
  * and another client's GetPark meanwhile stays fast.
  */
-static void
+void
 test_reverse_chunk(void **state)
 {
 	struct parkc	*op = as("opA", addr2), *rd = as("viewer", addr2);

@@ -4,56 +4,11 @@
  * graduation and the park lifecycle. Included by integration.c.
  */
 
-static void
-create_firm(struct parkc *pc, const char *code, const char *industry,
-    const char *reg)
-{
-	Parkd__V1__CreateFirmRequest	 req = PARKD__V1__CREATE_FIRM_REQUEST__INIT;
-	Parkd__V1__Firm			 f;
+#include "it.h"
 
-	parkd__v1__firm__init(&f);
-	f.credit_code = (char *)code;
-	f.name = "青岛规则测试科技有限公司";
-	f.industry_code = (char *)industry;
-	f.registered_on = (char *)reg;
-	req.firm = &f;
-	expect(pc, "CreateFirm", &req.base, 0);
-}
 
-/* A valid credit code from a serial number (check characters computed). */
-static const char *
-code_for(int n, char out[19])
-{
-	snprintf(out, 19, "9137021%02dMA%06d", n % 100, n);
-	out[16] = orgcode_check_char(out + 8);
-	out[17] = creditcode_check_char(out);
-	out[18] = '\0';
-	return (out);
-}
 
-static int
-enter(struct parkc *pc, const char *park, const char *code, const char *on,
-    int64_t area, struct parkc_result *res)
-{
-	Parkd__V1__EnterFirmRequest	 req = PARKD__V1__ENTER_FIRM_REQUEST__INIT;
 
-	req.park_code = (char *)park;
-	req.credit_code = (char *)code;
-	req.entry_date = (char *)on;
-	req.area = area;
-	return (call(pc, "EnterFirm", &req.base, res));
-}
-
-static void
-enter_ok(struct parkc *pc, const char *park, const char *code, const char *on,
-    int64_t area)
-{
-	struct parkc_result	 res;
-
-	if (enter(pc, park, code, on, area, &res) != 0)
-		fail_msg("EnterFirm %s into %s: %s", code, park, res.message);
-	parkc_result_free(&res);
-}
 
 static void
 decide(struct parkc *pc, const char *method, const char *park,
@@ -69,7 +24,7 @@ decide(struct parkc *pc, const char *method, const char *park,
 }
 
 /* Park IT-C: applied with 9 staff, refused; 10 staff, admitted. */
-static void
+void
 test_admission(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
@@ -109,7 +64,7 @@ test_admission(void **state)
 }
 
 /* Three (and more) broken rules: every one is listed, nothing changes. */
-static void
+void
 test_entry_refusals(void **state)
 {
 	struct parkc		*bu = as("bureau", addr1), *op = as("opA", addr1);
@@ -154,7 +109,7 @@ test_entry_refusals(void **state)
 }
 
 /* Two entries race for the last free area, on two parkd: exactly one wins. */
-static void
+void
 test_last_free_area(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
@@ -231,7 +186,7 @@ active_hash(struct parkc *pc)
 }
 
 /* A policy uploaded by RPC rules the next decision, on every parkd. */
-static void
+void
 test_policy_change(void **state)
 {
 	struct parkc		*admin = as("admin", addr1);
@@ -294,29 +249,9 @@ test_policy_change(void **state)
 	parkc_close(bu2);
 }
 
-static int
-sweep_has(struct parkc *pc, const char *as_of, const char *subject,
-    const char *rule)
-{
-	Parkd__V1__RunSweepRequest	 req = PARKD__V1__RUN_SWEEP_REQUEST__INIT;
-	Parkd__V1__RunSweepResponse	*out;
-	struct parkc_result		 res;
-	size_t				 i;
-	int				 found = 0;
-
-	req.as_of = (char *)as_of;
-	assert_int_equal(call(pc, "RunSweep", &req.base, &res), 0);
-	out = (Parkd__V1__RunSweepResponse *)res.body;
-	assert_string_equal(out->policy, "qingdao-2024");
-	for (i = 0; i < out->n_proposals; i++)
-		found |= strcmp(out->proposals[i]->subject, subject) == 0 &&
-		    strcmp(out->proposals[i]->rule, rule) == 0;
-	parkc_result_free(&res);
-	return (found);
-}
 
 /* Graduation needs its criterion to hold; the sweep proposes, calls decide. */
-static void
+void
 test_graduation_and_sweep(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
@@ -389,7 +324,7 @@ test_graduation_and_sweep(void **state)
 }
 
 /* Exit: every active tenancy closed in the same statement, once. */
-static void
+void
 test_park_exit(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
@@ -446,7 +381,7 @@ test_park_exit(void **state)
 }
 
 /* SIGHUP re-reads policy_file: new content is stored and activated. */
-static void
+void
 test_policy_file_reload(void **state)
 {
 	struct parkc		*bu = as("bureau", addr1);

@@ -2,7 +2,7 @@
  * The role x method matrix over objects (issue 8): every principal kind on
  * the firms of two parks, on single calls, pushes of each firm kind, export
  * and lists; the audit log holds every allowed write and no refused one.
- * Included by integration.c.
+ * Part of the integration suite (it.h).
  *
  * Objects (parks SC-A and SC-B):
  *   fa  active tenant of SC-A since 2026-01-10
@@ -11,8 +11,9 @@
  *   fn  never in any park (registered by the bureau)
  */
 
-enum { FA, FX, FB, FN, NOBJ };
-static char sc_code[NOBJ][19];
+#include "it.h"
+
+char sc_code[NOBJ][19];
 
 /* Principals of the matrix, in column order. */
 enum { P_ADMIN, P_BUREAU, P_VIEWER, P_OPA, P_OPB, P_GONE, P_NOBODY, NPR };
@@ -24,11 +25,6 @@ static const char *const sc_who[NPR] = { "admin", "bureau", "viewer", "scA",
 #define UNA	CODE(UNAUTHENTICATED)
 #define NF	CODE(NOT_FOUND)
 
-static int64_t
-audit_rows(void)
-{
-	return (sql_int("SELECT count(*) FROM audit_log"));
-}
 
 static void
 sc_firm(struct parkc *bu, int i, const char *name)
@@ -46,11 +42,12 @@ sc_firm(struct parkc *bu, int i, const char *name)
 	expect(bu, "CreateFirm", &req.base, 0);
 }
 
-static void
-sc_setup(void)
+/* The parks, principals and firms above, made once (any test may ask). */
+void
+scope_fixture(void)
 {
-	struct parkc			*bu = as("bureau", addr1);
-	struct parkc			*ad = as("admin", addr1);
+	static int			 done;
+	struct parkc			*bu, *ad;
 	Parkd__V1__ExitFirmRequest	 ex = PARKD__V1__EXIT_FIRM_REQUEST__INIT;
 	Parkd__V1__DisablePrincipalRequest dp =
 	    PARKD__V1__DISABLE_PRINCIPAL_REQUEST__INIT;
@@ -58,6 +55,10 @@ sc_setup(void)
 	    PARKD__V1__LIST_PRINCIPALS_REQUEST__INIT;
 	struct parkc_result		 res;
 
+	if (done++)
+		return;
+	bu = as("bureau", addr1);
+	ad = as("admin", addr1);
 	create_park(bu, "SC-A", "黄岛区");
 	create_park(bu, "SC-B", "城阳区");
 	add_principal(ad, "scA", "operator", "SC-A");
@@ -307,7 +308,7 @@ sc_fresh(struct parkc **pc, int p)
 
 static int	 cells;
 
-static void
+void
 test_scope_matrix(void **state)
 {
 	/* writes: [principal][object] for PutFirmReport 2026Q2 etc. */
@@ -345,7 +346,7 @@ test_scope_matrix(void **state)
 	int		 p, o, code, n;
 
 	(void)state;
-	sc_setup();
+	scope_fixture();
 	for (p = 0; p < NPR; p++) {
 		if ((pc = sc_as(p)) == NULL)
 			fail_msg("connect as %s refused", sc_who[p]);
@@ -474,7 +475,7 @@ sc_push(const char *who, const char *park, const char *kind, const char *key)
  * Pushes of every firm kind by each park's operator: only active tenants
  * (and, for reports, quarters not spent in another park) are applied.
  */
-static void
+void
 test_scope_pushes(void **state)
 {
 	static const char *const kinds[] = { "firm_reports", "certifications",
@@ -484,6 +485,7 @@ test_scope_pushes(void **state)
 	int64_t			 a0;
 	size_t			 k;
 
+	scope_fixture();
 	(void)state;
 	for (k = 0; k < 3; k++) {
 		snprintf(key, sizeof(key), "sc-%s", kinds[k]);
@@ -516,7 +518,7 @@ test_scope_pushes(void **state)
 }
 
 /* Export of SC-A holds fx's reports only for the quarters it spent there. */
-static void
+void
 test_scope_export(void **state)
 {
 	struct parkc			*pc = as("scA", addr1);
@@ -526,6 +528,7 @@ test_scope_export(void **state)
 	size_t				 i;
 	int				 fx_2025q3 = 0, fx_2026q2 = 0, fb_any = 0;
 
+	scope_fixture();
 	(void)state;
 	req.park_code = "SC-A";
 	req.kind = "firm_reports";
@@ -553,7 +556,7 @@ test_scope_export(void **state)
 }
 
 /* A draft evaluation run is the bureau's: an operator gets NOT_FOUND. */
-static void
+void
 test_scope_draft_run(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
@@ -563,6 +566,7 @@ test_scope_draft_run(void **state)
 	Parkd__V1__EvaluationRunRequest	 g = PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
 	struct parkc_result		 res;
 
+	scope_fixture();
 	(void)state;
 	cr.year = 2025;
 	if (call(bu, "CreateEvaluationRun", &cr.base, &res) != 0)
@@ -597,15 +601,16 @@ app_sql(PGconn *pg, const char *q, int64_t *count)
  * operator's requests are (role parkd_park, SC-A's scope), cannot read or
  * write across parks.
  */
-static void
+void
 test_scope_rls(void **state)
 {
 	PGconn	*pg = PQconnectdb(getenv("PARKD_APP_DSN"));
 	char	 q[512];
-	int64_t	 n, sca = sql_int("SELECT id FROM parks WHERE code = 'SC-A'");
-	int64_t	 scb = sql_int("SELECT id FROM parks WHERE code = 'SC-B'");
-	int64_t	 fb, all;
+	int64_t	 n, sca, scb, fb, all;
 
+	scope_fixture();
+	sca = sql_int("SELECT id FROM parks WHERE code = 'SC-A'");
+	scb = sql_int("SELECT id FROM parks WHERE code = 'SC-B'");
 	(void)state;
 	assert_int_equal(PQstatus(pg), CONNECTION_OK);
 	/* what parkd does for an operator's request */

@@ -1,74 +1,16 @@
 /*
  * Integration tests of operator sync: good and bad rows, replay, SIGKILL of
  * parkd in the middle of a push, and two operators pushing at once.
- * Included by integration.c.
+ * Part of the integration suite (it.h).
  */
 
-static int64_t
-begin_sync(struct parkc *pc, const char *park, const char *kind,
-    const char *key, int *done, Parkd__V1__SyncOutcome *out)
-{
-	Parkd__V1__BeginSyncRequest	 b = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;
-	Parkd__V1__BeginSyncResponse	*r;
-	struct parkc_result		 res;
-	int64_t				 id;
+#include "it.h"
 
-	b.park_code = (char *)park;
-	b.kind = (char *)kind;
-	if (parkc_call(pc, "BeginSync", &b.base, key, &res) != 0)
-		fail_msg("BeginSync: %s", parkc_error(pc));
-	if (res.code != 0)
-		fail_msg("BeginSync: %s", res.message);
-	r = (Parkd__V1__BeginSyncResponse *)res.body;
-	id = r->sync_id;
-	*done = r->done;
-	if (r->done && out != NULL) {
-		out->rows = r->outcome->rows;
-		out->applied = r->outcome->applied;
-		out->updated = r->outcome->updated;
-		out->refused = r->outcome->refused;
-		out->replayed = r->outcome->replayed;
-	}
-	parkc_result_free(&res);
-	return (id);
-}
 
-static void
-commit_sync(struct parkc *pc, int64_t id, Parkd__V1__SyncOutcome *out)
-{
-	Parkd__V1__CommitSyncRequest	 c = PARKD__V1__COMMIT_SYNC_REQUEST__INIT;
-	Parkd__V1__SyncOutcome		*o;
-	struct parkc_result		 res;
 
-	c.sync_id = id;
-	if (call(pc, "CommitSync", &c.base, &res) != 0)
-		fail_msg("CommitSync: %s", res.message);
-	o = (Parkd__V1__SyncOutcome *)res.body;
-	out->rows = o->rows;
-	out->applied = o->applied;
-	out->updated = o->updated;
-	out->refused = o->refused;
-	out->replayed = o->replayed;
-	parkc_result_free(&res);
-}
-
-static int64_t
-sql_int(const char *q)
-{
-	PGconn		*pg = PQconnectdb(getenv("PARKD_DSN"));
-	PGresult	*r = PQexec(pg, q);
-	int64_t		 v;
-
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", q, PQerrorMessage(pg));
-	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	PQfinish(pg);
-	return (v);
-}
 
 /* A push with good and bad rows applies exactly the good ones; replay. */
-static void
+void
 test_sync_good_and_bad(void **state)
 {
 	struct parkc			*op = as("opA", addr1);
@@ -192,7 +134,7 @@ send_chunks(struct parkc *pc, int64_t id, int from, int to,
 }
 
 /* parkd killed with SIGKILL mid-push, restarted, the push retried. */
-static void
+void
 test_sync_sigkill(void **state)
 {
 	struct parkc		*op = as("opA", addr1);
@@ -238,7 +180,7 @@ test_sync_sigkill(void **state)
 }
 
 /* Two operators pushing at once touch only their own parks. */
-static void
+void
 test_sync_two_operators(void **state)
 {
 	struct parkc		*a = as("opA", addr1), *b = as("opB", addr2);

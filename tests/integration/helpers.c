@@ -1,0 +1,482 @@
+/* Helpers shared by the integration suite's files (it.h). */
+#include "it.h"
+
+const char *addr1, *addr2, *tlsdir;
+int64_t park_a, park_b;
+
+
+struct parkc *
+connect_cert(const char *addr, const char *dir, const char *who, char *err,
+    size_t errlen)
+{
+	struct parkc_opts	 o;
+	char			 cert[512], key[512], ca[512];
+
+	memset(&o, 0, sizeof(o));
+	snprintf(cert, sizeof(cert), "%s/%s.crt", dir, who);
+	snprintf(key, sizeof(key), "%s/%s.key", dir, who);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", tlsdir);
+	o.server = addr;
+	o.cert = who ? cert : NULL;
+	o.key = who ? key : NULL;
+	o.ca = ca;
+	o.timeout_ms = 10000;
+	return (parkc_connect(&o, err, errlen));
+}
+
+struct parkc *
+as(const char *who, const char *addr)
+{
+	char		 err[512];
+	struct parkc	*pc = connect_cert(addr, tlsdir, who, err, sizeof(err));
+
+	if (pc == NULL)
+		fail_msg("connect as %s: %s", who, err);
+	return (pc);
+}
+
+int
+call(struct parkc *pc, const char *method, const ProtobufCMessage *in,
+    struct parkc_result *res)
+{
+	if (parkc_call(pc, method, in, "", res) != 0)
+		fail_msg("%s: %s", method, parkc_error(pc));
+	return (res->code);
+}
+
+/* A call that must return code; the result is freed. */
+void
+expect(struct parkc *pc, const char *method, const ProtobufCMessage *in,
+    int code)
+{
+	struct parkc_result	 res;
+
+	if (call(pc, method, in, &res) != code)
+		fail_msg("%s: want %s, got %s: %s", method,
+		    parkc_code_name(code), parkc_code_name(res.code),
+		    res.message);
+	parkc_result_free(&res);
+}
+
+int
+has_violation(const struct parkc_result *res, const char *field,
+    const char *rule)
+{
+	size_t	 i;
+
+	for (i = 0; res->status && i < res->status->n_violations; i++) {
+		if (strcmp(res->status->violations[i]->field, field) == 0 &&
+		    (rule == NULL ||
+		    strcmp(res->status->violations[i]->rule, rule) == 0))
+			return (1);
+	}
+	return (0);
+}
+
+void
+park_init(Parkd__V1__Park *p, const char *code, const char *district)
+{
+	static char	*ind[] = { "I65", "C39" };
+
+	parkd__v1__park__init(p);
+	p->code = (char *)code;
+	p->name = "青岛测试软件创业孵化基地";
+	p->district = (char *)district;
+	p->operator_name = "青岛测试创业服务有限公司";
+	p->operator_credit_code = "91512081MA62K0260E";
+	p->operator_legal_person = 1;
+	p->staff_count = 12;
+	p->total_area = 1234500;
+	p->leading_industries = ind;
+	p->n_leading_industries = 2;
+	p->status = "admitted";
+}
+
+int64_t
+create_park(struct parkc *pc, const char *code, const char *district)
+{
+	Parkd__V1__CreateParkRequest	 req = PARKD__V1__CREATE_PARK_REQUEST__INIT;
+	Parkd__V1__Park			 p;
+	struct parkc_result		 res;
+	int64_t				 id;
+
+	park_init(&p, code, district);
+	req.park = &p;
+	if (call(pc, "CreatePark", &req.base, &res) != 0)
+		fail_msg("CreatePark %s: %s", code, res.message);
+	id = ((Parkd__V1__Park *)res.body)->id;
+	assert_true(id > 0);
+	assert_int_equal(((Parkd__V1__Park *)res.body)->version, 1);
+	parkc_result_free(&res);
+	return (id);
+}
+
+char *
+read_file(const char *path)
+{
+	FILE	*f = fopen(path, "r");
+	char	*buf = calloc(1, 65536);
+
+	assert_non_null(f);
+	assert_true(fread(buf, 1, 65535, f) > 0);
+	fclose(f);
+	return (buf);
+}
+
+void
+add_principal(struct parkc *admin, const char *who, const char *role,
+    const char *park)
+{
+	Parkd__V1__AddPrincipalRequest	 req =
+	    PARKD__V1__ADD_PRINCIPAL_REQUEST__INIT;
+	struct parkc_result		 res;
+	char				 path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.crt", tlsdir, who);
+	req.name = (char *)who;
+	req.role = (char *)role;
+	req.park_code = (char *)park;
+	req.cert_pem = read_file(path);
+	if (call(admin, "AddPrincipal", &req.base, &res) != 0)
+		fail_msg("AddPrincipal %s: %s", who, res.message);
+	assert_string_equal(((Parkd__V1__Principal *)res.body)->role, role);
+	assert_int_equal(strlen(((Parkd__V1__Principal *)res.body)->fingerprint),
+	    64);
+	parkc_result_free(&res);
+	free(req.cert_pem);
+}
+
+void
+update_staff(struct parkc *pc, int64_t id, int64_t version, int staff,
+    int want)
+{
+	Parkd__V1__UpdateParkRequest	 req = PARKD__V1__UPDATE_PARK_REQUEST__INIT;
+	Parkd__V1__Park			 p;
+	char				*mask[] = { "staff_count" };
+
+	parkd__v1__park__init(&p);
+	p.id = id;
+	p.version = version;
+	p.staff_count = staff;
+	req.park = &p;
+	req.update_mask = mask;
+	req.n_update_mask = 1;
+	expect(pc, "UpdatePark", &req.base, want);
+}
+
+void
+get_park(struct parkc *pc, int64_t id, int *staff, int64_t *version)
+{
+	Parkd__V1__GetParkRequest	 g = PARKD__V1__GET_PARK_REQUEST__INIT;
+	struct parkc_result		 res;
+
+	g.id = id;
+	assert_int_equal(call(pc, "GetPark", &g.base, &res), 0);
+	*staff = ((Parkd__V1__Park *)res.body)->staff_count;
+	*version = ((Parkd__V1__Park *)res.body)->version;
+	parkc_result_free(&res);
+}
+
+void
+send_frame(struct parkc *pc, const void *body, uint32_t len)
+{
+	uint8_t	 hdr[4];
+
+	frame_put_header(hdr, len);
+	assert_int_equal(parkc_send_raw(pc, hdr, 4), 0);
+	if (len > 0)
+		assert_int_equal(parkc_send_raw(pc, body, len), 0);
+}
+
+/* A Request envelope with a body of raw bytes, sent as one frame. */
+void
+send_request(struct parkc *pc, uint64_t id, const char *method,
+    const uint8_t *body, size_t len)
+{
+	Parkd__V1__Request	 req = PARKD__V1__REQUEST__INIT;
+	uint8_t			*buf;
+
+	req.id = id;
+	req.method = (char *)method;
+	req.body.data = (uint8_t *)body;
+	req.body.len = len;
+	assert_non_null(buf = malloc(parkd__v1__request__get_packed_size(&req)));
+	send_frame(pc, buf, (uint32_t)parkd__v1__request__pack(&req, buf));
+	free(buf);
+}
+
+int
+recv_code(struct parkc *pc, uint64_t *id)
+{
+	Parkd__V1__Response	*resp;
+	int			 code;
+
+	if (parkc_recv(pc, &resp) != 0)
+		fail_msg("no response: %s", parkc_error(pc));
+	code = resp->status ? (int)resp->status->code : 0;
+	if (id != NULL)
+		*id = resp->id;
+	parkd__v1__response__free_unpacked(resp, NULL);
+	return (code);
+}
+
+int
+who_code(struct parkc *pc)
+{
+	Parkd__V1__WhoAmIRequest	 who = PARKD__V1__WHO_AM_IREQUEST__INIT;
+	struct parkc_result		 res;
+	int				 code;
+
+	code = call(pc, "WhoAmI", &who.base, &res);
+	parkc_result_free(&res);
+	return (code);
+}
+
+/* The status line of GET path on parkd #1's http_listen. */
+int
+http_status(const char *path)
+{
+	char			*conf = read_file(getenv("PARKD_CONF"));
+	char			*at = strstr(conf, "http_listen = \"127.0.0.1:");
+	char			 buf[256];
+	struct sockaddr_in	 sin;
+	int			 fd, code = -1;
+	ssize_t			 n;
+
+	assert_non_null(at);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(at + strlen("http_listen = "
+	    "\"127.0.0.1:")));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	free(conf);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+		snprintf(buf, sizeof(buf), "GET %s HTTP/1.0\r\n\r\n", path);
+		if (write(fd, buf, strlen(buf)) > 0 &&
+		    (n = read(fd, buf, sizeof(buf) - 1)) > 12) {
+			buf[n] = '\0';
+			code = atoi(buf + 9);
+		}
+	}
+	close(fd);
+	return (code);
+}
+
+void
+write_text(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The pid of parkd #1 (it changes when a test restarts it). */
+pid_t
+parkd_pid(void)
+{
+	char	*s = read_file(getenv("PARKD_PIDFILE"));
+	pid_t	 pid = (pid_t)atoi(s);
+
+	free(s);
+	return (pid);
+}
+
+void
+hup(void)
+{
+	assert_int_equal(kill(parkd_pid(), SIGHUP), 0);
+	usleep(300000);
+}
+
+/* The status parkd answers to a frame of len bytes of garbage. */
+int
+frame_of_size(uint32_t len)
+{
+	struct parkc	*pc = as("bureau", addr1);
+	uint8_t		*body = calloc(1, len);
+	int		 code;
+
+	memset(body, 0xff, len);
+	send_frame(pc, body, len);
+	code = recv_code(pc, NULL);
+	free(body);
+	parkc_close(pc);
+	return (code);
+}
+
+/* Milliseconds on the monotonic clock. */
+uint64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* A plain TCP connection to addr ("host:port"), -1 if refused. */
+int
+tcp_connect(const char *addr)
+{
+	struct sockaddr_in	 sin;
+	char			 host[64], *colon;
+	int			 fd;
+
+	snprintf(host, sizeof(host), "%s", addr);
+	assert_non_null(colon = strrchr(host, ':'));
+	*colon = '\0';
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	assert_int_equal(inet_pton(AF_INET, host, &sin.sin_addr), 1);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+void
+create_firm(struct parkc *pc, const char *code, const char *industry,
+    const char *reg)
+{
+	Parkd__V1__CreateFirmRequest	 req = PARKD__V1__CREATE_FIRM_REQUEST__INIT;
+	Parkd__V1__Firm			 f;
+
+	parkd__v1__firm__init(&f);
+	f.credit_code = (char *)code;
+	f.name = "青岛规则测试科技有限公司";
+	f.industry_code = (char *)industry;
+	f.registered_on = (char *)reg;
+	req.firm = &f;
+	expect(pc, "CreateFirm", &req.base, 0);
+}
+
+/* A valid credit code from a serial number (check characters computed). */
+const char *
+code_for(int n, char out[19])
+{
+	snprintf(out, 19, "9137021%02dMA%06d", n % 100, n);
+	out[16] = orgcode_check_char(out + 8);
+	out[17] = creditcode_check_char(out);
+	out[18] = '\0';
+	return (out);
+}
+
+int
+enter(struct parkc *pc, const char *park, const char *code, const char *on,
+    int64_t area, struct parkc_result *res)
+{
+	Parkd__V1__EnterFirmRequest	 req = PARKD__V1__ENTER_FIRM_REQUEST__INIT;
+
+	req.park_code = (char *)park;
+	req.credit_code = (char *)code;
+	req.entry_date = (char *)on;
+	req.area = area;
+	return (call(pc, "EnterFirm", &req.base, res));
+}
+
+void
+enter_ok(struct parkc *pc, const char *park, const char *code, const char *on,
+    int64_t area)
+{
+	struct parkc_result	 res;
+
+	if (enter(pc, park, code, on, area, &res) != 0)
+		fail_msg("EnterFirm %s into %s: %s", code, park, res.message);
+	parkc_result_free(&res);
+}
+
+int
+sweep_has(struct parkc *pc, const char *as_of, const char *subject,
+    const char *rule)
+{
+	Parkd__V1__RunSweepRequest	 req = PARKD__V1__RUN_SWEEP_REQUEST__INIT;
+	Parkd__V1__RunSweepResponse	*out;
+	struct parkc_result		 res;
+	size_t				 i;
+	int				 found = 0;
+
+	req.as_of = (char *)as_of;
+	assert_int_equal(call(pc, "RunSweep", &req.base, &res), 0);
+	out = (Parkd__V1__RunSweepResponse *)res.body;
+	assert_string_equal(out->policy, "qingdao-2024");
+	for (i = 0; i < out->n_proposals; i++)
+		found |= strcmp(out->proposals[i]->subject, subject) == 0 &&
+		    strcmp(out->proposals[i]->rule, rule) == 0;
+	parkc_result_free(&res);
+	return (found);
+}
+
+int64_t
+begin_sync(struct parkc *pc, const char *park, const char *kind,
+    const char *key, int *done, Parkd__V1__SyncOutcome *out)
+{
+	Parkd__V1__BeginSyncRequest	 b = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;
+	Parkd__V1__BeginSyncResponse	*r;
+	struct parkc_result		 res;
+	int64_t				 id;
+
+	b.park_code = (char *)park;
+	b.kind = (char *)kind;
+	if (parkc_call(pc, "BeginSync", &b.base, key, &res) != 0)
+		fail_msg("BeginSync: %s", parkc_error(pc));
+	if (res.code != 0)
+		fail_msg("BeginSync: %s", res.message);
+	r = (Parkd__V1__BeginSyncResponse *)res.body;
+	id = r->sync_id;
+	*done = r->done;
+	if (r->done && out != NULL) {
+		out->rows = r->outcome->rows;
+		out->applied = r->outcome->applied;
+		out->updated = r->outcome->updated;
+		out->refused = r->outcome->refused;
+		out->replayed = r->outcome->replayed;
+	}
+	parkc_result_free(&res);
+	return (id);
+}
+
+void
+commit_sync(struct parkc *pc, int64_t id, Parkd__V1__SyncOutcome *out)
+{
+	Parkd__V1__CommitSyncRequest	 c = PARKD__V1__COMMIT_SYNC_REQUEST__INIT;
+	Parkd__V1__SyncOutcome		*o;
+	struct parkc_result		 res;
+
+	c.sync_id = id;
+	if (call(pc, "CommitSync", &c.base, &res) != 0)
+		fail_msg("CommitSync: %s", res.message);
+	o = (Parkd__V1__SyncOutcome *)res.body;
+	out->rows = o->rows;
+	out->applied = o->applied;
+	out->updated = o->updated;
+	out->refused = o->refused;
+	out->replayed = o->replayed;
+	parkc_result_free(&res);
+}
+
+int64_t
+sql_int(const char *q)
+{
+	PGconn		*pg = PQconnectdb(getenv("PARKD_DSN"));
+	PGresult	*r = PQexec(pg, q);
+	int64_t		 v;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", q, PQerrorMessage(pg));
+	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(pg);
+	return (v);
+}
+
+int64_t
+audit_rows(void)
+{
+	return (sql_int("SELECT count(*) FROM audit_log"));
+}
