@@ -211,13 +211,16 @@ req_finish(struct req *r)
 void
 req_run(struct req *r)
 {
+	method_handler	 run = r->m->def->plan != NULL ? step_run :
+	    r->m->def->handler;
+
 	req_set_state(r, REQ_RUN);
 	if (r->m->def->own_conn) {
 		if (r->db != NULL)
 			db_release(r);	/* it uses its own connection */
-		r->m->def->handler(r);
+		run(r);
 	} else
-		db_acquire(r, r->m->def->handler);
+		db_acquire(r, run);
 }
 
 /*

@@ -43,15 +43,34 @@ int	 session_event(struct conn *, enum conn_event, const uint8_t *, size_t);
 void	 session_on_close(session_hook);
 void	 session_send_status(struct session *, uint64_t, int, const char *);
 
-/* dispatch.c: the methods, from the services' own tables */
+/* step.c: a method as statements and what to do with each result */
 struct req;
+struct qparams;
+#define STEP_NEXT	0	/* on to the next step (or COMMIT and reply) */
+#define STEP_DONE	1	/* the request is failed: stop */
+struct step {
+	int	 stmt;					/* SQL_* of store/sql/ */
+	int	(*params)(struct req *, struct qparams *); /* -1: r failed */
+	int	(*then)(struct req *, PGresult *);	/* STEP_* */
+};
+struct plan {
+	const char		*what;		/* the method, for errors */
+	int			 tx;		/* BEGIN first, COMMIT last */
+	const struct step	*steps;		/* ended by then == NULL */
+};
+void	 step_run(struct req *);
+int	 step_fail(struct req *, int, const char *);
+int	 step_reply(struct req *, const ProtobufCMessage *);
+
+/* dispatch.c: the methods, from the services' own tables */
 typedef void (*method_handler)(struct req *);
 /* One entry of a service's method table (svc/svc.h). */
 struct method_def {
-	const char	*name;		/* as in proto/parkd.proto */
-	method_handler	 handler;
-	int		 roles;		/* ROLE_* allowed */
-	int		 own_conn;	/* brings its own database connection */
+	const char		*name;		/* as in proto/parkd.proto */
+	method_handler		 handler;	/* or: */
+	const struct plan	*plan;		/* its steps (step.c) */
+	int			 roles;		/* ROLE_* allowed */
+	int			 own_conn;	/* brings its own connection */
 };
 struct method {
 	const char				*name;
@@ -95,6 +114,10 @@ struct req {
 	int64_t			 scope;		/* 0: all parks; else one */
 	void			(*db_next)(struct req *);
 	void			(*db_cb)(struct req *, PGresult *);
+	const struct plan	*plan;		/* step.c: its steps, */
+	int			 step;		/* the one running, */
+	struct qparams		*qp;		/* its parameters, */
+	const ProtobufCMessage	*reply;		/* the reply kept */
 	size_t			 decoded;	/* arena bytes counted */
 	TAILQ_ENTRY(req)	 centry;
 };

@@ -221,41 +221,44 @@ svc_park_create(struct req *r)
 	    "SELECT " PARK_COLS " FROM ins p", q.n, q.v, park_create_done);
 }
 
-static void
-park_get_done(struct req *r, PGresult *res)
-{
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "GetPark"))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such park");
-		return;
-	}
-	if (!auth_park_allowed(r, pg_i64(res, 0, "id"))) {
-		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
-		    "an operator may only read its own park");
-		return;
-	}
-	park_reply_row(r, res);
-}
-
-static void
-svc_park_get(struct req *r)
+/* GetPark: by id or by code; an operator reads only its own park. */
+static int
+park_get_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__GetParkRequest	*in = (void *)r->in;
-	struct qparams			 q;
 
 	if ((in->id == 0) == (*in->code == '\0')) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "give exactly one of id and code");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_i64(&q, in->id);
-	qp_str(&q, in->code);
-	db_query(r, "SELECT " PARK_COLS " FROM parks p WHERE "
-	    "($1::bigint <> 0 AND p.id = $1) OR ($1 = 0 AND p.code = $2)",
-	    q.n, q.v, park_get_done);
+	qp_i64(q, in->id);
+	qp_str(q, in->code);
+	return (0);
 }
+
+static int
+park_get_row(struct req *r, PGresult *res)
+{
+	Parkd__V1__Park	*p;
+
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no such park"));
+	if (!auth_park_allowed(r, pg_i64(res, 0, "id")))
+		return (step_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only read its own park"));
+	if ((p = req_alloc(r, sizeof(*p))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	park_from_row(r, res, 0, p);
+	return (step_reply(r, &p->base));
+}
+
+static const struct plan park_get = { "GetPark", 0, (const struct step[]) {
+	{ SQL_PARK_GET, park_get_params, park_get_row },
+	{ 0, NULL, NULL },
+} };
 
 static void
 park_fill(struct req *r, PGresult *res, int i, void *m)
@@ -592,7 +595,7 @@ svc_park_exit(struct req *r)
 const struct method_def svc_park_methods[] = {
 	{ .name = "CreatePark", .handler = svc_park_create,
 	    .roles = ROLE_BUREAU },
-	{ .name = "GetPark", .handler = svc_park_get,
+	{ .name = "GetPark", .plan = &park_get,
 	    .roles = ROLES_ALL },
 	{ .name = "ListParks", .handler = svc_park_list,
 	    .roles = ROLES_ALL },

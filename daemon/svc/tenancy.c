@@ -80,143 +80,19 @@ write_done(struct req *r, PGresult *res)
 	db_query(r, "COMMIT", 0, NULL, commit_done);
 }
 
-static void
-enter_write(struct req *r)
-{
-	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
-	struct tstate			*s = r->state;
-	struct qparams			 q;
-
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_i64(&q, s->firm_id);
-	qp_i64(&q, s->park_id);
-	qp_str(&q, s->date_s);
-	qp_i64(&q, in->area);
-	qp_str(&q, in->waiver_source);
-	db_query(r, "WITH t AS (INSERT INTO tenancies (firm_id, park_id, "
-	    "entry_date, area, waiver_source) VALUES ($5, $6, $7, $8, $9) "
-	    "RETURNING *), aud AS (" AUDIT_SQL("'tenancy:' || t.id",
-	    "jsonb_build_object('after', to_jsonb(t))", "t") ") "
-	    "SELECT " TENANCY_COLS " FROM t JOIN parks p ON p.id = t.park_id "
-	    "JOIN firms f ON f.id = t.firm_id", q.n, q.v, write_done);
-}
-
-/* The state under lock: run every entry rule. */
-static void
-enter_state_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
-	struct tstate			*s = r->state;
-	const struct policy		*pol;
-	struct park_facts		 k;
-	struct entry_facts		 e;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "EnterFirm"))
-		return;
-	if ((pol = policy_from_row(r, res, 0, s->date.y)) == NULL)
-		return;
-	entry_facts_from_row(r, res, 0, &k, &e);
-	k.occupied_area = pg_i64(res, 0, "occupied");
-	entry_facts_request(&e, in->credit_code, in->area, in->waiver_source);
-	e.entry = s->date;
-	rules_firm_entry(pol, &k, &e, &r->v);
-	if (r->v.n > 0) {
-		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "entry of %s "
-		    "into %s refused by policy %s: %zu rule(s) broken",
-		    in->credit_code, k.code, pol->name, r->v.n);
-		return;
-	}
-	enter_write(r);
-}
-
-/* Park and firm locked (in that order, always): read their state. */
-static void
-enter_locked(struct req *r, PGresult *res)
-{
-	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
-	struct tstate			*s = r->state;
-	struct qparams			 q;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "EnterFirm"))
-		return;
-	if (PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 2)) {
-		/* row-level security: not a park this operator may lock */
-		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
-		    "an operator may only admit firms into its own park");
-		return;
-	}
-	if (PQgetisnull(res, 0, 0)) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no park '%s'",
-		    in->park_code);
-		return;
-	}
-	if (PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 3)) {
-		/* row-level security: an operator cannot lock another's */
-		viols_add(&r->v, "credit_code", "firm.active_elsewhere",
-		    "%s is an active tenant of another park", in->credit_code);
-		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "the firm "
-		    "cannot enter %s", in->park_code);
-		return;
-	}
-	if (PQgetisnull(res, 0, 1)) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no firm with credit "
-		    "code %s; create it first (CreateFirm)", in->credit_code);
-		return;
-	}
-	s->park_id = pg_i64(res, 0, "park_id");
-	s->firm_id = pg_i64(res, 0, "firm_id");
-	if (!auth_park_allowed(r, s->park_id)) {
-		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
-		    "an operator may only admit firms into its own park");
-		return;
-	}
-	qp_init(&q);
-	qp_i64(&q, s->park_id);
-	qp_i64(&q, s->firm_id);
-	qp_i64(&q, s->date.y);
-	db_query(r, "SELECT p.code, p.status, p.total_area, array_to_string("
-	    "p.leading_industries, ',') AS industries, f.industry_code, "
-	    "f.registered_on::text AS registered_on, (SELECT coalesce(sum("
-	    "area), 0) FROM tenancies WHERE park_id = p.id AND status = "
-	    "'active') AS occupied, (SELECT p2.code FROM tenancies t2 JOIN "
-	    "parks p2 ON p2.id = t2.park_id WHERE t2.firm_id = f.id AND "
-	    "t2.status = 'active') AS active_park, " POLICY_COLS("$3")
-	    " FROM parks p, firms f WHERE p.id = $1 AND f.id = $2", q.n, q.v,
-	    enter_state_done);
-}
-
-static void
-enter_begun(struct req *r, PGresult *res)
-{
-	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
-	struct qparams			 q;
-
-	if (!pg_ok(r, res, PGRES_COMMAND_OK, "EnterFirm"))
-		return;
-	qp_init(&q);
-	qp_str(&q, in->park_code);
-	qp_str(&q, in->credit_code);
-	/*
-	 * NO KEY UPDATE: entries into one park are serialised, but an open
-	 * push's rows (whose foreign keys hold KEY SHARE on the park and the
-	 * firm until it commits) do not block them.
-	 */
-	db_query(r, "SELECT (SELECT id FROM parks WHERE code = $1 FOR NO KEY "
-	    "UPDATE) AS park_id, (SELECT id FROM firms WHERE credit_code = $2 "
-	    "FOR NO KEY UPDATE) AS firm_id, (SELECT id FROM parks WHERE code = "
-	    "$1) AS seen_park, (SELECT id FROM firms WHERE credit_code = $2) "
-	    "AS seen_firm", q.n, q.v, enter_locked);
-}
-
-static void
-svc_tenancy_enter(struct req *r)
+/*
+ * EnterFirm: in one transaction, lock the park and the firm, read what
+ * the entry rules need, check every rule of the entry year's policy, and
+ * insert the tenancy.
+ */
+static int
+enter_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
 	struct tstate			*s;
 
 	if ((s = tstate_new(r)) == NULL)
-		return;
+		return (-1);
 	check_text(r, "park_code", in->park_code, 1, 32);
 	check_text(r, "credit_code", in->credit_code, 18, 18);
 	check_text(r, "waiver_source", in->waiver_source, 0, 32);
@@ -224,13 +100,120 @@ svc_tenancy_enter(struct req *r)
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "entry is not valid");
-		return;
+		return (-1);
 	}
 	if (date_or_today(r, "entry_date", in->entry_date, &s->date,
 	    s->date_s) != 0)
-		return;
-	db_query(r, "BEGIN", 0, NULL, enter_begun);
+		return (-1);
+	qp_str(q, in->park_code);
+	qp_str(q, in->credit_code);
+	return (0);
 }
+
+/* Park and firm locked: both must exist and be the caller's to lock. */
+static int
+enter_locked(struct req *r, PGresult *res)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+
+	if (PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 2))
+		/* row-level security: not a park this operator may lock */
+		return (step_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only admit firms into its own park"));
+	if (PQgetisnull(res, 0, 0))
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND, fmt_arena(r,
+		    "no park '%s'", in->park_code)));
+	if (PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 3)) {
+		/* row-level security: an operator cannot lock another's */
+		viols_add(&r->v, "credit_code", "firm.active_elsewhere",
+		    "%s is an active tenant of another park", in->credit_code);
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    fmt_arena(r, "the firm cannot enter %s", in->park_code)));
+	}
+	if (PQgetisnull(res, 0, 1))
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND, fmt_arena(r,
+		    "no firm with credit code %s; create it first (CreateFirm)",
+		    in->credit_code)));
+	s->park_id = pg_i64(res, 0, "park_id");
+	s->firm_id = pg_i64(res, 0, "firm_id");
+	if (!auth_park_allowed(r, s->park_id))
+		return (step_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may only admit firms into its own park"));
+	return (STEP_NEXT);
+}
+
+static int
+enter_facts_params(struct req *r, struct qparams *q)
+{
+	struct tstate	*s = r->state;
+
+	qp_i64(q, s->park_id);
+	qp_i64(q, s->firm_id);
+	qp_i64(q, s->date.y);
+	return (0);
+}
+
+/* The state under lock: run every entry rule. */
+static int
+enter_rules(struct req *r, PGresult *res)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+	const struct policy		*pol;
+	struct park_facts		 k;
+	struct entry_facts		 e;
+
+	if ((pol = policy_from_row(r, res, 0, s->date.y)) == NULL)
+		return (STEP_DONE);
+	entry_facts_from_row(r, res, 0, &k, &e);
+	k.occupied_area = pg_i64(res, 0, "occupied");
+	entry_facts_request(&e, in->credit_code, in->area, in->waiver_source);
+	e.entry = s->date;
+	rules_firm_entry(pol, &k, &e, &r->v);
+	if (r->v.n > 0)
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    fmt_arena(r, "entry of %s into %s refused by policy %s: "
+		    "%zu rule(s) broken", in->credit_code, k.code, pol->name,
+		    r->v.n)));
+	return (STEP_NEXT);
+}
+
+static int
+enter_insert_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__EnterFirmRequest	*in = (void *)r->in;
+	struct tstate			*s = r->state;
+
+	qp_audit(q, r);
+	qp_i64(q, s->firm_id);
+	qp_i64(q, s->park_id);
+	qp_str(q, s->date_s);
+	qp_i64(q, in->area);
+	qp_str(q, in->waiver_source);
+	return (0);
+}
+
+/* The new tenancy is the reply (its strings copied: COMMIT comes next). */
+static int
+enter_inserted(struct req *r, PGresult *res)
+{
+	Parkd__V1__Tenancy	*t;
+
+	if ((t = req_alloc(r, sizeof(*t))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	tenancy_from_row(r, res, 0, t, 1);
+	return (step_reply(r, &t->base));
+}
+
+static const struct plan enter_firm = { "EnterFirm", 1,
+    (const struct step[]) {
+	{ SQL_TENANCY_LOCK, enter_params, enter_locked },
+	{ SQL_TENANCY_ENTRY_FACTS, enter_facts_params, enter_rules },
+	{ SQL_TENANCY_INSERT, enter_insert_params, enter_inserted },
+	{ 0, NULL, NULL },
+} };
 
 /* ---- exit ---- */
 
@@ -459,7 +442,7 @@ svc_tenancy_list(struct req *r)
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_tenancy_methods[] = {
-	{ .name = "EnterFirm", .handler = svc_tenancy_enter,
+	{ .name = "EnterFirm", .plan = &enter_firm,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = "ExitFirm", .handler = svc_tenancy_exit,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },

@@ -1,0 +1,114 @@
+/*
+ * The step helper: a method states its statements (store/sql/) and what to
+ * do with each result; this file owns the rest — BEGIN before the first
+ * and COMMIT after the last for a method that writes, the result-status
+ * checks, the mapping of database errors to a status, and the reply.
+ *
+ * A step's params() runs before its statement is sent (the first one's
+ * before BEGIN, so a request refused on its fields costs no round trip);
+ * its then() reads the result and returns STEP_NEXT, or STEP_DONE once it
+ * has failed the request. The reply is what step_reply() kept last; in a
+ * transaction its strings must be the request's own (req_strdup), as the
+ * result they came from is freed before COMMIT answers.
+ */
+#include <assert.h>
+
+#include "rpc/rpc.h"
+
+static void	step_send(struct req *);
+
+/* Fail r from a then(): the helper stops there. */
+int
+step_fail(struct req *r, int code, const char *msg)
+{
+	req_fail(r, code, "%s", msg);
+	return (STEP_DONE);
+}
+
+/* Keep m as r's reply (sent after the last step and its COMMIT). */
+int
+step_reply(struct req *r, const ProtobufCMessage *m)
+{
+	r->reply = m;
+	return (STEP_NEXT);
+}
+
+static int
+step_ok(struct req *r, PGresult *res)
+{
+	if (res != NULL && (PQresultStatus(res) == PGRES_TUPLES_OK ||
+	    PQresultStatus(res) == PGRES_COMMAND_OK))
+		return (1);
+	req_fail_pg(r, res, r->plan->what);
+	return (0);
+}
+
+static void
+step_committed(struct req *r, PGresult *res)
+{
+	if (!step_ok(r, res))
+		return;
+	if (r->reply == NULL)
+		req_fail(r, PARKD__V1__CODE__INTERNAL, "%s: no reply",
+		    r->plan->what);
+	else
+		req_reply(r, r->reply);
+}
+
+static void
+step_done(struct req *r, PGresult *res)
+{
+	const struct step	*s = &r->plan->steps[r->step];
+
+	if (!step_ok(r, res) || s->then(r, res) == STEP_DONE)
+		return;
+	if (r->plan->steps[++r->step].then != NULL)
+		step_send(r);
+	else if (r->plan->tx)
+		db_query(r, "COMMIT", 0, NULL, step_committed);
+	else
+		step_committed(r, res);
+}
+
+static void
+step_exec(struct req *r)
+{
+	db_exec(r, r->plan->steps[r->step].stmt, r->qp->n, r->qp->v,
+	    step_done);
+}
+
+static void
+step_begun(struct req *r, PGresult *res)
+{
+	if (step_ok(r, res))
+		step_exec(r);
+}
+
+static void
+step_send(struct req *r)
+{
+	const struct step	*s = &r->plan->steps[r->step];
+
+	if (r->qp == NULL && (r->qp = req_alloc(r, sizeof(*r->qp))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory");
+		return;
+	}
+	qp_init(r->qp);
+	if (s->params != NULL && s->params(r, r->qp) != 0)
+		return;			/* r is failed */
+	if (r->plan->tx && r->step == 0)
+		db_query(r, "BEGIN", 0, NULL, step_begun);
+	else
+		step_exec(r);
+}
+
+/* Run r's method as the plan of its method table entry. */
+void
+step_run(struct req *r)
+{
+	r->plan = r->m->def->plan;
+	assert(r->plan != NULL && r->plan->steps[0].then != NULL);
+	r->step = 0;
+	step_send(r);
+}

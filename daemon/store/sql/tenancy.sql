@@ -1,0 +1,53 @@
+-- TenancyService: firms entering and leaving parks.
+
+-- name: tenancy_lock
+-- EnterFirm's first statement, in its transaction: lock the park ($1 its
+-- code) and the firm ($2 its credit code), in that order, always. NO KEY
+-- UPDATE: entries into one park are serialised, but an open push's rows
+-- (whose foreign keys hold KEY SHARE on the park and the firm until it
+-- commits) do not block them. seen_*: the same rows without the lock, to
+-- tell "no such row" from "row-level security hides it from you".
+SELECT (SELECT id FROM parks WHERE code = $1 FOR NO KEY UPDATE) AS park_id,
+    (SELECT id FROM firms WHERE credit_code = $2 FOR NO KEY UPDATE)
+        AS firm_id,
+    (SELECT id FROM parks WHERE code = $1) AS seen_park,
+    (SELECT id FROM firms WHERE credit_code = $2) AS seen_firm;
+
+-- name: tenancy_entry_facts
+-- What the entry rules read (store/facts.c, entry_facts_from_row) about
+-- park $1 and firm $2, and the policy active in the entry year $3.
+SELECT p.code, p.status, p.total_area,
+    array_to_string(p.leading_industries, ',') AS industries,
+    f.industry_code, f.registered_on::text AS registered_on,
+    (SELECT coalesce(sum(area), 0) FROM tenancies
+        WHERE park_id = p.id AND status = 'active') AS occupied,
+    (SELECT p2.code FROM tenancies t2 JOIN parks p2 ON p2.id = t2.park_id
+        WHERE t2.firm_id = f.id AND t2.status = 'active') AS active_park,
+    (SELECT pp.hash FROM policy_years py JOIN policies pp
+        ON pp.id = py.policy_id WHERE py.year = $3) AS policy_hash,
+    (SELECT pp.body FROM policy_years py JOIN policies pp
+        ON pp.id = py.policy_id WHERE py.year = $3) AS policy_body
+FROM parks p, firms f
+WHERE p.id = $1 AND f.id = $2;
+
+-- name: tenancy_insert
+-- The entry itself, with its audit row. $1..$4 the audit (principal id,
+-- principal name, method, idempotency key); $5 firm id, $6 park id, $7
+-- entry date, $8 area (m2 x 100), $9 waiver source.
+WITH t AS (
+    INSERT INTO tenancies (firm_id, park_id, entry_date, area, waiver_source)
+    VALUES ($5, $6, $7, $8, $9)
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'tenancy:' || t.id, $4,
+        jsonb_build_object('after', to_jsonb(t))
+    FROM t)
+SELECT t.id, p.code AS park_code, f.credit_code, f.name AS firm_name,
+    t.entry_date::text AS entry_date, t.area, t.status,
+    coalesce(t.exit_date::text, '') AS exit_date, t.exit_reason,
+    t.exit_rule, t.waiver_source, t.version
+FROM t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id;
