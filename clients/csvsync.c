@@ -22,46 +22,6 @@
 #define MAXCOLS		12
 #define WINDOW		4
 
-enum ctype { C_STR, C_INT, C_MONEY, C_AREA, C_BOOL };
-
-struct kdef {
-	const char	*kind;
-	int		 ncols;
-	const char	*cols[MAXCOLS];
-	enum ctype	 types[MAXCOLS];
-};
-
-static const struct kdef kdefs[] = {
-	{ "firms", 6, { "credit_code", "name", "industry_code",
-	    "registered_on", "tech_based", "srdi" },
-	    { C_STR, C_STR, C_STR, C_STR, C_BOOL, C_BOOL } },
-	{ "tenancies", 4, { "credit_code", "entry_date", "area_m2",
-	    "waiver_source" }, { C_STR, C_STR, C_AREA, C_STR } },
-	{ "certifications", 5, { "credit_code", "kind", "number", "valid_from",
-	    "valid_to" }, { C_STR, C_STR, C_STR, C_STR, C_STR } },
-	{ "firm_reports", 8, { "credit_code", "year", "quarter",
-	    "revenue_yuan", "jobs", "graduate_jobs", "rnd_spend_yuan",
-	    "ip_granted" }, { C_STR, C_INT, C_INT, C_MONEY, C_INT, C_INT,
-	    C_MONEY, C_INT } },
-	{ "park_reports", 5, { "year", "quarter", "staff",
-	    "services_delivered", "interns_hosted" },
-	    { C_INT, C_INT, C_INT, C_INT, C_INT } },
-	{ "activities", 4, { "kind", "date", "title", "participants" },
-	    { C_STR, C_STR, C_STR, C_INT } },
-};
-
-static const struct kdef *
-kdef_find(const char *kind)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(kdefs) / sizeof(kdefs[0]); i++) {
-		if (strcmp(kdefs[i].kind, kind) == 0)
-			return (&kdefs[i]);
-	}
-	return (NULL);
-}
-
 /* "1234.5" -> 123450 (hundredths), exactly; -1 if malformed. */
 static int
 parse_hundredths(const char *s, int64_t *out)
@@ -130,7 +90,7 @@ struct inflight {
 
 struct push {
 	struct ctl		*ctl;
-	const struct kdef	*k;
+	const struct record_kind *k;
 	int			 map[MAXCOLS];	/* kind column -> csv column */
 	int			 ncsv;
 	char			*cur[64];	/* fields of the current record */
@@ -168,7 +128,7 @@ refused_write(struct push *p, const struct rowbuf *rb, const char *why)
 		}
 		fputs("\xEF\xBB\xBF", p->refused);
 		for (i = 0; i < p->k->ncols; i++)
-			fprintf(p->refused, "%s,", p->k->cols[i]);
+			fprintf(p->refused, "%s,", p->k->cols[i].csv);
 		fprintf(p->refused, "row,error\n");
 	}
 	for (i = 0; i < p->k->ncols; i++)
@@ -200,116 +160,81 @@ field(struct rowbuf *rb, int i)
 	return (rb->f[i] ? rb->f[i] : "");
 }
 
-/* One CSV row into the chunk message; sets rb->err if it cannot convert. */
+/* "true"/"false" and their usual spellings; "" is false. */
+static int
+parse_bool(const char *s, int64_t *v)
+{
+	*v = strcmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
+	    strcmp(s, "yes") == 0 || strcmp(s, "是") == 0;
+	return (!*v && *s && strcmp(s, "false") != 0 && strcmp(s, "0") != 0 &&
+	    strcmp(s, "no") != 0 && strcmp(s, "否") != 0 ? -1 : 0);
+}
+
+/*
+ * Column i of kind k, the CSV text s, into its field of message x (typed by
+ * the descriptor; hundredths columns exactly). -1 with err if malformed.
+ */
+static int
+cell_set(const struct record_kind *k, int i, char *s, ProtobufCMessage *x,
+    char *err, size_t errlen)
+{
+	const ProtobufCFieldDescriptor	*fd = record_kind_col(k, i);
+	void				*dst = (char *)x + fd->offset;
+	const char			*want = NULL;
+	int64_t				 v = 0;
+
+	if (fd->type == PROTOBUF_C_TYPE_STRING) {
+		*(char **)dst = s;
+		return (0);
+	}
+	if (fd->type == PROTOBUF_C_TYPE_BOOL) {
+		if (parse_bool(s, &v) != 0)
+			want = "true/false";
+		*(protobuf_c_boolean *)dst = (protobuf_c_boolean)v;
+	} else if (k->cols[i].unit == KU_HUNDREDTHS) {
+		if (parse_hundredths(s, &v) != 0)
+			want = "number with at most two decimals";
+	} else if (parse_int(s, &v) != 0 || v < INT32_MIN || v > INT32_MAX)
+		want = "integer";
+	if (fd->type == PROTOBUF_C_TYPE_INT32)
+		*(int32_t *)dst = (int32_t)v;
+	else if (fd->type == PROTOBUF_C_TYPE_INT64)
+		*(int64_t *)dst = v;
+	if (want == NULL)
+		return (0);
+	snprintf(err, errlen, "%s: '%.40s' is not a valid %s", k->cols[i].csv,
+	    s, want);
+	return (-1);
+}
+
+/*
+ * One CSV row into a message of its kind (record_kinds, lib/kinds.c); NULL
+ * with rb->err set if a value cannot convert. A column the file leaves out
+ * (an optional one) keeps the field's default.
+ */
 static void *
 convert(struct push *p, struct rowbuf *rb)
 {
-	const struct kdef	*k = p->k;
-	int64_t			 v[MAXCOLS];
-	int			 i;
-	static char		 err[256];
+	const ProtobufCMessageDescriptor *md = record_kind_field(p->k)->descriptor;
+	ProtobufCMessage		*x;
+	char				 err[256];
+	int				 i;
 
-	memset(v, 0, sizeof(v));
-	for (i = 0; i < k->ncols; i++) {
-		const char *s = field(rb, i);
-		int bad = 0;
-
-		switch (k->types[i]) {
-		case C_INT:
-			bad = parse_int(s, &v[i]) != 0 || v[i] < INT32_MIN ||
-			    v[i] > INT32_MAX;
-			break;
-		case C_MONEY:
-		case C_AREA:
-			bad = parse_hundredths(s, &v[i]) != 0;
-			break;
-		case C_BOOL:
-			v[i] = strcmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
-			    strcmp(s, "yes") == 0 || strcmp(s, "是") == 0;
-			bad = !v[i] && *s && strcmp(s, "false") != 0 &&
-			    strcmp(s, "0") != 0 && strcmp(s, "no") != 0 &&
-			    strcmp(s, "否") != 0;
-			break;
-		case C_STR:
-			break;
-		}
-		if (bad) {
-			snprintf(err, sizeof(err), "%s: '%.40s' is not a valid "
-			    "%s", k->cols[i], s, k->types[i] == C_BOOL ?
-			    "true/false" : k->types[i] == C_INT ? "integer" :
-			    "number with at most two decimals");
+	if ((x = calloc(1, md->sizeof_message)) == NULL) {
+		rb->err = strdup("out of memory");
+		return (NULL);
+	}
+	md->message_init(x);
+	for (i = 0; i < p->k->ncols; i++) {
+		if (rb->f[i] == NULL && p->map[i] < 0)
+			continue;
+		if (cell_set(p->k, i, field(rb, i), x, err, sizeof(err)) != 0) {
+			free(x);
 			rb->err = strdup(err);
 			return (NULL);
 		}
 	}
-	if (strcmp(k->kind, "firms") == 0) {
-		Parkd__V1__Firm *x = calloc(1, sizeof(*x));
-
-		parkd__v1__firm__init(x);
-		x->credit_code = field(rb, 0);
-		x->name = field(rb, 1);
-		x->industry_code = field(rb, 2);
-		x->registered_on = field(rb, 3);
-		x->tech_based = (protobuf_c_boolean)v[4];
-		x->srdi = (protobuf_c_boolean)v[5];
-		return (x);
-	}
-	if (strcmp(k->kind, "tenancies") == 0) {
-		Parkd__V1__EnterFirmRequest *x = calloc(1, sizeof(*x));
-
-		parkd__v1__enter_firm_request__init(x);
-		x->credit_code = field(rb, 0);
-		x->entry_date = field(rb, 1);
-		x->area = v[2];
-		x->waiver_source = field(rb, 3);
-		return (x);
-	}
-	if (strcmp(k->kind, "certifications") == 0) {
-		Parkd__V1__Certification *x = calloc(1, sizeof(*x));
-
-		parkd__v1__certification__init(x);
-		x->credit_code = field(rb, 0);
-		x->kind = field(rb, 1);
-		x->number = field(rb, 2);
-		x->valid_from = field(rb, 3);
-		x->valid_to = field(rb, 4);
-		return (x);
-	}
-	if (strcmp(k->kind, "firm_reports") == 0) {
-		Parkd__V1__FirmReport *x = calloc(1, sizeof(*x));
-
-		parkd__v1__firm_report__init(x);
-		x->credit_code = field(rb, 0);
-		x->year = (int32_t)v[1];
-		x->quarter = (int32_t)v[2];
-		x->revenue = v[3];
-		x->jobs = (int32_t)v[4];
-		x->graduate_jobs = (int32_t)v[5];
-		x->rnd_spend = v[6];
-		x->ip_granted = (int32_t)v[7];
-		return (x);
-	}
-	if (strcmp(k->kind, "park_reports") == 0) {
-		Parkd__V1__ParkReport *x = calloc(1, sizeof(*x));
-
-		parkd__v1__park_report__init(x);
-		x->year = (int32_t)v[0];
-		x->quarter = (int32_t)v[1];
-		x->staff = (int32_t)v[2];
-		x->services_delivered = (int32_t)v[3];
-		x->interns_hosted = (int32_t)v[4];
-		return (x);
-	}
-	{
-		Parkd__V1__Activity *x = calloc(1, sizeof(*x));
-
-		parkd__v1__activity__init(x);
-		x->kind = field(rb, 0);
-		x->date = field(rb, 1);
-		x->title = field(rb, 2);
-		x->participants = (int32_t)v[3];
-		return (x);
-	}
+	return (x);
 }
 
 static void
@@ -377,7 +302,20 @@ collect(struct push *p)
 	return (0);
 }
 
-/* Send the rows gathered so far as one chunk (bad rows stay here). */
+/* The chunk is sent: it waits in the window for its answer. */
+static int
+flush_sent(struct push *p)
+{
+	p->sent += (int64_t)p->nchunk;
+	p->fl[p->nfl].rows = p->chunk;
+	p->fl[p->nfl].n = p->nchunk;
+	p->nfl++;
+	p->nchunk = 0;
+	if ((p->chunk = calloc(p->chunk_size, sizeof(*p->chunk))) == NULL)
+		return (-1);
+	return (0);
+}
+
 /* A dry run (no server): convert the chunk's rows, count, drop them. */
 static int
 flush_dry(struct push *p)
@@ -398,18 +336,67 @@ flush_dry(struct push *p)
 	return (0);
 }
 
+/* The rows parkctl itself refused, told to parkd with the chunk. */
+struct unreadable {
+	Parkd__V1__SyncRowError	*e, **ep;
+	Parkd__V1__Violation	*v, **vp;
+	size_t			 n;
+};
+
+static int
+unreadable_new(struct unreadable *u, size_t n)
+{
+	memset(u, 0, sizeof(*u));
+	u->e = calloc(n, sizeof(*u->e));
+	u->ep = calloc(n, sizeof(*u->ep));
+	u->v = calloc(n, sizeof(*u->v));
+	u->vp = calloc(n, sizeof(*u->vp));
+	return (u->e && u->ep && u->v && u->vp ? 0 : -1);
+}
+
+static void
+unreadable_free(struct unreadable *u)
+{
+	free(u->e);
+	free(u->ep);
+	free(u->v);
+	free(u->vp);
+}
+
+/*
+ * Row rb could not convert: refused here, and told to parkd so the stored
+ * outcome has it.
+ */
+static void
+unreadable_add(struct push *p, struct unreadable *u, struct rowbuf *rb)
+{
+	size_t	 i = u->n++;
+
+	refused_write(p, rb, rb->err);
+	p->client_refused++;
+	parkd__v1__sync_row_error__init(&u->e[i]);
+	parkd__v1__violation__init(&u->v[i]);
+	u->v[i].field = "";
+	u->v[i].rule = "csv.value";
+	u->v[i].message = rb->err;
+	u->vp[i] = &u->v[i];
+	u->e[i].row = rb->row;
+	u->e[i].violations = &u->vp[i];
+	u->e[i].n_violations = 1;
+	u->ep[i] = &u->e[i];
+}
+
+/* Send the rows gathered so far as one chunk (bad rows stay here). */
 static int
 flush_chunk(struct push *p)
 {
 	Parkd__V1__SyncChunkRequest	 req =
 	    PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
-	void				**recs;
+	ProtobufCMessage		**recs;
 	int64_t				*rows;
-	Parkd__V1__SyncRowError		*ue, **uep;
-	Parkd__V1__Violation		*uv, **uvp;
-	size_t				 i, n = 0, nu = 0;
-	const char			*kind = p->k->kind;
-	int				 rc;
+	struct unreadable		 u;
+	size_t				 i, n = 0;
+	int				 rc = -1;
 
 	if (p->nchunk == 0)
 		return (0);
@@ -419,91 +406,33 @@ flush_chunk(struct push *p)
 		if (collect(p) != 0)
 			return (-1);
 	}
-	recs = calloc(p->nchunk, sizeof(void *));
+	recs = calloc(p->nchunk, sizeof(*recs));
 	rows = calloc(p->nchunk, sizeof(int64_t));
-	ue = calloc(p->nchunk, sizeof(*ue));
-	uep = calloc(p->nchunk, sizeof(*uep));
-	uv = calloc(p->nchunk, sizeof(*uv));
-	uvp = calloc(p->nchunk, sizeof(*uvp));
-	if (recs == NULL || rows == NULL || ue == NULL || uep == NULL ||
-	    uv == NULL || uvp == NULL) {
-		free(recs);
-		free(rows);
-		free(ue);
-		free(uep);
-		free(uv);
-		free(uvp);
-		return (-1);
-	}
+	if (unreadable_new(&u, p->nchunk) != 0 || recs == NULL || rows == NULL)
+		goto out;
 	for (i = 0; i < p->nchunk; i++) {
-		void *x = convert(p, &p->chunk[i]);
-
-		if (x == NULL) {
-			/* told to parkd, so the stored outcome has it */
-			refused_write(p, &p->chunk[i], p->chunk[i].err);
-			p->client_refused++;
-			parkd__v1__sync_row_error__init(&ue[nu]);
-			parkd__v1__violation__init(&uv[nu]);
-			uv[nu].field = "";
-			uv[nu].rule = "csv.value";
-			uv[nu].message = p->chunk[i].err;
-			uvp[nu] = &uv[nu];
-			ue[nu].row = p->chunk[i].row;
-			ue[nu].violations = &uvp[nu];
-			ue[nu].n_violations = 1;
-			uep[nu] = &ue[nu];
-			nu++;
+		if ((recs[n] = convert(p, &p->chunk[i])) == NULL) {
+			unreadable_add(p, &u, &p->chunk[i]);
 			continue;
 		}
-		rows[n] = p->chunk[i].row;
-		recs[n++] = x;
+		rows[n++] = p->chunk[i].row;
 	}
 	req.sync_id = p->sync_id;
 	req.first_row = n ? rows[0] : 1;
 	req.rows = rows;
 	req.n_rows = n;
-	req.unreadable = uep;
-	req.n_unreadable = nu;
-	if (strcmp(kind, "firms") == 0) {
-		req.firms = (void *)recs;
-		req.n_firms = n;
-	} else if (strcmp(kind, "tenancies") == 0) {
-		req.tenancies = (void *)recs;
-		req.n_tenancies = n;
-	} else if (strcmp(kind, "certifications") == 0) {
-		req.certifications = (void *)recs;
-		req.n_certifications = n;
-	} else if (strcmp(kind, "firm_reports") == 0) {
-		req.firm_reports = (void *)recs;
-		req.n_firm_reports = n;
-	} else if (strcmp(kind, "park_reports") == 0) {
-		req.park_reports = (void *)recs;
-		req.n_park_reports = n;
-	} else {
-		req.activities = (void *)recs;
-		req.n_activities = n;
-	}
-	rc = parkc_send(p->ctl->pc, "SyncChunk", &req.base, "", NULL);
+	req.unreadable = u.ep;
+	req.n_unreadable = u.n;
+	record_kind_set(p->k, &req.base, recs, n);
+	if ((rc = parkc_send(p->ctl->pc, "SyncChunk", &req.base, "", NULL)) != 0)
+		fprintf(stderr, "\nparkctl: %s\n", parkc_error(p->ctl->pc));
 	for (i = 0; i < n; i++)
 		free(recs[i]);
+out:
 	free(recs);
 	free(rows);
-	free(ue);
-	free(uep);
-	free(uv);
-	free(uvp);
-	if (rc != 0) {
-		fprintf(stderr, "\nparkctl: %s\n", parkc_error(p->ctl->pc));
-		return (-1);
-	}
-	p->sent += (int64_t)p->nchunk;
-	p->fl[p->nfl].rows = p->chunk;
-	p->fl[p->nfl].n = p->nchunk;
-	p->nfl++;
-	p->nchunk = 0;
-	if ((p->chunk = calloc(p->chunk_size, sizeof(*p->chunk))) == NULL)
-		return (-1);
-	return (0);
+	unreadable_free(&u);
+	return (rc != 0 ? -1 : flush_sent(p));
 }
 
 /* libcsv: one field of the current record. */
@@ -545,20 +474,17 @@ header(struct push *p)
 	for (i = 0; i < p->k->ncols; i++) {
 		p->map[i] = -1;
 		for (j = 0; j < p->nf; j++) {
-			if (strcmp(p->cur[j], p->k->cols[i]) == 0)
+			if (strcmp(p->cur[j], p->k->cols[i].csv) == 0)
 				p->map[i] = j;
 		}
-		if (p->map[i] < 0 && strcmp(p->k->cols[i], "waiver_source") &&
-		    strcmp(p->k->cols[i], "graduate_jobs") &&
-		    strcmp(p->k->cols[i], "rnd_spend_yuan") &&
-		    strcmp(p->k->cols[i], "ip_granted")) {
+		if (p->map[i] < 0 && !p->k->cols[i].optional) {
 			if (p->ctl == NULL)	/* a dry run: quiet */
 				return (-1);
 			fprintf(stderr, "parkctl: the header has no column "
-			    "'%s' (a %s file needs:", p->k->cols[i],
-			    p->k->kind);
+			    "'%s' (a %s file needs:", p->k->cols[i].csv,
+			    p->k->name);
 			for (j = 0; j < p->k->ncols; j++)
-				fprintf(stderr, " %s", p->k->cols[j]);
+				fprintf(stderr, " %s", p->k->cols[j].csv);
 			fprintf(stderr, ")\n");
 			return (-1);
 		}
@@ -648,7 +574,7 @@ begin(struct push *p, const char *park, const char *key,
 	struct parkc_result		 res;
 
 	req.park_code = (char *)park;
-	req.kind = (char *)p->k->kind;
+	req.kind = (char *)p->k->name;
 	if (parkc_call(p->ctl->pc, "BeginSync", &req.base, key, &res) != 0) {
 		fprintf(stderr, "parkctl: %s\n", parkc_error(p->ctl->pc));
 		return (-1);
@@ -679,7 +605,7 @@ summary(struct push *p, Parkd__V1__SyncOutcome *o, const char *key)
 	size_t	 i;
 
 	printf("%s %s: %" PRId64 " rows: %" PRId64 " applied, %" PRId64
-	    " updated, %" PRId64 " refused%s\n", p->k->kind, key, o->rows,
+	    " updated, %" PRId64 " refused%s\n", p->k->name, key, o->rows,
 	    o->applied, o->updated, o->refused, o->replayed ? " (already "
 	    "pushed with this key: nothing applied again)" : "");
 	if (o->replayed) {
@@ -783,7 +709,7 @@ csv_read_dry(const char *kind, const char *buf, size_t len, int64_t *rows,
 	*rows = *refused = 0;
 	memset(&p, 0, sizeof(p));
 	p.chunk_size = 64;
-	if ((p.k = kdef_find(kind)) == NULL || len == 0 ||
+	if ((p.k = record_kind_find(kind)) == NULL || len == 0 ||
 	    (f = fmemopen((void *)buf, len, "rb")) == NULL)
 		return (-1);
 	if ((p.chunk = calloc(p.chunk_size, sizeof(*p.chunk))) != NULL)
@@ -851,7 +777,7 @@ csv_sync(struct ctl *ctl, int argc, char **argv)
 	    (park = own_park(ctl)) == NULL)
 		return (1);
 	if (i != argc || file == NULL || kind == NULL || park == NULL ||
-	    (p.k = kdef_find(kind)) == NULL || p.chunk_size < 1 ||
+	    (p.k = record_kind_find(kind)) == NULL || p.chunk_size < 1 ||
 	    p.chunk_size > 20000) {
 		fprintf(stderr, "usage: parkctl sync FILE.csv --kind "
 		    "firms|tenancies|certifications|firm_reports|park_reports|"
@@ -900,64 +826,49 @@ out:
 
 /* ---- export ---- */
 
-static void
-export_rows(FILE *f, const char *kind, Parkd__V1__SyncChunkRequest *r)
+/* Column i of kind k of message x as CSV text (buf if it needs one). */
+static const char *
+cell_text(const struct record_kind *k, int i, const ProtobufCMessage *x,
+    char *buf, size_t len)
 {
-	char	 a[40], b[40];
-	size_t	 i;
+	const ProtobufCFieldDescriptor	*fd = record_kind_col(k, i);
+	const void			*src = (const char *)x + fd->offset;
+	int64_t				 v;
 
-	for (i = 0; i < r->n_firms; i++) {
-		Parkd__V1__Firm *x = r->firms[i];
-
-		pcmd_csv_cell(f, x->credit_code, 0);
-		pcmd_csv_cell(f, x->name, 0);
-		pcmd_csv_cell(f, x->industry_code, 0);
-		pcmd_csv_cell(f, x->registered_on, 0);
-		pcmd_csv_cell(f, x->tech_based ? "true" : "false", 0);
-		pcmd_csv_cell(f, x->srdi ? "true" : "false", 1);
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		return (*(char *const *)src);
+	case PROTOBUF_C_TYPE_BOOL:
+		return (*(const protobuf_c_boolean *)src ? "true" : "false");
+	case PROTOBUF_C_TYPE_INT32:
+		v = *(const int32_t *)src;
+		break;
+	default:
+		v = *(const int64_t *)src;
+		break;
 	}
-	for (i = 0; i < r->n_tenancies; i++) {
-		Parkd__V1__EnterFirmRequest *x = r->tenancies[i];
+	if (k->cols[i].unit == KU_HUNDREDTHS)
+		fmt_hundredths(v, buf, len);
+	else
+		snprintf(buf, len, "%" PRId64, v);
+	return (buf);
+}
 
-		fmt_hundredths(x->area, a, sizeof(a));
-		pcmd_csv_cell(f, x->credit_code, 0);
-		pcmd_csv_cell(f, x->entry_date, 0);
-		pcmd_csv_cell(f, a, 0);
-		pcmd_csv_cell(f, x->waiver_source, 1);
-	}
-	for (i = 0; i < r->n_certifications; i++) {
-		Parkd__V1__Certification *x = r->certifications[i];
+/* The page's records of kind k, one CSV line each. */
+static void
+export_rows(FILE *f, const struct record_kind *k,
+    const Parkd__V1__SyncChunkRequest *r)
+{
+	ProtobufCMessage	**recs = record_kind_records(k, &r->base);
+	size_t			 i, n = record_kind_count(k, &r->base);
+	char			 buf[40];
+	int			 c;
 
-		pcmd_csv_cell(f, x->credit_code, 0);
-		pcmd_csv_cell(f, x->kind, 0);
-		pcmd_csv_cell(f, x->number, 0);
-		pcmd_csv_cell(f, x->valid_from, 0);
-		pcmd_csv_cell(f, x->valid_to, 1);
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < k->ncols; c++)
+			pcmd_csv_cell(f, cell_text(k, c, recs[i], buf,
+			    sizeof(buf)), c + 1 == k->ncols);
 	}
-	for (i = 0; i < r->n_firm_reports; i++) {
-		Parkd__V1__FirmReport *x = r->firm_reports[i];
-
-		fmt_hundredths(x->revenue, a, sizeof(a));
-		fmt_hundredths(x->rnd_spend, b, sizeof(b));
-		fprintf(f, "%s,%d,%d,%s,%d,%d,%s,%d\n", x->credit_code,
-		    x->year, x->quarter, a, x->jobs, x->graduate_jobs, b,
-		    x->ip_granted);
-	}
-	for (i = 0; i < r->n_park_reports; i++) {
-		Parkd__V1__ParkReport *x = r->park_reports[i];
-
-		fprintf(f, "%d,%d,%d,%d,%d\n", x->year, x->quarter, x->staff,
-		    x->services_delivered, x->interns_hosted);
-	}
-	for (i = 0; i < r->n_activities; i++) {
-		Parkd__V1__Activity *x = r->activities[i];
-
-		pcmd_csv_cell(f, x->kind, 0);
-		pcmd_csv_cell(f, x->date, 0);
-		pcmd_csv_cell(f, x->title, 0);
-		fprintf(f, "%d\n", x->participants);
-	}
-	(void)kind;
 }
 
 /* parkctl export --kind KIND --park-code CODE [--out FILE] */
@@ -966,7 +877,7 @@ csv_export(struct ctl *ctl, int argc, char **argv)
 {
 	Parkd__V1__ExportRequest	 req = PARKD__V1__EXPORT_REQUEST__INIT;
 	Parkd__V1__ExportResponse	*out;
-	const struct kdef		*k = NULL;
+	const struct record_kind	*k = NULL;
 	struct parkc_result		 res;
 	const char			*path = NULL;
 	char				 tok[32] = "";
@@ -975,7 +886,7 @@ csv_export(struct ctl *ctl, int argc, char **argv)
 
 	for (i = 0; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--kind") == 0)
-			k = kdef_find(argv[i + 1]);
+			k = record_kind_find(argv[i + 1]);
 		else if (strcmp(argv[i], "--park-code") == 0)
 			req.park_code = argv[i + 1];
 		else if (strcmp(argv[i], "--out") == 0)
@@ -999,8 +910,8 @@ csv_export(struct ctl *ctl, int argc, char **argv)
 	}
 	fputs("\xEF\xBB\xBF", f);
 	for (i = 0; i < k->ncols; i++)
-		fprintf(f, "%s%s", k->cols[i], i + 1 < k->ncols ? "," : "\n");
-	req.kind = (char *)k->kind;
+		fprintf(f, "%s%s", k->cols[i].csv, i + 1 < k->ncols ? "," : "\n");
+	req.kind = (char *)k->name;
 	req.page_size = 5000;
 	do {
 		req.page_token = tok;
@@ -1017,7 +928,7 @@ csv_export(struct ctl *ctl, int argc, char **argv)
 		}
 		out = (Parkd__V1__ExportResponse *)res.body;
 		if (out->rows != NULL)
-			export_rows(f, k->kind, out->rows);
+			export_rows(f, k, out->rows);
 		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
 		parkc_result_free(&res);
 	} while (tok[0] != '\0');

@@ -74,4 +74,17 @@ printf 'credit_code,entry_date,area_m2\n91350100M000100Y43,2026-02-01,120.50\n' 
 "$BIN/parkctl" export --kind tenancies --park-code IT-A |
     grep -q '"91350100M000100Y43","2026-02-01","120.50"' ||
     fail "tenancy export"
+
+# firm reports: yuan to fen exactly, the optional columns left out (their
+# fields stay 0), and every column back from export as it went in
+printf 'credit_code,year,quarter,revenue_yuan,jobs\n' > "$D/rep.csv"
+echo '91350100M000100Y43,2026,1,"1,234.56",7' >> "$D/rep.csv"
+"$BIN/parkctl" sync "$D/rep.csv" --kind firm_reports --park-code IT-A |
+    grep -q "1 rows: 1 applied" || fail "report push"
+"$BIN/parkctl" export --kind firm_reports --park-code IT-A |
+    grep -q '"91350100M000100Y43","2026","1","1234.56","7","0","0.00","0"' ||
+    fail "firm report export"
+"$BIN/parkctl" export --kind firms --park-code IT-A |
+    grep -q '"91350100M000100Y43","青岛推送测试科技有限公司","I651","2026-01-15","true","false"' ||
+    fail "firm export"
 echo "parkctl-sync: ok"

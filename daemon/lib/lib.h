@@ -61,6 +61,32 @@ int	 ymd_quarter_index(const struct ymd *);	/* y * 4 + q - 1 */
 void	 ymd_format(const struct ymd *, char [11]);
 void	 today(struct ymd *);
 
+/* kinds.c: the record kinds of a push (parkd and parkctl alike) */
+enum kind_unit { KU_PLAIN, KU_HUNDREDTHS };
+#define KIND_MAXCOLS	10
+struct record_kind {
+	const char	*name;		/* its repeated field of SyncChunkRequest */
+	int		 ncols;
+	struct {
+		const char	*csv;	/* the CSV header */
+		const char	*field;	/* the field of the kind's message */
+		enum kind_unit	 unit;	/* CSV yuan/m2, wire fen/m2 x 100 */
+		int		 optional; /* a CSV file may leave it out */
+	}		 cols[KIND_MAXCOLS];
+};
+extern const struct record_kind record_kinds[];
+extern const size_t nrecord_kinds;
+const struct record_kind *record_kind_find(const char *);
+const ProtobufCFieldDescriptor *record_kind_field(const struct record_kind *);
+const ProtobufCFieldDescriptor *record_kind_col(const struct record_kind *,
+	     int);
+size_t	 record_kind_count(const struct record_kind *,
+	     const ProtobufCMessage *);
+ProtobufCMessage **record_kind_records(const struct record_kind *,
+	     const ProtobufCMessage *);
+void	 record_kind_set(const struct record_kind *, ProtobufCMessage *,
+	     ProtobufCMessage **, size_t);
+
 /* pbcheck.c: string fields holding a NUL byte */
 int	 pb_strings_clean(const ProtobufCMessageDescriptor *, const uint8_t *,
 	     size_t, const char **);

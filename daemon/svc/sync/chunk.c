@@ -137,13 +137,14 @@ chunk_apply(struct req *r)
 	}
 	snprintf(pid, sizeof(pid), "%lld", (long long)k->s->park_id);
 	p[0] = pid;
-	for (i = 0; i <= k->s->kind->ncols; i++) {
+	for (i = 0; i <= kind_ncols(k->s->kind); i++) {
 		if ((p[i + 1] = pgarray_finish(&k->cols[i])) == NULL) {
 			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
 	}
-	db_query(r, k->s->kind->sql, k->s->kind->ncols + 2, p, chunk_applied);
+	db_exec(r, k->s->kind->stmt, kind_ncols(k->s->kind) + 2, p,
+	    chunk_applied);
 }
 
 
@@ -176,7 +177,7 @@ chunk_start(struct req *r)
 	const struct sync_kind		*kind = k->s->kind;
 	const char			*vals[SYNC_MAX_COLS];
 	char				 b[SYNC_MAX_COLS][40];
-	size_t				 i, n = kind->count(in);
+	size_t				 i, n = kind_count(kind, in);
 
 	add_unreadable(r, k);
 	k->nrows = (int64_t)(n + in->n_unreadable);
@@ -196,7 +197,7 @@ svc_sync_chunk(struct req *r)
 	if ((s = session_of(r, in->sync_id)) == NULL)
 		return;
 	if (kind_others(s->kind, in) > 0 || (in->n_rows == 0 && in->first_row < 1) ||
-	    (in->n_rows > 0 && in->n_rows != s->kind->count(in))) {
+	    (in->n_rows > 0 && in->n_rows != kind_count(s->kind, in))) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "this push "
 		    "carries %s only, numbered by first_row >= 1 or by one "
 		    "entry of rows per record", s->kind->name);

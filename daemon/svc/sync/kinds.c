@@ -223,108 +223,21 @@ row_tenancy(struct req *r, struct chunk *k, size_t i, int64_t row,
 }
 
 
-#define N(f) \
-static size_t count_##f(const Parkd__V1__SyncChunkRequest *c) \
-{ return (c->n_##f); }
-N(firm_reports)
-N(park_reports)
-N(activities)
-N(firms)
-N(certifications)
-N(tenancies)
-#undef N
-
-/* Each statement returns applied, updated, superseded, refused. */
-#define SYNC_OUT(x, total, d)						\
-	"SELECT (SELECT count(*) FROM " x " WHERE ins) AS applied, "	\
-	"(SELECT count(*) FROM " x " WHERE NOT ins) AS updated, "	\
-	"(SELECT count(*) FROM " total ") - (SELECT count(*) FROM " d	\
-	") AS superseded, "
-/* The push's park is its scope (schema/0005_scope.sql), whoever pushes. */
-#define IN_PARK(fid) "scope_firm_write($1, " fid ")"
-#define REFUSED_FIRMS(m)						\
-	"coalesce((SELECT string_agg(row_no || E'\\t' || CASE WHEN "	\
-	"firm_id IS NULL THEN 'unknown_firm' ELSE 'not_in_park' END, "	\
-	"E'\\n' ORDER BY row_no) FROM " m " WHERE NOT ok), '')"
-
+/*
+ * The kinds: what each is (its columns and their types) is lib/kinds.c's,
+ * shared with parkctl; here, how parkd checks a row (row) and applies a
+ * chunk (apply: chunk_apply runs the kind's statement of store/sql/sync.sql;
+ * firm reports and tenancies have their own paths).
+ */
 static const struct sync_kind kinds[] = {
-	{ "firm_reports", 8, NULL, count_firm_reports, reports_chunk, NULL },
-	{ "park_reports", 5, row_park_report, count_park_reports,
-	    chunk_apply,
-	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::int[], "
-	    "$4::int[], $5::int[], $6::int[], $7::int[]) AS s(row_no, year, "
-	    "quarter, staff, services_delivered, interns_hosted)), "
-	    "d AS (SELECT DISTINCT ON (year, quarter) * FROM s ORDER BY year, "
-	    "quarter, row_no DESC), "
-	    "x AS (INSERT INTO park_reports AS r (park_id, year, quarter, "
-	    "staff, services_delivered, interns_hosted) SELECT $1, year, "
-	    "quarter, staff, services_delivered, interns_hosted FROM d ON "
-	    "CONFLICT (park_id, year, quarter) DO UPDATE SET staff = "
-	    "EXCLUDED.staff, services_delivered = EXCLUDED.services_delivered, "
-	    "interns_hosted = EXCLUDED.interns_hosted, version = r.version + 1, "
-	    "updated_at = now() RETURNING (xmax = 0) AS ins) "
-	    SYNC_OUT("x", "s", "d") "'' AS refused" },
-	{ "activities", 4, row_activity, count_activities, chunk_apply,
-	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
-	    "$4::date[], $5::text[], $6::int[]) AS s(row_no, kind, date, title, "
-	    "participants)), "
-	    "d AS (SELECT DISTINCT ON (kind, date, title) * FROM s ORDER BY "
-	    "kind, date, title, row_no DESC), "
-	    "x AS (INSERT INTO activities AS a (park_id, kind, date, title, "
-	    "participants) SELECT $1, kind, date, title, participants FROM d "
-	    "ON CONFLICT (park_id, kind, date, title) DO UPDATE SET "
-	    "participants = EXCLUDED.participants, version = a.version + 1 "
-	    "RETURNING (xmax = 0) AS ins) "
-	    SYNC_OUT("x", "s", "d") "'' AS refused" },
-	{ "firms", 6, row_firm, count_firms, chunk_apply,
-	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
-	    "$4::text[], $5::text[], $6::date[], $7::boolean[], $8::boolean[]) "
-	    "AS s(row_no, credit_code, name, industry_code, registered_on, "
-	    "tech_based, srdi)), "
-	    "d AS (SELECT DISTINCT ON (credit_code) * FROM s ORDER BY "
-	    "credit_code, row_no DESC), "
-	    /* a firm out of scope is never sent to ON CONFLICT (RLS) */
-	    "e AS (SELECT d.* FROM d LEFT JOIN firms g ON g.credit_code = "
-	    "d.credit_code WHERE g.id IS NULL OR scope_firm_identity_write($1, "
-	    "g.id)), "
-	    "x AS (INSERT INTO firms AS f (credit_code, name, industry_code, "
-	    "registered_on, tech_based, srdi, registered_by) SELECT "
-	    "credit_code, name, industry_code, registered_on, tech_based, "
-	    "srdi, $1 FROM e ON CONFLICT "
-	    "(credit_code) DO UPDATE SET name = EXCLUDED.name, industry_code = "
-	    "EXCLUDED.industry_code, registered_on = EXCLUDED.registered_on, "
-	    "tech_based = EXCLUDED.tech_based, srdi = EXCLUDED.srdi, version = "
-	    "f.version + 1, updated_at = now() WHERE "
-	    "scope_firm_identity_write($1, f.id) RETURNING f.credit_code, "
-	    "(xmax = 0) AS ins) "
-	    SYNC_OUT("x", "s", "d") "coalesce((SELECT string_agg(row_no || "
-	    "E'\\tnot_yours', E'\\n' ORDER BY row_no) FROM d WHERE "
-	    "credit_code NOT IN (SELECT credit_code FROM x)), '') AS refused" },
-	{ "certifications", 5, row_certification, count_certifications,
-	    chunk_apply,
-	    "WITH s AS (SELECT * FROM unnest($2::bigint[], $3::text[], "
-	    "$4::text[], $5::text[], $6::date[], $7::date[]) AS s(row_no, "
-	    "credit_code, kind, number, valid_from, valid_to)), "
-	    "m AS (SELECT s.*, f.id AS firm_id, f.id IS NOT NULL AND "
-	    IN_PARK("f.id") " AS ok FROM s LEFT JOIN firms f ON f.credit_code "
-	    "= s.credit_code), "
-	    "d AS (SELECT DISTINCT ON (kind, number) * FROM m WHERE ok ORDER BY "
-	    "kind, number, row_no DESC), "
-	    /* another firm's certificate is never sent to ON CONFLICT (RLS) */
-	    "e AS (SELECT * FROM d WHERE NOT EXISTS (SELECT 1 FROM "
-	    "certifications o WHERE o.kind = d.kind AND o.number = d.number AND "
-	    "o.firm_id <> d.firm_id)), "
-	    "x AS (INSERT INTO certifications AS c (firm_id, kind, number, "
-	    "valid_from, valid_to) SELECT firm_id, kind, number, valid_from, "
-	    "valid_to FROM e ON CONFLICT (kind, number) DO UPDATE SET "
-	    "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
-	    "version = c.version + 1 WHERE c.firm_id = EXCLUDED.firm_id "
-	    "RETURNING c.kind, c.number, (xmax = 0) AS ins) "
-	    SYNC_OUT("x", "m WHERE ok", "d") "concat_ws(E'\\n', nullif("
-	    REFUSED_FIRMS("m") ", ''), (SELECT string_agg(row_no || "
-	    "E'\\tother_firm', E'\\n' ORDER BY row_no) FROM d WHERE (kind, "
-	    "number) NOT IN (SELECT kind, number FROM x))) AS refused" },
-	{ "tenancies", 4, row_tenancy, count_tenancies, tenancy_chunk, NULL },
+	{ "firm_reports", NULL, reports_chunk, -1 },
+	{ "park_reports", row_park_report, chunk_apply,
+	    SQL_SYNC_APPLY_PARK_REPORTS },
+	{ "activities", row_activity, chunk_apply, SQL_SYNC_APPLY_ACTIVITIES },
+	{ "firms", row_firm, chunk_apply, SQL_SYNC_APPLY_FIRMS },
+	{ "certifications", row_certification, chunk_apply,
+	    SQL_SYNC_APPLY_CERTIFICATIONS },
+	{ "tenancies", row_tenancy, tenancy_chunk, -1 },
 };
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
 
@@ -336,9 +249,23 @@ kind_others(const struct sync_kind *k, const Parkd__V1__SyncChunkRequest *in)
 
 	for (i = 0; i < NKINDS; i++) {
 		if (&kinds[i] != k)
-			n += kinds[i].count(in);
+			n += kind_count(&kinds[i], in);
 	}
 	return (n);
+}
+
+/* How many records of kind k a chunk carries. */
+size_t
+kind_count(const struct sync_kind *k, const Parkd__V1__SyncChunkRequest *in)
+{
+	return (record_kind_count(record_kind_find(k->name), &in->base));
+}
+
+/* How many columns a record of kind k has (lib/kinds.c). */
+int
+kind_ncols(const struct sync_kind *k)
+{
+	return (record_kind_find(k->name)->ncols);
 }
 
 const struct sync_kind *

@@ -96,12 +96,10 @@ typedef void (*row_fn)(struct req *, struct chunk *, size_t, int64_t,
  * statement of the generic apply (chunk_apply).
  */
 struct sync_kind {
-	const char	*name;
-	int		 ncols;
+	const char	*name;			/* as in lib/kinds.c */
 	row_fn		 row;
-	size_t		 (*count)(const Parkd__V1__SyncChunkRequest *);
 	void		 (*apply)(struct req *);
-	const char	*sql;
+	int		 stmt;			/* chunk_apply's, or -1 */
 };
 
 extern int64_t	 next_sync_id;
@@ -127,6 +125,9 @@ const char *i64s(char *b, int64_t v);
 const struct sync_kind *kind_find(const char *name);
 size_t	 kind_others(const struct sync_kind *,
 	     const Parkd__V1__SyncChunkRequest *);
+size_t	 kind_count(const struct sync_kind *,
+	     const Parkd__V1__SyncChunkRequest *);
+int	 kind_ncols(const struct sync_kind *);
 void	 db_refusals(struct chunk *k, const char *text);
 
 /* reports.c */

@@ -1,0 +1,93 @@
+-- SyncService: the statement that applies one chunk of a push, per record
+-- kind (daemon/svc/sync/kinds.c). Each: $1 the push's park id, $2 the row
+-- numbers, $3.. one array per column of the kind, in its order
+-- (lib/kinds.c). Rows of one natural key within the chunk: the last wins
+-- (the others count as superseded). Each returns applied, updated,
+-- superseded and refused ("row<TAB>reason" lines). The push's park is its
+-- scope (schema/0005_scope.sql), whoever pushes.
+
+-- name: sync_apply_park_reports
+-- Apply a park's quarterly reports.
+WITH s AS (SELECT *
+    FROM unnest($2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[]) AS s(row_no, year, quarter, staff, services_delivered, interns_hosted)),
+d AS (SELECT DISTINCT ON (year, quarter) *
+    FROM s
+    ORDER BY year, quarter, row_no DESC),
+x AS (INSERT INTO park_reports AS r (park_id, year, quarter, staff, services_delivered, interns_hosted) SELECT $1, year, quarter, staff, services_delivered, interns_hosted
+    FROM d
+    ON CONFLICT (park_id, year, quarter)
+    DO UPDATE SET staff = EXCLUDED.staff, services_delivered = EXCLUDED.services_delivered, interns_hosted = EXCLUDED.interns_hosted, version = r.version + 1, updated_at = now()
+    RETURNING (xmax = 0) AS ins)
+SELECT (SELECT count(*) FROM x WHERE ins) AS applied,
+    (SELECT count(*) FROM x WHERE NOT ins) AS updated,
+    (SELECT count(*) FROM s) - (SELECT count(*) FROM d) AS superseded,
+    '' AS refused;
+
+-- name: sync_apply_activities
+-- Apply a park's activities.
+WITH s AS (SELECT *
+    FROM unnest($2::bigint[], $3::text[], $4::date[], $5::text[], $6::int[]) AS s(row_no, kind, date, title, participants)),
+d AS (SELECT DISTINCT ON (kind, date, title) *
+    FROM s
+    ORDER BY kind, date, title, row_no DESC),
+x AS (INSERT INTO activities AS a (park_id, kind, date, title, participants) SELECT $1, kind, date, title, participants
+    FROM d
+    ON CONFLICT (park_id, kind, date, title)
+    DO UPDATE SET participants = EXCLUDED.participants, version = a.version + 1
+    RETURNING (xmax = 0) AS ins)
+SELECT (SELECT count(*) FROM x WHERE ins) AS applied,
+    (SELECT count(*) FROM x WHERE NOT ins) AS updated,
+    (SELECT count(*) FROM s) - (SELECT count(*) FROM d) AS superseded,
+    '' AS refused;
+
+-- name: sync_apply_firms
+-- Apply firm identities, registered_by the push's park. A firm out
+-- of scope is never sent to ON CONFLICT (row-level security): refused as
+-- not_yours.
+WITH s AS (SELECT *
+    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::date[], $7::boolean[], $8::boolean[]) AS s(row_no, credit_code, name, industry_code, registered_on, tech_based, srdi)),
+d AS (SELECT DISTINCT ON (credit_code) *
+    FROM s
+    ORDER BY credit_code, row_no DESC),
+e AS (SELECT d.*
+    FROM d
+    LEFT JOIN firms g ON g.credit_code = d.credit_code
+    WHERE g.id IS NULL OR scope_firm_identity_write($1, g.id)),
+x AS (INSERT INTO firms AS f (credit_code, name, industry_code, registered_on, tech_based, srdi, registered_by) SELECT credit_code, name, industry_code, registered_on, tech_based, srdi, $1
+    FROM e
+    ON CONFLICT (credit_code)
+    DO UPDATE SET name = EXCLUDED.name, industry_code = EXCLUDED.industry_code, registered_on = EXCLUDED.registered_on, tech_based = EXCLUDED.tech_based, srdi = EXCLUDED.srdi, version = f.version + 1, updated_at = now()
+    WHERE scope_firm_identity_write($1, f.id)
+    RETURNING f.credit_code, (xmax = 0) AS ins)
+SELECT (SELECT count(*) FROM x WHERE ins) AS applied,
+    (SELECT count(*) FROM x WHERE NOT ins) AS updated,
+    (SELECT count(*) FROM s) - (SELECT count(*) FROM d) AS superseded,
+    coalesce((SELECT string_agg(row_no || E'\tnot_yours', E'\n' ORDER BY row_no) FROM d WHERE credit_code NOT IN (SELECT credit_code FROM x)), '') AS refused;
+
+-- name: sync_apply_certifications
+-- Apply firms' certifications. Another firm's certificate is never
+-- sent to ON CONFLICT (row-level security): refused as other_firm.
+WITH s AS (SELECT *
+    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::date[], $7::date[]) AS s(row_no, credit_code, kind, number, valid_from, valid_to)),
+m AS (SELECT s.*, f.id AS firm_id, f.id IS NOT NULL AND scope_firm_write($1, f.id) AS ok
+    FROM s
+    LEFT JOIN firms f ON f.credit_code = s.credit_code),
+d AS (SELECT DISTINCT ON (kind, number) *
+    FROM m
+    WHERE ok
+    ORDER BY kind, number, row_no DESC),
+e AS (SELECT *
+    FROM d
+    WHERE NOT EXISTS (SELECT 1
+    FROM certifications o
+    WHERE o.kind = d.kind AND o.number = d.number AND o.firm_id <> d.firm_id)),
+x AS (INSERT INTO certifications AS c (firm_id, kind, number, valid_from, valid_to) SELECT firm_id, kind, number, valid_from, valid_to
+    FROM e
+    ON CONFLICT (kind, number)
+    DO UPDATE SET valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, version = c.version + 1
+    WHERE c.firm_id = EXCLUDED.firm_id
+    RETURNING c.kind, c.number, (xmax = 0) AS ins)
+SELECT (SELECT count(*) FROM x WHERE ins) AS applied,
+    (SELECT count(*) FROM x WHERE NOT ins) AS updated,
+    (SELECT count(*) FROM m WHERE ok) - (SELECT count(*) FROM d) AS superseded,
+    concat_ws(E'\n', nullif(coalesce((SELECT string_agg(row_no || E'\t' || CASE WHEN firm_id IS NULL THEN 'unknown_firm' ELSE 'not_in_park' END, E'\n' ORDER BY row_no) FROM m WHERE NOT ok), ''), ''), (SELECT string_agg(row_no || E'\tother_firm', E'\n' ORDER BY row_no) FROM d WHERE (kind, number) NOT IN (SELECT kind, number FROM x))) AS refused;
