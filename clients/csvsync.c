@@ -748,6 +748,42 @@ own_park(struct ctl *ctl)
  * parkctl sync FILE.csv --kind KIND [--park-code CODE] [--chunk N]
  *     [--refused FILE] [--idempotency-key K]
  */
+/* sync's flags into p, file, kind and park; -1 (usage printed) if bad. */
+static int
+sync_args(struct ctl *ctl, int argc, char **argv, struct push *p,
+    const char **file, const char **kind, const char **park)
+{
+	int	 i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+			*kind = argv[++i];
+		else if (strcmp(argv[i], "--park-code") == 0 && i + 1 < argc)
+			*park = argv[++i];
+		else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc)
+			p->chunk_size = (size_t)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--refused") == 0 && i + 1 < argc)
+			p->refused_path = argv[++i];
+		else if (argv[i][0] != '-' && *file == NULL)
+			*file = argv[i];
+		else
+			break;
+	}
+	if (i == argc && *file != NULL && *kind != NULL && *park == NULL &&
+	    (*park = own_park(ctl)) == NULL)
+		return (-2);
+	if (i != argc || *file == NULL || *kind == NULL || *park == NULL ||
+	    (p->k = record_kind_find(*kind)) == NULL || p->chunk_size < 1 ||
+	    p->chunk_size > 20000) {
+		fprintf(stderr, "usage: parkctl sync FILE.csv --kind "
+		    "firms|tenancies|certifications|firm_reports|park_reports|"
+		    "activities [--park-code CODE] [--chunk N] [--refused FILE] "
+		    "[--idempotency-key K]\n");
+		return (-1);
+	}
+	return (0);
+}
+
 int
 csv_sync(struct ctl *ctl, int argc, char **argv)
 {
@@ -759,32 +795,8 @@ csv_sync(struct ctl *ctl, int argc, char **argv)
 
 	memset(&p, 0, sizeof(p));
 	p.chunk_size = 2000;
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
-			kind = argv[++i];
-		else if (strcmp(argv[i], "--park-code") == 0 && i + 1 < argc)
-			park = argv[++i];
-		else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc)
-			p.chunk_size = (size_t)atoi(argv[++i]);
-		else if (strcmp(argv[i], "--refused") == 0 && i + 1 < argc)
-			p.refused_path = argv[++i];
-		else if (argv[i][0] != '-' && file == NULL)
-			file = argv[i];
-		else
-			break;
-	}
-	if (i == argc && file != NULL && kind != NULL && park == NULL &&
-	    (park = own_park(ctl)) == NULL)
-		return (1);
-	if (i != argc || file == NULL || kind == NULL || park == NULL ||
-	    (p.k = record_kind_find(kind)) == NULL || p.chunk_size < 1 ||
-	    p.chunk_size > 20000) {
-		fprintf(stderr, "usage: parkctl sync FILE.csv --kind "
-		    "firms|tenancies|certifications|firm_reports|park_reports|"
-		    "activities [--park-code CODE] [--chunk N] [--refused FILE] "
-		    "[--idempotency-key K]\n");
-		return (2);
-	}
+	if ((i = sync_args(ctl, argc, argv, &p, &file, &kind, &park)) != 0)
+		return (i == -2 ? 1 : 2);
 	if (file_key(file, park, kind, key, &p.total_rows) != 0) {
 		fprintf(stderr, "parkctl: %s: %s\n", file, strerror(errno));
 		return (1);
@@ -871,16 +883,45 @@ export_rows(FILE *f, const struct record_kind *k,
 	}
 }
 
+/* Every page of the export into f; 0, or 1 if a call failed. */
+static int
+export_pages(struct ctl *ctl, Parkd__V1__ExportRequest *req,
+    const struct record_kind *k, FILE *f)
+{
+	Parkd__V1__ExportResponse	*out;
+	struct parkc_result		 res;
+	char				 tok[32] = "";
+
+	req->kind = (char *)k->name;
+	req->page_size = 5000;
+	do {
+		req->page_token = tok;
+		if (parkc_call(ctl->pc, "Export", &req->base, "", &res) != 0 ||
+		    res.code != 0) {
+			if (res.resp != NULL)
+				pcmd_print_result(&res, 0);
+			else
+				fprintf(stderr, "parkctl: %s\n",
+				    parkc_error(ctl->pc));
+			parkc_result_free(&res);
+			return (1);
+		}
+		out = (Parkd__V1__ExportResponse *)res.body;
+		if (out->rows != NULL)
+			export_rows(f, k, out->rows);
+		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
+		parkc_result_free(&res);
+	} while (tok[0] != '\0');
+	return (0);
+}
+
 /* parkctl export --kind KIND --park-code CODE [--out FILE] */
 int
 csv_export(struct ctl *ctl, int argc, char **argv)
 {
 	Parkd__V1__ExportRequest	 req = PARKD__V1__EXPORT_REQUEST__INIT;
-	Parkd__V1__ExportResponse	*out;
 	const struct record_kind	*k = NULL;
-	struct parkc_result		 res;
 	const char			*path = NULL;
-	char				 tok[32] = "";
 	FILE				*f = stdout;
 	int				 i, rc = 0;
 
@@ -911,27 +952,7 @@ csv_export(struct ctl *ctl, int argc, char **argv)
 	fputs("\xEF\xBB\xBF", f);
 	for (i = 0; i < k->ncols; i++)
 		fprintf(f, "%s%s", k->cols[i].csv, i + 1 < k->ncols ? "," : "\n");
-	req.kind = (char *)k->name;
-	req.page_size = 5000;
-	do {
-		req.page_token = tok;
-		if (parkc_call(ctl->pc, "Export", &req.base, "", &res) != 0 ||
-		    res.code != 0) {
-			if (res.resp != NULL)
-				pcmd_print_result(&res, 0);
-			else
-				fprintf(stderr, "parkctl: %s\n",
-				    parkc_error(ctl->pc));
-			parkc_result_free(&res);
-			rc = 1;
-			break;
-		}
-		out = (Parkd__V1__ExportResponse *)res.body;
-		if (out->rows != NULL)
-			export_rows(f, k, out->rows);
-		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
-		parkc_result_free(&res);
-	} while (tok[0] != '\0');
+	rc = export_pages(ctl, &req, k, f);
 	if (f != stdout)
 		fclose(f);
 	return (rc);

@@ -348,13 +348,12 @@ svg_bars(FILE *f, const char *id, const char *title, const char **labels,
 }
 
 static void
-report_charts(FILE *f, const Parkd__V1__EvaluationRun *r)
+chart_grades(FILE *f, const Parkd__V1__EvaluationRun *r)
 {
-	const char	*gl[8], *gt[8], *bl[3], *bt[3], *tl[8], *tt[8];
-	int64_t		 gv[8], bv[3], tv[8], gmax = 1;
-	char		 gtb[8][32], btb[3][64], ttb[8][96];
+	const char	*gl[8], *gt[8];
+	int64_t		 gv[8], gmax = 1;
+	char		 gtb[8][32];
 	size_t		 i;
-	const Parkd__V1__CityFigures *c = r->city, *t = r->targets;
 
 	for (i = 0; i < r->n_grades && i < 8; i++) {
 		gl[i] = r->grades[i]->name;
@@ -368,16 +367,21 @@ report_charts(FILE *f, const Parkd__V1__EvaluationRun *r)
 	fputs("<h2>等级分布</h2>\n", f);
 	svg_bars(f, "chart-grades", "各等级园区数量", gl, gv, gt,
 	    (int)i, gmax, "#3b7dd8");
+}
 
-	bl[0] = "补贴申领总额";
-	bl[1] = "实际补贴总额";
-	bl[2] = "年度预算";
+static void
+chart_budget(FILE *f, const Parkd__V1__EvaluationRun *r)
+{
+	const char	*bl[3] = { "补贴申领总额", "实际补贴总额", "年度预算" };
+	const char	*bt[3];
+	int64_t		 bv[3];
+	char		 btb[3][64], y[48];
+	size_t		 i;
+
 	bv[0] = r->requested_fen;
 	bv[1] = r->total_fen;
 	bv[2] = r->budget_fen >= 0 ? r->budget_fen : 0;
 	for (i = 0; i < 3; i++) {
-		char y[48];
-
 		yuan(bv[i], y, sizeof(y));
 		snprintf(btb[i], sizeof(btb[i]), "%s 元", y);
 		bt[i] = btb[i];
@@ -387,44 +391,60 @@ report_charts(FILE *f, const Parkd__V1__EvaluationRun *r)
 	fputs("<h2>补贴总额与预算</h2>\n", f);
 	svg_bars(f, "chart-budget", "补贴总额（元）与年度预算", bl, bv, bt, 3,
 	    bv[0] > bv[2] ? bv[0] : bv[2], "#d8873b");
+}
 
-	if (c == NULL || t == NULL)
-		return;
-	{
-		static const char *names[8] = { "孵化基地（个）", "在孵企业（家）",
-		    "孵化面积（平方米）", "营业收入（亿元）", "带动就业（人）",
-		    "高新技术企业（家）", "专精特新企业（家）", "科技型企业占比" };
-		int64_t have[8] = { c->parks, c->firms, c->area / 100,
-		    c->revenue_fen, c->jobs, c->high_tech, c->srdi,
-		    c->tech_share_bp };
-		int64_t want[8] = { t->parks, t->firms, t->area / 100,
-		    t->revenue_fen, t->jobs, t->high_tech, t->srdi,
-		    t->tech_share_bp };
+/* Target i: have of want, and the share done in tenths of a percent. */
+static void
+target_text(size_t i, int64_t have, int64_t want, int64_t done, char *buf,
+    size_t len)
+{
+	if (i == 3)		/* revenue: 亿元 */
+		snprintf(buf, len, "%" PRId64 ".%02" PRId64 " / %" PRId64 " (%"
+		    PRId64 ".%" PRId64 "%%)", have / (int64_t)10000000000,
+		    have / 100000000 % 100, want / (int64_t)10000000000,
+		    done / 10, done % 10);
+	else if (i == 7)	/* a share in basis points */
+		snprintf(buf, len, "%" PRId64 ".%02" PRId64 "%% / %" PRId64 "%%",
+		    have / 100, have % 100, want / 100);
+	else
+		snprintf(buf, len, "%" PRId64 " / %" PRId64 " (%" PRId64 ".%"
+		    PRId64 "%%)", have, want, done / 10, done % 10);
+}
 
-		for (i = 0; i < 8; i++) {
-			tl[i] = names[i];
-			tv[i] = want[i] > 0 ? have[i] * 1000 / want[i] : 0;
-			if (i == 3)
-				snprintf(ttb[i], sizeof(ttb[i]), "%" PRId64
-				    ".%02" PRId64 " / %" PRId64 " (%" PRId64
-				    ".%" PRId64 "%%)", have[i] / (int64_t)10000000000,
-				    have[i] / 100000000 % 100,
-				    want[i] / (int64_t)10000000000, tv[i] / 10,
-				    tv[i] % 10);
-			else if (i == 7)
-				snprintf(ttb[i], sizeof(ttb[i]), "%" PRId64
-				    ".%02" PRId64 "%% / %" PRId64 "%%",
-				    have[i] / 100, have[i] % 100, want[i] / 100);
-			else
-				snprintf(ttb[i], sizeof(ttb[i]), "%" PRId64
-				    " / %" PRId64 " (%" PRId64 ".%" PRId64 "%%)",
-				    have[i], want[i], tv[i] / 10, tv[i] % 10);
-			tt[i] = ttb[i];
-		}
-		fputs("<h2>城市目标完成情况</h2>\n", f);
-		svg_bars(f, "chart-targets", "完成值 / 目标值（条长为完成比例，"
-		    "满格为目标）", tl, tv, tt, 8, 1000, "#3ba55c");
+static void
+chart_targets(FILE *f, const Parkd__V1__CityFigures *c,
+    const Parkd__V1__CityFigures *t)
+{
+	static const char *names[8] = { "孵化基地（个）", "在孵企业（家）",
+	    "孵化面积（平方米）", "营业收入（亿元）", "带动就业（人）",
+	    "高新技术企业（家）", "专精特新企业（家）", "科技型企业占比" };
+	int64_t	 have[8] = { c->parks, c->firms, c->area / 100, c->revenue_fen,
+	    c->jobs, c->high_tech, c->srdi, c->tech_share_bp };
+	int64_t	 want[8] = { t->parks, t->firms, t->area / 100, t->revenue_fen,
+	    t->jobs, t->high_tech, t->srdi, t->tech_share_bp };
+	const char *tl[8], *tt[8];
+	int64_t	 tv[8];
+	char	 ttb[8][96];
+	size_t	 i;
+
+	for (i = 0; i < 8; i++) {
+		tl[i] = names[i];
+		tv[i] = want[i] > 0 ? have[i] * 1000 / want[i] : 0;
+		target_text(i, have[i], want[i], tv[i], ttb[i], sizeof(ttb[i]));
+		tt[i] = ttb[i];
 	}
+	fputs("<h2>城市目标完成情况</h2>\n", f);
+	svg_bars(f, "chart-targets", "完成值 / 目标值（条长为完成比例，"
+	    "满格为目标）", tl, tv, tt, 8, 1000, "#3ba55c");
+}
+
+static void
+report_charts(FILE *f, const Parkd__V1__EvaluationRun *r)
+{
+	chart_grades(f, r);
+	chart_budget(f, r);
+	if (r->city != NULL && r->targets != NULL)
+		chart_targets(f, r->city, r->targets);
 }
 
 static void
