@@ -71,6 +71,7 @@ chmod +x "$T/start.sh" "$T/run.sh"
 
 export PARKD_ADDR=127.0.0.1:$P1 PARKD_ADDR2=127.0.0.1:$P2 PARKD_TLS=$T/tls
 export PARKD_ROGUE=$T/rogue PARKD_PIDFILE=$T/p1.pid PARKD_CONF=$T/p1.conf
+export PARKD_LOG=$T/p1.log
 export PARKD_RESTART="$T/start.sh 1 </dev/null >/dev/null 2>&1"
 export PARKD_DSN="hostaddr=127.0.0.1 port=$PGPORT dbname=parkd user=postgres"
 # parkd's own role: row-level security applies to it

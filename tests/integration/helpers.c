@@ -284,11 +284,82 @@ parkd_pid(void)
 	return (pid);
 }
 
+/* Poll cond(arg) every 10 ms for up to ms milliseconds; 1 once it holds. */
+int
+wait_until(int (*cond)(void *), void *arg, int ms)
+{
+	uint64_t	 t0 = mono_ms();
+	struct timespec	 nap = { 0, 10 * 1000 * 1000 };
+
+	while (!cond(arg)) {
+		if (mono_ms() - t0 > (uint64_t)ms)
+			return (0);
+		nanosleep(&nap, NULL);
+	}
+	return (1);
+}
+
+struct log_wait {
+	long		 from;		/* offset in parkd #1's log */
+	const char	*const *any;	/* lines to wait for, NULL-terminated */
+};
+
+/* Has parkd #1's log, past w->from, a line holding one of w->any? */
+static int
+log_has(void *arg)
+{
+	struct log_wait	*w = arg;
+	FILE		*f = fopen(getenv("PARKD_LOG"), "r");
+	char		 line[4096];
+	int		 i, found = 0;
+
+	if (f == NULL)
+		return (0);
+	fseek(f, w->from, SEEK_SET);
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		for (i = 0; w->any[i] != NULL && !found; i++)
+			found = strstr(line, w->any[i]) != NULL;
+	}
+	fclose(f);
+	return (found);
+}
+
+/* Wait up to ms for a line past from in parkd #1's log with one of any. */
+int
+log_wait(long from, const char *const *any, int ms)
+{
+	struct log_wait	 w = { from, any };
+
+	return (wait_until(log_has, &w, ms));
+}
+
+/* Where parkd #1's log ends now. */
+long
+log_end(void)
+{
+	FILE	*f = fopen(getenv("PARKD_LOG"), "r");
+	long	 end;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	end = ftell(f);
+	fclose(f);
+	return (end);
+}
+
+/*
+ * SIGHUP to parkd #1, then wait until it has dealt with it: the reload was
+ * refused, or the policy file it re-reads was uploaded or refused.
+ */
 void
 hup(void)
 {
+	static const char *const done[] = { "reload refused",
+	    "the active policy stays", "internal UploadPolicy: code=", NULL };
+	long	 from = log_end();
+
 	assert_int_equal(kill(parkd_pid(), SIGHUP), 0);
-	usleep(300000);
+	assert_true(log_wait(from, done, 10000));
 }
 
 /* The status parkd answers to a frame of len bytes of garbage. */
@@ -479,4 +550,41 @@ int64_t
 audit_rows(void)
 {
 	return (sql_int("SELECT count(*) FROM audit_log"));
+}
+
+/* parkd #2's gauge name from /metrics, -1 if it cannot be read. */
+long
+metric2(const char *name)
+{
+	static const char	 get[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	char			 buf[8192], *at;
+	ssize_t			 n;
+	size_t			 got = 0;
+	int			 fd = tcp_connect(getenv("PARKD_HTTP2"));
+
+	if (fd < 0)
+		return (-1);
+	if (write(fd, get, sizeof(get) - 1) < 0) {
+		close(fd);
+		return (-1);
+	}
+	while (got < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+	for (at = buf; (at = strstr(at, name)) != NULL; at++) {
+		if ((at == buf || at[-1] == '\n') && at[strlen(name)] == ' ')
+			return (atol(at + strlen(name) + 1));
+	}
+	return (-1);
+}
+
+int
+metric_reached(void *arg)
+{
+	struct metric_at	*m = arg;
+	long			 n = metric2(m->name);
+
+	return (n >= 0 && (m->least ? n >= m->want : n <= m->want));
 }

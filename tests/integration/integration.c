@@ -629,6 +629,18 @@ test_audit(void **state)
 }
 
 
+/* Are parkd's four pool connections all waiting on a lock? */
+static int
+lock_waiters(void *arg)
+{
+	PGresult	*r = PQexec(arg, "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE application_name = 'parkd' AND wait_event_type = 'Lock'");
+	int		 n = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+
+	PQclear(r);
+	return (n >= 4);
+}
+
 /*
  * SIGTERM with requests in flight: a lock held here keeps GetPark waiting in
  * PostgreSQL while parkd is told to stop; released, every request is
@@ -646,6 +658,9 @@ run_drain(void)
 	struct parkc_result		 res;
 	PGconn				*pg = PQconnectdb(getenv("PARKD_DSN"));
 	PGresult			*r;
+	static const char *const	 draining[] = { "parkd info: draining",
+	    NULL };
+	long				 from;
 	int				 i, got = 0, bad = 0;
 
 	pc = as("bureau", addr1);
@@ -658,9 +673,13 @@ run_drain(void)
 	for (i = 0; i < 5; i++)
 		if (parkc_send(pc, "GetPark", &get.base, "", NULL) != 0)
 			return (1);
-	usleep(300000);		/* all five reach PostgreSQL and wait */
+	/* all four pool connections wait on the lock, the fifth for one */
+	if (!wait_until(lock_waiters, pg, 10000))
+		return (1);
+	from = log_end();
 	kill(pid, SIGTERM);
-	usleep(300000);
+	if (!log_wait(from, draining, 10000))
+		return (1);
 	r = PQexec(pg, "COMMIT");
 	PQclear(r);
 	PQfinish(pg);

@@ -52,7 +52,17 @@ int	who_code(struct parkc *pc);
 int	http_status(const char *path);
 void	write_text(const char *path, const char *text);
 pid_t	parkd_pid(void);
+int	wait_until(int (*)(void *), void *, int);
+long	log_end(void);
+int	log_wait(long, const char *const *, int);
 void	hup(void);
+struct metric_at {
+	const char	*name;
+	long		 want;
+	int		 least;		/* at least want, else at most */
+};
+long	metric2(const char *);
+int	metric_reached(void *);
 int	frame_of_size(uint32_t len);
 uint64_t	mono_ms(void);
 int	tcp_connect(const char *addr);

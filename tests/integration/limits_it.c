@@ -114,12 +114,20 @@ test_admission_flood(void **state)
 	struct parkc			*pc, *nb[20];
 	int				 fds[300], i, opened = 0;
 	uint64_t			 t0;
+	long				 before;
 
 	(void)state;
+	before = metric2("parkd_connections_opened_total");
 	for (i = 0; i < 300; i++)
 		opened += (fds[i] = tcp_connect(addr2)) >= 0;
 	assert_true(opened >= 250);
-	usleep(200000);
+	{
+		/* parkd #2 has accepted them all (making room as it goes) */
+		struct metric_at full = { "parkd_connections_opened_total",
+		    before + opened, 1 };
+
+		assert_true(wait_until(metric_reached, &full, 5000));
+	}
 	t0 = mono_ms();
 	pc = as("bureau", addr2);	/* max_connections 200 there */
 	expect(pc, "WhoAmI", &who.base, 0);
@@ -148,7 +156,12 @@ test_admission_flood(void **state)
 		}
 		for (i = 0; i < 100; i++)
 			parkc_close(many[i]);
-		usleep(200000);
+		{
+			/* parkd #2 has seen them go */
+			struct metric_at gone = { "parkd_connections", 10, 0 };
+
+			assert_true(wait_until(metric_reached, &gone, 5000));
+		}
 		pc = as("bureau", addr2);
 		expect(pc, "WhoAmI", &who.base, 0);
 		parkc_close(pc);
