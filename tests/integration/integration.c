@@ -334,9 +334,10 @@ test_certificates(void **state)
 		parkc_close(pc);
 	}
 
-	/* a disabled principal loses access */
+	/* a disabled principal loses access (one of this test's own) */
 	admin = as("admin", addr1);
-	pc = as("viewer", addr2);
+	add_principal(admin, "gone", "viewer", "");
+	pc = as("gone", addr2);
 	assert_int_equal(call(pc, "WhoAmI", &who.base, &res), 0);
 	assert_string_equal(((Parkd__V1__Principal *)res.body)->role, "viewer");
 	dis.fingerprint = strdup(((Parkd__V1__Principal *)res.body)->fingerprint);
@@ -501,7 +502,12 @@ test_partial_frame_timeout(void **state)
 	parkc_close(pc);
 }
 
-
+static int
+healthy(void *arg)
+{
+	(void)arg;
+	return (http_status("/healthz") == 200);
+}
 
 /* PostgreSQL down: UNAVAILABLE; back up: served again, same connection. */
 void
@@ -512,7 +518,8 @@ test_postgres_restart(void **state)
 
 	(void)state;
 	assert_int_equal(who_code(pc), 0);
-	assert_int_equal(http_status("/healthz"), 200);
+	/* healthy once the probe has answered (every second from the start) */
+	assert_true(wait_until(healthy, NULL, 5000));
 	assert_int_equal(system(getenv("PARKD_PG_STOP")), 0);
 	for (i = 0; i < 3; i++) {
 		code = who_code(pc);

@@ -403,6 +403,7 @@ test_push_fairness(void **state)
 	int				 i, done;
 
 	(void)state;
+	scope_fixture();		/* scA pushes into SC-A below */
 	create_firm(bu, code_for(870, pushed), "I651", "2025-06-01");
 	create_firm(bu, code_for(871, single), "I651", "2025-06-01");
 

@@ -529,6 +529,16 @@ test_scope_export(void **state)
 	int				 fx_2025q3 = 0, fx_2026q2 = 0, fb_any = 0;
 
 	scope_fixture();
+	{
+		/* the reports this test reads: FX in SC-A (2025 Q3) and in
+		 * SC-B (2026 Q2), FB in SC-B */
+		struct parkc	*bu = as("bureau", addr1);
+
+		assert_int_equal(sc_report(bu, FX, 2025, 3), 0);
+		assert_int_equal(sc_report(bu, FX, 2026, 2), 0);
+		assert_int_equal(sc_report(bu, FB, 2026, 2), 0);
+		parkc_close(bu);
+	}
 	(void)state;
 	req.park_code = "SC-A";
 	req.kind = "firm_reports";
@@ -568,6 +578,20 @@ test_scope_draft_run(void **state)
 
 	scope_fixture();
 	(void)state;
+	{
+		/* a park admitted before 2025, so the year has one to evaluate */
+		Parkd__V1__CreateParkRequest	 cp =
+		    PARKD__V1__CREATE_PARK_REQUEST__INIT;
+		Parkd__V1__Park			 p;
+		int				 code;
+
+		park_init(&p, "SC-RUN", "黄岛区");
+		p.admitted_on = "2024-01-01";
+		cp.park = &p;
+		code = call(bu, "CreatePark", &cp.base, &res);
+		parkc_result_free(&res);
+		assert_true(code == 0 || code == CODE(ALREADY_EXISTS));
+	}
 	cr.year = 2025;
 	if (call(bu, "CreateEvaluationRun", &cr.base, &res) != 0)
 		fail_msg("CreateEvaluationRun: %s", res.message);
