@@ -22,46 +22,6 @@
 #define MAXCOLS		12
 #define WINDOW		4
 
-/* "1234.5" -> 123450 (hundredths), exactly; -1 if malformed. */
-static int
-parse_hundredths(const char *s, int64_t *out)
-{
-	int64_t	 v = 0;
-	int	 dec = -1, neg = 0;
-
-	if (*s == '-') {
-		neg = 1;
-		s++;
-	}
-	if (*s == '\0')
-		return (-1);
-	for (; *s != '\0'; s++) {
-		if (*s == '.' && dec < 0) {
-			dec = 0;
-			continue;
-		}
-		if (*s == ',' && dec < 0)
-			continue;	/* thousands separator */
-		/* room for this digit and the scaling to hundredths below */
-		if (*s < '0' || *s > '9' || dec == 2 || v > INT64_MAX / 1000)
-			return (-1);
-		v = v * 10 + (*s - '0');
-		if (dec >= 0)
-			dec++;
-	}
-	for (; dec < 2; dec = dec < 0 ? 1 : dec + 1)
-		v *= 10;
-	*out = neg ? -v : v;
-	return (0);
-}
-
-static void
-fmt_hundredths(int64_t v, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s%" PRId64 ".%02" PRId64, v < 0 ? "-" : "",
-	    (v < 0 ? -v : v) / 100, (v < 0 ? -v : v) % 100);
-}
-
 static int
 parse_int(const char *s, int64_t *out)
 {
@@ -160,16 +120,6 @@ field(struct rowbuf *rb, int i)
 	return (rb->f[i] ? rb->f[i] : "");
 }
 
-/* "true"/"false" and their usual spellings; "" is false. */
-static int
-parse_bool(const char *s, int64_t *v)
-{
-	*v = strcmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
-	    strcmp(s, "yes") == 0 || strcmp(s, "是") == 0;
-	return (!*v && *s && strcmp(s, "false") != 0 && strcmp(s, "0") != 0 &&
-	    strcmp(s, "no") != 0 && strcmp(s, "否") != 0 ? -1 : 0);
-}
-
 /*
  * Column i of kind k, the CSV text s, into its field of message x (typed by
  * the descriptor; hundredths columns exactly). -1 with err if malformed.
@@ -188,9 +138,10 @@ cell_set(const struct record_kind *k, int i, char *s, ProtobufCMessage *x,
 		return (0);
 	}
 	if (fd->type == PROTOBUF_C_TYPE_BOOL) {
-		if (parse_bool(s, &v) != 0)
+		/* an empty cell is false */
+		*(protobuf_c_boolean *)dst = 0;
+		if (*s != '\0' && pcmd_parse_bool(s, dst) != 0)
 			want = "true/false";
-		*(protobuf_c_boolean *)dst = (protobuf_c_boolean)v;
 	} else if (k->cols[i].unit == KU_HUNDREDTHS) {
 		if (parse_hundredths(s, &v) != 0)
 			want = "number with at most two decimals";
@@ -253,7 +204,7 @@ rows_free(struct rowbuf *rows, size_t n)
 
 /* Wait for the oldest chunk's answer; write its refused rows. */
 static int
-collect(struct push *p)
+collect_chunk(struct push *p)
 {
 	Parkd__V1__Response		*resp;
 	Parkd__V1__SyncChunkResponse	*cr;
@@ -403,7 +354,7 @@ flush_chunk(struct push *p)
 	if (p->ctl == NULL)
 		return (flush_dry(p));
 	while (p->nfl == WINDOW) {
-		if (collect(p) != 0)
+		if (collect_chunk(p) != 0)
 			return (-1);
 	}
 	recs = calloc(p->nchunk, sizeof(*recs));
@@ -627,7 +578,7 @@ commit(struct push *p, const char *key)
 	struct parkc_result		 res;
 
 	while (p->nfl > 0) {
-		if (collect(p) != 0)
+		if (collect_chunk(p) != 0)
 			return (-1);
 	}
 	progress(p, 1);

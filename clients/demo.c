@@ -163,7 +163,7 @@ static int		 track_n;
 
 /* Collect one pipelined response. */
 static int
-collect(struct ctl *ctl, const char *method)
+collect_answers(struct ctl *ctl, const char *method)
 {
 	Parkd__V1__Response	*resp;
 	int			 code;
@@ -198,7 +198,7 @@ send_windowed(struct ctl *ctl, const char *method, ProtobufCMessage *m)
 	uint64_t	 id;
 
 	while (pending >= 64) {
-		if (collect(ctl, method) != 0)
+		if (collect_answers(ctl, method) != 0)
 			return (-1);
 	}
 	if (parkc_send(ctl->pc, method, m, "", &id) != 0) {
@@ -215,7 +215,7 @@ static int
 drain(struct ctl *ctl, const char *method)
 {
 	while (pending > 0) {
-		if (collect(ctl, method) != 0)
+		if (collect_answers(ctl, method) != 0)
 			return (-1);
 	}
 	return (0);

@@ -11,24 +11,7 @@
 
 #include "parkctl.h"
 #include "pcmd.h"
-
-static void
-yuan(int64_t fen, char *buf, size_t n)
-{
-	char	 d[32], o[48];
-	int	 len, i, k = 0;
-	int64_t	 y = (fen < 0 ? -fen : fen) / 100;
-
-	len = snprintf(d, sizeof(d), "%" PRId64, y);
-	for (i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			o[k++] = ',';
-		o[k++] = d[i];
-	}
-	o[k] = '\0';
-	snprintf(buf, n, "%s%s.%02" PRId64, fen < 0 ? "-" : "", o,
-	    (fen < 0 ? -fen : fen) % 100);
-}
+#include "lib/lib.h"
 
 static void
 points(int cp, char *buf, size_t n)
@@ -60,8 +43,8 @@ print_run(const Parkd__V1__EvaluationRun *r)
 	char	 a[48], b[48], c[48];
 	size_t	 i;
 
-	yuan(r->total_fen, a, sizeof(a));
-	yuan(r->requested_fen, b, sizeof(b));
+	fmt_yuan(r->total_fen, a, sizeof(a));
+	fmt_yuan(r->requested_fen, b, sizeof(b));
 	printf("evaluation run %" PRId64 " for %d (%s, policy %s): %d parks\n",
 	    r->id, r->year, r->status, r->policy, r->parks);
 	printf("grades:");
@@ -72,10 +55,10 @@ print_run(const Parkd__V1__EvaluationRun *r)
 	if (r->downgraded)
 		printf("lowered by the A/B quota: %d\n", r->downgraded);
 	if (r->budget_fen >= 0) {
-		yuan(r->budget_fen, c, sizeof(c));
+		fmt_yuan(r->budget_fen, c, sizeof(c));
 		printf("subsidy: %s yuan paid of %s requested; budget %s", a, b,
 		    c);
-		yuan(r->remainder_fen, c, sizeof(c));
+		fmt_yuan(r->remainder_fen, c, sizeof(c));
 		printf(", remainder %s yuan\n", c);
 	} else
 		printf("subsidy: %s yuan (no budget set for %d)\n", a, r->year);
@@ -153,7 +136,7 @@ ranking_table(Parkd__V1__EvaluationResult **v, size_t n, size_t max)
 		cells[i * 8 + 4] = strdup(b);
 		snprintf(b, sizeof(b), "%s %s", v[i]->grade, v[i]->grade_name);
 		cells[i * 8 + 5] = strdup(b);
-		yuan(v[i]->subsidy_fen, b, sizeof(b));
+		fmt_yuan(v[i]->subsidy_fen, b, sizeof(b));
 		cells[i * 8 + 6] = strdup(b);
 		cells[i * 8 + 7] = strdup(v[i]->n_reasons ? v[i]->reasons[0] :
 		    "");
@@ -216,9 +199,9 @@ show_park(struct ctl *ctl, int64_t run, const char *park)
 	points(o->total_cp, b, sizeof(b));
 	printf("%s %s (%s): rank %d, score %s, grade %s %s\n", o->park_code,
 	    o->park_name, o->district, o->rank, b, o->grade, o->grade_name);
-	yuan(o->amount_fen, b, sizeof(b));
+	fmt_yuan(o->amount_fen, b, sizeof(b));
 	printf("amount by grade: %s yuan; ", b);
-	yuan(o->subsidy_fen, b, sizeof(b));
+	fmt_yuan(o->subsidy_fen, b, sizeof(b));
 	printf("subsidy: %s yuan%s\n", b, o->eligible ? "" :
 	    " (a gate failed)");
 	cells = calloc(o->n_indicators * 7 + 1, sizeof(char *));
@@ -382,7 +365,7 @@ chart_budget(FILE *f, const Parkd__V1__EvaluationRun *r)
 	bv[1] = r->total_fen;
 	bv[2] = r->budget_fen >= 0 ? r->budget_fen : 0;
 	for (i = 0; i < 3; i++) {
-		yuan(bv[i], y, sizeof(y));
+		fmt_yuan(bv[i], y, sizeof(y));
 		snprintf(btb[i], sizeof(btb[i]), "%s 元", y);
 		bt[i] = btb[i];
 	}
@@ -471,7 +454,7 @@ report_table(FILE *f, Parkd__V1__EvaluationResult **v, size_t n)
 		fprintf(f, "</td><td class=\"num\">%s</td><td>%s ", b,
 		    v[i]->grade);
 		html_text(f, v[i]->grade_name);
-		yuan(v[i]->subsidy_fen, b, sizeof(b));
+		fmt_yuan(v[i]->subsidy_fen, b, sizeof(b));
 		fprintf(f, "</td><td class=\"num\">%s</td><td>", b);
 		for (k = 0; k < v[i]->n_reasons; k++) {
 			if (k > 0)
@@ -516,7 +499,7 @@ report_html(struct ctl *ctl, int64_t run, const char *path)
 	    ".cards span{display:inline-block;margin-right:2em}</style>"
 	    "</head><body>\n", r->year);
 	fprintf(f, "<h1>%d 年度创业孵化基地绩效评估报告</h1>\n", r->year);
-	yuan(r->total_fen, a, sizeof(a));
+	fmt_yuan(r->total_fen, a, sizeof(a));
 	fprintf(f, "<p class=\"cards\" id=\"summary\" data-run=\"%" PRId64 "\" "
 	    "data-total-fen=\"%" PRId64 "\" data-parks=\"%d\"><span>评估批次 "
 	    "%" PRId64 "（%s）</span><span>政策 ", r->id, r->total_fen,
@@ -526,8 +509,8 @@ report_html(struct ctl *ctl, int64_t run, const char *path)
 	fprintf(f, "</span><span>参评园区 %d 个</span><span id=\"total\">"
 	    "补贴总额 %s 元</span>", r->parks, a);
 	if (r->budget_fen >= 0) {
-		yuan(r->budget_fen, a, sizeof(a));
-		yuan(r->remainder_fen, b, sizeof(b));
+		fmt_yuan(r->budget_fen, a, sizeof(a));
+		fmt_yuan(r->remainder_fen, b, sizeof(b));
 		fprintf(f, "<span>年度预算 %s 元，结余 %s 元</span>", a, b);
 	}
 	fputs("</p>\n", f);

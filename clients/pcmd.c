@@ -75,14 +75,15 @@ pcmd_list_methods(FILE *f)
 	}
 }
 
-static int
-parse_bool(const char *v, protobuf_c_boolean *out)
+/* true/false, 1/0, yes/no, 是/否; -1 for anything else. */
+int
+pcmd_parse_bool(const char *v, protobuf_c_boolean *out)
 {
 	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
-	    strcmp(v, "yes") == 0)
+	    strcmp(v, "yes") == 0 || strcmp(v, "是") == 0)
 		*out = 1;
 	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
-	    strcmp(v, "no") == 0)
+	    strcmp(v, "no") == 0 || strcmp(v, "否") == 0)
 		*out = 0;
 	else
 		return (-1);
@@ -162,7 +163,7 @@ set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
 			return (-1);
 		return (0);
 	case PROTOBUF_C_TYPE_BOOL:
-		if (parse_bool(v, p) == 0)
+		if (pcmd_parse_bool(v, p) == 0)
 			return (0);
 		break;
 	case PROTOBUF_C_TYPE_INT32:
@@ -303,7 +304,7 @@ pcmd_build(const ProtobufCMessageDescriptor *d, int argc, char **argv,
 		}
 		if (val == NULL) {
 			if (fd->type == PROTOBUF_C_TYPE_BOOL &&
-			    (i + 1 == argc || parse_bool(argv[i + 1],
+			    (i + 1 == argc || pcmd_parse_bool(argv[i + 1],
 			    &(protobuf_c_boolean){0}) != 0))
 				val = "true";
 			else if (i + 1 < argc)

@@ -20,4 +20,6 @@ size_t		 pcmd_text_width(const char *);
 void		 pcmd_table(FILE *, const char *const *, int,
 		     const char *const *, int);
 
+int	 pcmd_parse_bool(const char *, protobuf_c_boolean *);
+
 #endif

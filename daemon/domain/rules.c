@@ -48,19 +48,9 @@ proposals_free(struct proposals *ps)
 static const char *
 yuan(int64_t fen, char *buf, size_t len)
 {
-	char		 digits[24], out[32];
-	int64_t		 y = (fen < 0 ? -fen : fen) / 100;
-	int		 n, i, o = 0;
+	char	 y[40];
 
-	n = snprintf(digits, sizeof(digits), "%lld", (long long)y);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = digits[i];
-	}
-	out[o] = '\0';
-	snprintf(buf, len, "%s%s.%02lld yuan", fen < 0 ? "-" : "", out,
-	    (long long)((fen < 0 ? -fen : fen) % 100));
+	snprintf(buf, len, "%s yuan", fmt_yuan(fen, y, sizeof(y)));
 	return (buf);
 }
 

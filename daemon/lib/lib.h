@@ -87,6 +87,11 @@ ProtobufCMessage **record_kind_records(const struct record_kind *,
 void	 record_kind_set(const struct record_kind *, ProtobufCMessage *,
 	     ProtobufCMessage **, size_t);
 
+/* units.c: yuan and m2 with two decimals <-> integer hundredths */
+int	 parse_hundredths(const char *, int64_t *);
+void	 fmt_hundredths(int64_t, char *, size_t);
+const char *fmt_yuan(int64_t, char *, size_t);
+
 /* pbcheck.c: string fields holding a NUL byte */
 int	 pb_strings_clean(const ProtobufCMessageDescriptor *, const uint8_t *,
 	     size_t, const char **);

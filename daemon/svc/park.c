@@ -65,7 +65,7 @@ park_from_row(struct req *r, PGresult *res, int i, Parkd__V1__Park *p)
 }
 
 static void
-check_code(struct req *r, const char *field, const char *s)
+check_park_code(struct req *r, const char *field, const char *s)
 {
 	size_t	 i, n = strlen(s);
 
@@ -191,7 +191,7 @@ svc_park_create(struct req *r)
 		    "park is required");
 		return;
 	}
-	check_code(r, "park.code", p->code);
+	check_park_code(r, "park.code", p->code);
 	park_check(r, p, NULL, 0);
 	park_check_status(r, p);
 	if (r->v.n > 0) {

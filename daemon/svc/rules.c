@@ -97,7 +97,7 @@ svc_rules_upload(struct req *r)
 }
 
 static void
-get_done(struct req *r, PGresult *res)
+policy_get_done(struct req *r, PGresult *res)
 {
 	policy_reply(r, res, "GetPolicy");
 }
@@ -114,11 +114,11 @@ svc_rules_get(struct req *r)
 	qp_i64(&q, in->year ? in->year : t.y);
 	db_query(r, "SELECT " POLICY_OUT_COLS " FROM policies x JOIN "
 	    "policy_years y ON y.policy_id = x.id WHERE y.year = $1", q.n, q.v,
-	    get_done);
+	    policy_get_done);
 }
 
 static void
-list_done(struct req *r, PGresult *res)
+policy_list_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListPoliciesResponse	 out =
 	    PARKD__V1__LIST_POLICIES_RESPONSE__INIT;
@@ -147,7 +147,7 @@ static void
 svc_rules_list(struct req *r)
 {
 	db_query(r, "SELECT " POLICY_OUT_COLS " FROM policies x ORDER BY x.id",
-	    0, NULL, list_done);
+	    0, NULL, policy_list_done);
 }
 
 /* ---- the sweep ---- */

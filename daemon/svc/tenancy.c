@@ -56,7 +56,7 @@ tstate_new(struct req *r)
 }
 
 static void
-commit_done(struct req *r, PGresult *res)
+exit_committed(struct req *r, PGresult *res)
 {
 	struct tstate	*s = r->state;
 
@@ -66,7 +66,7 @@ commit_done(struct req *r, PGresult *res)
 
 /* The write returned the tenancy: keep it, then commit. */
 static void
-write_done(struct req *r, PGresult *res)
+exit_written(struct req *r, PGresult *res)
 {
 	struct tstate	*s = r->state;
 
@@ -77,7 +77,7 @@ write_done(struct req *r, PGresult *res)
 		return;
 	}
 	tenancy_from_row(r, res, 0, s->out, 1);
-	db_query(r, "COMMIT", 0, NULL, commit_done);
+	db_query(r, "COMMIT", 0, NULL, exit_committed);
 }
 
 /*
@@ -247,7 +247,7 @@ exit_write(struct req *r)
 	    AUDIT_SQL("'tenancy:' || t.id", "jsonb_build_object('after', "
 	    "to_jsonb(t))", "t") ") SELECT " TENANCY_COLS " FROM t JOIN parks "
 	    "p ON p.id = t.park_id JOIN firms f ON f.id = t.firm_id", q.n, q.v,
-	    write_done);
+	    exit_written);
 }
 
 /* Does the stated rule hold on the exit date? */
@@ -401,7 +401,7 @@ tenancy_fill(struct req *r, PGresult *res, int i, void *m)
 }
 
 static void
-list_done(struct req *r, PGresult *res)
+tenancy_list_done(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
 	Parkd__V1__ListTenanciesResponse out =
@@ -437,7 +437,7 @@ svc_tenancy_list(struct req *r)
 	    "($1 = '' OR p.code = $1) AND ($2 = '' OR t.status = $2) AND "
 	    "($3 = '' OR f.credit_code = $3) AND t.id > $4 AND "
 	    "($5::bigint = 0 OR t.park_id = $5) ORDER BY t.id LIMIT $6",
-	    q.n, q.v, list_done);
+	    q.n, q.v, tenancy_list_done);
 }
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */

@@ -21,7 +21,7 @@ struct commit {
 };
 
 static void
-commit_done(struct req *r, PGresult *res)
+commit_stored(struct req *r, PGresult *res)
 {
 	struct commit		*cm = r->state;
 	struct sync_session	*s = cm->s;
@@ -68,7 +68,7 @@ commit_refusals(struct req *r, PGresult *res)
 		v->rule = req_strdup(r, v->rule);
 		v->message = req_strdup(r, v->message);
 	}
-	db_query(r, "COMMIT", 0, NULL, commit_done);
+	db_query(r, "COMMIT", 0, NULL, commit_stored);
 }
 
 static void

@@ -73,7 +73,7 @@ i64s(char *b, int64_t v)
 }
 
 static void
-check_code(struct viols *v, const char *code)
+check_credit_code_row(struct viols *v, const char *code)
 {
 	const char	*why;
 
@@ -167,7 +167,7 @@ row_firm(struct req *r, struct chunk *k, size_t i, int64_t row,
 	struct viols			 v = { 0 };
 
 	(void)b;
-	check_code(&v, p->credit_code);
+	check_credit_code_row(&v, p->credit_code);
 	if (!valid_text(p->name, 1, 200))
 		viols_add(&v, "name", "text", "1-200 bytes of UTF-8 text");
 	if (!valid_industry_code(p->industry_code))
@@ -210,7 +210,7 @@ row_tenancy(struct req *r, struct chunk *k, size_t i, int64_t row,
 	struct viols			 v = { 0 };
 
 	check_park(&v, k->s, p->park_code);
-	check_code(&v, p->credit_code);
+	check_credit_code_row(&v, p->credit_code);
 	check_not_future(&v, "entry_date", p->entry_date);
 	viols_range(&v, "area", p->area, 1, LIMIT_AREA);
 	if (!valid_text(p->waiver_source, 0, 32))
