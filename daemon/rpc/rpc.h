@@ -61,6 +61,8 @@ struct plan {
 void	 step_run(struct req *);
 int	 step_fail(struct req *, int, const char *);
 int	 step_reply(struct req *, const ProtobufCMessage *);
+int	 step_reply_row(struct req *, PGresult *,
+	     const ProtobufCMessageDescriptor *);
 
 /* dispatch.c: the methods, from the services' own tables */
 typedef void (*method_handler)(struct req *);

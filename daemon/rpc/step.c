@@ -33,6 +33,25 @@ step_reply(struct req *r, const ProtobufCMessage *m)
 	return (STEP_NEXT);
 }
 
+/*
+ * Reply with row 0 of res as a message of type desc, every field from the
+ * column of its name. Its strings are res's: only outside a transaction.
+ */
+int
+step_reply_row(struct req *r, PGresult *res,
+    const ProtobufCMessageDescriptor *desc)
+{
+	ProtobufCMessage	*m;
+	int			*cols;
+
+	assert(!r->plan->tx);
+	if ((cols = pg_message_columns(r, desc, res)) == NULL ||
+	    (m = pg_message(r, desc, res, 0, cols)) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	return (step_reply(r, m));
+}
+
 static int
 step_ok(struct req *r, PGresult *res)
 {

@@ -41,61 +41,58 @@ scoped_row(struct req *r, PGresult *res, const char *what)
 	return (1);
 }
 
-static void
-report_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__PutFirmReportRequest	*in = (void *)r->in;
-	Parkd__V1__FirmReport		 out;
-
-	if (!scoped_row(r, res, "PutFirmReport"))
-		return;
-	out = *in->report;
-	out.version = pg_i64(res, 0, "version");
-	req_reply(r, &out.base);
-}
-
-static void
-svc_facts_report(struct req *r)
+/* PutFirmReport: one quarter of a firm, where the caller may write it. */
+static int
+report_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__PutFirmReportRequest	*in = (void *)r->in;
 	Parkd__V1__FirmReport		*p = in->report;
-	struct qparams			 q;
 
 	if (p == NULL) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "report is "
 		    "required");
-		return;
+		return (-1);
 	}
 	check_firm_report(&r->v, "report.", p);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "report is not "
 		    "valid");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_scope(&q, r, p->credit_code);
-	qp_i64(&q, p->year);
-	qp_i64(&q, p->quarter);
-	qp_i64(&q, p->revenue);
-	qp_i64(&q, p->jobs);
-	qp_i64(&q, p->graduate_jobs);
-	qp_i64(&q, p->rnd_spend);
-	qp_i64(&q, p->ip_granted);
-	db_query(r, "WITH " FIRM_IN_SCOPE_IF("scope_report_write($6, f.id, "
-	    "$7, $8)") "x AS (INSERT INTO firm_reports "
-	    "(firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
-	    "ip_granted) SELECT id, $7, $8, $9, $10, $11, $12, $13 FROM fs "
-	    "ON CONFLICT (firm_id, year, quarter) DO UPDATE SET revenue = "
-	    "EXCLUDED.revenue, jobs = EXCLUDED.jobs, graduate_jobs = "
-	    "EXCLUDED.graduate_jobs, rnd_spend = EXCLUDED.rnd_spend, "
-	    "ip_granted = EXCLUDED.ip_granted, version = firm_reports.version "
-	    "+ 1, updated_at = now() RETURNING *), aud AS (" AUDIT_SQL(
-	    "'firm:' || $5 || ':report:' || x.year || 'Q' || x.quarter",
-	    "jsonb_build_object('after', to_jsonb(x))", "x") ") "
-	    "SELECT " FIRM_FOUND ", x.firm_id AS id, x.version FROM (SELECT 1) "
-	    "one LEFT JOIN x ON true", q.n, q.v, report_done);
+	qp_audit(q, r);
+	qp_scope(q, r, p->credit_code);
+	qp_i64(q, p->year);
+	qp_i64(q, p->quarter);
+	qp_i64(q, p->revenue);
+	qp_i64(q, p->jobs);
+	qp_i64(q, p->graduate_jobs);
+	qp_i64(q, p->rnd_spend);
+	qp_i64(q, p->ip_granted);
+	return (0);
 }
+
+/* The report as sent, with its stored version. */
+static int
+report_stored(struct req *r, PGresult *res)
+{
+	Parkd__V1__PutFirmReportRequest	*in = (void *)r->in;
+	Parkd__V1__FirmReport		*out;
+
+	if (!scoped_row(r, res, "PutFirmReport"))
+		return (STEP_DONE);
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	*out = *in->report;
+	out->version = pg_i64(res, 0, "version");
+	return (step_reply(r, &out->base));
+}
+
+static const struct plan report_put = { "PutFirmReport", 0,
+    (const struct step[]) {
+	{ SQL_FACTS_REPORT_PUT, report_params, report_stored },
+	{ 0, NULL, NULL },
+} };
 
 static void
 financing_done(struct req *r, PGresult *res)
@@ -337,7 +334,7 @@ svc_facts_cert_expire(struct req *r)
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_facts_methods[] = {
-	{ .name = "PutFirmReport", .handler = svc_facts_report,
+	{ .name = "PutFirmReport", .plan = &report_put,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = "AddFinancing", .handler = svc_facts_financing,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },

@@ -101,43 +101,40 @@ svc_firm_create(struct req *r)
 	    "SELECT " FIRM_COLS " FROM ins f", q.n, q.v, firm_create_done);
 }
 
-static void
-firm_get_done(struct req *r, PGresult *res)
-{
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "GetFirm"))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such firm");
-		return;
-	}
-	if (!pg_bool(res, 0, "in_scope")) {
-		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator "
-		    "may read only firms that are or were tenants of its park");
-		return;
-	}
-	firm_reply_row(r, res);
-}
-
-static void
-svc_firm_get(struct req *r)
+/* GetFirm: by id or credit code; an operator reads its park's firms. */
+static int
+firm_get_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__GetFirmRequest	*in = (void *)r->in;
-	struct qparams			 q;
 
 	if ((in->id == 0) == (*in->credit_code == '\0')) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "give exactly one of id and credit_code");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_i64(&q, in->id);
-	qp_str(&q, in->credit_code);
-	qp_i64(&q, auth_scope(r));
-	db_query(r, "SELECT " FIRM_COLS ", scope_firm_read($3, f.id, NULL, "
-	    "NULL) AS in_scope FROM firms f WHERE "
-	    "($1::bigint <> 0 AND f.id = $1) OR ($1 = 0 AND f.credit_code = $2)",
-	    q.n, q.v, firm_get_done);
+	qp_i64(q, in->id);
+	qp_str(q, in->credit_code);
+	qp_i64(q, auth_scope(r));
+	return (0);
 }
+
+static int
+firm_get_row(struct req *r, PGresult *res)
+{
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no such firm"));
+	if (!pg_bool(res, 0, "in_scope"))
+		return (step_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may read only firms that are or were tenants "
+		    "of its park"));
+	return (step_reply_row(r, res, &parkd__v1__firm__descriptor));
+}
+
+static const struct plan firm_get = { "GetFirm", 0, (const struct step[]) {
+	{ SQL_FIRM_GET, firm_get_params, firm_get_row },
+	{ 0, NULL, NULL },
+} };
 
 static void
 firm_fill(struct req *r, PGresult *res, int i, void *m)
@@ -283,7 +280,7 @@ svc_firm_update(struct req *r)
 const struct method_def svc_firm_methods[] = {
 	{ .name = "CreateFirm", .handler = svc_firm_create,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "GetFirm", .handler = svc_firm_get,
+	{ .name = "GetFirm", .plan = &firm_get,
 	    .roles = ROLES_ALL },
 	{ .name = "ListFirms", .handler = svc_firm_list,
 	    .roles = ROLES_ALL },

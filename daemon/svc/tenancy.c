@@ -400,45 +400,47 @@ tenancy_fill(struct req *r, PGresult *res, int i, void *m)
 	tenancy_from_row(r, res, i, m, 0);
 }
 
-static void
-tenancy_list_done(struct req *r, PGresult *res)
+/* ListTenancies: a page, filtered; an operator sees its park's only. */
+static int
+tenancy_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
-	Parkd__V1__ListTenanciesResponse out =
-	    PARKD__V1__LIST_TENANCIES_RESPONSE__INIT;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListTenancies"))
-		return;
-	out.tenancies = (Parkd__V1__Tenancy **)page_build(r, res,
-	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Tenancy),
-	    tenancy_fill, "id", &out.n_tenancies, &out.next_page_token);
-	if (out.tenancies != NULL)
-		req_reply(r, &out.base);
-}
-
-static void
-svc_tenancy_list(struct req *r)
-{
-	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
-	struct qparams			 q;
 	int64_t				 after;
 
 	if (page_after(r, in->page_token, &after) != 0)
-		return;
-	qp_init(&q);
-	qp_str(&q, in->park_code);
-	qp_str(&q, in->status);
-	qp_str(&q, in->credit_code);
-	qp_i64(&q, after);
-	qp_i64(&q, auth_scope(r));
-	qp_i64(&q, page_size_clamp(in->page_size) + 1);
-	db_query(r, "SELECT " TENANCY_COLS " FROM tenancies t JOIN parks p ON "
-	    "p.id = t.park_id JOIN firms f ON f.id = t.firm_id WHERE "
-	    "($1 = '' OR p.code = $1) AND ($2 = '' OR t.status = $2) AND "
-	    "($3 = '' OR f.credit_code = $3) AND t.id > $4 AND "
-	    "($5::bigint = 0 OR t.park_id = $5) ORDER BY t.id LIMIT $6",
-	    q.n, q.v, tenancy_list_done);
+		return (-1);
+	qp_str(q, in->park_code);
+	qp_str(q, in->status);
+	qp_str(q, in->credit_code);
+	qp_i64(q, after);
+	qp_i64(q, auth_scope(r));
+	qp_i64(q, page_size_clamp(in->page_size) + 1);
+	return (0);
 }
+
+static int
+tenancy_list_page(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
+	Parkd__V1__ListTenanciesResponse *out;
+
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__list_tenancies_response__init(out);
+	out->tenancies = (Parkd__V1__Tenancy **)page_build(r, res,
+	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Tenancy),
+	    tenancy_fill, "id", &out->n_tenancies, &out->next_page_token);
+	if (out->tenancies == NULL)
+		return (STEP_DONE);		/* page_build failed r */
+	return (step_reply(r, &out->base));
+}
+
+static const struct plan tenancy_list = { "ListTenancies", 0,
+    (const struct step[]) {
+	{ SQL_TENANCY_LIST, tenancy_list_params, tenancy_list_page },
+	{ 0, NULL, NULL },
+} };
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_tenancy_methods[] = {
@@ -446,7 +448,7 @@ const struct method_def svc_tenancy_methods[] = {
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = "ExitFirm", .handler = svc_tenancy_exit,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "ListTenancies", .handler = svc_tenancy_list,
+	{ .name = "ListTenancies", .plan = &tenancy_list,
 	    .roles = ROLES_ALL },
 	{ .name = NULL }
 };

@@ -99,3 +99,14 @@ SELECT ru.id, ru.year,
     coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
         'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
 FROM ru;
+
+-- name: eval_result_get
+-- One park's result ($2 park code) in run $1, with what decides who may
+-- read it (the park and the run's status).
+SELECT er.run_id, er.park_code, er.park_name, er.district, er.rank,
+    er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, er.subsidy,
+    er.consecutive_fails, er.reasons::text AS reasons, er.park_id,
+    er.indicators::text AS indicators, ru.status
+FROM evaluation_results er
+JOIN evaluation_runs ru ON ru.id = er.run_id
+WHERE er.run_id = $1 AND er.park_code = $2;

@@ -51,3 +51,20 @@ SELECT t.id, p.code AS park_code, f.credit_code, f.name AS firm_name,
 FROM t
 JOIN parks p ON p.id = t.park_id
 JOIN firms f ON f.id = t.firm_id;
+
+-- name: tenancy_list
+-- A page of tenancies by id, each filter '' for any: $1 park code, $2
+-- status, $3 credit code; $4 the last id of the previous page, $5 the
+-- caller's park (0: every park), $6 the page size + 1.
+SELECT t.id, p.code AS park_code, f.credit_code, f.name AS firm_name,
+    t.entry_date::text AS entry_date, t.area, t.status,
+    coalesce(t.exit_date::text, '') AS exit_date, t.exit_reason,
+    t.exit_rule, t.waiver_source, t.version
+FROM tenancies t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id
+WHERE ($1 = '' OR p.code = $1) AND ($2 = '' OR t.status = $2)
+    AND ($3 = '' OR f.credit_code = $3) AND t.id > $4
+    AND ($5::bigint = 0 OR t.park_id = $5)
+ORDER BY t.id
+LIMIT $6;

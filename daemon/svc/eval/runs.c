@@ -327,37 +327,22 @@ svc_eval_results(struct req *r)
 	    results_done);
 }
 
+/* The indicators column (JSON) into o's indicators. */
 static void
-result_done(struct req *r, PGresult *res)
+result_indicators(struct req *r, const char *json,
+    Parkd__V1__EvaluationResult *o)
 {
-	Parkd__V1__EvaluationResult	 o;
-	json_t				*a, *v;
-	size_t				 k;
+	json_t	*a, *v;
+	size_t	 k;
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "GetEvaluationResult"))
+	if ((a = json_loads(json, 0, NULL)) == NULL)
 		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no result for that run "
-		    "and park");
-		return;
-	}
-	if (auth_scope(r) != 0 &&
-	    (pg_i64(res, 0, "park_id") != auth_scope(r) ||
-	    strcmp(pg_get(res, 0, "status"), "published") != 0)) {
-		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator may "
-		    "read only its own park's results of published runs");
-		return;
-	}
-	result_from_row(r, res, 0, &o);
-	if ((a = json_loads(pg_get(res, 0, "indicators"), 0, NULL)) == NULL) {
-		req_reply(r, &o.base);
-		return;
-	}
-	o.indicators = req_alloc(r, (json_array_size(a) + 1) * sizeof(void *));
+	o->indicators = req_alloc(r, (json_array_size(a) + 1) *
+	    sizeof(void *));
 	json_array_foreach(a, k, v) {
 		Parkd__V1__IndicatorResult *x = req_alloc(r, sizeof(*x));
 
-		if (x == NULL || o.indicators == NULL)
+		if (x == NULL || o->indicators == NULL)
 			break;
 		parkd__v1__indicator_result__init(x);
 #define S(f) x->f = req_strdup(r, json_string_value(json_object_get(v, #f)))
@@ -366,26 +351,49 @@ result_done(struct req *r, PGresult *res)
 		I(weight); I(contribution_cp);
 #undef S
 #undef I
-		o.indicators[o.n_indicators++] = x;
+		o->indicators[o->n_indicators++] = x;
 	}
 	json_decref(a);
-	req_reply(r, &o.base);
 }
 
-static void
-svc_eval_result(struct req *r)
+/* GetEvaluationResult: operators, their park's result of published runs. */
+static int
+result_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__GetEvaluationResultRequest	*in = (void *)r->in;
-	struct qparams				 q;
 
-	qp_init(&q);
-	qp_i64(&q, in->run_id);
-	qp_str(&q, in->park_code);
-	db_query(r, "SELECT " RESULT_COLS ", er.park_id, er.indicators::text "
-	    "AS indicators, ru.status FROM evaluation_results er JOIN "
-	    "evaluation_runs ru ON ru.id = er.run_id WHERE er.run_id = $1 AND "
-	    "er.park_code = $2", q.n, q.v, result_done);
+	qp_i64(q, in->run_id);
+	qp_str(q, in->park_code);
+	return (0);
 }
+
+static int
+result_row(struct req *r, PGresult *res)
+{
+	Parkd__V1__EvaluationResult	*o;
+
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no result for that run and park"));
+	if (auth_scope(r) != 0 &&
+	    (pg_i64(res, 0, "park_id") != auth_scope(r) ||
+	    strcmp(pg_get(res, 0, "status"), "published") != 0))
+		return (step_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
+		    "an operator may read only its own park's results of "
+		    "published runs"));
+	if ((o = req_alloc(r, sizeof(*o))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	result_from_row(r, res, 0, o);
+	result_indicators(r, pg_get(res, 0, "indicators"), o);
+	return (step_reply(r, &o->base));
+}
+
+static const struct plan result_get = { "GetEvaluationResult", 0,
+    (const struct step[]) {
+	{ SQL_EVAL_RESULT_GET, result_params, result_row },
+	{ 0, NULL, NULL },
+} };
 
 static void
 budget_done(struct req *r, PGresult *res)
@@ -481,7 +489,7 @@ const struct method_def svc_eval_methods[] = {
 	    .roles = ROLES_ALL },
 	{ .name = "ListEvaluationResults", .handler = svc_eval_results,
 	    .roles = ROLES_ALL },
-	{ .name = "GetEvaluationResult", .handler = svc_eval_result,
+	{ .name = "GetEvaluationResult", .plan = &result_get,
 	    .roles = ROLES_ALL },
 	{ .name = "SetEvaluationBudget", .handler = svc_eval_budget,
 	    .roles = ROLE_BUREAU },
