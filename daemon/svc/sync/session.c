@@ -3,6 +3,7 @@
  * per-connection FIFO that runs its chunks one at a time, and how a push
  * ends (reply, failure, abort, the client gone).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,30 @@
 struct sync_sessions sessions = TAILQ_HEAD_INITIALIZER(sessions);
 int64_t	 next_sync_id;
 
-/* ---- session ---- */
+/* The one place a push changes state (see sync.h). */
+static void
+push_set(struct sync_session *s, enum push_state to)
+{
+	static const unsigned allowed[] = {
+		[PUSH_IDLE] = 1u << PUSH_BUSY | 1u << PUSH_CLOSED,
+		[PUSH_BUSY] = 1u << PUSH_IDLE | 1u << PUSH_CLOSING,
+		[PUSH_CLOSING] = 1u << PUSH_CLOSED,
+		[PUSH_CLOSED] = 0,
+	};
 
+	assert((allowed[s->st] & (1u << to)) != 0);
+	s->st = to;
+}
 
 /* The push no longer belongs to a connection: it ends when it is idle. */
 void
 sync_detach(struct sync_session *s)
 {
-	if (s->ss != NULL)
-		s->ss->push = NULL;
+	if (s->ss == NULL)
+		return;
+	s->ss->push = NULL;
 	s->ss = NULL;
+	push_set(s, s->st == PUSH_BUSY ? PUSH_CLOSING : PUSH_CLOSED);
 }
 
 static void
@@ -30,6 +45,7 @@ sync_free(struct sync_session *s)
 	struct waiting	*w;
 
 	sync_detach(s);
+	assert(s->st == PUSH_CLOSED);
 	if (s->db != NULL)
 		db_unpin(s->db, s->gen);
 	s->db = NULL;
@@ -55,7 +71,7 @@ sync_session_closed(struct session *ss)
 	struct sync_session	*s = ss->push;
 
 	sync_detach(s);
-	if (!s->busy)
+	if (s->st == PUSH_CLOSED)
 		sync_free(s);
 }
 
@@ -65,7 +81,7 @@ sync_run(struct sync_session *s, struct req *r, method_handler fn)
 {
 	struct waiting	*w;
 
-	if (s->busy) {
+	if (s->st == PUSH_BUSY) {
 		if ((w = calloc(1, sizeof(*w))) == NULL) {
 			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 			    "out of memory");
@@ -84,7 +100,7 @@ sync_run(struct sync_session *s, struct req *r, method_handler fn)
 		sync_free(s);
 		return;
 	}
-	s->busy = 1;
+	push_set(s, PUSH_BUSY);
 	fn(r);
 }
 
@@ -95,9 +111,9 @@ sync_kick(struct sync_session *s)
 	struct req	*r;
 	method_handler	 fn;
 
-	if (s->busy)
+	if (s->st == PUSH_BUSY)
 		return;
-	if (s->ss == NULL) {
+	if (s->st == PUSH_CLOSED) {
 		sync_free(s);
 		return;
 	}
@@ -117,7 +133,7 @@ sync_release(struct req *r, struct sync_session *s)
 	if (r->db == NULL)		/* lost during the request */
 		s->db = NULL;
 	db_detach(r);
-	s->busy = 0;
+	push_set(s, s->st == PUSH_BUSY ? PUSH_IDLE : PUSH_CLOSED);
 }
 
 /* The push ends with code and message; its transaction is rolled back. */

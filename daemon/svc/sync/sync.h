@@ -33,6 +33,15 @@ struct firmcache {
 	size_t		 n;
 };
 
+/*
+ * A push's life (push_set in session.c says which moves exist):
+ *   IDLE     on its connection, nothing running      -> BUSY, CLOSED
+ *   BUSY     a request of it runs on the pinned one  -> IDLE, CLOSING
+ *   CLOSING  its client went away while it ran       -> CLOSED
+ *   CLOSED   over: freed (its transaction rolled back unless committed)
+ */
+enum push_state { PUSH_IDLE, PUSH_BUSY, PUSH_CLOSING, PUSH_CLOSED };
+
 struct sync_session {
 	struct session		*ss;		/* NULL once the peer is gone */
 	int64_t			 id;
@@ -47,7 +56,7 @@ struct sync_session {
 	int64_t			 applied;
 	int64_t			 updated;
 	int64_t			 refused;
-	int			 busy;
+	enum push_state		 st;
 	int			 tenancies;	/* rows entered: check at commit */
 	struct firmcache	*fc;		/* firm_reports: code -> firm */
 	TAILQ_HEAD(, waiting)	 waiting;
