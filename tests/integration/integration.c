@@ -54,7 +54,9 @@ test_park_crud(void **state)
 	assert_int_equal(p->total_area, 1234500);
 	assert_int_equal(p->n_leading_industries, 2);
 	assert_string_equal(p->leading_industries[1], "C39");
-	assert_string_equal(p->status, "admitted");
+	/* created admitted; a published evaluation may have warned it */
+	assert_true(strcmp(p->status, "admitted") == 0 ||
+	    strcmp(p->status, "warned") == 0);
 	assert_string_equal(p->level, "base");
 	parkc_result_free(&res);
 

@@ -97,7 +97,8 @@ void	 test_sighup(void **);
 void	 test_handshake_timeout(void **);
 void	 test_audit(void **);
 
-/* rules_it.c */
+/* rules_it.c: the city its story builds (see there) */
+void	 rules_city(void);
 void	 test_admission(void **);
 void	 test_entry_refusals(void **);
 void	 test_last_free_area(void **);

@@ -24,8 +24,8 @@ decide(struct parkc *pc, const char *method, const char *park,
 }
 
 /* Park IT-C: applied with 9 staff, refused; 10 staff, admitted. */
-void
-test_admission(void **state)
+static void
+story_admission(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
 	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
@@ -64,8 +64,8 @@ test_admission(void **state)
 }
 
 /* Three (and more) broken rules: every one is listed, nothing changes. */
-void
-test_entry_refusals(void **state)
+static void
+story_entry_refusals(void **state)
 {
 	struct parkc		*bu = as("bureau", addr1), *op = as("opA", addr1);
 	Parkd__V1__ListTenanciesRequest lt =
@@ -109,8 +109,8 @@ test_entry_refusals(void **state)
 }
 
 /* Two entries race for the last free area, on two parkd: exactly one wins. */
-void
-test_last_free_area(void **state)
+static void
+story_last_free_area(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
 	struct parkc			*p1 = as("bureau", addr1);
@@ -186,8 +186,8 @@ active_hash(struct parkc *pc)
 }
 
 /* A policy uploaded by RPC rules the next decision, on every parkd. */
-void
-test_policy_change(void **state)
+static void
+story_policy_change(void **state)
 {
 	struct parkc		*admin = as("admin", addr1);
 	struct parkc		*bu2 = as("bureau", addr2);
@@ -251,8 +251,8 @@ test_policy_change(void **state)
 
 
 /* Graduation needs its criterion to hold; the sweep proposes, calls decide. */
-void
-test_graduation_and_sweep(void **state)
+static void
+story_graduation_and_sweep(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
 	Parkd__V1__ExitFirmRequest	 ex = PARKD__V1__EXIT_FIRM_REQUEST__INIT;
@@ -324,8 +324,8 @@ test_graduation_and_sweep(void **state)
 }
 
 /* Exit: every active tenancy closed in the same statement, once. */
-void
-test_park_exit(void **state)
+static void
+story_park_exit(void **state)
 {
 	struct parkc			*bu = as("bureau", addr1);
 	Parkd__V1__ParkDecisionRequest	 d = PARKD__V1__PARK_DECISION_REQUEST__INIT;
@@ -421,4 +421,71 @@ test_policy_file_reload(void **state)
 	free(orig);
 	parkc_close(bu);
 	parkc_close(admin);
+}
+
+/*
+ * The tests above are one story of a city (a park admitted, firms entering
+ * it, the last free area, a policy change, graduation, the park's exit):
+ * each step builds on the one before. A test runs the steps before its own
+ * first if no test has yet, so the tests may run in any order, and the
+ * evaluation's tests can ask for the whole city (rules_city).
+ */
+static void (*const story[])(void **) = { story_admission,
+    story_entry_refusals, story_last_free_area, story_policy_change,
+    story_graduation_and_sweep, story_park_exit };
+static size_t	 story_done;
+
+static void
+story_to(size_t step)
+{
+	while (story_done <= step)
+		story[story_done++](NULL);
+}
+
+void
+rules_city(void)
+{
+	story_to(sizeof(story) / sizeof(story[0]) - 1);
+}
+
+void
+test_admission(void **state)
+{
+	(void)state;
+	story_to(0);
+}
+
+void
+test_entry_refusals(void **state)
+{
+	(void)state;
+	story_to(1);
+}
+
+void
+test_last_free_area(void **state)
+{
+	(void)state;
+	story_to(2);
+}
+
+void
+test_policy_change(void **state)
+{
+	(void)state;
+	story_to(3);
+}
+
+void
+test_graduation_and_sweep(void **state)
+{
+	(void)state;
+	story_to(4);
+}
+
+void
+test_park_exit(void **state)
+{
+	(void)state;
+	story_to(5);
 }
