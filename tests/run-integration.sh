@@ -84,7 +84,8 @@ export PARKD_HTTP2=127.0.0.1:$(sed -n 's/^http_listen = "127.0.0.1:\([0-9]*\)";/
 export PARKD_PG_START="bash -c '. scripts/lib.sh; pg_ctl_cmd $T/pg -l $T/pg/postgres.log -w -o \"-p $PGPORT -k $T/pg -c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null'"
 
 rc=0
-"$BIN/tests/integration" || rc=$?
+# bounded: a test stuck behind a lock must not hang the suite
+timeout 900 "$BIN/tests/integration" || rc=$?
 
 # /healthz and /metrics of parkd #2 over plain HTTP on loopback.
 HP=$(sed -n 's/^http_listen = "127.0.0.1:\([0-9]*\)";/\1/p' "$T/p2.conf")

@@ -312,6 +312,8 @@ req_start(struct session *s, const uint8_t *buf, size_t len)
 	struct req		*r;
 
 	if (decode_budget(len) < len + 4096) {
+		/* counted as a request of no known method (/metrics) */
+		stats_request(-1, PARKD__V1__CODE__RESOURCE_EXHAUSTED, 0);
 		session_send_status(s, 0, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 		    "server busy: too many large requests in flight; retry");
 		conn_req_done(s->c);

@@ -556,28 +556,62 @@ audit_rows(void)
 long
 metric2(const char *name)
 {
+	return (metric_of(getenv("PARKD_HTTP2"), name));
+}
+
+/* parkd #1's http_listen address, from its configuration. */
+static void
+http1_addr(char *buf, size_t len)
+{
+	char		*conf = read_file(getenv("PARKD_CONF"));
+	const char	*at = strstr(conf, "http_listen = \"");
+
+	assert_non_null(at);
+	at += strlen("http_listen = \"");
+	snprintf(buf, len, "%.*s", (int)strcspn(at, "\""), at);
+	free(conf);
+}
+
+/* The same of parkd #1. */
+long
+metric1(const char *name)
+{
+	char	 addr[64];
+
+	http1_addr(addr, sizeof(addr));
+	return (metric_of(addr, name));
+}
+
+/* A sample's value from the /metrics of the parkd at addr; -1 if none. */
+long
+metric_of(const char *addr, const char *name)
+{
 	static const char	 get[] = "GET /metrics HTTP/1.0\r\n\r\n";
-	char			 buf[8192], *at;
+	size_t			 cap = 1 << 20, got = 0;
+	char			*buf, *at;
 	ssize_t			 n;
-	size_t			 got = 0;
-	int			 fd = tcp_connect(getenv("PARKD_HTTP2"));
+	long			 v = -1;
+	int			 fd = tcp_connect(addr);
 
 	if (fd < 0)
 		return (-1);
-	if (write(fd, get, sizeof(get) - 1) < 0) {
+	if (write(fd, get, sizeof(get) - 1) < 0 ||
+	    (buf = malloc(cap)) == NULL) {
 		close(fd);
 		return (-1);
 	}
-	while (got < sizeof(buf) - 1 &&
-	    (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+	while (got < cap - 1 && (n = read(fd, buf + got, cap - 1 - got)) > 0)
 		got += (size_t)n;
 	buf[got] = '\0';
 	close(fd);
 	for (at = buf; (at = strstr(at, name)) != NULL; at++) {
-		if ((at == buf || at[-1] == '\n') && at[strlen(name)] == ' ')
-			return (atol(at + strlen(name) + 1));
+		if ((at == buf || at[-1] == '\n') && at[strlen(name)] == ' ') {
+			v = atol(at + strlen(name) + 1);
+			break;
+		}
 	}
-	return (-1);
+	free(buf);
+	return (v);
 }
 
 int

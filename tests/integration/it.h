@@ -61,6 +61,8 @@ struct metric_at {
 	long		 want;
 	int		 least;		/* at least want, else at most */
 };
+long	metric_of(const char *, const char *);
+long	metric1(const char *);
 long	metric2(const char *);
 int	metric_reached(void *);
 int	frame_of_size(uint32_t len);
