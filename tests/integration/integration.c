@@ -707,6 +707,12 @@ run_drain(void)
 	/* all four pool connections wait on the lock, the fifth for one */
 	if (!wait_until(lock_waiters, pg, 10000))
 		return (1);
+	/* /metrics counts them in flight */
+	if (metric1("parkd_requests_in_flight") < 5) {
+		printf("drain: /metrics shows %ld requests in flight, not 5\n",
+		    metric1("parkd_requests_in_flight"));
+		return (1);
+	}
 	from = log_end();
 	kill(pid, SIGTERM);
 	if (!log_wait(from, draining, 10000))
