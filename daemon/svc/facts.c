@@ -8,13 +8,6 @@
 
 #include "svc/svc.h"
 
-/* Firm $5 (by credit code), if the caller ($6: operator park, 0) may act. */
-#define FIRM_IN_SCOPE_IF(cond)						\
-	"f AS (SELECT id FROM firms WHERE credit_code = $5), "		\
-	"fs AS (SELECT f.id FROM f WHERE " cond "), "
-#define FIRM_IN_SCOPE	FIRM_IN_SCOPE_IF("scope_firm_write($6, f.id)")
-#define FIRM_FOUND	"(SELECT count(*) FROM f) AS found"
-
 static void
 qp_scope(struct qparams *q, struct req *r, const char *credit_code)
 {
@@ -94,30 +87,17 @@ static const struct plan report_put = { "PutFirmReport", 0,
 	{ 0, NULL, NULL },
 } };
 
-static void
-financing_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__AddFinancingRequest	*in = (void *)r->in;
-	Parkd__V1__Financing		 out;
-
-	if (!scoped_row(r, res, "AddFinancing"))
-		return;
-	out = *in->financing;
-	out.id = pg_i64(res, 0, "id");
-	req_reply(r, &out.base);
-}
-
-static void
-svc_facts_financing(struct req *r)
+/* AddFinancing: an equity round of a firm the caller may write. */
+static int
+financing_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__AddFinancingRequest	*in = (void *)r->in;
 	Parkd__V1__Financing		*p = in->financing;
-	struct qparams			 q;
 
 	if (p == NULL) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "financing is "
 		    "required");
-		return;
+		return (-1);
 	}
 	if (!valid_date(p->date))
 		viols_add(&r->v, "financing.date", "date", "not a YYYY-MM-DD "
@@ -127,46 +107,49 @@ svc_facts_financing(struct req *r)
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "financing is "
 		    "not valid");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_scope(&q, r, p->credit_code);
-	qp_str(&q, p->date);
-	qp_i64(&q, p->amount);
-	qp_str(&q, p->investor);
-	db_query(r, "WITH " FIRM_IN_SCOPE "x AS (INSERT INTO firm_financings "
-	    "(firm_id, date, amount, investor) SELECT id, $7, $8, $9 FROM fs "
-	    "RETURNING *), aud AS (" AUDIT_SQL("'firm:' || $5",
-	    "jsonb_build_object('financing', to_jsonb(x))", "x") ") "
-	    "SELECT " FIRM_FOUND ", x.id FROM (SELECT 1) one LEFT JOIN x ON "
-	    "true", q.n, q.v, financing_done);
+	qp_audit(q, r);
+	qp_scope(q, r, p->credit_code);
+	qp_str(q, p->date);
+	qp_i64(q, p->amount);
+	qp_str(q, p->investor);
+	return (0);
 }
 
-static void
-event_done(struct req *r, PGresult *res)
+static int
+financing_added(struct req *r, PGresult *res)
 {
-	Parkd__V1__AddFirmEventRequest	*in = (void *)r->in;
-	Parkd__V1__FirmEvent		 out;
+	Parkd__V1__AddFinancingRequest	*in = (void *)r->in;
+	Parkd__V1__Financing		*out;
 
-	if (!scoped_row(r, res, "AddFirmEvent"))
-		return;
-	out = *in->event;
-	out.id = pg_i64(res, 0, "id");
-	req_reply(r, &out.base);
+	if (!scoped_row(r, res, "AddFinancing"))
+		return (STEP_DONE);
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	*out = *in->financing;
+	out->id = pg_i64(res, 0, "id");
+	return (step_reply(r, &out->base));
 }
 
-static void
-svc_facts_event(struct req *r)
+static const struct plan financing_add = { "AddFinancing", 0,
+    (const struct step[]) {
+	{ SQL_FACTS_FINANCING_ADD, financing_params, financing_added },
+	{ 0, NULL, NULL },
+} };
+
+/* AddFirmEvent: an acquisition or a listing. */
+static int
+event_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__AddFirmEventRequest	*in = (void *)r->in;
 	Parkd__V1__FirmEvent		*p = in->event;
-	struct qparams			 q;
 
 	if (p == NULL) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "event is "
 		    "required");
-		return;
+		return (-1);
 	}
 	if (strcmp(p->kind, "acquired") != 0 && strcmp(p->kind, "listed") != 0)
 		viols_add(&r->v, "event.kind", "event.kind", "must be acquired "
@@ -177,30 +160,96 @@ svc_facts_event(struct req *r)
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "event is not "
 		    "valid");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_scope(&q, r, p->credit_code);
-	qp_str(&q, p->kind);
-	qp_str(&q, p->date);
-	qp_str(&q, p->detail);
-	db_query(r, "WITH " FIRM_IN_SCOPE "x AS (INSERT INTO firm_events "
-	    "(firm_id, kind, date, detail) SELECT id, $7, $8, $9 FROM fs "
-	    "RETURNING *), aud AS (" AUDIT_SQL("'firm:' || $5",
-	    "jsonb_build_object('event', to_jsonb(x))", "x") ") "
-	    "SELECT " FIRM_FOUND ", x.id FROM (SELECT 1) one LEFT JOIN x ON "
-	    "true", q.n, q.v, event_done);
+	qp_audit(q, r);
+	qp_scope(q, r, p->credit_code);
+	qp_str(q, p->kind);
+	qp_str(q, p->date);
+	qp_str(q, p->detail);
+	return (0);
 }
 
-#define CERT_COLS							\
-	"c.id, f.credit_code, c.kind, c.number, c.valid_from::text AS "	\
-	"valid_from, c.valid_to::text AS valid_to, " DATE_COL("c.expired_on") \
-	" AS expired_on"
+static int
+event_added(struct req *r, PGresult *res)
+{
+	Parkd__V1__AddFirmEventRequest	*in = (void *)r->in;
+	Parkd__V1__FirmEvent		*out;
+
+	if (!scoped_row(r, res, "AddFirmEvent"))
+		return (STEP_DONE);
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	*out = *in->event;
+	out->id = pg_i64(res, 0, "id");
+	return (step_reply(r, &out->base));
+}
+
+static const struct plan firm_event_add = { "AddFirmEvent", 0,
+    (const struct step[]) {
+	{ SQL_FACTS_EVENT_ADD, event_params, event_added },
+	{ 0, NULL, NULL },
+} };
+
+/* AddCertification: a high-tech or SRDI certificate of a firm. */
+static int
+cert_add_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__AddCertificationRequest	*in = (void *)r->in;
+	Parkd__V1__Certification		*c = in->certification;
+
+	if (c == NULL) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "certification "
+		    "is required");
+		return (-1);
+	}
+	check_certification(&r->v, "certification.", c);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "certification "
+		    "is not valid");
+		return (-1);
+	}
+	qp_audit(q, r);
+	qp_scope(q, r, c->credit_code);
+	qp_str(q, c->kind);
+	qp_str(q, c->number);
+	qp_str(q, c->valid_from);
+	qp_str(q, c->valid_to);
+	return (0);
+}
+
+static int
+cert_added(struct req *r, PGresult *res)
+{
+	if (!scoped_row(r, res, "AddCertification"))
+		return (STEP_DONE);
+	return (step_reply_row(r, res, &parkd__v1__certification__descriptor));
+}
+
+static const struct plan cert_add = { "AddCertification", 0,
+    (const struct step[]) {
+	{ SQL_FACTS_CERT_ADD, cert_add_params, cert_added },
+	{ 0, NULL, NULL },
+} };
+
+/* ListCertifications: a firm's, as far as the caller may read them. */
+static int
+cert_list_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__ListCertificationsRequest	*in = (void *)r->in;
+
+	qp_str(q, in->credit_code);
+	qp_i64(q, auth_scope(r));
+	return (0);
+}
 
 static void
-cert_from_row(PGresult *res, int i, Parkd__V1__Certification *c)
+cert_fill(struct req *r, PGresult *res, int i, void *m)
 {
+	Parkd__V1__Certification	*c = m;
+
+	(void)r;
 	parkd__v1__certification__init(c);
 	c->id = pg_i64(res, i, "id");
 	c->credit_code = (char *)pg_get(res, i, "credit_code");
@@ -211,140 +260,74 @@ cert_from_row(PGresult *res, int i, Parkd__V1__Certification *c)
 	c->expired_on = (char *)pg_get(res, i, "expired_on");
 }
 
-static void
-cert_add_done(struct req *r, PGresult *res)
+static int
+cert_listed(struct req *r, PGresult *res)
 {
-	Parkd__V1__Certification	 c;
+	Parkd__V1__ListCertificationsResponse	*out;
+	char					*next;
 
-	if (!scoped_row(r, res, "AddCertification"))
-		return;
-	cert_from_row(res, 0, &c);
-	req_reply(r, &c.base);
-}
-
-static void
-svc_facts_cert_add(struct req *r)
-{
-	Parkd__V1__AddCertificationRequest	*in = (void *)r->in;
-	Parkd__V1__Certification		*c = in->certification;
-	struct qparams				 q;
-
-	if (c == NULL) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "certification "
-		    "is required");
-		return;
-	}
-	check_certification(&r->v, "certification.", c);
-	if (r->v.n > 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "certification "
-		    "is not valid");
-		return;
-	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_scope(&q, r, c->credit_code);
-	qp_str(&q, c->kind);
-	qp_str(&q, c->number);
-	qp_str(&q, c->valid_from);
-	qp_str(&q, c->valid_to);
-	db_query(r, "WITH " FIRM_IN_SCOPE "x AS (INSERT INTO certifications "
-	    "(firm_id, kind, number, valid_from, valid_to) SELECT id, $7, $8, "
-	    "$9, $10 FROM fs RETURNING *), aud AS (" AUDIT_SQL("'firm:' || $5",
-	    "jsonb_build_object('certification', to_jsonb(x))", "x") ") "
-	    "SELECT " FIRM_FOUND ", x.id, $5 AS credit_code, x.kind, x.number, "
-	    "x.valid_from::text AS valid_from, x.valid_to::text AS valid_to, "
-	    "'' AS expired_on FROM (SELECT 1) one LEFT JOIN x ON true", q.n,
-	    q.v, cert_add_done);
-}
-
-static void
-cert_fill(struct req *r, PGresult *res, int i, void *m)
-{
-	(void)r;
-	cert_from_row(res, i, m);
-}
-
-static void
-cert_list_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__ListCertificationsResponse out =
-	    PARKD__V1__LIST_CERTIFICATIONS_RESPONSE__INIT;
-	char	*next;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListCertifications"))
-		return;
-	out.certifications = (Parkd__V1__Certification **)page_build(r, res,
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__list_certifications_response__init(out);
+	out->certifications = (Parkd__V1__Certification **)page_build(r, res,
 	    INT32_MAX, sizeof(Parkd__V1__Certification), cert_fill, NULL,
-	    &out.n_certifications, &next);
-	if (out.certifications != NULL)
-		req_reply(r, &out.base);
+	    &out->n_certifications, &next);
+	if (out->certifications == NULL)
+		return (STEP_DONE);		/* page_build failed r */
+	return (step_reply(r, &out->base));
 }
 
-static void
-svc_facts_cert_list(struct req *r)
-{
-	Parkd__V1__ListCertificationsRequest	*in = (void *)r->in;
-	struct qparams				 q;
+static const struct plan cert_list = { "ListCertifications", 0,
+    (const struct step[]) {
+	{ SQL_FACTS_CERT_LIST, cert_list_params, cert_listed },
+	{ 0, NULL, NULL },
+} };
 
-	qp_init(&q);
-	qp_str(&q, in->credit_code);
-	qp_i64(&q, auth_scope(r));
-	db_query(r, "SELECT " CERT_COLS " FROM certifications c JOIN firms f "
-	    "ON f.id = c.firm_id WHERE f.credit_code = $1 AND scope_firm_read("
-	    "$2, f.id, c.valid_from, c.valid_to) ORDER BY c.id", q.n, q.v,
-	    cert_list_done);
-}
-
-static void
-cert_expire_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__Certification	 c;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ExpireCertification"))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such certification");
-		return;
-	}
-	cert_from_row(res, 0, &c);
-	req_reply(r, &c.base);
-}
-
-static void
-svc_facts_cert_expire(struct req *r)
+/* ExpireCertification (the bureau): from a date on, it no longer counts. */
+static int
+cert_expire_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ExpireCertificationRequest	*in = (void *)r->in;
-	struct qparams				 q;
 	struct ymd				 d;
 	char					 ds[11];
 
 	if (date_or_today(r, "expired_on", in->expired_on, &d, ds) != 0)
-		return;
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_i64(&q, in->id);
-	qp_str(&q, ds);
-	db_query(r, "WITH c AS (UPDATE certifications SET expired_on = $6, "
-	    "version = version + 1 WHERE id = $5 RETURNING *), aud AS ("
-	    AUDIT_SQL("'certification:' || c.id", "jsonb_build_object("
-	    "'expired_on', c.expired_on)", "c") ") SELECT " CERT_COLS
-	    " FROM c JOIN firms f ON f.id = c.firm_id", q.n, q.v,
-	    cert_expire_done);
+		return (-1);
+	qp_audit(q, r);
+	qp_i64(q, in->id);
+	qp_str(q, ds);
+	return (0);
 }
+
+static int
+cert_expired(struct req *r, PGresult *res)
+{
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no such certification"));
+	return (step_reply_row(r, res, &parkd__v1__certification__descriptor));
+}
+
+static const struct plan cert_expire = { "ExpireCertification", 0,
+    (const struct step[]) {
+	{ SQL_FACTS_CERT_EXPIRE, cert_expire_params, cert_expired },
+	{ 0, NULL, NULL },
+} };
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_facts_methods[] = {
 	{ .name = "PutFirmReport", .plan = &report_put,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "AddFinancing", .handler = svc_facts_financing,
+	{ .name = "AddFinancing", .plan = &financing_add,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "AddFirmEvent", .handler = svc_facts_event,
+	{ .name = "AddFirmEvent", .plan = &firm_event_add,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "AddCertification", .handler = svc_facts_cert_add,
+	{ .name = "AddCertification", .plan = &cert_add,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "ListCertifications", .handler = svc_facts_cert_list,
+	{ .name = "ListCertifications", .plan = &cert_list,
 	    .roles = ROLES_ALL },
-	{ .name = "ExpireCertification", .handler = svc_facts_cert_expire,
+	{ .name = "ExpireCertification", .plan = &cert_expire,
 	    .roles = ROLE_BUREAU },
 	{ .name = NULL }
 };

@@ -30,3 +30,94 @@ aud AS (
 SELECT (SELECT count(*) FROM f) AS found, x.firm_id AS id, x.version
 FROM (SELECT 1) one
 LEFT JOIN x ON true;
+
+-- name: facts_financing_add
+-- An equity financing of firm $5 (credit code), if the caller's park $6
+-- (0: city-wide) may write it (scope_firm_write), with the audit row
+-- ($1..$4). $7 date, $8 amount (fen), $9 investor. found and id as above.
+WITH f AS (SELECT id FROM firms WHERE credit_code = $5),
+fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id)),
+x AS (
+    INSERT INTO firm_financings (firm_id, date, amount, investor)
+    SELECT id, $7, $8, $9 FROM fs
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
+        jsonb_build_object('financing', to_jsonb(x))
+    FROM x)
+SELECT (SELECT count(*) FROM f) AS found, x.id
+FROM (SELECT 1) one
+LEFT JOIN x ON true;
+
+-- name: facts_event_add
+-- An acquisition or listing of firm $5, as facts_financing_add. $7 kind,
+-- $8 date, $9 detail.
+WITH f AS (SELECT id FROM firms WHERE credit_code = $5),
+fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id)),
+x AS (
+    INSERT INTO firm_events (firm_id, kind, date, detail)
+    SELECT id, $7, $8, $9 FROM fs
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
+        jsonb_build_object('event', to_jsonb(x))
+    FROM x)
+SELECT (SELECT count(*) FROM f) AS found, x.id
+FROM (SELECT 1) one
+LEFT JOIN x ON true;
+
+-- name: facts_cert_add
+-- A certification of firm $5, as facts_financing_add. $7 kind, $8 number,
+-- $9 valid from, $10 valid to. The columns are the Certification
+-- message's fields.
+WITH f AS (SELECT id FROM firms WHERE credit_code = $5),
+fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id)),
+x AS (
+    INSERT INTO certifications (firm_id, kind, number, valid_from, valid_to)
+    SELECT id, $7, $8, $9, $10 FROM fs
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
+        jsonb_build_object('certification', to_jsonb(x))
+    FROM x)
+SELECT (SELECT count(*) FROM f) AS found, x.id, $5 AS credit_code, x.kind,
+    x.number, x.valid_from::text AS valid_from, x.valid_to::text AS valid_to,
+    '' AS expired_on
+FROM (SELECT 1) one
+LEFT JOIN x ON true;
+
+-- name: facts_cert_list
+-- The certifications of firm $1 (credit code) the caller's park $2 (0:
+-- city-wide) may read: an ex-tenant's only for its days in the park.
+SELECT c.id, f.credit_code, c.kind, c.number,
+    c.valid_from::text AS valid_from, c.valid_to::text AS valid_to,
+    coalesce(c.expired_on::text, '') AS expired_on
+FROM certifications c
+JOIN firms f ON f.id = c.firm_id
+WHERE f.credit_code = $1
+    AND scope_firm_read($2, f.id, c.valid_from, c.valid_to)
+ORDER BY c.id;
+
+-- name: facts_cert_expire
+-- Certification $5 expired on $6, with the audit row ($1..$4).
+WITH c AS (
+    UPDATE certifications SET expired_on = $6, version = version + 1
+    WHERE id = $5
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'certification:' || c.id, $4,
+        jsonb_build_object('expired_on', c.expired_on)
+    FROM c)
+SELECT c.id, f.credit_code, c.kind, c.number,
+    c.valid_from::text AS valid_from, c.valid_to::text AS valid_to,
+    coalesce(c.expired_on::text, '') AS expired_on
+FROM c
+JOIN firms f ON f.id = c.firm_id;
