@@ -87,6 +87,25 @@ static const struct plan report_put = { "PutFirmReport", 0,
 	{ 0, NULL, NULL },
 } };
 
+/* A fact stored: the reply is the fact as sent, with its new id. */
+static int
+fact_added(struct req *r, PGresult *res, const ProtobufCMessage *in)
+{
+	const ProtobufCMessageDescriptor	*d = in->descriptor;
+	const ProtobufCFieldDescriptor		*id;
+	ProtobufCMessage			*out;
+
+	if (!scoped_row(r, res, r->plan->what))
+		return (STEP_DONE);
+	id = protobuf_c_message_descriptor_get_field_by_name(d, "id");
+	if ((out = req_alloc(r, d->sizeof_message)) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	memcpy(out, in, d->sizeof_message);
+	*(int64_t *)((char *)out + id->offset) = pg_i64(res, 0, "id");
+	return (step_reply(r, out));
+}
+
 /* AddFinancing: an equity round of a firm the caller may write. */
 static int
 financing_params(struct req *r, struct qparams *q)
@@ -121,16 +140,8 @@ static int
 financing_added(struct req *r, PGresult *res)
 {
 	Parkd__V1__AddFinancingRequest	*in = (void *)r->in;
-	Parkd__V1__Financing		*out;
 
-	if (!scoped_row(r, res, "AddFinancing"))
-		return (STEP_DONE);
-	if ((out = req_alloc(r, sizeof(*out))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	*out = *in->financing;
-	out->id = pg_i64(res, 0, "id");
-	return (step_reply(r, &out->base));
+	return (fact_added(r, res, &in->financing->base));
 }
 
 static const struct plan financing_add = { "AddFinancing", 0,
@@ -174,16 +185,8 @@ static int
 event_added(struct req *r, PGresult *res)
 {
 	Parkd__V1__AddFirmEventRequest	*in = (void *)r->in;
-	Parkd__V1__FirmEvent		*out;
 
-	if (!scoped_row(r, res, "AddFirmEvent"))
-		return (STEP_DONE);
-	if ((out = req_alloc(r, sizeof(*out))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	*out = *in->event;
-	out->id = pg_i64(res, 0, "id");
-	return (step_reply(r, &out->base));
+	return (fact_added(r, res, &in->event->base));
 }
 
 static const struct plan firm_event_add = { "AddFirmEvent", 0,
