@@ -4,15 +4,6 @@
 
 #include "svc/svc.h"
 
-#define FIRM_COLS							\
-	"f.id, f.credit_code, f.name, f.industry_code, "		\
-	DATE_COL("f.registered_on") " AS registered_on, f.tech_based, "	\
-	"f.srdi, f.version, " TS_COL("f.created_at") " AS created_at, "	\
-	TS_COL("f.updated_at") " AS updated_at"
-
-/* Operators ($14 = their park): see schema/0005_scope.sql. */
-#define FIRM_SCOPE(fid) "scope_firm_identity_write($14, " fid ")"
-
 static const char *const firm_updatable[] = { "name", "industry_code",
     "registered_on", "tech_based", "srdi", NULL };
 
@@ -48,58 +39,47 @@ firm_check(struct req *r, const Parkd__V1__Firm *f, char **mask, size_t nm)
 #undef W
 }
 
-static void
-firm_reply_row(struct req *r, PGresult *res)
-{
-	Parkd__V1__Firm	 f;
-
-	firm_from_row(res, 0, &f);
-	req_reply(r, &f.base);
-}
-
-static void
-firm_create_done(struct req *r, PGresult *res)
-{
-	if (pg_ok(r, res, PGRES_TUPLES_OK, "CreateFirm"))
-		firm_reply_row(r, res);
-}
-
-static void
-svc_firm_create(struct req *r)
+/* CreateFirm: a new firm; an operator's is registered by its park. */
+static int
+firm_create_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__CreateFirmRequest	*in = (void *)r->in;
 	Parkd__V1__Firm			*f = in->firm;
-	struct qparams			 q;
 
 	if (f == NULL) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "firm is required");
-		return;
+		return (-1);
 	}
 	check_credit_code(r, "firm.credit_code", f->credit_code);
 	firm_check(r, f, NULL, 0);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "firm is not valid");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_str(&q, f->credit_code);
-	qp_str(&q, f->name);
-	qp_str(&q, f->industry_code);
-	qp_str(&q, f->registered_on);
-	qp_bool(&q, f->tech_based);
-	qp_bool(&q, f->srdi);
-	qp_i64(&q, auth_scope(r));
-	db_query(r, "WITH ins AS (INSERT INTO firms (credit_code, name, "
-	    "industry_code, registered_on, tech_based, srdi, registered_by) "
-	    "VALUES ($5, $6, $7, $8, $9, $10, nullif($11::bigint, 0)) "
-	    "RETURNING *), "
-	    "aud AS (" AUDIT_SQL("'firm:' || ins.credit_code",
-	    "jsonb_build_object('after', to_jsonb(ins))", "ins") ") "
-	    "SELECT " FIRM_COLS " FROM ins f", q.n, q.v, firm_create_done);
+	qp_audit(q, r);
+	qp_str(q, f->credit_code);
+	qp_str(q, f->name);
+	qp_str(q, f->industry_code);
+	qp_str(q, f->registered_on);
+	qp_bool(q, f->tech_based);
+	qp_bool(q, f->srdi);
+	qp_i64(q, auth_scope(r));
+	return (0);
 }
+
+static int
+firm_row(struct req *r, PGresult *res)
+{
+	return (step_reply_row(r, res, &parkd__v1__firm__descriptor));
+}
+
+static const struct plan firm_create = { "CreateFirm", 0,
+    (const struct step[]) {
+	{ SQL_FIRM_CREATE, firm_create_params, firm_row },
+	{ 0, NULL, NULL },
+} };
 
 /* GetFirm: by id or credit code; an operator reads its park's firms. */
 static int
@@ -136,37 +116,15 @@ static const struct plan firm_get = { "GetFirm", 0, (const struct step[]) {
 	{ 0, NULL, NULL },
 } };
 
-static void
-firm_fill(struct req *r, PGresult *res, int i, void *m)
-{
-	(void)r;
-	firm_from_row(res, i, m);
-}
-
-static void
-firm_list_done(struct req *r, PGresult *res)
+/* ListFirms: a page, filtered; an operator sees its park's firms. */
+static int
+firm_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListFirmsRequest	*in = (void *)r->in;
-	Parkd__V1__ListFirmsResponse	 out = PARKD__V1__LIST_FIRMS_RESPONSE__INIT;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListFirms"))
-		return;
-	out.firms = (Parkd__V1__Firm **)page_build(r, res,
-	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Firm), firm_fill,
-	    "id", &out.n_firms, &out.next_page_token);
-	if (out.firms != NULL)
-		req_reply(r, &out.base);
-}
-
-static void
-svc_firm_list(struct req *r)
-{
-	Parkd__V1__ListFirmsRequest	*in = (void *)r->in;
-	struct qparams			 q;
 	int64_t				 after;
 
 	if (page_after(r, in->page_token, &after) != 0)
-		return;
+		return (-1);
 	check_text(r, "name_contains", in->name_contains, 0, 200);
 	if (*in->industry_prefix != '\0' &&
 	    !valid_industry_prefix(in->industry_prefix))
@@ -175,57 +133,52 @@ svc_firm_list(struct req *r)
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "filter is not valid");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_str(&q, in->industry_prefix);
-	qp_str(&q, in->name_contains);
-	qp_i64(&q, after);
-	qp_i64(&q, page_size_clamp(in->page_size) + 1);
-	qp_i64(&q, auth_scope(r));
-	db_query(r, "SELECT " FIRM_COLS " FROM firms f WHERE "
-	    "($1 = '' OR f.industry_code LIKE $1 || '%') AND "
-	    "($2 = '' OR strpos(f.name, $2) > 0) AND f.id > $3 AND "
-	    "($5::bigint = 0 OR scope_firm_read($5, f.id, NULL, NULL)) "
-	    "ORDER BY f.id LIMIT $4", q.n, q.v, firm_list_done);
+	qp_str(q, in->industry_prefix);
+	qp_str(q, in->name_contains);
+	qp_i64(q, after);
+	qp_i64(q, page_size_clamp(in->page_size) + 1);
+	qp_i64(q, auth_scope(r));
+	return (0);
 }
 
 static void
-firm_update_done(struct req *r, PGresult *res)
+firm_fill(struct req *r, PGresult *res, int i, void *m)
 {
-	Parkd__V1__UpdateFirmRequest	*in = (void *)r->in;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "UpdateFirm"))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such firm");
-		return;
-	}
-	if (strcmp(pg_get(res, 0, "outcome"), "denied") == 0) {
-		req_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an operator "
-		    "may only update firms with an active tenancy in its park "
-		    "(or that it registered and that never entered a park)");
-		return;
-	}
-	if (strcmp(pg_get(res, 0, "outcome"), "stale") == 0) {
-		viols_add(&r->v, "firm.version", "version.stale",
-		    "you sent version %lld but the firm is at version %lld",
-		    (long long)in->firm->version,
-		    (long long)pg_i64(res, 0, "version"));
-		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
-		    "firm was changed since you read it; read it again and "
-		    "retry");
-		return;
-	}
-	firm_reply_row(r, res);
+	(void)r;
+	firm_from_row(res, i, m);
 }
 
-static void
-svc_firm_update(struct req *r)
+static int
+firm_listed(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListFirmsRequest	*in = (void *)r->in;
+	Parkd__V1__ListFirmsResponse	*out;
+
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__list_firms_response__init(out);
+	out->firms = (Parkd__V1__Firm **)page_build(r, res,
+	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Firm), firm_fill,
+	    "id", &out->n_firms, &out->next_page_token);
+	if (out->firms == NULL)
+		return (STEP_DONE);		/* page_build failed r */
+	return (step_reply(r, &out->base));
+}
+
+static const struct plan firm_list = { "ListFirms", 0, (const struct step[]) {
+	{ SQL_FIRM_LIST, firm_list_params, firm_listed },
+	{ 0, NULL, NULL },
+} };
+
+/* UpdateFirm: the masked fields, at the version the caller read. */
+static int
+firm_update_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__UpdateFirmRequest	*in = (void *)r->in;
 	Parkd__V1__Firm			*f = in->firm;
-	struct qparams			 q;
 	char				*mask;
 
 	if (f == NULL || (f->id == 0 && *f->credit_code == '\0') ||
@@ -233,7 +186,7 @@ svc_firm_update(struct req *r)
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "firm.id (or firm.credit_code) and firm.version are "
 		    "required");
-		return;
+		return (-1);
 	}
 	if ((mask = mask_literal(r, in->update_mask, in->n_update_mask,
 	    firm_updatable)) != NULL)
@@ -241,50 +194,62 @@ svc_firm_update(struct req *r)
 	if (mask == NULL || r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "update is not valid");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_i64(&q, f->id);				/* $5 */
-	qp_str(&q, f->credit_code);
-	qp_i64(&q, f->version);
-	qp_str(&q, mask);				/* $8 */
-	qp_str(&q, f->name);
-	qp_str(&q, f->industry_code);
-	qp_str_or_null(&q, f->registered_on);
-	qp_bool(&q, f->tech_based);
-	qp_bool(&q, f->srdi);				/* $13 */
-	qp_i64(&q, auth_scope(r));
-#define SET(col, val) col " = CASE WHEN '" col "' = ANY($8::text[]) THEN " \
-	val " ELSE f." col " END, "
-	db_query(r, "WITH old AS (SELECT * FROM firms WHERE "
-	    "($5::bigint <> 0 AND id = $5) OR ($5 = 0 AND credit_code = $6)), "
-	    "upd AS (UPDATE firms f SET "
-	    SET("name", "$9") SET("industry_code", "$10")
-	    SET("registered_on", "$11::date") SET("tech_based", "$12::boolean")
-	    SET("srdi", "$13::boolean")
-	    "version = f.version + 1, updated_at = now() FROM old "
-	    "WHERE f.id = old.id AND f.version = $7 AND " FIRM_SCOPE("f.id")
-	    " RETURNING f.*), "
-	    "aud AS (" AUDIT_SQL("'firm:' || upd.credit_code",
-	    "jsonb_build_object('fields', $8::text[], 'before', to_jsonb(old), "
-	    "'after', to_jsonb(upd))", "upd, old") ") "
-	    "SELECT 'updated' AS outcome, " FIRM_COLS " FROM upd f "
-	    "UNION ALL SELECT CASE WHEN " FIRM_SCOPE("f.id") " THEN 'stale' "
-	    "ELSE 'denied' END, " FIRM_COLS " FROM old f "
-	    "WHERE NOT EXISTS (SELECT 1 FROM upd)", q.n, q.v, firm_update_done);
-#undef SET
+	qp_audit(q, r);
+	qp_i64(q, f->id);				/* $5 */
+	qp_str(q, f->credit_code);
+	qp_i64(q, f->version);
+	qp_str(q, mask);				/* $8 */
+	qp_str(q, f->name);
+	qp_str(q, f->industry_code);
+	qp_str_or_null(q, f->registered_on);
+	qp_bool(q, f->tech_based);
+	qp_bool(q, f->srdi);				/* $13 */
+	qp_i64(q, auth_scope(r));
+	return (0);
 }
+
+static int
+firm_updated(struct req *r, PGresult *res)
+{
+	Parkd__V1__UpdateFirmRequest	*in = (void *)r->in;
+
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no such firm"));
+	if (strcmp(pg_get(res, 0, "outcome"), "denied") == 0)
+		return (step_fail(r, PARKD__V1__CODE__PERMISSION_DENIED, "an "
+		    "operator may only update firms with an active tenancy in "
+		    "its park (or that it registered and that never entered a "
+		    "park)"));
+	if (strcmp(pg_get(res, 0, "outcome"), "stale") == 0) {
+		viols_add(&r->v, "firm.version", "version.stale",
+		    "you sent version %lld but the firm is at version %lld",
+		    (long long)in->firm->version,
+		    (long long)pg_i64(res, 0, "version"));
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "firm was changed since you read it; read it again and "
+		    "retry"));
+	}
+	return (firm_row(r, res));
+}
+
+static const struct plan firm_update = { "UpdateFirm", 0,
+    (const struct step[]) {
+	{ SQL_FIRM_UPDATE, firm_update_params, firm_updated },
+	{ 0, NULL, NULL },
+} };
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_firm_methods[] = {
-	{ .name = "CreateFirm", .handler = svc_firm_create,
+	{ .name = "CreateFirm", .plan = &firm_create,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = "GetFirm", .plan = &firm_get,
 	    .roles = ROLES_ALL },
-	{ .name = "ListFirms", .handler = svc_firm_list,
+	{ .name = "ListFirms", .plan = &firm_list,
 	    .roles = ROLES_ALL },
-	{ .name = "UpdateFirm", .handler = svc_firm_update,
+	{ .name = "UpdateFirm", .plan = &firm_update,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = NULL }
 };
