@@ -63,6 +63,8 @@ int	 step_fail(struct req *, int, const char *);
 int	 step_reply(struct req *, const ProtobufCMessage *);
 int	 step_reply_row(struct req *, PGresult *,
 	     const ProtobufCMessageDescriptor *);
+int	 step_reply_list(struct req *, PGresult *, int,
+	     const ProtobufCMessageDescriptor *, const char *);
 
 /* dispatch.c: the methods, from the services' own tables */
 typedef void (*method_handler)(struct req *);

@@ -6,6 +6,8 @@
  *
  * A step's params() runs before its statement is sent (the first one's
  * before BEGIN, so a request refused on its fields costs no round trip);
+ * the parameters it adds are used after it returns, so a string must live
+ * as long as the request (its fields, or req_strdup of a local buffer);
  * its then() reads the result and returns STEP_NEXT, or STEP_DONE once it
  * has failed the request. The reply is what step_reply() kept last; in a
  * transaction its strings must be the request's own (req_strdup), as the
@@ -50,6 +52,49 @@ step_reply_row(struct req *r, PGresult *res,
 		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 		    "out of memory"));
 	return (step_reply(r, m));
+}
+
+/*
+ * Reply with every row of res (up to size; more means another page) as
+ * the repeated message field of a message of type desc, each filled from
+ * its columns; keycol names the next page's token column (NULL: one page).
+ */
+int
+step_reply_list(struct req *r, PGresult *res, int size,
+    const ProtobufCMessageDescriptor *desc, const char *keycol)
+{
+	const ProtobufCFieldDescriptor	*list = NULL, *tok;
+	ProtobufCMessage		*out, **v = NULL;
+	int				*cols = NULL, i, n;
+	unsigned			 f;
+
+	assert(!r->plan->tx);
+	for (f = 0; f < desc->n_fields && list == NULL; f++) {
+		if (desc->fields[f].label == PROTOBUF_C_LABEL_REPEATED &&
+		    desc->fields[f].type == PROTOBUF_C_TYPE_MESSAGE)
+			list = &desc->fields[f];
+	}
+	assert(list != NULL);
+	n = PQntuples(res) > size ? size : PQntuples(res);
+	if ((out = req_alloc(r, desc->sizeof_message)) == NULL ||
+	    (v = req_alloc(r, (size_t)(n + 1) * sizeof(*v))) == NULL ||
+	    (cols = pg_message_columns(r, list->descriptor, res)) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	desc->message_init(out);
+	for (i = 0; i < n; i++)
+		if ((v[i] = pg_message(r, list->descriptor, res, i, cols)) ==
+		    NULL)
+			return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "out of memory"));
+	*(size_t *)((char *)out + list->quantifier_offset) = (size_t)n;
+	*(ProtobufCMessage ***)((char *)out + list->offset) = v;
+	tok = protobuf_c_message_descriptor_get_field_by_name(desc,
+	    "next_page_token");
+	if (tok != NULL && keycol != NULL && PQntuples(res) > size && n > 0)
+		*(char **)((char *)out + tok->offset) = req_strdup(r,
+		    pg_get(res, n - 1, keycol));
+	return (step_reply(r, out));
 }
 
 static int

@@ -247,38 +247,11 @@ cert_list_params(struct req *r, struct qparams *q)
 	return (0);
 }
 
-static void
-cert_fill(struct req *r, PGresult *res, int i, void *m)
-{
-	Parkd__V1__Certification	*c = m;
-
-	(void)r;
-	parkd__v1__certification__init(c);
-	c->id = pg_i64(res, i, "id");
-	c->credit_code = (char *)pg_get(res, i, "credit_code");
-	c->kind = (char *)pg_get(res, i, "kind");
-	c->number = (char *)pg_get(res, i, "number");
-	c->valid_from = (char *)pg_get(res, i, "valid_from");
-	c->valid_to = (char *)pg_get(res, i, "valid_to");
-	c->expired_on = (char *)pg_get(res, i, "expired_on");
-}
-
 static int
 cert_listed(struct req *r, PGresult *res)
 {
-	Parkd__V1__ListCertificationsResponse	*out;
-	char					*next;
-
-	if ((out = req_alloc(r, sizeof(*out))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	parkd__v1__list_certifications_response__init(out);
-	out->certifications = (Parkd__V1__Certification **)page_build(r, res,
-	    INT32_MAX, sizeof(Parkd__V1__Certification), cert_fill, NULL,
-	    &out->n_certifications, &next);
-	if (out->certifications == NULL)
-		return (STEP_DONE);		/* page_build failed r */
-	return (step_reply(r, &out->base));
+	return (step_reply_list(r, res, INT32_MAX,
+	    &parkd__v1__list_certifications_response__descriptor, NULL));
 }
 
 static const struct plan cert_list = { "ListCertifications", 0,
@@ -299,7 +272,7 @@ cert_expire_params(struct req *r, struct qparams *q)
 		return (-1);
 	qp_audit(q, r);
 	qp_i64(q, in->id);
-	qp_str(q, ds);
+	qp_str(q, req_strdup(r, ds));	/* q outlives ds */
 	return (0);
 }
 

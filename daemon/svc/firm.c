@@ -8,22 +8,6 @@ static const char *const firm_updatable[] = { "name", "industry_code",
     "registered_on", "tech_based", "srdi", NULL };
 
 static void
-firm_from_row(PGresult *res, int i, Parkd__V1__Firm *f)
-{
-	parkd__v1__firm__init(f);
-	f->id = pg_i64(res, i, "id");
-	f->credit_code = (char *)pg_get(res, i, "credit_code");
-	f->name = (char *)pg_get(res, i, "name");
-	f->industry_code = (char *)pg_get(res, i, "industry_code");
-	f->registered_on = (char *)pg_get(res, i, "registered_on");
-	f->tech_based = pg_bool(res, i, "tech_based");
-	f->srdi = pg_bool(res, i, "srdi");
-	f->version = pg_i64(res, i, "version");
-	f->created_at = (char *)pg_get(res, i, "created_at");
-	f->updated_at = (char *)pg_get(res, i, "updated_at");
-}
-
-static void
 firm_check(struct req *r, const Parkd__V1__Firm *f, char **mask, size_t nm)
 {
 #define W(x)	(mask == NULL || mask_has(mask, nm, x))
@@ -143,29 +127,13 @@ firm_list_params(struct req *r, struct qparams *q)
 	return (0);
 }
 
-static void
-firm_fill(struct req *r, PGresult *res, int i, void *m)
-{
-	(void)r;
-	firm_from_row(res, i, m);
-}
-
 static int
 firm_listed(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListFirmsRequest	*in = (void *)r->in;
-	Parkd__V1__ListFirmsResponse	*out;
 
-	if ((out = req_alloc(r, sizeof(*out))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	parkd__v1__list_firms_response__init(out);
-	out->firms = (Parkd__V1__Firm **)page_build(r, res,
-	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Firm), firm_fill,
-	    "id", &out->n_firms, &out->next_page_token);
-	if (out->firms == NULL)
-		return (STEP_DONE);		/* page_build failed r */
-	return (step_reply(r, &out->base));
+	return (step_reply_list(r, res, page_size_clamp(in->page_size),
+	    &parkd__v1__list_firms_response__descriptor, "id"));
 }
 
 static const struct plan firm_list = { "ListFirms", 0, (const struct step[]) {

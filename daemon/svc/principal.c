@@ -6,40 +6,6 @@
 
 #include "svc/svc.h"
 
-#define PRINCIPAL_COLS							\
-	"x.id, x.name, x.fingerprint, x.role, "				\
-	"coalesce((SELECT code FROM parks WHERE id = x.park_id), '') "	\
-	"AS park_code, x.enabled, " TS_COL("x.created_at") " AS created_at"
-
-static void
-principal_from_row(PGresult *res, int i, Parkd__V1__Principal *p)
-{
-	parkd__v1__principal__init(p);
-	p->id = pg_i64(res, i, "id");
-	p->name = (char *)pg_get(res, i, "name");
-	p->fingerprint = (char *)pg_get(res, i, "fingerprint");
-	p->role = (char *)pg_get(res, i, "role");
-	p->park_code = (char *)pg_get(res, i, "park_code");
-	p->enabled = pg_bool(res, i, "enabled");
-	p->created_at = (char *)pg_get(res, i, "created_at");
-}
-
-static void
-principal_reply_row(struct req *r, PGresult *res, const char *what)
-{
-	Parkd__V1__Principal	 p;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, what))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "%s: no such %s", what,
-		    strcmp(what, "AddPrincipal") == 0 ? "park" : "principal");
-		return;
-	}
-	principal_from_row(res, 0, &p);
-	req_reply(r, &p.base);
-}
-
 /*
  * Normalise a fingerprint as openssl prints it (upper case, colons) to 64
  * lowercase hex digits; 0 on success.
@@ -60,17 +26,22 @@ fingerprint_normalise(const char *in, char out[65])
 	return (n == 64 ? 0 : -1);
 }
 
-static void
-principal_add_done(struct req *r, PGresult *res)
+/* Row 0 is the principal; none: no such park (add) or principal. */
+static int
+principal_row(struct req *r, PGresult *res)
 {
-	principal_reply_row(r, res, "AddPrincipal");
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND, fmt_arena(r,
+		    "%s: no such %s", r->plan->what, strcmp(r->plan->what,
+		    "AddPrincipal") == 0 ? "park" : "principal")));
+	return (step_reply_row(r, res, &parkd__v1__principal__descriptor));
 }
 
-static void
-svc_principal_add(struct req *r)
+/* AddPrincipal: a certificate (or its fingerprint), a role, a park. */
+static int
+principal_add_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__AddPrincipalRequest	*in = (void *)r->in;
-	struct qparams			 q;
 	char				 fp[65], *cause = NULL;
 	int				 role = auth_role_parse(in->role);
 
@@ -93,101 +64,72 @@ svc_principal_add(struct req *r)
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "principal is not valid");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_str(&q, in->name);
-	qp_str(&q, fp);
-	qp_str(&q, in->role);
-	qp_str(&q, in->park_code);
-	db_query(r, "WITH ins AS (INSERT INTO principals (name, fingerprint, "
-	    "role, park_id) SELECT $5, $6, $7, (SELECT id FROM parks WHERE "
-	    "code = $8) WHERE $8 = '' OR EXISTS (SELECT 1 FROM parks WHERE "
-	    "code = $8) RETURNING *), "
-	    "aud AS (" AUDIT_SQL("'principal:' || ins.fingerprint",
-	    "jsonb_build_object('after', to_jsonb(ins))", "ins") ") "
-	    "SELECT " PRINCIPAL_COLS " FROM ins x", q.n, q.v,
-	    principal_add_done);
+	qp_audit(q, r);
+	qp_str(q, in->name);
+	qp_str(q, req_strdup(r, fp));	/* q outlives fp */
+	qp_str(q, in->role);
+	qp_str(q, in->park_code);
+	return (0);
 }
 
-static void
-principal_fill(struct req *r, PGresult *res, int i, void *m)
+static const struct plan principal_add = { "AddPrincipal", 0,
+    (const struct step[]) {
+	{ SQL_PRINCIPAL_ADD, principal_add_params, principal_row },
+	{ 0, NULL, NULL },
+} };
+
+/* ListPrincipals: all of them, one page. */
+static int
+principal_listed(struct req *r, PGresult *res)
 {
-	(void)r;
-	principal_from_row(res, i, m);
+	return (step_reply_list(r, res, INT32_MAX,
+	    &parkd__v1__list_principals_response__descriptor, NULL));
 }
 
-static void
-principal_list_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__ListPrincipalsResponse out =
-	    PARKD__V1__LIST_PRINCIPALS_RESPONSE__INIT;
-	char	*next;
+static const struct plan principal_list = { "ListPrincipals", 0,
+    (const struct step[]) {
+	{ SQL_PRINCIPAL_LIST, NULL, principal_listed },
+	{ 0, NULL, NULL },
+} };
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListPrincipals"))
-		return;
-	out.principals = (Parkd__V1__Principal **)page_build(r, res, INT32_MAX,
-	    sizeof(Parkd__V1__Principal), principal_fill, NULL,
-	    &out.n_principals, &next);
-	if (out.principals != NULL)
-		req_reply(r, &out.base);
-}
-
-static void
-svc_principal_list(struct req *r)
-{
-	db_query(r, "SELECT " PRINCIPAL_COLS " FROM principals x ORDER BY x.id",
-	    0, NULL, principal_list_done);
-}
-
-static void
-principal_disable_done(struct req *r, PGresult *res)
-{
-	principal_reply_row(r, res, "DisablePrincipal");
-}
-
-static void
-svc_principal_disable(struct req *r)
+/* DisablePrincipal: by id or fingerprint; it loses access at once. */
+static int
+principal_disable_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__DisablePrincipalRequest	*in = (void *)r->in;
-	struct qparams				 q;
 	char					 fp[65] = "";
 
 	if (in->id == 0 && fingerprint_normalise(in->fingerprint, fp) != 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "give id or a SHA-256 fingerprint");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_i64(&q, in->id);
-	qp_str(&q, fp);
-	db_query(r, "WITH upd AS (UPDATE principals SET enabled = false, "
-	    "version = version + 1 WHERE ($5::bigint <> 0 AND id = $5) OR "
-	    "($5 = 0 AND fingerprint = $6) RETURNING *), "
-	    "aud AS (" AUDIT_SQL("'principal:' || upd.fingerprint",
-	    "jsonb_build_object('enabled', false)", "upd") ") "
-	    "SELECT " PRINCIPAL_COLS " FROM upd x", q.n, q.v,
-	    principal_disable_done);
+	qp_audit(q, r);
+	qp_i64(q, in->id);
+	qp_str(q, req_strdup(r, fp));	/* q outlives fp */
+	return (0);
 }
 
-static void
-principal_whoami_done(struct req *r, PGresult *res)
+static const struct plan principal_disable = { "DisablePrincipal", 0,
+    (const struct step[]) {
+	{ SQL_PRINCIPAL_DISABLE, principal_disable_params, principal_row },
+	{ 0, NULL, NULL },
+} };
+
+/* WhoAmI: the caller's own principal. */
+static int
+whoami_params(struct req *r, struct qparams *q)
 {
-	principal_reply_row(r, res, "WhoAmI");
+	qp_i64(q, r->pr.id);
+	return (0);
 }
 
-static void
-svc_principal_whoami(struct req *r)
-{
-	struct qparams	 q;
-
-	qp_init(&q);
-	qp_i64(&q, r->pr.id);
-	db_query(r, "SELECT " PRINCIPAL_COLS " FROM principals x WHERE "
-	    "x.id = $1", q.n, q.v, principal_whoami_done);
-}
+static const struct plan whoami = { "WhoAmI", 0, (const struct step[]) {
+	{ SQL_PRINCIPAL_GET, whoami_params, principal_row },
+	{ 0, NULL, NULL },
+} };
 
 /*
  * parkd --add-principal CERT --role ROLE [--park CODE]: bootstrap (blocking,
@@ -252,13 +194,13 @@ out:
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_principal_methods[] = {
-	{ .name = "AddPrincipal", .handler = svc_principal_add,
+	{ .name = "AddPrincipal", .plan = &principal_add,
 	    .roles = ROLE_ADMIN },
-	{ .name = "ListPrincipals", .handler = svc_principal_list,
+	{ .name = "ListPrincipals", .plan = &principal_list,
 	    .roles = ROLE_ADMIN },
-	{ .name = "DisablePrincipal", .handler = svc_principal_disable,
+	{ .name = "DisablePrincipal", .plan = &principal_disable,
 	    .roles = ROLE_ADMIN },
-	{ .name = "WhoAmI", .handler = svc_principal_whoami,
+	{ .name = "WhoAmI", .plan = &whoami,
 	    .roles = ROLES_ALL },
 	{ .name = NULL }
 };

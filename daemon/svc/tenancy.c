@@ -394,12 +394,6 @@ svc_tenancy_exit(struct req *r)
 
 /* ---- list ---- */
 
-static void
-tenancy_fill(struct req *r, PGresult *res, int i, void *m)
-{
-	tenancy_from_row(r, res, i, m, 0);
-}
-
 /* ListTenancies: a page, filtered; an operator sees its park's only. */
 static int
 tenancy_list_params(struct req *r, struct qparams *q)
@@ -422,18 +416,9 @@ static int
 tenancy_list_page(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
-	Parkd__V1__ListTenanciesResponse *out;
 
-	if ((out = req_alloc(r, sizeof(*out))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	parkd__v1__list_tenancies_response__init(out);
-	out->tenancies = (Parkd__V1__Tenancy **)page_build(r, res,
-	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Tenancy),
-	    tenancy_fill, "id", &out->n_tenancies, &out->next_page_token);
-	if (out->tenancies == NULL)
-		return (STEP_DONE);		/* page_build failed r */
-	return (step_reply(r, &out->base));
+	return (step_reply_list(r, res, page_size_clamp(in->page_size),
+	    &parkd__v1__list_tenancies_response__descriptor, "id"));
 }
 
 static const struct plan tenancy_list = { "ListTenancies", 0,

@@ -1,0 +1,60 @@
+-- PrincipalService. Every statement returns the Principal message's fields.
+
+-- name: principal_add
+-- A principal, with the audit row ($1..$4): $5 name, $6 fingerprint, $7
+-- role, $8 park code ('' for none). No row: no such park.
+WITH ins AS (
+    INSERT INTO principals (name, fingerprint, role, park_id)
+    SELECT $5, $6, $7, (SELECT id FROM parks WHERE code = $8)
+    WHERE $8 = '' OR EXISTS (SELECT 1 FROM parks WHERE code = $8)
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'principal:' || ins.fingerprint,
+        $4, jsonb_build_object('after', to_jsonb(ins))
+    FROM ins)
+SELECT x.id, x.name, x.fingerprint, x.role,
+    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
+    x.enabled,
+    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at
+FROM ins x;
+
+-- name: principal_list
+SELECT x.id, x.name, x.fingerprint, x.role,
+    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
+    x.enabled,
+    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at
+FROM principals x
+ORDER BY x.id;
+
+-- name: principal_disable
+-- Disable principal $5 (id, or 0 and fingerprint $6), with the audit row.
+WITH upd AS (
+    UPDATE principals SET enabled = false, version = version + 1
+    WHERE ($5::bigint <> 0 AND id = $5) OR ($5 = 0 AND fingerprint = $6)
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'principal:' || upd.fingerprint,
+        $4, jsonb_build_object('enabled', false)
+    FROM upd)
+SELECT x.id, x.name, x.fingerprint, x.role,
+    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
+    x.enabled,
+    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at
+FROM upd x;
+
+-- name: principal_get
+-- Principal $1.
+SELECT x.id, x.name, x.fingerprint, x.role,
+    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
+    x.enabled,
+    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at
+FROM principals x
+WHERE x.id = $1;
