@@ -141,7 +141,8 @@ policy_file_load(const struct config *cfg, PGconn *pg, char **cause)
 	v[0] = "0"; v[1] = "parkd"; v[2] = "UploadPolicy"; v[3] = "";
 	v[4] = p.name; v[5] = hash; v[6] = body; v[7] = y0; v[8] = y1;
 	v[9] = "policy_file"; v[10] = "t"; v[11] = "t";
-	res = PQexecParams(pg, UPLOAD_SQL, 12, NULL, v, NULL, NULL, 0);
+	res = PQexecParams(pg, sql_stmts[SQL_POLICY_UPLOAD].sql, 12, NULL, v,
+	    NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		asprintf(cause, "policy_file %s: %s", cfg->policy_file,
 		    PQresultErrorMessage(res));

@@ -41,29 +41,6 @@ int	 sql_check(PGconn *, char **);
 	"(SELECT pp.body FROM policy_years py JOIN policies pp ON "	\
 	"pp.id = py.policy_id WHERE py.year = " yearparam ") AS policy_body"
 
-/* Stores the document once (by hash); activates it for its years. */
-#define UPLOAD_SQL							\
-	"WITH ins AS (INSERT INTO policies (name, hash, body, year_from, " \
-	"year_to, source) VALUES ($5, $6, $7, $8, $9, $10) "		\
-	"ON CONFLICT (hash) DO NOTHING RETURNING *), "			\
-	"pol AS (SELECT * FROM ins UNION ALL SELECT * FROM policies "	\
-	"WHERE hash = $6), "						\
-	"act AS (INSERT INTO policy_years (year, policy_id) SELECT y, "	\
-	"(SELECT id FROM pol LIMIT 1) FROM generate_series($8::int, "	\
-	"$9::int) y WHERE $11::boolean AND (NOT $12::boolean OR EXISTS "	\
-	"(SELECT 1 FROM ins)) ON CONFLICT (year) DO UPDATE SET policy_id = " \
-	"EXCLUDED.policy_id, activated_at = now() RETURNING year), "	\
-	"aud AS (" AUDIT_SQL("'policy:' || $6",				\
-	"jsonb_build_object('name', $5::text, 'hash', $6::text, 'new', "	\
-	"EXISTS (SELECT 1 FROM ins), 'activated', (SELECT "		\
-	"array_agg(year) FROM act))", "(SELECT 1) one") ") "		\
-	"SELECT x.id, x.name, x.hash, x.year_from, x.year_to, x.body, "	\
-	TS_COL("x.created_at") " AS created_at, coalesce((SELECT "	\
-	"string_agg(year::text, ',' ORDER BY year) FROM (SELECT year FROM " \
-	"policy_years WHERE policy_id = x.id AND year NOT IN (SELECT year " \
-	"FROM act) UNION SELECT year FROM act) ay), '') AS active_years " \
-	"FROM pol x LIMIT 1"
-
 /* policies.c: parsed policies by hash, the policy file */
 void	 sha256_hex(const char *, size_t, char [65]);
 const struct policy *policy_from_row(struct req *, PGresult *, int, int);

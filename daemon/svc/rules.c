@@ -11,12 +11,6 @@
 
 #include "svc/svc.h"
 
-#define POLICY_OUT_COLS							\
-	"x.id, x.name, x.hash, x.year_from, x.year_to, x.body, "	\
-	TS_COL("x.created_at") " AS created_at, coalesce((SELECT "	\
-	"string_agg(year::text, ',' ORDER BY year) FROM policy_years "	\
-	"WHERE policy_id = x.id), '') AS active_years"
-
 static void
 policy_out(struct req *r, PGresult *res, int i, Parkd__V1__Policy *p,
     int with_body)
@@ -39,33 +33,28 @@ policy_out(struct req *r, PGresult *res, int i, Parkd__V1__Policy *p,
 	p->n_active_years = p->active_years ? n : 0;
 }
 
-static void
-policy_reply(struct req *r, PGresult *res, const char *what)
+/* Row 0 is the policy, with its body. */
+static int
+policy_row(struct req *r, PGresult *res)
 {
-	Parkd__V1__Policy	 p;
+	Parkd__V1__Policy	*p;
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, what))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such policy");
-		return;
-	}
-	policy_out(r, res, 0, &p, 1);
-	req_reply(r, &p.base);
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no such policy"));
+	if ((p = req_alloc(r, sizeof(*p))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	policy_out(r, res, 0, p, 1);
+	return (step_reply(r, &p->base));
 }
 
-static void
-upload_done(struct req *r, PGresult *res)
-{
-	policy_reply(r, res, "UploadPolicy");
-}
-
-static void
-svc_rules_upload(struct req *r)
+/* UploadPolicy: a checked document, stored once, active for its years. */
+static int
+upload_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__UploadPolicyRequest	*in = (void *)r->in;
 	struct policy			 p;
-	struct qparams			 q;
 	char				 err[256], hash[65];
 
 	if (*in->body == '\0' || strlen(in->body) > 256 * 1024 ||
@@ -74,81 +63,81 @@ svc_rules_upload(struct req *r)
 		    "bytes of UTF-8 text");
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "policy refused; the active policy stays");
-		return;
+		return (-1);
 	}
 	if (policy_parse_isolated(in->body, &p, err, sizeof(err)) != 0) {
 		viols_add(&r->v, "body", "policy.document", "%s", err);
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "policy refused; the active policy stays");
-		return;
+		return (-1);
 	}
 	sha256_hex(in->body, strlen(in->body), hash);
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_str(&q, p.name);
-	qp_str(&q, hash);
-	qp_str(&q, in->body);
-	qp_i64(&q, p.year_from);
-	qp_i64(&q, p.year_to);
-	qp_str(&q, r->internal ? "policy_file" : "upload");
-	qp_bool(&q, !in->keep_inactive);
-	qp_bool(&q, in->only_if_new);
-	db_query(r, UPLOAD_SQL, q.n, q.v, upload_done);
+	qp_audit(q, r);
+	qp_str(q, req_strdup(r, p.name));	/* q outlives p and hash */
+	qp_str(q, req_strdup(r, hash));
+	qp_str(q, in->body);
+	qp_i64(q, p.year_from);
+	qp_i64(q, p.year_to);
+	qp_str(q, r->internal ? "policy_file" : "upload");
+	qp_bool(q, !in->keep_inactive);
+	qp_bool(q, in->only_if_new);
+	return (0);
 }
 
-static void
-policy_get_done(struct req *r, PGresult *res)
-{
-	policy_reply(r, res, "GetPolicy");
-}
+static const struct plan policy_upload = { "UploadPolicy", 0,
+    (const struct step[]) {
+	{ SQL_POLICY_UPLOAD, upload_params, policy_row },
+	{ 0, NULL, NULL },
+} };
 
-static void
-svc_rules_get(struct req *r)
+/* GetPolicy: the one active for a year (this year by default). */
+static int
+policy_get_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__GetPolicyRequest	*in = (void *)r->in;
-	struct qparams			 q;
 	struct ymd			 t;
 
 	today(&t);
-	qp_init(&q);
-	qp_i64(&q, in->year ? in->year : t.y);
-	db_query(r, "SELECT " POLICY_OUT_COLS " FROM policies x JOIN "
-	    "policy_years y ON y.policy_id = x.id WHERE y.year = $1", q.n, q.v,
-	    policy_get_done);
+	qp_i64(q, in->year ? in->year : t.y);
+	return (0);
 }
 
-static void
-policy_list_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__ListPoliciesResponse	 out =
-	    PARKD__V1__LIST_POLICIES_RESPONSE__INIT;
-	int				 i, n;
+static const struct plan policy_get = { "GetPolicy", 0,
+    (const struct step[]) {
+	{ SQL_POLICY_GET, policy_get_params, policy_row },
+	{ 0, NULL, NULL },
+} };
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListPolicies"))
-		return;
-	n = PQntuples(res);
-	out.policies = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *));
-	for (i = 0; out.policies != NULL && i < n; i++) {
-		if ((out.policies[i] = req_alloc(r, sizeof(Parkd__V1__Policy)))
-		    == NULL)
+/* ListPolicies: every stored document, without its body. */
+static int
+policy_listed(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListPoliciesResponse	*out;
+	int				 i, n = PQntuples(res);
+
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__list_policies_response__init(out);
+	out->policies = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *));
+	for (i = 0; out->policies != NULL && i < n; i++) {
+		if ((out->policies[i] = req_alloc(r,
+		    sizeof(Parkd__V1__Policy))) == NULL)
 			break;
-		policy_out(r, res, i, out.policies[i], 0);
+		policy_out(r, res, i, out->policies[i], 0);
 	}
-	if (i < n) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory");
-		return;
-	}
-	out.n_policies = (size_t)n;
-	req_reply(r, &out.base);
+	if (out->policies == NULL || i < n)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	out->n_policies = (size_t)n;
+	return (step_reply(r, &out->base));
 }
 
-static void
-svc_rules_list(struct req *r)
-{
-	db_query(r, "SELECT " POLICY_OUT_COLS " FROM policies x ORDER BY x.id",
-	    0, NULL, policy_list_done);
-}
+static const struct plan policy_list = { "ListPolicies", 0,
+    (const struct step[]) {
+	{ SQL_POLICY_LIST, NULL, policy_listed },
+	{ 0, NULL, NULL },
+} };
 
 /* ---- the sweep ---- */
 
@@ -326,11 +315,11 @@ svc_rules_sweep(struct req *r)
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_rules_methods[] = {
-	{ .name = "UploadPolicy", .handler = svc_rules_upload,
+	{ .name = "UploadPolicy", .plan = &policy_upload,
 	    .roles = ROLE_ADMIN | ROLE_BUREAU },
-	{ .name = "GetPolicy", .handler = svc_rules_get,
+	{ .name = "GetPolicy", .plan = &policy_get,
 	    .roles = ROLES_ALL },
-	{ .name = "ListPolicies", .handler = svc_rules_list,
+	{ .name = "ListPolicies", .plan = &policy_list,
 	    .roles = ROLES_ALL },
 	{ .name = "RunSweep", .handler = svc_rules_sweep,
 	    .roles = ROLE_BUREAU },
