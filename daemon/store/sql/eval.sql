@@ -110,3 +110,32 @@ SELECT er.run_id, er.park_code, er.park_name, er.district, er.rank,
 FROM evaluation_results er
 JOIN evaluation_runs ru ON ru.id = er.run_id
 WHERE er.run_id = $1 AND er.park_code = $2;
+
+-- name: eval_run_get
+-- Run $1; an operator ($2, its park; 0: city-wide) sees published runs only.
+SELECT ru.id, ru.year,
+    (SELECT name FROM policies WHERE id = ru.policy_id) AS policy,
+    (SELECT hash FROM policies WHERE id = ru.policy_id) AS policy_hash,
+    ru.status, coalesce(ru.budget, -1) AS budget, ru.requested, ru.total,
+    ru.remainder, ru.parks, ru.downgraded, ru.summary::text AS summary,
+    to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at,
+    coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+FROM evaluation_runs ru
+WHERE ru.id = $1 AND ($2::bigint = 0 OR ru.status = 'published');
+
+-- name: eval_run_list
+-- The runs of year $1 (0: every year); an operator ($2) sees published ones.
+SELECT ru.id, ru.year,
+    (SELECT name FROM policies WHERE id = ru.policy_id) AS policy,
+    (SELECT hash FROM policies WHERE id = ru.policy_id) AS policy_hash,
+    ru.status, coalesce(ru.budget, -1) AS budget, ru.requested, ru.total,
+    ru.remainder, ru.parks, ru.downgraded, ru.summary::text AS summary,
+    to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at,
+    coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+FROM evaluation_runs ru
+WHERE ($1 = 0 OR ru.year = $1) AND ($2 = 0 OR ru.status = 'published')
+ORDER BY ru.id;

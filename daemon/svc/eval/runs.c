@@ -185,62 +185,74 @@ svc_eval_delete(struct req *r)
 	    "SELECT " RUN_COLS " FROM cur ru", q.n, q.v, delete_done);
 }
 
-static void
-get_run_done(struct req *r, PGresult *res)
-{
-	run_reply(r, res, "GetEvaluationRun");
-}
-
-static void
-svc_eval_get_run(struct req *r)
+/* GetEvaluationRun: operators see published runs only. */
+static int
+run_get_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
-	struct qparams			 q;
 
-	qp_init(&q);
-	qp_i64(&q, in->run_id);
-	qp_i64(&q, auth_scope(r));
-	/* an operator sees published runs only, as in ListEvaluationRuns */
-	db_query(r, "SELECT " RUN_COLS " FROM evaluation_runs ru WHERE ru.id = "
-	    "$1 AND ($2::bigint = 0 OR ru.status = 'published')", q.n, q.v,
-	    get_run_done);
+	qp_i64(q, in->run_id);
+	qp_i64(q, auth_scope(r));
+	return (0);
 }
 
-static void
-list_runs_done(struct req *r, PGresult *res)
+static int
+run_row(struct req *r, PGresult *res)
 {
-	Parkd__V1__ListEvaluationRunsResponse out =
-	    PARKD__V1__LIST_EVALUATION_RUNS_RESPONSE__INIT;
-	int	 i, n;
+	Parkd__V1__EvaluationRun	*o;
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListEvaluationRuns"))
-		return;
-	n = PQntuples(res);
-	out.runs = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *));
-	for (i = 0; out.runs != NULL && i < n; i++)
-		if ((out.runs[i] = run_from_row(r, res, i)) == NULL)
-			break;
-	if (i < n) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	out.n_runs = (size_t)n;
-	req_reply(r, &out.base);
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no such evaluation run"));
+	if ((o = run_from_row(r, res, 0)) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	return (step_reply(r, &o->base));
 }
 
-static void
-svc_eval_list_runs(struct req *r)
+static const struct plan run_get = { "GetEvaluationRun", 0,
+    (const struct step[]) {
+	{ SQL_EVAL_RUN_GET, run_get_params, run_row },
+	{ 0, NULL, NULL },
+} };
+
+/* ListEvaluationRuns: of a year or all; operators, published ones. */
+static int
+run_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListEvaluationRunsRequest	*in = (void *)r->in;
-	struct qparams				 q;
 
-	qp_init(&q);
-	qp_i64(&q, in->year);
-	qp_i64(&q, auth_scope(r));
-	db_query(r, "SELECT " RUN_COLS " FROM evaluation_runs ru WHERE ($1 = 0 "
-	    "OR ru.year = $1) AND ($2 = 0 OR ru.status = 'published') ORDER BY "
-	    "ru.id", q.n, q.v, list_runs_done);
+	qp_i64(q, in->year);
+	qp_i64(q, auth_scope(r));
+	return (0);
 }
+
+static int
+runs_listed(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListEvaluationRunsResponse	*out;
+	int					 i, n = PQntuples(res);
+
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__list_evaluation_runs_response__init(out);
+	out->runs = req_alloc(r, (size_t)(n ? n : 1) * sizeof(void *));
+	for (i = 0; out->runs != NULL && i < n; i++)
+		if ((out->runs[i] = run_from_row(r, res, i)) == NULL)
+			break;
+	if (out->runs == NULL || i < n)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	out->n_runs = (size_t)n;
+	return (step_reply(r, &out->base));
+}
+
+static const struct plan run_list = { "ListEvaluationRuns", 0,
+    (const struct step[]) {
+	{ SQL_EVAL_RUN_LIST, run_list_params, runs_listed },
+	{ 0, NULL, NULL },
+} };
 
 static int
 results_page(int32_t n)
@@ -483,9 +495,9 @@ const struct method_def svc_eval_methods[] = {
 	    .roles = ROLE_BUREAU },
 	{ .name = "DeleteEvaluationRun", .handler = svc_eval_delete,
 	    .roles = ROLE_BUREAU },
-	{ .name = "GetEvaluationRun", .handler = svc_eval_get_run,
+	{ .name = "GetEvaluationRun", .plan = &run_get,
 	    .roles = ROLES_ALL },
-	{ .name = "ListEvaluationRuns", .handler = svc_eval_list_runs,
+	{ .name = "ListEvaluationRuns", .plan = &run_list,
 	    .roles = ROLES_ALL },
 	{ .name = "ListEvaluationResults", .handler = svc_eval_results,
 	    .roles = ROLES_ALL },
