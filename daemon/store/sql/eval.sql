@@ -139,3 +139,44 @@ SELECT ru.id, ru.year,
 FROM evaluation_runs ru
 WHERE ($1 = 0 OR ru.year = $1) AND ($2 = 0 OR ru.status = 'published')
 ORDER BY ru.id;
+
+-- name: eval_result_list
+-- A page of run $1's results by rank after $2, $3 the page size + 1; an
+-- operator ($4, its park; 0: city-wide) sees its own of published runs.
+SELECT er.run_id, er.park_code, er.park_name, er.district, er.rank,
+    er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, er.subsidy,
+    er.consecutive_fails, er.reasons::text AS reasons
+FROM evaluation_results er
+JOIN evaluation_runs ru ON ru.id = er.run_id
+WHERE er.run_id = $1 AND er.rank > $2
+    AND ($4::bigint = 0 OR (er.park_id = $4 AND ru.status = 'published'))
+ORDER BY er.rank
+LIMIT $3;
+
+-- name: eval_budget_set
+-- The budget of year $5 ($6 fen), with the audit row ($1..$4).
+WITH b AS (
+    INSERT INTO evaluation_budgets (year, amount) VALUES ($5, $6)
+    ON CONFLICT (year) DO UPDATE SET amount = EXCLUDED.amount, set_at = now()
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'budget:' || b.year, $4, to_jsonb(b)
+    FROM b)
+SELECT year FROM b;
+
+-- name: eval_award_add
+-- An award of park $5 (code) for year $6: $7 kind, $8 amount (fen), with
+-- the audit row ($1..$4). No row: no such park.
+WITH x AS (
+    INSERT INTO awards (park_id, year, kind, amount)
+    SELECT id, $6, $7, $8 FROM parks WHERE code = $5
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'park:' || $5, $4,
+        jsonb_build_object('award', to_jsonb(x))
+    FROM x)
+SELECT id FROM x;

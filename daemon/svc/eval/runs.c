@@ -260,11 +260,6 @@ results_page(int32_t n)
 	return (n <= 0 ? 1000 : n > 5000 ? 5000 : n);
 }
 
-#define RESULT_COLS							\
-	"er.run_id, er.park_code, er.park_name, er.district, er.rank, "	\
-	"er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, "	\
-	"er.subsidy, er.consecutive_fails, er.reasons::text AS reasons"
-
 static void
 result_from_row(struct req *r, PGresult *res, int i,
     Parkd__V1__EvaluationResult *o)
@@ -302,42 +297,45 @@ result_fill(struct req *r, PGresult *res, int i, void *m)
 	result_from_row(r, res, i, m);
 }
 
-static void
-results_done(struct req *r, PGresult *res)
+/* ListEvaluationResults: a run's, by rank, page by page. */
+static int
+results_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListEvaluationResultsRequest	*in = (void *)r->in;
-	Parkd__V1__ListEvaluationResultsResponse out =
-	    PARKD__V1__LIST_EVALUATION_RESULTS_RESPONSE__INIT;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListEvaluationResults"))
-		return;
-	out.results = (Parkd__V1__EvaluationResult **)page_build(r, res,
-	    results_page(in->page_size), sizeof(Parkd__V1__EvaluationResult),
-	    result_fill, "rank", &out.n_results, &out.next_page_token);
-	if (out.results != NULL)
-		req_reply(r, &out.base);
-}
-
-static void
-svc_eval_results(struct req *r)
-{
-	Parkd__V1__ListEvaluationResultsRequest	*in = (void *)r->in;
-	struct qparams				 q;
 	int64_t					 after;
 
 	if (page_after(r, in->page_token, &after) != 0)
-		return;
-	qp_init(&q);
-	qp_i64(&q, in->run_id);
-	qp_i64(&q, after);
-	qp_i64(&q, results_page(in->page_size) + 1);
-	qp_i64(&q, auth_scope(r));
-	db_query(r, "SELECT " RESULT_COLS " FROM evaluation_results er JOIN "
-	    "evaluation_runs ru ON ru.id = er.run_id WHERE er.run_id = $1 AND "
-	    "er.rank > $2 AND ($4::bigint = 0 OR (er.park_id = $4 AND "
-	    "ru.status = 'published')) ORDER BY er.rank LIMIT $3", q.n, q.v,
-	    results_done);
+		return (-1);
+	qp_i64(q, in->run_id);
+	qp_i64(q, after);
+	qp_i64(q, results_page(in->page_size) + 1);
+	qp_i64(q, auth_scope(r));
+	return (0);
 }
+
+static int
+results_listed(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListEvaluationResultsRequest	*in = (void *)r->in;
+	Parkd__V1__ListEvaluationResultsResponse *out;
+
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__list_evaluation_results_response__init(out);
+	out->results = (Parkd__V1__EvaluationResult **)page_build(r, res,
+	    results_page(in->page_size), sizeof(Parkd__V1__EvaluationResult),
+	    result_fill, "rank", &out->n_results, &out->next_page_token);
+	if (out->results == NULL)
+		return (STEP_DONE);		/* page_build failed r */
+	return (step_reply(r, &out->base));
+}
+
+static const struct plan results_list = { "ListEvaluationResults", 0,
+    (const struct step[]) {
+	{ SQL_EVAL_RESULT_LIST, results_params, results_listed },
+	{ 0, NULL, NULL },
+} };
 
 /* The indicators column (JSON) into o's indicators. */
 static void
@@ -407,64 +405,52 @@ static const struct plan result_get = { "GetEvaluationResult", 0,
 	{ 0, NULL, NULL },
 } };
 
-static void
-budget_done(struct req *r, PGresult *res)
+/* SetEvaluationBudget: the year's total; runs scale to it. */
+static int
+budget_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
-	Parkd__V1__SetEvaluationBudgetResponse	 o =
-	    PARKD__V1__SET_EVALUATION_BUDGET_RESPONSE__INIT;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "SetEvaluationBudget"))
-		return;
-	o.year = in->year;
-	o.amount_fen = in->amount_fen;
-	req_reply(r, &o.base);
-}
-
-static void
-svc_eval_budget(struct req *r)
-{
-	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
-	struct qparams				 q;
 
 	viols_range(&r->v, "year", in->year, 2000, 2100);
 	viols_range(&r->v, "amount_fen", in->amount_fen, 0, LIMIT_FEN);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad budget");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_i64(&q, in->year);
-	qp_i64(&q, in->amount_fen);
-	db_query(r, "WITH b AS (INSERT INTO evaluation_budgets (year, amount) "
-	    "VALUES ($5, $6) ON CONFLICT (year) DO UPDATE SET amount = "
-	    "EXCLUDED.amount, set_at = now() RETURNING *), aud AS ("
-	    AUDIT_SQL("'budget:' || b.year", "to_jsonb(b)", "b") ") "
-	    "SELECT year FROM b", q.n, q.v, budget_done);
+	qp_audit(q, r);
+	qp_i64(q, in->year);
+	qp_i64(q, in->amount_fen);
+	return (0);
 }
 
-static void
-award_done(struct req *r, PGresult *res)
+static int
+budget_set(struct req *r, PGresult *res)
 {
-	Parkd__V1__AddAwardRequest	*in = (void *)r->in;
+	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
+	Parkd__V1__SetEvaluationBudgetResponse	*o;
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "AddAward"))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no park '%s'",
-		    in->award->park_code);
-		return;
-	}
-	req_reply(r, &in->award->base);
+	(void)res;
+	if ((o = req_alloc(r, sizeof(*o))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__set_evaluation_budget_response__init(o);
+	o->year = in->year;
+	o->amount_fen = in->amount_fen;
+	return (step_reply(r, &o->base));
 }
 
-static void
-svc_eval_award(struct req *r)
+static const struct plan budget = { "SetEvaluationBudget", 0,
+    (const struct step[]) {
+	{ SQL_EVAL_BUDGET_SET, budget_params, budget_set },
+	{ 0, NULL, NULL },
+} };
+
+/* AddAward: an award a park holds (a subsidy is never paid on top). */
+static int
+award_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__AddAwardRequest	*in = (void *)r->in;
 	Parkd__V1__Award		*a = in->award;
-	struct qparams			 q;
 
 	if (a == NULL || a->year < 2000 || a->year > 2100 ||
 	    a->amount_fen < 0 || a->amount_fen > LIMIT_FEN ||
@@ -472,20 +458,31 @@ svc_eval_award(struct req *r)
 		viols_add(&r->v, "award", "award", "park_code, year 2000..2100, "
 		    "kind and amount_fen 0..%lld", LIMIT_FEN);
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad award");
-		return;
+		return (-1);
 	}
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_str(&q, a->park_code);
-	qp_i64(&q, a->year);
-	qp_str(&q, a->kind);
-	qp_i64(&q, a->amount_fen);
-	db_query(r, "WITH x AS (INSERT INTO awards (park_id, year, kind, "
-	    "amount) SELECT id, $6, $7, $8 FROM parks WHERE code = $5 RETURNING "
-	    "*), aud AS (" AUDIT_SQL("'park:' || $5", "jsonb_build_object("
-	    "'award', to_jsonb(x))", "x") ") SELECT id FROM x", q.n, q.v,
-	    award_done);
+	qp_audit(q, r);
+	qp_str(q, a->park_code);
+	qp_i64(q, a->year);
+	qp_str(q, a->kind);
+	qp_i64(q, a->amount_fen);
+	return (0);
 }
+
+static int
+award_added(struct req *r, PGresult *res)
+{
+	Parkd__V1__AddAwardRequest	*in = (void *)r->in;
+
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND, fmt_arena(r,
+		    "no park '%s'", in->award->park_code)));
+	return (step_reply(r, &in->award->base));
+}
+
+static const struct plan award = { "AddAward", 0, (const struct step[]) {
+	{ SQL_EVAL_AWARD_ADD, award_params, award_added },
+	{ 0, NULL, NULL },
+} };
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_eval_methods[] = {
@@ -499,13 +496,13 @@ const struct method_def svc_eval_methods[] = {
 	    .roles = ROLES_ALL },
 	{ .name = "ListEvaluationRuns", .plan = &run_list,
 	    .roles = ROLES_ALL },
-	{ .name = "ListEvaluationResults", .handler = svc_eval_results,
+	{ .name = "ListEvaluationResults", .plan = &results_list,
 	    .roles = ROLES_ALL },
 	{ .name = "GetEvaluationResult", .plan = &result_get,
 	    .roles = ROLES_ALL },
-	{ .name = "SetEvaluationBudget", .handler = svc_eval_budget,
+	{ .name = "SetEvaluationBudget", .plan = &budget,
 	    .roles = ROLE_BUREAU },
-	{ .name = "AddAward", .handler = svc_eval_award,
+	{ .name = "AddAward", .plan = &award,
 	    .roles = ROLE_BUREAU },
 	{ .name = NULL }
 };
