@@ -131,12 +131,22 @@ $(BUILD)/bench/gen_%: bench/gen_%.c $(PURE_O) $(PB_O)
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libparkc.a
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
 # Benchmarks: ratios against the machine's own ceilings, same run.
 bench-sync: all $(BUILD)/bench/gen_sync
 	bench/bench-sync.sh
 
 bench-eval: all
 	bench/bench-eval.sh
+
+bench-serve: all $(BUILD)/bench/loadgen
+	bench/bench-serve.sh
+
+# Every benchmark, one after the other.
+bench: bench-serve bench-sync bench-eval
 
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS; part of make check.
 FUZZ_TARGETS := fuzz_request fuzz_policy fuzz_fields fuzz_sync_rows fuzz_csv
@@ -174,4 +184,4 @@ stop:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps layers unit integration check run stop clean bench-sync bench-eval fuzz
+.PHONY: all deps layers unit integration check run stop clean bench bench-serve bench-sync bench-eval fuzz

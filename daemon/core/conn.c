@@ -4,6 +4,10 @@
  * the owner's business: server->conn_cb hears of open, frames, oversize
  * frames and close (the rpc layer's session).
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +417,7 @@ conn_accept(int fd, const char *addr, const char *peer)
 {
 	struct conn	*c;
 	SSL		*ssl;
+	int		 one = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (ssl = SSL_new(server->ssl_ctx)) == NULL) {
@@ -434,6 +439,8 @@ conn_accept(int fd, const char *addr, const char *peer)
 		return;
 	}
 	evutil_make_socket_nonblocking(fd);
+	/* a response is written as it is ready: no Nagle delay behind it */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->bev = bufferevent_openssl_socket_new(server->base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {

@@ -1,0 +1,192 @@
+#!/bin/bash
+# bench-serve: parkd's serving rate beside PostgreSQL's own, in one run on
+# one throwaway PostgreSQL. For a read mix (GetPark, GetFirm, ListTenancies
+# of one park, GetEvaluationResult in turn) and a write mix (PutFirmReport),
+# at 1, 16 and 64 connections: bench/loadgen over persistent mutual-TLS
+# connections, and pgbench -M prepared running exactly parkd's statements
+# (taken from daemon/store/sql/) with the same client counts. ROUNDS rounds
+# of SECONDS seconds, medians; a table, an SVG plot (var/bench-serve.svg),
+# then "ratio read16_vs_pgbench R" and "ratio write16_vs_pgbench R".
+# Requests and statements are counted alike: one read request is one
+# statement.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+BUILD=${BUILD:-build}
+FIRMS=${FIRMS:-2000}
+ROUNDS=${ROUNDS:-3}
+SECONDS_EACH=${SECONDS_EACH:-5}
+CONNS=${CONNS:-"1 16 64"}
+DEPTH=${DEPTH:-1}
+T=$(mktemp -d /tmp/parkd-bench.XXXXXX)
+chmod 755 "$T"
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" || true
+	pg_stop "$T/pg"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+PGPORT=$(free_port)
+pg_start "$T/pg" "$PGPORT"
+mkcerts "$T/tls" bureau
+PORT=$(free_port)
+write_conf "$T/parkd.conf" "$PORT" "$PGPORT" "$T/tls" 'log_level = "warn";' \
+    'max_connections = 1000;' 'max_per_address = 1000;' 'max_inflight = 64;'
+"$BUILD/parkd" -c "$T/parkd.conf" --migrate >/dev/null 2>&1
+PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
+    -p "$PGPORT" -U postgres -d parkd)
+FIRM=91350100M000100Y43
+"${PSQL[@]}" <<SQL
+INSERT INTO parks (code, name, district, operator_name, operator_credit_code,
+    operator_legal_person, staff_count, total_area, leading_industries,
+    status, admitted_on)
+VALUES ('BENCH', '基准测试孵化基地', '崂山区', '基准运营公司',
+    '91512081MA62K0260E', true, 20, 1000000000, '{I65}', 'admitted',
+    '2020-06-01');
+INSERT INTO firms (credit_code, name, industry_code, registered_on)
+SELECT CASE WHEN i = 1 THEN '$FIRM' ELSE '9' || lpad(i::text, 17, '0') END,
+    '基准企业' || i, 'I651', '2020-01-01'
+FROM generate_series(1, $FIRMS) i;
+INSERT INTO tenancies (firm_id, park_id, entry_date, area)
+SELECT f.id, p.id, '2021-01-01', 1000 FROM firms f, parks p;
+INSERT INTO firm_reports (firm_id, year, quarter, revenue, jobs)
+SELECT f.id, y, q, 100000, 10
+FROM firms f, generate_series(2024, 2025) y, generate_series(1, 4) q;
+ANALYZE;
+SQL
+"$BUILD/parkd" -c "$T/parkd.conf" --add-principal "$T/tls/bureau.crt" \
+    --role bureau --name bench >/dev/null
+ulimit -n 4096 2>/dev/null || true
+"$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
+PID=$!
+wait_port "$PORT" 30
+write_parkctl_conf "$T/parkctl.conf" "127.0.0.1:$PORT" "$T/tls" bureau
+PARKCTL_CONFIG=$T/parkctl.conf "$BUILD/parkctl" eval run --year 2025 \
+    >/dev/null
+RUN=$("${PSQL[@]}" -At -c "SELECT max(id) FROM evaluation_runs")
+
+# stmt NAME: the text of statement NAME of daemon/store/sql/, comments out.
+stmt() {
+	awk -v n="$1" '/^-- name: / { on = ($3 == n); next }
+	    on && !/^[ \t]*--/ && !/^[ \t]*$/ { print }' daemon/store/sql/*.sql
+}
+# pgbench_script NAME...: the statements, $N as :s<i>_N. pgbench takes any
+# ":word" for a variable, also inside a string: the timestamps' format
+# separates minutes and seconds with "-" there (the same to_char work).
+pgbench_script() {
+	i=0
+	for s in "$@"; do
+		i=$((i + 1))
+		stmt "$s" | sed -E -e 's/:MI:SS/-MI-SS/g' -e 's/:report:/-report-/g' \
+		    -e "s/\\\$([0-9]+)/:s${i}_\\1/g"
+	done
+}
+# pgbench takes no empty variable: parkd's '' parameters are literals there
+# (which lets PostgreSQL fold "$2 = ''": if anything, the ceiling gains).
+pgbench_script park_get firm_get tenancy_list eval_result_get |
+    sed -E "s/:s3_([23])([^0-9]|$)/''\2/g" > "$T/read.sql"
+# the write mix spreads over 5 years x 4 quarters of one firm, as loadgen's
+{ echo '\set s1_7 random(2021, 2025)'; echo '\set s1_8 random(1, 4)'
+  pgbench_script facts_report_put |
+    sed -E "s/:s1_4([^0-9]|$)/''\1/g"; } > "$T/write.sql"
+chmod 644 "$T"/*.sql
+READ_VARS=(-D s1_1=0 -D s1_2=BENCH -D s2_1=0 -D s2_2="$FIRM" -D s2_3=0
+    -D s3_1=BENCH -D s3_4=0 -D s3_5=0 -D s3_6=21
+    -D s4_1="$RUN" -D s4_2=BENCH)
+WRITE_VARS=(-D s1_1=0 -D s1_2=bench -D s1_3=PutFirmReport
+    -D s1_5="$FIRM" -D s1_6=0 -D s1_9=100000
+    -D s1_10=10 -D s1_11=0 -D s1_12=0 -D s1_13=0)
+
+# pgbench_rate MIX CONNS: statements per second.
+pgbench_rate() {
+	local vars per
+	if [ "$1" = read ]; then vars=("${READ_VARS[@]}"); per=4
+	else vars=("${WRITE_VARS[@]}"); per=1; fi
+	if ! as_pg "$(pg_bindir)/pgbench" -n -M prepared -h 127.0.0.1 \
+	    -p "$PGPORT" -U parkd -c "$2" -j 2 -T "$SECONDS_EACH" \
+	    -f "$T/$1.sql" "${vars[@]}" parkd > "$T/pgbench.out" 2>&1; then
+		cat "$T/pgbench.out" >&2
+		exit 1
+	fi
+	awk -v per="$per" '/^tps = / { printf "%d\n", $3 * per }' \
+	    "$T/pgbench.out"
+}
+# parkd_rate MIX CONNS: "rps p50 p99" of loadgen.
+parkd_rate() {
+	"$BUILD/bench/loadgen" -a "127.0.0.1:$PORT" -t "$T/tls" -n bureau \
+	    -c "$2" -d "$DEPTH" -s "$SECONDS_EACH" -m "$1" -p BENCH -f "$FIRM" \
+	    -r "$RUN" | awk '{ print $10, $12, $14 }'
+}
+
+echo "firms $FIRMS, run $RUN, $ROUNDS rounds of $SECONDS_EACH s, depth $DEPTH"
+for mix in read write; do
+	for c in $CONNS; do
+		: > "$T/p.$mix.$c"; : > "$T/g.$mix.$c"; : > "$T/l.$mix.$c"
+		for r in $(seq "$ROUNDS"); do
+			set -- $(parkd_rate "$mix" "$c")
+			echo "$1" >> "$T/p.$mix.$c"
+			echo "$3" >> "$T/l.$mix.$c"
+			pgbench_rate "$mix" "$c" >> "$T/g.$mix.$c"
+		done
+	done
+done
+
+printf '\n%-6s %6s %12s %10s %12s %7s\n' mix conns parkd_rps p99_us \
+    pgbench_sps ratio
+: > "$T/plot"
+for mix in read write; do
+	for c in $CONNS; do
+		p=$(median < "$T/p.$mix.$c")
+		l=$(median < "$T/l.$mix.$c")
+		g=$(median < "$T/g.$mix.$c")
+		ratio=$(echo "$p $g" | awk '{ printf "%.3f", $2 ? $1 / $2 : 0 }')
+		printf '%-6s %6s %12s %10s %12s %7s\n' "$mix" "$c" "$p" "$l" "$g" \
+		    "$ratio"
+		echo "$mix $c $p $l $g" >> "$T/plot"
+		[ "$c" = 16 ] && echo "ratio ${mix}16_vs_pgbench $ratio" \
+		    >> "$T/ratios"
+	done
+done
+
+# throughput (parkd solid, pgbench dashed) and p99 against connections
+mkdir -p var
+awk -v conns="$CONNS" '
+BEGIN { n = split(conns, cs, " "); W = 640; H = 360; L = 60; B = 40 }
+{ p[$1, $2] = $3; l[$1, $2] = $4; g[$1, $2] = $5
+  if ($3 > max) max = $3; if ($5 > max) max = $5
+  if ($4 > lmax) lmax = $4 }
+function x(i) { return L + (i - 1) * (W - L - 20) / (n > 1 ? n - 1 : 1) }
+function y(v, m) { return H - B - v * (H - B - 20) / (m ? m : 1) }
+function line(mix, arr, m, color, dash,    i, s) {
+	s = ""
+	for (i = 1; i <= n; i++)
+		s = s sprintf("%.1f,%.1f ", x(i), y(arr[mix, cs[i]], m))
+	printf "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" %s " \
+	    "points=\"%s\"/>\n", color, dash, s
+}
+END {
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" " \
+	    "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H
+	printf "<text x=\"%d\" y=\"14\">requests (statements) per second; " \
+	    "max %d; p99 on its own scale (grey)</text>\n", L, max
+	for (i = 1; i <= n; i++)
+		printf "<text x=\"%.1f\" y=\"%d\">%s</text>\n", x(i) - 6, H - 20,
+		    cs[i]
+	printf "<text x=\"%d\" y=\"%d\">connections</text>\n", W / 2, H - 4
+	line("read", p, max, "#3b7dd8", ""); line("read", g, max, "#3b7dd8",
+	    "stroke-dasharray=\"6 4\"")
+	line("write", p, max, "#d8873b", ""); line("write", g, max, "#d8873b",
+	    "stroke-dasharray=\"6 4\"")
+	line("read", l, lmax, "#999999", "stroke-dasharray=\"2 3\"")
+	line("write", l, lmax, "#bbbbbb", "stroke-dasharray=\"2 3\"")
+	printf "<text x=\"%d\" y=\"32\" fill=\"#3b7dd8\">read</text>" \
+	    "<text x=\"%d\" y=\"32\" fill=\"#d8873b\">write</text>" \
+	    "<text x=\"%d\" y=\"32\">solid parkd, dashed pgbench</text>\n",
+	    L, L + 40, L + 90
+	print "</svg>"
+}' "$T/plot" > var/bench-serve.svg
+echo
+echo "plot: var/bench-serve.svg"
+cat "$T/ratios"
