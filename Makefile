@@ -131,6 +131,10 @@ $(BUILD)/bench/gen_%: bench/gen_%.c $(PURE_O) $(PB_O)
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench/tlsecho: bench/tlsecho.c $(PURE_O) $(PB_O)
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libparkc.a
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
@@ -142,7 +146,7 @@ bench-sync: all $(BUILD)/bench/gen_sync
 bench-eval: all
 	bench/bench-eval.sh
 
-bench-serve: all $(BUILD)/bench/loadgen
+bench-serve: all $(BUILD)/bench/loadgen $(BUILD)/bench/tlsecho
 	bench/bench-serve.sh
 
 # Every benchmark, one after the other.

@@ -3,8 +3,10 @@
 # one throwaway PostgreSQL. For a read mix (GetPark, GetFirm, ListTenancies
 # of one park, GetEvaluationResult in turn) and a write mix (PutFirmReport),
 # at 1, 16 and 64 connections: bench/loadgen over persistent mutual-TLS
-# connections, and pgbench -M prepared running exactly parkd's statements
-# (taken from daemon/store/sql/) with the same client counts. ROUNDS rounds
+# connections, and two ceilings with the same client counts: pgbench -M
+# prepared running exactly parkd's statements (taken from
+# daemon/store/sql/), and bench/tlsecho, the same libevent+OpenSSL stack and
+# framing answering at once with no work (read mix only). ROUNDS rounds
 # of SECONDS seconds, medians; a table, an SVG plot (var/bench-serve.svg),
 # then "ratio read16_vs_pgbench R" and "ratio write16_vs_pgbench R".
 # Requests and statements are counted alike: one read request is one
@@ -21,7 +23,9 @@ DEPTH=${DEPTH:-1}
 T=$(mktemp -d /tmp/parkd-bench.XXXXXX)
 chmod 755 "$T"
 PID=
+EPID=
 cleanup() {
+	[ -n "$EPID" ] && kill -TERM "$EPID" 2>/dev/null && wait "$EPID" || true
 	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" || true
 	pg_stop "$T/pg"
 	rm -rf "$T"
@@ -113,37 +117,50 @@ pgbench_rate() {
 	awk -v per="$per" '/^tps = / { printf "%d\n", $3 * per }' \
 	    "$T/pgbench.out"
 }
-# parkd_rate MIX CONNS: "rps p50 p99" of loadgen.
+# parkd_rate MIX CONNS [PORT]: "rps p50 p99" of loadgen.
 parkd_rate() {
-	"$BUILD/bench/loadgen" -a "127.0.0.1:$PORT" -t "$T/tls" -n bureau \
+	"$BUILD/bench/loadgen" -a "127.0.0.1:${3:-$PORT}" -t "$T/tls" -n bureau \
 	    -c "$2" -d "$DEPTH" -s "$SECONDS_EACH" -m "$1" -p BENCH -f "$FIRM" \
 	    -r "$RUN" | awk '{ print $10, $12, $14 }'
 }
+
+EPORT=$(free_port)
+"$BUILD/bench/tlsecho" "$EPORT" "$T/tls" 400 &
+EPID=$!
+wait_port "$EPORT" 10
 
 echo "firms $FIRMS, run $RUN, $ROUNDS rounds of $SECONDS_EACH s, depth $DEPTH"
 for mix in read write; do
 	for c in $CONNS; do
 		: > "$T/p.$mix.$c"; : > "$T/g.$mix.$c"; : > "$T/l.$mix.$c"
+		: > "$T/e.$mix.$c"
 		for r in $(seq "$ROUNDS"); do
 			set -- $(parkd_rate "$mix" "$c")
 			echo "$1" >> "$T/p.$mix.$c"
 			echo "$3" >> "$T/l.$mix.$c"
 			pgbench_rate "$mix" "$c" >> "$T/g.$mix.$c"
+			if [ "$mix" = read ]; then
+				set -- $(parkd_rate read "$c" "$EPORT")
+				echo "$1" >> "$T/e.$mix.$c"
+			else
+				echo - >> "$T/e.$mix.$c"
+			fi
 		done
 	done
 done
 
-printf '\n%-6s %6s %12s %10s %12s %7s\n' mix conns parkd_rps p99_us \
-    pgbench_sps ratio
+printf '\n%-6s %6s %12s %10s %12s %11s %7s\n' mix conns parkd_rps p99_us \
+    pgbench_sps tls_echo ratio
 : > "$T/plot"
 for mix in read write; do
 	for c in $CONNS; do
 		p=$(median < "$T/p.$mix.$c")
 		l=$(median < "$T/l.$mix.$c")
 		g=$(median < "$T/g.$mix.$c")
+		e=$(median < "$T/e.$mix.$c")
 		ratio=$(echo "$p $g" | awk '{ printf "%.3f", $2 ? $1 / $2 : 0 }')
-		printf '%-6s %6s %12s %10s %12s %7s\n' "$mix" "$c" "$p" "$l" "$g" \
-		    "$ratio"
+		printf '%-6s %6s %12s %10s %12s %11s %7s\n' "$mix" "$c" "$p" \
+		    "$l" "$g" "$e" "$ratio"
 		echo "$mix $c $p $l $g" >> "$T/plot"
 		[ "$c" = 16 ] && echo "ratio ${mix}16_vs_pgbench $ratio" \
 		    >> "$T/ratios"
