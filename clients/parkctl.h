@@ -18,6 +18,7 @@ int	 csv_sync(struct ctl *, int, char **);
 int	 csv_read_dry(const char *, const char *, size_t, int64_t *,
 	     int64_t *);
 int	 csv_export(struct ctl *, int, char **);
+const char *own_park(struct ctl *);
 int	 eval_cmd(struct ctl *, int, char **);
 
 #endif
