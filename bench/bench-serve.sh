@@ -14,33 +14,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+. bench/lib.sh
 BUILD=${BUILD:-build}
 FIRMS=${FIRMS:-2000}
 ROUNDS=${ROUNDS:-3}
 SECONDS_EACH=${SECONDS_EACH:-5}
 CONNS=${CONNS:-"1 16 64"}
 DEPTH=${DEPTH:-1}
-T=$(mktemp -d /tmp/parkd-bench.XXXXXX)
-chmod 755 "$T"
-PID=
-EPID=
-cleanup() {
-	[ -n "$EPID" ] && kill -TERM "$EPID" 2>/dev/null && wait "$EPID" || true
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" || true
-	pg_stop "$T/pg"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-PGPORT=$(free_port)
-pg_start "$T/pg" "$PGPORT"
-mkcerts "$T/tls" bureau
-PORT=$(free_port)
-write_conf "$T/parkd.conf" "$PORT" "$PGPORT" "$T/tls" 'log_level = "warn";' \
-    'max_connections = 1000;' 'max_per_address = 1000;' 'max_inflight = 64;'
-"$BUILD/parkd" -c "$T/parkd.conf" --migrate >/dev/null 2>&1
-PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
-    -p "$PGPORT" -U postgres -d parkd)
+bench_start 'max_connections = 1000;' 'max_per_address = 1000;' \
+    'max_inflight = 64;'
 FIRM=91350100M000100Y43
 "${PSQL[@]}" <<SQL
 INSERT INTO parks (code, name, district, operator_name, operator_credit_code,
@@ -64,17 +46,16 @@ SQL
     --role bureau --name bench >/dev/null
 ulimit -n 4096 2>/dev/null || true
 "$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
-PID=$!
+PIDS="$PIDS $!"
 wait_port "$PORT" 30
 write_parkctl_conf "$T/parkctl.conf" "127.0.0.1:$PORT" "$T/tls" bureau
 PARKCTL_CONFIG=$T/parkctl.conf "$BUILD/parkctl" eval run --year 2025 \
     >/dev/null
 RUN=$("${PSQL[@]}" -At -c "SELECT max(id) FROM evaluation_runs")
 
-# stmt NAME: the text of statement NAME of daemon/store/sql/, comments out.
+# stmt NAME: statement NAME exactly as parkd prepares it.
 stmt() {
-	awk -v n="$1" '/^-- name: / { on = ($3 == n); next }
-	    on && !/^[ \t]*--/ && !/^[ \t]*$/ { print }' daemon/store/sql/*.sql
+	"$BUILD/parkd" --print-sql "$1"
 }
 # pgbench_script NAME...: the statements, $N as :s<i>_N. pgbench takes any
 # ":word" for a variable, also inside a string: the timestamps' format
@@ -126,7 +107,7 @@ parkd_rate() {
 
 EPORT=$(free_port)
 "$BUILD/bench/tlsecho" "$EPORT" "$T/tls" 400 &
-EPID=$!
+PIDS="$! $PIDS"
 wait_port "$EPORT" 10
 
 echo "firms $FIRMS, run $RUN, $ROUNDS rounds of $SECONDS_EACH s, depth $DEPTH"

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+. bench/lib.sh
 BUILD=${BUILD:-build}
 FIRMS=${FIRMS:-50000}
 QUARTERS=${QUARTERS:-20}
@@ -14,24 +15,7 @@ ROUNDS=${ROUNDS:-3}
 # every row's scope); the default, the bureau, is city-wide.
 ROLE=${ROLE:-bureau}
 ROWS=$((FIRMS * QUARTERS))
-T=$(mktemp -d /tmp/parkd-bench.XXXXXX)
-chmod 755 "$T"
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" || true
-	pg_stop "$T/pg"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-PGPORT=$(free_port)
-pg_start "$T/pg" "$PGPORT"
-mkcerts "$T/tls" bureau
-PORT=$(free_port)
-write_conf "$T/parkd.conf" "$PORT" "$PGPORT" "$T/tls" 'log_level = "warn";'
-"$BUILD/parkd" -c "$T/parkd.conf" --migrate >/dev/null 2>&1
-PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
-    -p "$PGPORT" -U postgres -d parkd)
+bench_start
 
 echo "generating $ROWS rows ($FIRMS firms x $QUARTERS quarters)"
 "$BUILD/bench/gen_sync" "$T" "$FIRMS" "$QUARTERS"
@@ -57,7 +41,7 @@ else
 fi
 
 "$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
-PID=$!
+PIDS=$!
 wait_port "$PORT" 30
 write_parkctl_conf "$T/parkctl.conf" "127.0.0.1:$PORT" "$T/tls" bureau
 export PARKCTL_CONFIG=$T/parkctl.conf

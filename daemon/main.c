@@ -31,6 +31,7 @@ usage(FILE *f)
 "      --print-eval-query print the query that measures the evaluation's\n"
 "                         raw indicators ($1 year, $2..$3 its first and\n"
 "                         last day, $4 award kind, $5 failing grade)\n"
+"      --print-sql NAME   print statement NAME of daemon/store/sql/\n"
 "      --add-principal CERT  register the certificate CERT (PEM) as a\n"
 "                         principal with --role admin|bureau|operator|viewer\n"
 "                         (operators also --park CODE), then exit\n"
@@ -171,6 +172,22 @@ struct opts {
 	int		 migrate;
 };
 
+/* --print-sql NAME: the statement as parkd prepares it; 1 if none. */
+static int
+print_sql(const char *name)
+{
+	const struct dbpool_stmt	*st;
+
+	for (st = sql_stmts; st->name != NULL; st++) {
+		if (strcmp(st->name, name) == 0) {
+			printf("%s;\n", st->sql);
+			return (0);
+		}
+	}
+	fprintf(stderr, "parkd: no statement %s in daemon/store/sql/\n", name);
+	return (1);
+}
+
 /* Parse the flags; -1 to exit with rc (usage, version, help done). */
 static int
 parse_args(int argc, char **argv, struct opts *o, int *rc)
@@ -185,6 +202,7 @@ parse_args(int argc, char **argv, struct opts *o, int *rc)
 		{ "name", required_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "print-eval-query", no_argument, NULL, 'Q' },
+		{ "print-sql", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -204,6 +222,7 @@ parse_args(int argc, char **argv, struct opts *o, int *rc)
 		case 'N': o->name = optarg; break;
 		case 'v': printf("parkd %s\n", PARKD_VERSION); return (-1);
 		case 'Q': printf("%s\n", sql_stmts[SQL_EVAL_RAW].sql); return (-1);
+		case 'S': *rc = print_sql(optarg); return (-1);
 		case 'h': usage(stdout); return (-1);
 		default: usage(stderr); *rc = 2; return (-1);
 		}

@@ -4,6 +4,9 @@
 # statement starts with a line "-- name: NAME" (lower case, [a-z0-9_]);
 # comment lines ("--" first) are documentation and left out; the text ends
 # at the next "-- name:" or the end of the file, without its final ";".
+# A block after "-- fragment: NAME" is no statement: "@@NAME@@" in a
+# statement stands for it (the column lists that several statements
+# return), so one list serves them all.
 set -eu
 mode=$1
 shift
@@ -14,17 +17,36 @@ function flush() {
 		return
 	sub(/[ \t\n]*;?[ \t\n]*$/, "", text)
 	if (text == "") {
-		printf "%s: statement %s is empty\n", FILENAME, name > "/dev/stderr"
+		printf "%s: %s is empty\n", FILENAME, name > "/dev/stderr"
 		exit 1
 	}
-	names[n] = name
-	texts[n] = text
-	n++
+	if (frag)
+		frags[name] = text
+	else {
+		names[n] = name
+		texts[n] = text
+		n++
+	}
 	name = ""
 	text = ""
 }
-/^-- name: / {
+# Put the fragments in: "@@NAME@@" for fragment NAME.
+function expand(t, s,    k, out) {
+	out = ""
+	while (match(t, /@@[a-z0-9_]+@@/)) {
+		k = substr(t, RSTART + 2, RLENGTH - 4)
+		if (!(k in frags)) {
+			printf "statement %s: no fragment %s\n", s, k > "/dev/stderr"
+			exit 1
+		}
+		out = out substr(t, 1, RSTART - 1) frags[k]
+		t = substr(t, RSTART + RLENGTH)
+	}
+	return (out t)
+}
+/^-- (name|fragment): / {
 	flush()
+	frag = $2 == "fragment:"
 	name = $3
 	if (name !~ /^[a-z0-9_]+$/ || (name in seen)) {
 		printf "%s:%d: bad or repeated statement name %s\n", FILENAME,
@@ -38,7 +60,7 @@ function flush() {
 /^[ \t]*$/ { next }
 {
 	if (name == "") {
-		printf "%s:%d: SQL before the first -- name:\n", FILENAME,
+		printf "%s:%d: SQL before the first -- name: or fragment:\n", FILENAME,
 		    FNR > "/dev/stderr"
 		exit 1
 	}
@@ -49,6 +71,8 @@ function flush() {
 }
 END {
 	flush()
+	for (i = 0; i < n; i++)
+		texts[i] = expand(texts[i], names[i])
 	print "/* Generated from daemon/store/sql/ by scripts/embed-sql.sh. */"
 	if (mode == "-h") {
 		print "#ifndef PARKD_SQL_H"

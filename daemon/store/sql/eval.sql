@@ -89,23 +89,13 @@ aud AS (
         jsonb_build_object('year', ru.year, 'total', ru.total,
             'parks', ru.parks)
     FROM ru)
-SELECT ru.id, ru.year,
-    (SELECT name FROM policies WHERE id = ru.policy_id) AS policy,
-    (SELECT hash FROM policies WHERE id = ru.policy_id) AS policy_hash,
-    ru.status, coalesce(ru.budget, -1) AS budget, ru.requested, ru.total,
-    ru.remainder, ru.parks, ru.downgraded, ru.summary::text AS summary,
-    to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
-        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+SELECT @@run_columns@@
 FROM ru;
 
 -- name: eval_result_get
 -- One park's result ($2 park code) in run $1, with what decides who may
 -- read it (the park and the run's status).
-SELECT er.run_id, er.park_code, er.park_name, er.district, er.rank,
-    er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, er.subsidy,
-    er.consecutive_fails, er.reasons::text AS reasons, er.park_id,
+SELECT @@result_columns@@, er.park_id,
     er.indicators::text AS indicators, ru.status
 FROM evaluation_results er
 JOIN evaluation_runs ru ON ru.id = er.run_id
@@ -113,29 +103,13 @@ WHERE er.run_id = $1 AND er.park_code = $2;
 
 -- name: eval_run_get
 -- Run $1; an operator ($2, its park; 0: city-wide) sees published runs only.
-SELECT ru.id, ru.year,
-    (SELECT name FROM policies WHERE id = ru.policy_id) AS policy,
-    (SELECT hash FROM policies WHERE id = ru.policy_id) AS policy_hash,
-    ru.status, coalesce(ru.budget, -1) AS budget, ru.requested, ru.total,
-    ru.remainder, ru.parks, ru.downgraded, ru.summary::text AS summary,
-    to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
-        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+SELECT @@run_columns@@
 FROM evaluation_runs ru
 WHERE ru.id = $1 AND ($2::bigint = 0 OR ru.status = 'published');
 
 -- name: eval_run_list
 -- The runs of year $1 (0: every year); an operator ($2) sees published ones.
-SELECT ru.id, ru.year,
-    (SELECT name FROM policies WHERE id = ru.policy_id) AS policy,
-    (SELECT hash FROM policies WHERE id = ru.policy_id) AS policy_hash,
-    ru.status, coalesce(ru.budget, -1) AS budget, ru.requested, ru.total,
-    ru.remainder, ru.parks, ru.downgraded, ru.summary::text AS summary,
-    to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
-        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+SELECT @@run_columns@@
 FROM evaluation_runs ru
 WHERE ($1 = 0 OR ru.year = $1) AND ($2 = 0 OR ru.status = 'published')
 ORDER BY ru.id;
@@ -143,9 +117,7 @@ ORDER BY ru.id;
 -- name: eval_result_list
 -- A page of run $1's results by rank after $2, $3 the page size + 1; an
 -- operator ($4, its park; 0: city-wide) sees its own of published runs.
-SELECT er.run_id, er.park_code, er.park_name, er.district, er.rank,
-    er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, er.subsidy,
-    er.consecutive_fails, er.reasons::text AS reasons
+SELECT @@result_columns@@
 FROM evaluation_results er
 JOIN evaluation_runs ru ON ru.id = er.run_id
 WHERE er.run_id = $1 AND er.rank > $2

@@ -95,9 +95,7 @@ LEFT JOIN x ON true;
 -- name: facts_cert_list
 -- The certifications of firm $1 (credit code) the caller's park $2 (0:
 -- city-wide) may read: an ex-tenant's only for its days in the park.
-SELECT c.id, f.credit_code, c.kind, c.number,
-    c.valid_from::text AS valid_from, c.valid_to::text AS valid_to,
-    coalesce(c.expired_on::text, '') AS expired_on
+SELECT @@certification_columns@@
 FROM certifications c
 JOIN firms f ON f.id = c.firm_id
 WHERE f.credit_code = $1
@@ -116,8 +114,6 @@ aud AS (
     SELECT nullif($1::bigint, 0), $2, $3, 'certification:' || c.id, $4,
         jsonb_build_object('expired_on', c.expired_on)
     FROM c)
-SELECT c.id, f.credit_code, c.kind, c.number,
-    c.valid_from::text AS valid_from, c.valid_to::text AS valid_to,
-    coalesce(c.expired_on::text, '') AS expired_on
+SELECT @@certification_columns@@
 FROM c
 JOIN firms f ON f.id = c.firm_id;

@@ -4,13 +4,7 @@
 -- One firm, by id ($1, 0 for none) or by credit code ($2); in_scope: may
 -- the caller's park ($3, 0 for the city-wide roles) read it
 -- (schema/0005_scope.sql).
-SELECT f.id, f.credit_code, f.name, f.industry_code,
-    coalesce(f.registered_on::text, '') AS registered_on, f.tech_based,
-    f.srdi, f.version,
-    to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    to_char(f.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS updated_at,
+SELECT @@firm_columns@@,
     scope_firm_read($3, f.id, NULL, NULL) AS in_scope
 FROM firms f
 WHERE ($1::bigint <> 0 AND f.id = $1) OR ($1 = 0 AND f.credit_code = $2);
@@ -30,26 +24,14 @@ aud AS (
     SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || ins.credit_code, $4,
         jsonb_build_object('after', to_jsonb(ins))
     FROM ins)
-SELECT f.id, f.credit_code, f.name, f.industry_code,
-    coalesce(f.registered_on::text, '') AS registered_on, f.tech_based,
-    f.srdi, f.version,
-    to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    to_char(f.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS updated_at
+SELECT @@firm_columns@@
 FROM ins f;
 
 -- name: firm_list
 -- A page of firms by id, each filter '' for any: $1 industry code prefix,
 -- $2 part of the name; $3 the last id of the previous page, $4 the page
 -- size + 1, $5 the caller's park (0: every firm; else those it may read).
-SELECT f.id, f.credit_code, f.name, f.industry_code,
-    coalesce(f.registered_on::text, '') AS registered_on, f.tech_based,
-    f.srdi, f.version,
-    to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    to_char(f.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS updated_at
+SELECT @@firm_columns@@
 FROM firms f
 WHERE ($1 = '' OR f.industry_code LIKE $1 || '%')
     AND ($2 = '' OR strpos(f.name, $2) > 0) AND f.id > $3
@@ -90,13 +72,7 @@ aud AS (
         jsonb_build_object('fields', $8::text[], 'before', to_jsonb(old),
             'after', to_jsonb(upd))
     FROM upd, old)
-SELECT 'updated' AS outcome, f.id, f.credit_code, f.name, f.industry_code,
-    coalesce(f.registered_on::text, '') AS registered_on, f.tech_based,
-    f.srdi, f.version,
-    to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    to_char(f.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS updated_at
+SELECT 'updated' AS outcome, @@firm_columns@@
 FROM upd f
 UNION ALL
 SELECT CASE WHEN scope_firm_identity_write($14, f.id) THEN 'stale'

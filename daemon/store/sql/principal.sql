@@ -14,19 +14,11 @@ aud AS (
     SELECT nullif($1::bigint, 0), $2, $3, 'principal:' || ins.fingerprint,
         $4, jsonb_build_object('after', to_jsonb(ins))
     FROM ins)
-SELECT x.id, x.name, x.fingerprint, x.role,
-    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
-    x.enabled,
-    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at
+SELECT @@principal_columns@@
 FROM ins x;
 
 -- name: principal_list
-SELECT x.id, x.name, x.fingerprint, x.role,
-    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
-    x.enabled,
-    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at
+SELECT @@principal_columns@@
 FROM principals x
 ORDER BY x.id;
 
@@ -42,19 +34,11 @@ aud AS (
     SELECT nullif($1::bigint, 0), $2, $3, 'principal:' || upd.fingerprint,
         $4, jsonb_build_object('enabled', false)
     FROM upd)
-SELECT x.id, x.name, x.fingerprint, x.role,
-    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
-    x.enabled,
-    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at
+SELECT @@principal_columns@@
 FROM upd x;
 
 -- name: principal_get
 -- Principal $1.
-SELECT x.id, x.name, x.fingerprint, x.role,
-    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
-    x.enabled,
-    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at
+SELECT @@principal_columns@@
 FROM principals x
 WHERE x.id = $1;

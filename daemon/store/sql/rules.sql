@@ -43,20 +43,12 @@ LIMIT 1;
 
 -- name: policy_get
 -- The policy active for year $1.
-SELECT x.id, x.name, x.hash, x.year_from, x.year_to, x.body,
-    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    coalesce((SELECT string_agg(year::text, ',' ORDER BY year)
-        FROM policy_years WHERE policy_id = x.id), '') AS active_years
+SELECT @@policy_columns@@
 FROM policies x
 JOIN policy_years y ON y.policy_id = x.id
 WHERE y.year = $1;
 
 -- name: policy_list
-SELECT x.id, x.name, x.hash, x.year_from, x.year_to, x.body,
-    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        AS created_at,
-    coalesce((SELECT string_agg(year::text, ',' ORDER BY year)
-        FROM policy_years WHERE policy_id = x.id), '') AS active_years
+SELECT @@policy_columns@@
 FROM policies x
 ORDER BY x.id;

@@ -44,10 +44,7 @@ aud AS (
     SELECT nullif($1::bigint, 0), $2, $3, 'tenancy:' || t.id, $4,
         jsonb_build_object('after', to_jsonb(t))
     FROM t)
-SELECT t.id, p.code AS park_code, f.credit_code, f.name AS firm_name,
-    t.entry_date::text AS entry_date, t.area, t.status,
-    coalesce(t.exit_date::text, '') AS exit_date, t.exit_reason,
-    t.exit_rule, t.waiver_source, t.version
+SELECT @@tenancy_columns@@
 FROM t
 JOIN parks p ON p.id = t.park_id
 JOIN firms f ON f.id = t.firm_id;
@@ -56,10 +53,7 @@ JOIN firms f ON f.id = t.firm_id;
 -- A page of tenancies by id, each filter '' for any: $1 park code, $2
 -- status, $3 credit code; $4 the last id of the previous page, $5 the
 -- caller's park (0: every park), $6 the page size + 1.
-SELECT t.id, p.code AS park_code, f.credit_code, f.name AS firm_name,
-    t.entry_date::text AS entry_date, t.area, t.status,
-    coalesce(t.exit_date::text, '') AS exit_date, t.exit_reason,
-    t.exit_rule, t.waiver_source, t.version
+SELECT @@tenancy_columns@@
 FROM tenancies t
 JOIN parks p ON p.id = t.park_id
 JOIN firms f ON f.id = t.firm_id

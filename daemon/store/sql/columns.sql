@@ -1,0 +1,60 @@
+-- Column lists several statements return, each once: a statement says
+-- @@NAME@@ where the list goes (scripts/embed-sql.sh puts it in). The
+-- timestamps are UTC, ISO 8601.
+
+-- fragment: firm_columns
+-- A firm (f), as the Firm message.
+f.id, f.credit_code, f.name, f.industry_code,
+    coalesce(f.registered_on::text, '') AS registered_on, f.tech_based,
+    f.srdi, f.version,
+    to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at,
+    to_char(f.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS updated_at
+
+-- fragment: principal_columns
+-- A principal (x), as the Principal message.
+x.id, x.name, x.fingerprint, x.role,
+    coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
+    x.enabled,
+    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at
+
+-- fragment: run_columns
+-- An evaluation run (ru), as run_from_row reads it.
+ru.id, ru.year,
+    (SELECT name FROM policies WHERE id = ru.policy_id) AS policy,
+    (SELECT hash FROM policies WHERE id = ru.policy_id) AS policy_hash,
+    ru.status, coalesce(ru.budget, -1) AS budget, ru.requested, ru.total,
+    ru.remainder, ru.parks, ru.downgraded, ru.summary::text AS summary,
+    to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at,
+    coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+
+-- fragment: result_columns
+-- A park's result (er), as result_from_row reads it.
+er.run_id, er.park_code, er.park_name, er.district, er.rank,
+    er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, er.subsidy,
+    er.consecutive_fails, er.reasons::text AS reasons
+
+-- fragment: certification_columns
+-- A certification (c) and its firm (f), as the Certification message.
+c.id, f.credit_code, c.kind, c.number,
+    c.valid_from::text AS valid_from, c.valid_to::text AS valid_to,
+    coalesce(c.expired_on::text, '') AS expired_on
+
+-- fragment: tenancy_columns
+-- A tenancy (t), its park (p) and firm (f), as the Tenancy message.
+t.id, p.code AS park_code, f.credit_code, f.name AS firm_name,
+    t.entry_date::text AS entry_date, t.area, t.status,
+    coalesce(t.exit_date::text, '') AS exit_date, t.exit_reason,
+    t.exit_rule, t.waiver_source, t.version
+
+-- fragment: policy_columns
+-- A policy (x) and the years it is active for, as policy_out reads it.
+x.id, x.name, x.hash, x.year_from, x.year_to, x.body,
+    to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at,
+    coalesce((SELECT string_agg(year::text, ',' ORDER BY year)
+        FROM policy_years WHERE policy_id = x.id), '') AS active_years
