@@ -10,7 +10,9 @@
 # of SECONDS seconds, medians; a table, an SVG plot (var/bench-serve.svg),
 # then "ratio read16_vs_pgbench R" and "ratio write16_vs_pgbench R".
 # Requests and statements are counted alike: one read request is one
-# statement.
+# statement. PROFILE="cmd" runs "cmd PARKD_PID" beside each parkd
+# measurement, its output in var/profile.MIX.CONNS.ROUND (e.g.
+# PROFILE="timeout 3 strace -c -f -p").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -46,6 +48,7 @@ SQL
     --role bureau --name bench >/dev/null
 ulimit -n 4096 2>/dev/null || true
 "$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
+PARKD_PID=$!
 PIDS="$PIDS $!"
 wait_port "$PORT" 30
 write_parkctl_conf "$T/parkctl.conf" "127.0.0.1:$PORT" "$T/tls" bureau
@@ -70,14 +73,15 @@ pgbench_script() {
 }
 # pgbench takes no empty variable: parkd's '' parameters are literals there
 # (which lets PostgreSQL fold "$2 = ''": if anything, the ceiling gains).
-pgbench_script park_get firm_get tenancy_list eval_result_get |
+pgbench_script park_get_by_code firm_get_by_code tenancy_list_by_park \
+    eval_result_get |
     sed -E "s/:s3_([23])([^0-9]|$)/''\2/g" > "$T/read.sql"
 # the write mix spreads over 5 years x 4 quarters of one firm, as loadgen's
 { echo '\set s1_7 random(2021, 2025)'; echo '\set s1_8 random(1, 4)'
   pgbench_script facts_report_put |
     sed -E "s/:s1_4([^0-9]|$)/''\1/g"; } > "$T/write.sql"
 chmod 644 "$T"/*.sql
-READ_VARS=(-D s1_1=0 -D s1_2=BENCH -D s2_1=0 -D s2_2="$FIRM" -D s2_3=0
+READ_VARS=(-D s1_1=BENCH -D s2_1="$FIRM" -D s2_2=0
     -D s3_1=BENCH -D s3_4=0 -D s3_5=0 -D s3_6=21
     -D s4_1="$RUN" -D s4_2=BENCH)
 WRITE_VARS=(-D s1_1=0 -D s1_2=bench -D s1_3=PutFirmReport
@@ -116,7 +120,15 @@ for mix in read write; do
 		: > "$T/p.$mix.$c"; : > "$T/g.$mix.$c"; : > "$T/l.$mix.$c"
 		: > "$T/e.$mix.$c"
 		for r in $(seq "$ROUNDS"); do
+			# PROFILE="cmd": run "cmd PID" beside each parkd
+			# measurement (e.g. PROFILE="timeout 3 strace -c -p")
+			if [ -n "${PROFILE:-}" ]; then
+				{ sleep 1; $PROFILE "$PARKD_PID" \
+				    > "var/profile.$mix.$c.$r" 2>&1; } &
+				PROF=$!
+			fi
 			set -- $(parkd_rate "$mix" "$c")
+			[ -z "${PROFILE:-}" ] || wait "$PROF" || true
 			echo "$1" >> "$T/p.$mix.$c"
 			echo "$3" >> "$T/l.$mix.$c"
 			pgbench_rate "$mix" "$c" >> "$T/g.$mix.$c"

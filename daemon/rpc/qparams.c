@@ -11,7 +11,19 @@
 void
 qp_init(struct qparams *q)
 {
+	q->stmt = -1;
 	q->n = 0;
+}
+
+/*
+ * Send statement stmt instead of the step's own: a step whose request
+ * picks one of several statements (by id or by code) chooses here, so
+ * that each statement keeps one plan PostgreSQL can cache.
+ */
+void
+qp_stmt(struct qparams *q, int stmt)
+{
+	q->stmt = stmt;
 }
 
 static void

@@ -160,11 +160,13 @@ void	 db_unpin(struct dbconn *, uint64_t);
 
 /* qparams.c: statement parameters built from request fields */
 struct qparams {
+	int		 stmt;		/* -1: the step's own statement */
 	int		 n;
 	const char	*v[48];
 	char		 buf[48][32];
 };
 void	 qp_init(struct qparams *);
+void	 qp_stmt(struct qparams *, int);
 void	 qp_str(struct qparams *, const char *);
 void	 qp_str_or_null(struct qparams *, const char *);
 void	 qp_i64(struct qparams *, int64_t);

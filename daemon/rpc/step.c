@@ -137,8 +137,8 @@ step_done(struct req *r, PGresult *res)
 static void
 step_exec(struct req *r)
 {
-	db_exec(r, r->plan->steps[r->step].stmt, r->qp->n, r->qp->v,
-	    step_done);
+	db_exec(r, r->qp->stmt >= 0 ? r->qp->stmt :
+	    r->plan->steps[r->step].stmt, r->qp->n, r->qp->v, step_done);
 }
 
 static void

@@ -76,8 +76,12 @@ firm_get_params(struct req *r, struct qparams *q)
 		    "give exactly one of id and credit_code");
 		return (-1);
 	}
-	qp_i64(q, in->id);
-	qp_str(q, in->credit_code);
+	if (in->id != 0)
+		qp_i64(q, in->id);
+	else {
+		qp_stmt(q, SQL_FIRM_GET_BY_CODE);
+		qp_str(q, in->credit_code);
+	}
 	qp_i64(q, auth_scope(r));
 	return (0);
 }

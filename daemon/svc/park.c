@@ -232,8 +232,12 @@ park_get_params(struct req *r, struct qparams *q)
 		    "give exactly one of id and code");
 		return (-1);
 	}
-	qp_i64(q, in->id);
-	qp_str(q, in->code);
+	if (in->id != 0)
+		qp_i64(q, in->id);
+	else {
+		qp_stmt(q, SQL_PARK_GET_BY_CODE);
+		qp_str(q, in->code);
+	}
 	return (0);
 }
 

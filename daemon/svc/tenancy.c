@@ -403,6 +403,10 @@ tenancy_list_params(struct req *r, struct qparams *q)
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
+	if (*in->park_code != '\0')
+		qp_stmt(q, SQL_TENANCY_LIST_BY_PARK);
+	else if (*in->credit_code != '\0')
+		qp_stmt(q, SQL_TENANCY_LIST_BY_FIRM);
 	qp_str(q, in->park_code);
 	qp_str(q, in->status);
 	qp_str(q, in->credit_code);

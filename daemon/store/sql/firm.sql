@@ -1,13 +1,19 @@
 -- FirmService.
 
 -- name: firm_get
--- One firm, by id ($1, 0 for none) or by credit code ($2); in_scope: may
--- the caller's park ($3, 0 for the city-wide roles) read it
--- (schema/0005_scope.sql).
+-- One firm, by id ($1); in_scope: may the caller's park ($2, 0 for the
+-- city-wide roles) read it (schema/0005_scope.sql). firm_get_by_code: by
+-- credit code ($1). Two statements, not one with an OR: each keeps a plan.
 SELECT @@firm_columns@@,
-    scope_firm_read($3, f.id, NULL, NULL) AS in_scope
+    scope_firm_read($2, f.id, NULL, NULL) AS in_scope
 FROM firms f
-WHERE ($1::bigint <> 0 AND f.id = $1) OR ($1 = 0 AND f.credit_code = $2);
+WHERE f.id = $1;
+
+-- name: firm_get_by_code
+SELECT @@firm_columns@@,
+    scope_firm_read($2, f.id, NULL, NULL) AS in_scope
+FROM firms f
+WHERE f.credit_code = $1;
 
 -- name: firm_create
 -- A new firm, with the audit row ($1..$4): $5 credit code, $6 name, $7

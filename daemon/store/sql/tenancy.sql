@@ -53,12 +53,35 @@ JOIN firms f ON f.id = t.firm_id;
 -- A page of tenancies by id, each filter '' for any: $1 park code, $2
 -- status, $3 credit code; $4 the last id of the previous page, $5 the
 -- caller's park (0: every park), $6 the page size + 1.
+-- tenancy_list_by_park (a park code is given) and tenancy_list_by_firm (a
+-- credit code and no park code) take the same parameters: the filter that
+-- picks the index is the one without an OR, so that each keeps its plan.
 SELECT @@tenancy_columns@@
 FROM tenancies t
 JOIN parks p ON p.id = t.park_id
 JOIN firms f ON f.id = t.firm_id
-WHERE ($1 = '' OR p.code = $1) AND ($2 = '' OR t.status = $2)
+WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND $3 = '' AND t.id > $4
+    AND ($5::bigint = 0 OR t.park_id = $5)
+ORDER BY t.id
+LIMIT $6;
+
+-- name: tenancy_list_by_park
+SELECT @@tenancy_columns@@
+FROM tenancies t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id
+WHERE p.code = $1 AND ($2 = '' OR t.status = $2)
     AND ($3 = '' OR f.credit_code = $3) AND t.id > $4
     AND ($5::bigint = 0 OR t.park_id = $5)
+ORDER BY t.id
+LIMIT $6;
+
+-- name: tenancy_list_by_firm
+SELECT @@tenancy_columns@@
+FROM tenancies t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id
+WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND f.credit_code = $3
+    AND t.id > $4 AND ($5::bigint = 0 OR t.park_id = $5)
 ORDER BY t.id
 LIMIT $6;
