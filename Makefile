@@ -139,6 +139,10 @@ $(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libparkc.a
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
+$(BUILD)/bench/idleconns: bench/idleconns.c $(BUILD)/libparkc.a
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Benchmarks: ratios against the machine's own ceilings, same run.
 bench-sync: all $(BUILD)/bench/gen_sync
 	bench/bench-sync.sh
@@ -146,7 +150,8 @@ bench-sync: all $(BUILD)/bench/gen_sync
 bench-eval: all
 	bench/bench-eval.sh
 
-bench-serve: all $(BUILD)/bench/loadgen $(BUILD)/bench/tlsecho
+bench-serve: all $(BUILD)/bench/loadgen $(BUILD)/bench/tlsecho \
+    $(BUILD)/bench/idleconns
 	bench/bench-serve.sh
 
 # Every benchmark, one after the other.

@@ -23,8 +23,9 @@ ROUNDS=${ROUNDS:-3}
 SECONDS_EACH=${SECONDS_EACH:-5}
 CONNS=${CONNS:-"1 16 64"}
 DEPTH=${DEPTH:-1}
-bench_start 'max_connections = 1000;' 'max_per_address = 1000;' \
-    'max_inflight = 64;'
+bench_start 'max_connections = 12000;' 'max_per_address = 12000;' \
+    'idle_timeout = 3600;' \
+    'max_inflight = 64;' ${PARKD_CONF:-}
 FIRM=91350100M000100Y43
 "${PSQL[@]}" <<SQL
 INSERT INTO parks (code, name, district, operator_name, operator_credit_code,
@@ -46,7 +47,7 @@ ANALYZE;
 SQL
 "$BUILD/parkd" -c "$T/parkd.conf" --add-principal "$T/tls/bureau.crt" \
     --role bureau --name bench >/dev/null
-ulimit -n 4096 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$BUILD/parkd" -c "$T/parkd.conf" >>"$T/parkd.log" 2>&1 &
 PARKD_PID=$!
 PIDS="$PIDS $!"
@@ -131,7 +132,13 @@ for mix in read write; do
 			[ -z "${PROFILE:-}" ] || wait "$PROF" || true
 			echo "$1" >> "$T/p.$mix.$c"
 			echo "$3" >> "$T/l.$mix.$c"
+			if [ -n "${PROFILE:-}" ]; then
+				{ sleep 1; $PROFILE "$PARKD_PID" \
+				    > "var/profile.pgbench.$mix.$c.$r" 2>&1; } &
+				PROF=$!
+			fi
 			pgbench_rate "$mix" "$c" >> "$T/g.$mix.$c"
+			[ -z "${PROFILE:-}" ] || wait "$PROF" || true
 			if [ "$mix" = read ]; then
 				set -- $(parkd_rate read "$c" "$EPORT")
 				echo "$1" >> "$T/e.$mix.$c"
@@ -159,6 +166,52 @@ for mix in read write; do
 		    >> "$T/ratios"
 	done
 done
+
+# Idle connections: IDLE mutual-TLS connections held open (one WhoAmI each)
+# in CYCLES rounds. parkd's RSS before, while open and after each close
+# (what each costs, and whether memory comes back), and the 16-connection
+# read rate while the first round is open against the median above.
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PARKD_PID/status"; }
+if [ "${IDLE:-10000}" -gt 0 ]; then
+	IDLE=${IDLE:-10000}
+	sleep 2
+	rss0=$(rss_kb)
+	: > "$T/rss.after"
+	for cyc in $(seq "${CYCLES:-4}"); do
+		mkfifo "$T/idle.out"
+		"$BUILD/bench/idleconns" -a "127.0.0.1:$PORT" -t "$T/tls" \
+		    -n bureau -c "$IDLE" > "$T/idle.out" &
+		IPID=$!
+		read -r _ opened secs < "$T/idle.out"
+		if [ "$cyc" = 1 ]; then
+			rss_open=$(rss_kb)
+			set -- $(parkd_rate read 16)
+			idle_rate=$1
+		fi
+		kill -USR1 "$IPID"
+		wait "$IPID"
+		rm -f "$T/idle.out"
+		sleep 2		# parkd returns memory at its next janitor pass
+		rss_kb >> "$T/rss.after"
+		echo "idle cycle $cyc: $opened connections opened in ${secs} s" \
+		    "rss after close $(tail -1 "$T/rss.after") KB"
+	done
+	read16=$(median < "$T/p.read.16" 2>/dev/null || echo 0)
+	awk -v n="$opened" -v r0="$rss0" -v ro="$rss_open" -v ir="$idle_rate" \
+	    -v base="$read16" '
+	NR == 1 { first = $1 } { last = $1 }
+	END {
+		printf "idle %d conns: %.1f KB each (rss %d KB before, %d KB " \
+		    "open)\n", n, (ro - r0) / n, r0, ro
+		if (base > 0)
+			printf "read16 while open: %d req/s, %.1f%% below %d\n",
+			    ir, 100 * (base - ir) / base, base
+		printf "rss after %d cycles: %d KB, first %d KB (%+.1f%%)\n",
+		    NR, last, first, 100 * (last - first) / first
+		printf "ratio idle_kb_per_conn %.1f\n", (ro - r0) / n \
+		    > "/dev/stderr"
+	}' "$T/rss.after" 2>> "$T/ratios"
+fi
 
 # throughput (parkd solid, pgbench dashed) and p99 against connections
 mkdir -p var

@@ -180,7 +180,9 @@ parkc_connect(const struct parkc_opts *o, char *err, size_t errlen)
 	}
 	pc->fd = -1;
 	pc->max_frame = o->max_frame ? o->max_frame : 64u << 20;
-	if ((pc->ctx = client_ctx(o, err, errlen)) == NULL)
+	if (o->share != NULL && SSL_CTX_up_ref(o->share->ctx) == 1)
+		pc->ctx = o->share->ctx;
+	else if ((pc->ctx = client_ctx(o, err, errlen)) == NULL)
 		goto fail;
 	if ((pc->fd = tcp_connect(server, timeout, err, errlen)) == -1)
 		goto fail;

@@ -21,6 +21,7 @@
 
 #include "parkd.pb-c.h"
 
+struct parkc;
 struct parkc_opts {
 	const char	*server;	/* host:port, default 127.0.0.1:7443 */
 	const char	*cert;		/* client certificate (PEM), optional */
@@ -28,9 +29,9 @@ struct parkc_opts {
 	const char	*ca;		/* CA to verify the server */
 	int		 timeout_ms;	/* per read/write, default 30000 */
 	size_t		 max_frame;	/* largest response, default 64 MiB */
+	const struct parkc *share;	/* its TLS settings, instead of the
+					   files: many connections, one load */
 };
-
-struct parkc;
 
 struct parkc_result {
 	int			 code;		/* Parkd__V1__Code */

@@ -84,10 +84,23 @@ metrics_cb(struct evhttp_request *hr, void *arg)
 	    "parkd_db_connections{state=\"busy\"} %d\n"
 	    "parkd_db_connections{state=\"pinned\"} %d\n"
 	    "parkd_db_connections{state=\"down\"} %d\n"
-	    "# TYPE parkd_db_waiting gauge\nparkd_db_waiting %d\n",
+	    "# TYPE parkd_db_waiting gauge\nparkd_db_waiting %d\n"
+	    "# TYPE parkd_db_pipeline_connections gauge\n"
+	    "parkd_db_pipeline_connections %d\n"
+	    "# TYPE parkd_db_pipeline_depth gauge\n"
+	    "parkd_db_pipeline_depth %d\n"
+	    "# TYPE parkd_db_pipeline_statements_total counter\n"
+	    "parkd_db_pipeline_statements_total %llu\n"
+	    "# TYPE parkd_db_pipeline_batches_total counter\n"
+	    "parkd_db_pipeline_batches_total %llu\n"
+	    "# TYPE parkd_db_pipeline_retries_total counter\n"
+	    "parkd_db_pipeline_retries_total %llu\n",
 	    nconns, (unsigned long long)stats.conns_opened,
 	    (unsigned long long)stats.conns_closed, stats.inflight, st.healthy, st.busy,
-	    st.pinned, st.total - st.healthy, st.waiting);
+	    st.pinned, st.total - st.healthy, st.waiting, st.pipe_up,
+	    st.pipe_depth, (unsigned long long)st.pipe_statements,
+	    (unsigned long long)st.pipe_batches,
+	    (unsigned long long)st.pipe_retries);
 	evhttp_add_header(evhttp_request_get_output_headers(hr),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(hr, 200, "OK", b);

@@ -131,6 +131,7 @@ serve(struct config *cfg)
 	    (server->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	server->cfg = cfg;
+	server_raise_fd_limit();
 	if ((server->ssl_ctx = tls_server_ctx(cfg, &cause)) == NULL)
 		fatalx("%s", cause);
 	startup_migrate(cfg);

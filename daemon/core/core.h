@@ -45,6 +45,7 @@ struct config {
 	char	*database;
 	int	 pool_size;
 	int	 push_pool_size;
+	int	 read_pool_size;
 	int	 push_per_principal;
 	int	 db_queue_max;
 	int	 statement_timeout_ms;
@@ -133,6 +134,7 @@ struct server {
 	int			 nreload;
 };
 extern struct server *server;
+void	 server_raise_fd_limit(void);
 int	 server_listen(char **);
 void	 server_on_reload(reload_hook);
 void	 server_reload(void);
@@ -143,8 +145,13 @@ void	 server_free(void);
 /* conn.c */
 struct conn {
 	uint64_t		 id;
-	struct bufferevent	*bev;
-	SSL			*ssl;
+	int			 fd;
+	SSL			*ssl;		/* NULL once closed */
+	struct event		*rev;		/* armed unless paused */
+	struct event		*wev;		/* armed while output waits */
+	struct evbuffer		*in;		/* decrypted, not yet framed */
+	struct evbuffer		*out;		/* framed, not yet written */
+	int			 write_wait;	/* wev is armed */
 	char			 peer[64];
 	char			 addr[48];	/* peer's IP address */
 	char			 fingerprint[65];
@@ -208,6 +215,7 @@ void	 dbpool_query(struct dbconn *, const char *, int, const char *const *,
 void	 dbpool_exec(struct dbconn *, int, int, const char *const *,
 	     dbpool_result_cb, void *);
 const char *dbpool_lost_why(void);
+int	 dbpool_stmt_index(const char *);
 void	 dbpool_release(struct dbconn *);
 int64_t	 dbpool_tag(const struct dbconn *);
 void	 dbpool_set_tag(struct dbconn *, int64_t);
@@ -215,12 +223,30 @@ uint64_t dbpool_pin(struct dbconn *);
 int	 dbpool_attach(struct dbconn *, uint64_t, void *);
 void	 dbpool_detach(struct dbconn *);
 void	 dbpool_unpin(struct dbconn *, uint64_t);
+/* A statement for a pipelined read connection (dbpipe.c). */
+struct dbsubmit {
+	int			 stmt;		/* of the pool's statements */
+	int			 n;
+	const char *const	*params;	/* kept until the result */
+	int64_t			 tag;		/* to run under; or TAG_NONE */
+	int			 tag_stmt;	/* sets the tag, from: */
+	const char		*tag_param;
+	dbpool_result_cb	 cb;
+	void			*arg;
+	uint64_t		 since_ms;
+};
+int	 dbpool_submit(const struct dbsubmit *);
 struct db_stats {
 	int	 total;
 	int	 healthy;
 	int	 busy;
 	int	 pinned;
 	int	 waiting;
+	int	 pipe_up;		/* pipelined read connections up */
+	int	 pipe_depth;		/* statements submitted, not answered */
+	uint64_t pipe_statements;	/* submitted, ever */
+	uint64_t pipe_batches;		/* batches (Syncs) sent */
+	uint64_t pipe_retries;		/* skipped after an error, sent again */
 };
 void	 dbpool_stats(struct db_stats *);
 int	 dbpool_probe_ok(const char **);

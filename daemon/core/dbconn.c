@@ -14,7 +14,6 @@
 #include "core/dbpool_int.h"
 
 static void	db_event_cb(evutil_socket_t fd, short what, void *arg);
-static void	db_flush(struct dbconn *d);
 
 void
 db_unwatch(struct dbconn *d)
@@ -85,6 +84,8 @@ db_broken(struct dbconn *d, const char *why)
 	d->arg = NULL;
 	d->cb = NULL;
 	d->querying = d->rolling_back = 0;
+	if (d->pipe)
+		db_pipe_lost(d);
 	db_timer(d, d->backoff_ms);
 	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    d->backoff_ms * 2;
@@ -237,7 +238,7 @@ db_event_cb(evutil_socket_t fd, short what, void *arg)
 		db_connect_poll(d);
 		return;
 	}
-	if ((what & EV_WRITE) && d->querying) {
+	if ((what & EV_WRITE) && (d->querying || d->state == DB_PIPE)) {
 		if ((rc = PQflush(d->pg)) < 0) {
 			db_broken(d, PQerrorMessage(d->pg));
 			return;
@@ -249,6 +250,10 @@ db_event_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (PQconsumeInput(d->pg) == 0) {
 		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+	if (d->state == DB_PIPE) {
+		db_pipe_read(d);
 		return;
 	}
 	if (d->querying) {
@@ -345,7 +350,7 @@ dbpool_exec(struct dbconn *d, int stmt, int n, const char *const *params,
 }
 
 /* Push what libpq buffered; watch for writability while some is left. */
-static void
+void
 db_flush(struct dbconn *d)
 {
 	int	 rc;

@@ -74,6 +74,10 @@ db_fail_waiters(void)
 void
 db_make_idle(struct dbconn *d)
 {
+	if (d->pipe) {
+		db_pipe_ready(d);
+		return;
+	}
 	d->state = DB_IDLE;
 	d->arg = NULL;
 	d->cb = NULL;
@@ -288,6 +292,14 @@ dbpool_stats(struct db_stats *st)
 	st->waiting = pool.nwait;
 	for (i = 0; i < pool.n; i++)
 		st->busy += pool.conns[i].state == DB_OWNED;
+	for (i = pool.n + pool.npush; i < pool.n + pool.npush + pool.npipe;
+	    i++) {
+		st->pipe_up += pool.conns[i].state == DB_PIPE;
+		st->pipe_depth += pool.conns[i].pipe_n;
+	}
+	st->pipe_statements = pool.pipe_statements;
+	st->pipe_batches = pool.pipe_batches;
+	st->pipe_retries = pool.pipe_retries;
 }
 
 /* Send the health probe every second unless one is out already. */
@@ -345,6 +357,11 @@ static void
 db_conn_init(struct dbconn *d, int idx)
 {
 	d->idx = idx;
+	d->pipe = idx >= pool.n + pool.npush && idx < pool.n + pool.npush +
+	    pool.npipe;
+	TAILQ_INIT(&d->unsent);
+	TAILQ_INIT(&d->sent);
+	TAILQ_INIT(&d->retry);
 	d->gen = 1;			/* dbpool_pin: 0 means refused */
 	d->ev_fd = -1;
 	d->backoff_ms = BACKOFF_MIN_MS;
@@ -366,6 +383,18 @@ db_conn_free(struct dbconn *d)
 	if (d->pg != NULL)
 		PQfinish(d->pg);
 	d->pg = NULL;
+}
+
+/* The index of the statement called name; -1 if there is none. */
+int
+dbpool_stmt_index(const char *name)
+{
+	int	 i;
+
+	for (i = 0; pool.stmts != NULL && pool.stmts[i].name != NULL; i++)
+		if (strcmp(pool.stmts[i].name, name) == 0)
+			return (i);
+	return (-1);
 }
 
 /* One simple query that prepares every statement of stmts. */
@@ -404,16 +433,18 @@ dbpool_start(const struct config *cfg, dbpool_lost_cb lost,
 		return (-1);
 	pool.n = cfg->pool_size;
 	pool.npush = cfg->push_pool_size;
-	if ((pool.conns = calloc((size_t)(pool.n + pool.npush),
+	pool.npipe = cfg->read_pool_size;
+	db_pipe_start();
+	if ((pool.conns = calloc((size_t)(pool.n + pool.npush + pool.npipe),
 	    sizeof(*pool.conns))) == NULL)
 		fatal("db pool");
 	pool.handoff = event_new(server->base, -1, 0, db_handoff_cb, NULL);
 	if (pool.handoff == NULL)
 		fatalx("db pool: event_new");
-	for (i = 0; i < pool.n + pool.npush; i++)
+	for (i = 0; i < pool.n + pool.npush + pool.npipe; i++)
 		db_conn_init(&pool.conns[i], i);
 	pool.probe.probe = 1;
-	db_conn_init(&pool.probe, pool.n + pool.npush);
+	db_conn_init(&pool.probe, pool.n + pool.npush + pool.npipe);
 	pool.probe_timer = event_new(server->base, -1, EV_PERSIST, db_probe_cb,
 	    NULL);
 	if (pool.probe_timer == NULL || event_add(pool.probe_timer, &sec) != 0)
@@ -426,8 +457,12 @@ dbpool_stop(void)
 {
 	int	 i;
 
-	for (i = 0; i < pool.n + pool.npush; i++)
+	for (i = 0; i < pool.n + pool.npush + pool.npipe; i++) {
+		if (pool.conns[i].pipe)
+			db_pipe_lost(&pool.conns[i]);
 		db_conn_free(&pool.conns[i]);
+	}
+	db_pipe_stop();
 	db_conn_free(&pool.probe);
 	if (pool.probe_timer != NULL)
 		event_free(pool.probe_timer);

@@ -8,7 +8,11 @@
 
 #include "core/core.h"
 
-enum db_state { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_IDLE, DB_OWNED };
+enum db_state { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_IDLE, DB_OWNED,
+    DB_PIPE };
+
+struct pipeq;
+TAILQ_HEAD(pipeqs, pipeq);
 
 struct dbconn {
 	int		 idx;
@@ -26,6 +30,12 @@ struct dbconn {
 	int		 rolling_back;
 	int		 pinned;	/* held by a sync push between requests */
 	int		 probe;		/* the /healthz connection */
+	int		 pipe;		/* pipelined, shared by reads (dbpipe.c) */
+	struct pipeqs	 unsent;	/* submitted, not sent yet */
+	struct pipeqs	 sent;		/* sent, results not all in */
+	struct pipeqs	 retry;		/* skipped: again after the Sync */
+	int		 pipe_n;	/* statements submitted, not answered */
+	int		 syncs;		/* batches out */
 	int64_t		 tag;		/* the owner's session state */
 	uint64_t	 gen;		/* bumped each time the connection breaks */
 	PGresult	*result;
@@ -43,6 +53,7 @@ struct dbpool {
 	struct dbconn			*conns;	/* n for requests, then npush */
 	int				 n;
 	int				 npush;
+	int				 npipe;		/* after the push ones */
 	int				 queue_max;
 	struct dbconf			 conf;
 	TAILQ_HEAD(, waiter)		 waiters;
@@ -55,6 +66,9 @@ struct dbpool {
 	uint64_t			 probe_ok_ms;	/* last answer */
 	dbpool_lost_cb			 lost;
 	const struct dbpool_stmt	*stmts;		/* NULL-terminated */
+	uint64_t			 pipe_statements;
+	uint64_t			 pipe_batches;
+	uint64_t			 pipe_retries;
 	char				*prepare;	/* PREPARE them all */
 	char				 lost_why[256];
 };
@@ -72,6 +86,7 @@ void	 db_connect_start(struct dbconn *d);
 int	 db_connecting(void);
 void	 db_fail_waiters(void);
 int	 db_healthy(void);
+void	 db_flush(struct dbconn *d);
 void	 db_make_idle(struct dbconn *d);
 void	 db_send(struct dbconn *d, const char *sql, int n,
 	     const char *const *params, dbpool_result_cb cb, void *arg, int ms);
@@ -79,5 +94,12 @@ void	 db_timer(struct dbconn *d, int ms);
 void	 db_timer_cb(evutil_socket_t fd, short what, void *arg);
 void	 db_unwatch(struct dbconn *d);
 void	 db_watch(struct dbconn *d, short what);
+
+/* dbpipe.c */
+void	 db_pipe_start(void);
+void	 db_pipe_stop(void);
+void	 db_pipe_ready(struct dbconn *d);
+void	 db_pipe_read(struct dbconn *d);
+void	 db_pipe_lost(struct dbconn *d);
 
 #endif /* PARKD_DBPOOL_INT_H */

@@ -1,4 +1,5 @@
 /* The listener, configuration reload and graceful shutdown. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -56,6 +57,35 @@ server_listen_error_cb(struct evconnlistener *l, void *arg)
 	(void)l;
 	(void)arg;
 	log_warn("accept failed");
+}
+
+/*
+ * Raise the open-file limit to what the system allows: max_connections
+ * clients, the pool and the files are each a descriptor, and the default
+ * soft limit (1024) is far below 10,000 connections. Warns when even the
+ * hard limit is short of max_connections.
+ */
+void
+server_raise_fd_limit(void)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = (rlim_t)server->cfg->max_connections + 64 +
+			    (rlim_t)server->cfg->pool_size +
+			    (rlim_t)server->cfg->push_pool_size +
+			    (rlim_t)server->cfg->read_pool_size;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need)
+		log_warnx("open-file limit %llu is below the %llu that "
+		    "max_connections %d needs; raise it (ulimit -n, "
+		    "LimitNOFILE=)", (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)need, server->cfg->max_connections);
 }
 
 int

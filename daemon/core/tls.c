@@ -42,6 +42,14 @@ tls_server_ctx(const struct config *cfg, char **cause)
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF |
 	    SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_num_tickets(ctx, 0);
+	/*
+	 * conn.c drives OpenSSL on the socket itself: read ahead (a record,
+	 * or several, in one read(2)), partial writes from a buffer that may
+	 * move between retries, and no buffers kept by an idle connection.
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
 		tls_error(cause, "cannot load tls_cert", cfg->tls_cert);

@@ -215,6 +215,12 @@ req_run(struct req *r)
 	    r->m->def->handler;
 
 	req_set_state(r, REQ_RUN);
+	if (step_pipelined(r)) {
+		if (r->db != NULL)
+			db_release(r);	/* the principal's lookup had one */
+		run(r);		/* its statements go on shared connections */
+		return;
+	}
 	if (r->m->def->own_conn) {
 		if (r->db != NULL)
 			db_release(r);	/* it uses its own connection */

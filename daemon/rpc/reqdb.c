@@ -11,10 +11,34 @@
  */
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rpc/rpc.h"
 
 static void	db_scoped(struct req *, db_acquire_cb);
+
+/* The statement that sets a scope: scope_set of store/sql/scope.sql. */
+static int
+db_scope_stmt(void)
+{
+	static int	 stmt = -1;
+
+	if (stmt < 0 && (stmt = dbpool_stmt_index("scope_set")) < 0)
+		fatalx("statement scope_set is missing");
+	return (stmt);
+}
+
+/* r's scope as scope_set (store/sql/scope.sql) takes it. */
+static const char *
+db_scope_param(struct req *r, char v[24])
+{
+	/* an operator: OPERATOR_ROLE, under row-level security; else none */
+	if (r->scope == 0)
+		snprintf(v, 24, "all");
+	else
+		snprintf(v, 24, "%lld", (long long)r->scope);
+	return (v);
+}
 
 static void
 db_scope_done(struct req *r, PGresult *res)
@@ -38,15 +62,9 @@ db_scoped(struct req *r, db_acquire_cb cb)
 		cb(r);
 		return;
 	}
-	/* an operator: OPERATOR_ROLE, under row-level security; else none */
-	if (r->scope == 0)
-		snprintf(v, sizeof(v), "all");
-	else
-		snprintf(v, sizeof(v), "%lld", (long long)r->scope);
+	db_scope_param(r, v);
 	r->db_next = cb;
-	db_query(r, "SELECT set_config('role', CASE WHEN $1 = 'all' THEN "
-	    "'none' ELSE '" OPERATOR_ROLE "' END, false), set_config("
-	    "'parkd.scope', $1, false)", 1, p, db_scope_done);
+	db_exec(r, db_scope_stmt(), 1, p, db_scope_done);
 }
 
 static void
@@ -106,6 +124,17 @@ db_result(void *arg, PGresult *res)
 	r->db_cb(r, res);
 }
 
+static void
+db_submitted(void *arg, PGresult *res)
+{
+	struct req	*r = arg;
+
+	assert(r->st == REQ_RUN && r->db == NULL);
+	if (res == NULL)
+		r->db_error = req_strdup(r, dbpool_lost_why());
+	r->db_cb(r, res);
+}
+
 /*
  * Send one statement for r on its connection; cb gets the result, or NULL
  * if the connection was lost. The caller returns right after this call.
@@ -127,6 +156,34 @@ db_exec(struct req *r, int stmt, int n, const char *const *params,
 	assert(r->db != NULL);
 	r->db_cb = cb;
 	dbpool_exec(r->db, stmt, n, params, db_result, r);
+}
+
+/*
+ * Send statement stmt for r on a pipelined read connection, in r's scope,
+ * without taking a connection (core/dbpipe.c): for a read that needs no
+ * transaction. 0, or -1 when no such connection is up.
+ */
+int
+db_submit(struct req *r, int stmt, int n, const char *const *params,
+    db_result_cb cb)
+{
+	struct dbsubmit	 s;
+	char		 v[24];
+
+	assert(r->db == NULL);
+	memset(&s, 0, sizeof(s));
+	s.stmt = stmt;
+	s.n = n;
+	s.params = params;
+	s.tag = r->scoped ? r->scope : DBPOOL_TAG_NONE;
+	s.tag_stmt = db_scope_stmt();
+	if (r->scoped && (s.tag_param = req_strdup(r, db_scope_param(r, v))) ==
+	    NULL)
+		return (-1);
+	s.cb = db_submitted;
+	s.arg = r;
+	r->db_cb = cb;
+	return (dbpool_submit(&s));
 }
 
 /* A connection r held between statements was lost. */

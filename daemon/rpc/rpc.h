@@ -59,6 +59,7 @@ struct plan {
 	const struct step	*steps;		/* ended by then == NULL */
 };
 void	 step_run(struct req *);
+int	 step_pipelined(const struct req *);
 int	 step_fail(struct req *, int, const char *);
 int	 step_reply(struct req *, const ProtobufCMessage *);
 int	 step_reply_row(struct req *, PGresult *,
@@ -75,6 +76,7 @@ struct method_def {
 	const struct plan	*plan;		/* its steps (step.c) */
 	int			 roles;		/* ROLE_* allowed */
 	int			 own_conn;	/* brings its own connection */
+	int			 ro;		/* reads only: may be pipelined */
 };
 struct method {
 	const char				*name;
@@ -151,6 +153,7 @@ void	 db_acquire_push(struct req *, db_acquire_cb);
 void	 db_query(struct req *, const char *, int, const char *const *,
 	     db_result_cb);
 void	 db_exec(struct req *, int, int, const char *const *, db_result_cb);
+int	 db_submit(struct req *, int, int, const char *const *, db_result_cb);
 void	 db_release(struct req *);
 void	 db_lost(void *);
 struct dbconn *db_pin(struct req *, uint64_t *);

@@ -134,11 +134,30 @@ step_done(struct req *r, PGresult *res)
 		step_committed(r, res);
 }
 
+/*
+ * Does r run as a plan of reads with no transaction? Its statements then go
+ * one by one to the pipelined read connections (core/dbpipe.c) and it
+ * holds no connection of its own.
+ */
+int
+step_pipelined(const struct req *r)
+{
+	const struct method_def	*def = r->m->def;
+
+	return (def->plan != NULL && def->ro && !def->plan->tx &&
+	    server->cfg->read_pool_size > 0);
+}
+
 static void
 step_exec(struct req *r)
 {
-	db_exec(r, r->qp->stmt >= 0 ? r->qp->stmt :
-	    r->plan->steps[r->step].stmt, r->qp->n, r->qp->v, step_done);
+	int	 stmt = r->qp->stmt >= 0 ? r->qp->stmt :
+		    r->plan->steps[r->step].stmt;
+
+	if (r->db != NULL)
+		db_exec(r, stmt, r->qp->n, r->qp->v, step_done);
+	else if (db_submit(r, stmt, r->qp->n, r->qp->v, step_done) != 0)
+		db_acquire(r, step_exec);	/* none is up: one of its own */
 }
 
 static void

@@ -147,7 +147,7 @@ svc_export(struct req *r)
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */
 const struct method_def svc_export_methods[] = {
-	{ .name = "Export", .handler = svc_export,
+	{ .name = "Export", .ro = 1, .handler = svc_export,
 	    .roles = ROLES_ALL },
 	{ .name = NULL }
 };

@@ -301,7 +301,7 @@ const struct method_def svc_facts_methods[] = {
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = "AddCertification", .plan = &cert_add,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "ListCertifications", .plan = &cert_list,
+	{ .name = "ListCertifications", .ro = 1, .plan = &cert_list,
 	    .roles = ROLES_ALL },
 	{ .name = "ExpireCertification", .plan = &cert_expire,
 	    .roles = ROLE_BUREAU },

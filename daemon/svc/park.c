@@ -599,9 +599,9 @@ svc_park_exit(struct req *r)
 const struct method_def svc_park_methods[] = {
 	{ .name = "CreatePark", .handler = svc_park_create,
 	    .roles = ROLE_BUREAU },
-	{ .name = "GetPark", .plan = &park_get,
+	{ .name = "GetPark", .ro = 1, .plan = &park_get,
 	    .roles = ROLES_ALL },
-	{ .name = "ListParks", .handler = svc_park_list,
+	{ .name = "ListParks", .ro = 1, .handler = svc_park_list,
 	    .roles = ROLES_ALL },
 	{ .name = "UpdatePark", .handler = svc_park_update,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },

@@ -196,11 +196,11 @@ out:
 const struct method_def svc_principal_methods[] = {
 	{ .name = "AddPrincipal", .plan = &principal_add,
 	    .roles = ROLE_ADMIN },
-	{ .name = "ListPrincipals", .plan = &principal_list,
+	{ .name = "ListPrincipals", .ro = 1, .plan = &principal_list,
 	    .roles = ROLE_ADMIN },
 	{ .name = "DisablePrincipal", .plan = &principal_disable,
 	    .roles = ROLE_ADMIN },
-	{ .name = "WhoAmI", .plan = &whoami,
+	{ .name = "WhoAmI", .ro = 1, .plan = &whoami,
 	    .roles = ROLES_ALL },
 	{ .name = NULL }
 };

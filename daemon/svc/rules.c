@@ -317,9 +317,9 @@ svc_rules_sweep(struct req *r)
 const struct method_def svc_rules_methods[] = {
 	{ .name = "UploadPolicy", .plan = &policy_upload,
 	    .roles = ROLE_ADMIN | ROLE_BUREAU },
-	{ .name = "GetPolicy", .plan = &policy_get,
+	{ .name = "GetPolicy", .ro = 1, .plan = &policy_get,
 	    .roles = ROLES_ALL },
-	{ .name = "ListPolicies", .plan = &policy_list,
+	{ .name = "ListPolicies", .ro = 1, .plan = &policy_list,
 	    .roles = ROLES_ALL },
 	{ .name = "RunSweep", .handler = svc_rules_sweep,
 	    .roles = ROLE_BUREAU },

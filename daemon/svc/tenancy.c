@@ -437,7 +437,7 @@ const struct method_def svc_tenancy_methods[] = {
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = "ExitFirm", .handler = svc_tenancy_exit,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },
-	{ .name = "ListTenancies", .plan = &tenancy_list,
+	{ .name = "ListTenancies", .ro = 1, .plan = &tenancy_list,
 	    .roles = ROLES_ALL },
 	{ .name = NULL }
 };

@@ -83,6 +83,10 @@ enum { FA, FX, FB, FN, NOBJ };
 extern char sc_code[NOBJ][19];
 void	scope_fixture(void);
 
+/* pipe_it.c */
+void	test_pipe_scopes(void **);
+void	test_pipe_error_isolation(void **);
+
 /* integration.c */
 void	 test_park_crud(void **);
 void	 test_park_invalid(void **);

@@ -1,0 +1,222 @@
+/*
+ * Reads on the pipelined read connections (core/dbpipe.c, issue 10): many
+ * principals' reads share connections and batches, each still sees only
+ * its own scope; a read that fails in PostgreSQL fails alone, and the ones
+ * PostgreSQL skipped after it in the same batch are sent again.
+ * Part of the integration suite (it.h).
+ */
+
+#include "it.h"
+
+#define ROUNDS	20
+
+/*
+ * Every request of one round, as one principal, sent before any answer;
+ * ids[] their request ids (answers may come in any order).
+ */
+static void
+pipe_send_round(struct parkc *pc, uint64_t ids[3])
+{
+	Parkd__V1__GetFirmRequest	 ga = PARKD__V1__GET_FIRM_REQUEST__INIT;
+	Parkd__V1__GetFirmRequest	 gb = PARKD__V1__GET_FIRM_REQUEST__INIT;
+	Parkd__V1__ListTenanciesRequest	 lt =
+	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
+
+	ga.credit_code = sc_code[FA];
+	gb.credit_code = sc_code[FB];
+	lt.page_size = 100;
+	assert_int_equal(parkc_send(pc, "GetFirm", &ga.base, "", &ids[0]), 0);
+	assert_int_equal(parkc_send(pc, "GetFirm", &gb.base, "", &ids[1]), 0);
+	assert_int_equal(parkc_send(pc, "ListTenancies", &lt.base, "",
+	    &ids[2]), 0);
+}
+
+/*
+ * The answers of one round, in order: want_a and want_b the codes of the
+ * two GetFirm, park the only park ListTenancies may show (NULL: any, and
+ * at least both).
+ */
+static void
+pipe_check_round(struct parkc *pc, const uint64_t ids[3], int want_a,
+    int want_b, const char *park)
+{
+	Parkd__V1__Response		*resp;
+	struct parkc_result		 res;
+	Parkd__V1__ListTenanciesResponse *l;
+	int				 want[2] = { want_a, want_b }, i, k;
+	size_t				 t;
+	int				 seen_a = 0, seen_b = 0;
+
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(parkc_recv(pc, &resp), 0);
+		for (i = 0; i < 3 && ids[i] != resp->id; i++)
+			;
+		assert_true(i < 3);
+		assert_int_equal(parkc_decode(i < 2 ? "GetFirm" :
+		    "ListTenancies", resp, &res), 0);
+		if (i < 2) {
+			if (res.code != want[i])
+				fail_msg("GetFirm %d as %s-scope: code %d "
+				    "(%s), want %d", i, park ? park : "city",
+				    res.code, res.message, want[i]);
+			parkc_result_free(&res);
+			continue;
+		}
+		assert_int_equal(res.code, 0);
+		l = (void *)res.body;
+		for (t = 0; t < l->n_tenancies; t++) {
+			if (park != NULL && strcmp(l->tenancies[t]->park_code,
+			    park) != 0)
+				fail_msg("ListTenancies as %s showed a tenancy "
+				    "of %s", park, l->tenancies[t]->park_code);
+			seen_a |= strcmp(l->tenancies[t]->park_code,
+			    "SC-A") == 0;
+			seen_b |= strcmp(l->tenancies[t]->park_code,
+			    "SC-B") == 0;
+		}
+		if (park == NULL)
+			assert_true(seen_a && seen_b);
+		else
+			assert_true(l->n_tenancies > 0);
+		parkc_result_free(&res);
+	}
+}
+
+/*
+ * Two operators and the bureau, each pipelining reads of both parks at
+ * once, round after round: the batches mix three scopes on the read
+ * connections, and no answer crosses a scope.
+ */
+void
+test_pipe_scopes(void **state)
+{
+	struct parkc	*a, *b, *bu;
+	uint64_t	 ia[3], ib[3], iu[3];
+	long		 before = metric1("parkd_db_pipeline_statements_total");
+	int		 r;
+
+	(void)state;
+	scope_fixture();
+	a = as("scA", addr1);
+	b = as("scB", addr1);
+	bu = as("bureau", addr1);
+	for (r = 0; r < ROUNDS; r++) {
+		pipe_send_round(a, ia);
+		pipe_send_round(b, ib);
+		pipe_send_round(bu, iu);
+		pipe_check_round(a, ia, 0, CODE(PERMISSION_DENIED), "SC-A");
+		pipe_check_round(b, ib, CODE(PERMISSION_DENIED), 0, "SC-B");
+		pipe_check_round(bu, iu, 0, 0, NULL);
+	}
+	/* they went through the read pipeline, not connections of their own */
+	assert_true(metric1("parkd_db_pipeline_statements_total") - before >=
+	    ROUNDS * 9);
+	parkc_close(a);
+	parkc_close(b);
+	parkc_close(bu);
+}
+
+static void
+sql_exec(const char *q)
+{
+	PGconn		*pg = PQconnectdb(getenv("PARKD_DSN"));
+	PGresult	*r = PQexec(pg, q);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", q, PQerrorMessage(pg));
+	PQclear(r);
+	PQfinish(pg);
+}
+
+static int
+pipe_lock_waiters(void *arg)
+{
+	PGresult	*r = PQexec(arg, "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE application_name = 'parkd' AND wait_event_type = 'Lock'");
+	int		 n = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+
+	PQclear(r);
+	return (n >= 2);
+}
+
+static int
+pipe_queued(void *arg)
+{
+	return (metric1("parkd_db_pipeline_depth") >= *(long *)arg);
+}
+
+/*
+ * While the table GetEvaluationResult reads is gone, that read fails with
+ * a clear status; the GetFirm pipelined beside it in the same batches all
+ * succeed (those after a failing one were skipped by PostgreSQL and sent
+ * again), and once the table is back the read works again. A lock on parks
+ * holds a GetPark on each read connection, so that the reads sent then
+ * wait and go out together as one batch per connection.
+ */
+void
+test_pipe_error_isolation(void **state)
+{
+	Parkd__V1__GetParkRequest	 gp = PARKD__V1__GET_PARK_REQUEST__INIT;
+	Parkd__V1__GetFirmRequest	 gf = PARKD__V1__GET_FIRM_REQUEST__INIT;
+	Parkd__V1__GetEvaluationResultRequest ge =
+	    PARKD__V1__GET_EVALUATION_RESULT_REQUEST__INIT;
+	struct parkc			*bu, *held;
+	PGconn				*pg = PQconnectdb(getenv("PARKD_DSN"));
+	PGresult			*x;
+	uint64_t			 id, failing[4];
+	long				 retries, depth;
+	int				 i, j, code, is_failing;
+
+	(void)state;
+	scope_fixture();
+	bu = as("bureau", addr1);
+	held = as("bureau", addr1);	/* max_inflight is 8 a connection */
+	assert_int_equal(who_code(bu), 0);
+	gp.code = "SC-A";
+	gf.credit_code = sc_code[FA];
+	ge.run_id = 1;
+	ge.park_code = "SC-A";
+	retries = metric1("parkd_db_pipeline_retries_total");
+	sql_exec("ALTER TABLE evaluation_results RENAME TO "
+	    "evaluation_results_away");
+	x = PQexec(pg, "BEGIN; LOCK TABLE parks IN ACCESS EXCLUSIVE MODE");
+	PQclear(x);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(parkc_send(held, "GetPark", &gp.base, "",
+		    &id), 0);
+	if (!wait_until(pipe_lock_waiters, pg, 10000))
+		fail_msg("GetPark did not wait on both read connections");
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(parkc_send(bu, "GetEvaluationResult",
+		    &ge.base, "", &failing[i]), 0);
+		assert_int_equal(parkc_send(bu, "GetFirm", &gf.base, "", &id),
+		    0);
+	}
+	depth = 16;
+	if (!wait_until(pipe_queued, &depth, 10000))
+		fail_msg("the reads did not queue behind the held ones");
+	x = PQexec(pg, "COMMIT");
+	PQclear(x);
+	PQfinish(pg);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(recv_code(held, &id), 0);
+	parkc_close(held);
+	for (i = 0; i < 8; i++) {
+		code = recv_code(bu, &id);
+		for (is_failing = 0, j = 0; j < 4; j++)
+			is_failing |= failing[j] == id;
+		if (is_failing)
+			assert_int_equal(code, CODE(INTERNAL));
+		else if (code != 0)
+			fail_msg("request %llu beside a failing read: code %d",
+			    (unsigned long long)id, code);
+	}
+	sql_exec("ALTER TABLE evaluation_results_away RENAME TO "
+	    "evaluation_results");
+	assert_true(metric1("parkd_db_pipeline_retries_total") > retries);
+	assert_int_equal(parkc_send(bu, "GetEvaluationResult", &ge.base, "",
+	    &id), 0);
+	code = recv_code(bu, &id);
+	assert_true(code == 0 || code == CODE(NOT_FOUND));
+	parkc_close(bu);
+}
