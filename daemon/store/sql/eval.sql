@@ -4,63 +4,129 @@
 -- The raw indicators of every park admitted during one year (one row per
 -- park, by code). $1 year, $2 its first day, $3 its last day, $4 the award
 -- kind that excludes a park, $5 the failing grade.
-WITH p AS (SELECT id, code, name, district, total_area, operator_legal_person, staff_count, admitted_on, exited_on
-    FROM parks
-    WHERE admitted_on IS NOT NULL AND admitted_on <= $3::date AND (exited_on IS NULL OR exited_on >= $2::date)),
-t AS (SELECT t.park_id, t.firm_id, t.entry_date, t.exit_date, t.status, t.area, t.entry_date <= $3::date AND (t.exit_date IS NULL OR t.exit_date > $3::date) AS at_end
-    FROM tenancies t
-    JOIN p ON p.id = t.park_id
-    WHERE t.entry_date <= $3::date AND (t.exit_date IS NULL OR t.exit_date >= $2::date)),
-cert AS (SELECT firm_id, bool_or(kind = 'high_tech') AS high_tech, bool_or(kind = 'srdi') AS srdi
+--
+-- One pass over each input table: tenancies to (park, firm) pairs, firm
+-- reports and certifications to one row per firm, joined by hash on the
+-- firm; then every source's rows, one per park or (park, firm), meet in
+-- one UNION ALL grouped by park instead of a chain of joins on the park:
+-- PostgreSQL cannot estimate how many parks an aggregate yields (it
+-- guesses 200), and on a chain of joins that guess made nested loops over
+-- 20,000 parks (national data set: 16 s, bench/bench-eval.sh).
+WITH pf AS (SELECT park_id, firm_id,
+        count(*) FILTER (WHERE at_end) AS tenants,
+        coalesce(sum(area) FILTER (WHERE at_end), 0) AS occupied,
+        count(*) FILTER (WHERE entry_date >= $2::date) AS new_entries,
+        count(*) FILTER (WHERE status = 'graduated'
+            AND exit_date <= $3::date) AS graduates
+    FROM (SELECT park_id, firm_id, entry_date, exit_date, status, area,
+            exit_date IS NULL OR exit_date > $3::date AS at_end
+        FROM tenancies
+        WHERE entry_date <= $3::date
+            AND (exit_date IS NULL OR exit_date >= $2::date)) t
+    GROUP BY park_id, firm_id),
+cert AS (SELECT firm_id, bool_or(kind = 'high_tech') AS high_tech,
+        bool_or(kind = 'srdi') AS srdi
     FROM certifications
-    WHERE valid_from <= $3::date AND valid_to >= $3::date AND (expired_on IS NULL OR expired_on > $3::date)
+    WHERE valid_from <= $3::date AND valid_to >= $3::date
+        AND (expired_on IS NULL OR expired_on > $3::date)
     GROUP BY firm_id),
-tf AS (SELECT t.park_id, count(*) FILTER (WHERE at_end) AS tenants, coalesce(sum(t.area) FILTER (WHERE at_end), 0) AS occupied, count(*) FILTER (WHERE t.entry_date >= $2::date) AS new_entries, count(*) FILTER (WHERE t.status = 'graduated' AND t.exit_date <= $3::date) AS graduates, count(*) FILTER (WHERE at_end AND f.tech_based) AS tech, count(*) FILTER (WHERE at_end AND c.high_tech) AS high_tech, count(*) FILTER (WHERE at_end AND (f.srdi OR coalesce(c.srdi, false))) AS srdi
-    FROM t
-    JOIN firms f ON f.id = t.firm_id
-    LEFT JOIN cert c ON c.firm_id = t.firm_id
-    GROUP BY t.park_id),
-tp AS (SELECT DISTINCT park_id, firm_id
-    FROM t),
-r AS (SELECT tp.park_id, coalesce(sum(fr.revenue) FILTER (WHERE fr.year = $1), 0) AS revenue, coalesce(sum(fr.revenue) FILTER (WHERE fr.year = $1 - 1), 0) AS revenue_prev, coalesce(sum(fr.ip_granted) FILTER (WHERE fr.year = $1), 0) AS ip
-    FROM tp
-    JOIN firm_reports fr ON fr.firm_id = tp.firm_id AND fr.year BETWEEN $1 - 1 AND $1
-    GROUP BY tp.park_id),
-j AS (SELECT park_id, sum(jobs) AS jobs, sum(graduate_jobs) AS graduate_jobs
-    FROM (SELECT DISTINCT ON (tp.park_id, tp.firm_id) tp.park_id, fr.jobs, fr.graduate_jobs
-    FROM tp
-    JOIN firm_reports fr ON fr.firm_id = tp.firm_id AND fr.year = $1
-    ORDER BY tp.park_id, tp.firm_id, fr.quarter DESC) l
-    GROUP BY park_id),
-pr AS (SELECT park_id, sum(interns_hosted) AS interns, sum(services_delivered) AS services
-    FROM park_reports
-    WHERE year = $1
-    GROUP BY park_id),
-a AS (SELECT park_id, count(*) AS activities, count(*) FILTER (WHERE kind = 'roadshow') AS roadshows, count(DISTINCT extract(quarter
-    FROM date)) FILTER (WHERE kind = 'roadshow') AS roadshow_quarters
-    FROM activities
-    WHERE date BETWEEN $2::date AND $3::date
-    GROUP BY park_id),
-aw AS (SELECT DISTINCT park_id
-    FROM awards
-    WHERE year = $1 AND kind = $4),
+-- a firm's year: revenue and IP summed, jobs as of its last quarter (the
+-- quarter in the high bits, so that max() picks the last one's figure;
+-- jobs are stored from 0 to 2^31 - 1)
+fr AS (SELECT firm_id,
+        sum(revenue) FILTER (WHERE year = $1) AS revenue,
+        sum(revenue) FILTER (WHERE year = $1 - 1) AS revenue_prev,
+        sum(ip_granted) FILTER (WHERE year = $1) AS ip,
+        max(quarter::bigint << 32 | jobs) FILTER (WHERE year = $1)
+            & 4294967295 AS jobs,
+        max(quarter::bigint << 32 | graduate_jobs) FILTER (WHERE year = $1)
+            & 4294967295 AS graduate_jobs
+    FROM firm_reports
+    WHERE year BETWEEN $1 - 1 AND $1
+    GROUP BY firm_id),
 prun AS (SELECT max(id) AS id
     FROM evaluation_runs
     WHERE status = 'published' AND year = $1 - 1),
-pv AS (SELECT er.park_id, er.grade, er.consecutive_fails
+u AS (
+    SELECT id AS park_id, code, name, district, total_area,
+        operator_legal_person, staff_count, admitted_on, exited_on,
+        0::bigint AS tenants, 0::bigint AS occupied, 0::bigint AS new_entries,
+        0::bigint AS graduates, 0::bigint AS tech, 0::bigint AS high_tech,
+        0::bigint AS srdi, 0::bigint AS revenue, 0::bigint AS revenue_prev,
+        0::bigint AS ip, 0::bigint AS jobs, 0::bigint AS graduate_jobs,
+        0::bigint AS interns, 0::bigint AS services, 0::bigint AS activities,
+        0::bigint AS roadshows, 0::bigint AS roadshow_quarters,
+        false AS has_award, false AS pv_found, 0 AS pv_fails
+    FROM parks
+    WHERE admitted_on IS NOT NULL AND admitted_on <= $3::date
+        AND (exited_on IS NULL OR exited_on >= $2::date)
+    UNION ALL
+    SELECT pf.park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        sum(pf.tenants), sum(pf.occupied), sum(pf.new_entries),
+        sum(pf.graduates),
+        sum(CASE WHEN f.tech_based THEN pf.tenants ELSE 0 END),
+        sum(CASE WHEN c.high_tech THEN pf.tenants ELSE 0 END),
+        sum(CASE WHEN f.srdi OR coalesce(c.srdi, false) THEN pf.tenants
+            ELSE 0 END),
+        coalesce(sum(fr.revenue), 0), coalesce(sum(fr.revenue_prev), 0),
+        coalesce(sum(fr.ip), 0), coalesce(sum(fr.jobs), 0),
+        coalesce(sum(fr.graduate_jobs), 0), 0, 0, 0, 0, 0, false, false, 0
+    FROM pf
+    JOIN firms f ON f.id = pf.firm_id
+    LEFT JOIN cert c ON c.firm_id = pf.firm_id
+    LEFT JOIN fr ON fr.firm_id = pf.firm_id
+    GROUP BY pf.park_id
+    UNION ALL
+    SELECT park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, interns_hosted,
+        services_delivered, 0, 0, 0, false, false, 0
+    FROM park_reports
+    WHERE year = $1
+    UNION ALL
+    SELECT park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*),
+        count(*) FILTER (WHERE kind = 'roadshow'),
+        count(DISTINCT extract(quarter FROM date))
+            FILTER (WHERE kind = 'roadshow'), false, false, 0
+    FROM activities
+    WHERE date BETWEEN $2::date AND $3::date
+    GROUP BY park_id
+    UNION ALL
+    SELECT park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, true, false, 0
+    FROM awards
+    WHERE year = $1 AND kind = $4
+    UNION ALL
+    SELECT er.park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, true,
+        CASE WHEN er.grade = $5 THEN er.consecutive_fails ELSE 0 END
     FROM evaluation_results er, prun
     WHERE er.run_id = prun.id)
-SELECT p.id, p.code, p.name, p.district, p.total_area, p.operator_legal_person, p.staff_count, (p.exited_on IS NULL OR p.exited_on > $3::date) AS admitted, coalesce(tf.tenants, 0) AS tenants, coalesce(tf.occupied, 0) AS occupied, coalesce(tf.new_entries, 0) AS new_entries, coalesce(tf.graduates, 0) AS graduates, coalesce(tf.tech, 0) AS tech, coalesce(tf.high_tech, 0) AS high_tech, coalesce(tf.srdi, 0) AS srdi, coalesce(r.revenue, 0) AS revenue, coalesce(r.revenue_prev, 0) AS revenue_prev, coalesce(r.ip, 0) AS ip, coalesce(j.jobs, 0) AS jobs, coalesce(j.graduate_jobs, 0) AS graduate_jobs, coalesce(pr.interns, 0) AS interns, coalesce(pr.services, 0) AS services, coalesce(a.activities, 0) AS activities, coalesce(a.roadshows, 0) AS roadshows, coalesce(a.roadshow_quarters, 0) AS roadshow_quarters, aw.park_id IS NOT NULL AS has_award, CASE WHEN pv.park_id IS NOT NULL THEN CASE WHEN pv.grade = $5 THEN pv.consecutive_fails ELSE 0 END WHEN (SELECT id
-    FROM prun) IS NOT NULL AND p.admitted_on < $2::date THEN 1 ELSE 0 END AS prev_fails
-    FROM p
-    LEFT JOIN tf ON tf.park_id = p.id
-    LEFT JOIN r ON r.park_id = p.id
-    LEFT JOIN j ON j.park_id = p.id
-    LEFT JOIN pr ON pr.park_id = p.id
-    LEFT JOIN a ON a.park_id = p.id
-    LEFT JOIN aw ON aw.park_id = p.id
-    LEFT JOIN pv ON pv.park_id = p.id
-    ORDER BY p.code;
+SELECT park_id AS id, max(code) AS code, max(name) AS name,
+    max(district) AS district, max(total_area) AS total_area,
+    bool_or(operator_legal_person) AS operator_legal_person,
+    max(staff_count) AS staff_count,
+    bool_and(exited_on IS NULL OR exited_on > $3::date) AS admitted,
+    sum(tenants)::bigint AS tenants, sum(occupied)::bigint AS occupied,
+    sum(new_entries)::bigint AS new_entries,
+    sum(graduates)::bigint AS graduates, sum(tech)::bigint AS tech,
+    sum(high_tech)::bigint AS high_tech, sum(srdi)::bigint AS srdi,
+    sum(revenue)::bigint AS revenue,
+    sum(revenue_prev)::bigint AS revenue_prev, sum(ip)::bigint AS ip,
+    sum(jobs)::bigint AS jobs, sum(graduate_jobs)::bigint AS graduate_jobs,
+    sum(interns)::bigint AS interns, sum(services)::bigint AS services,
+    sum(activities)::bigint AS activities,
+    sum(roadshows)::bigint AS roadshows,
+    sum(roadshow_quarters)::bigint AS roadshow_quarters,
+    bool_or(has_award) AS has_award,
+    CASE WHEN bool_or(pv_found) THEN max(pv_fails)
+        WHEN (SELECT id FROM prun) IS NOT NULL
+            AND max(admitted_on) < $2::date THEN 1
+        ELSE 0 END AS prev_fails
+FROM u
+GROUP BY park_id
+HAVING count(code) > 0
+ORDER BY max(code);
 
 -- name: eval_run_insert
 -- Store a scored run and its results, with the audit row. $1..$4 the audit
