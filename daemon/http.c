@@ -16,6 +16,35 @@
 
 static struct evhttp	*http;
 
+/* One histogram in the Prometheus text format; labels may be NULL. */
+static void
+http_hist(struct evbuffer *b, const char *name, const char *labels,
+    const struct stats_hist *h)
+{
+	uint64_t	 cum = 0;
+	int		 i;
+	const char	*sep = labels != NULL ? "," : "";
+
+	if (labels == NULL)
+		labels = "";
+	for (i = 0; i < STATS_NBUCKETS; i++) {
+		cum += h->n[i];
+		if (i < STATS_NBUCKETS - 1)
+			evbuffer_add_printf(b, "%s_bucket{%s%sle=\"%g\"} %llu\n",
+			    name, labels, sep,
+			    (double)stats_bucket_us[i] / 1e6,
+			    (unsigned long long)cum);
+		else
+			evbuffer_add_printf(b, "%s_bucket{%s%sle=\"+Inf\"} "
+			    "%llu\n", name, labels, sep,
+			    (unsigned long long)cum);
+	}
+	evbuffer_add_printf(b, "%s_sum%s%s%s %.6f\n%s_count%s%s%s %llu\n",
+	    name, *labels ? "{" : "", labels, *labels ? "}" : "",
+	    (double)h->sum_us / 1e6, name, *labels ? "{" : "", labels,
+	    *labels ? "}" : "", (unsigned long long)h->count);
+}
+
 static void
 healthz_cb(struct evhttp_request *hr, void *arg)
 {
@@ -65,6 +94,34 @@ metrics_cb(struct evhttp_request *hr, void *arg)
 			    (unsigned long long)n);
 		}
 	}
+	evbuffer_add_printf(b, "# TYPE parkd_request_seconds histogram\n");
+	for (i = 0; i < stats.nslots; i++) {
+		char	 lbl[160];
+
+		if (stats.req_hist[i].count == 0)
+			continue;
+		snprintf(lbl, sizeof(lbl), "method=\"%s\"",
+		    dispatch_name((int)i));
+		http_hist(b, "parkd_request_seconds", lbl, &stats.req_hist[i]);
+	}
+	evbuffer_add_printf(b, "# TYPE parkd_db_wait_seconds histogram\n");
+	http_hist(b, "parkd_db_wait_seconds", NULL, &stats.db_wait);
+	evbuffer_add_printf(b, "# TYPE parkd_evaluation_run_seconds histogram\n");
+	http_hist(b, "parkd_evaluation_run_seconds", NULL, &stats.eval_run);
+	evbuffer_add_printf(b,
+	    "# TYPE parkd_sync_commits_total counter\n"
+	    "parkd_sync_commits_total %llu\n"
+	    "# TYPE parkd_sync_rows_total counter\n"
+	    "parkd_sync_rows_total{outcome=\"applied\"} %llu\n"
+	    "parkd_sync_rows_total{outcome=\"updated\"} %llu\n"
+	    "parkd_sync_rows_total{outcome=\"refused\"} %llu\n"
+	    "# TYPE parkd_slow_requests_total counter\n"
+	    "parkd_slow_requests_total %llu\n",
+	    (unsigned long long)stats.sync_commits,
+	    (unsigned long long)stats.sync_rows[0],
+	    (unsigned long long)stats.sync_rows[1],
+	    (unsigned long long)stats.sync_rows[2],
+	    (unsigned long long)stats.slow_requests);
 	evbuffer_add_printf(b, "# TYPE parkd_request_ms_total counter\n");
 	for (i = 0; i < stats.nslots; i++) {
 		if (stats.req_ms[i] > 0)

@@ -5,7 +5,8 @@
 set -eu
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libevent-dev libssl-dev openssl libpq-dev postgresql libconfig-dev
-libcmocka-dev libcsv-dev libjansson-dev chromium fonts-wqy-microhei clang"
+libcmocka-dev libcsv-dev libjansson-dev chromium fonts-wqy-microhei clang
+haproxy"
 
 missing() {
 	for p in $PKGS; do

@@ -134,6 +134,38 @@ if ! tests/report-test.sh "$BIN" "$T"; then
 	rc=1
 fi
 
+# Two parkd behind HAProxy (TCP mode; health from each one's /healthz): a
+# client's connections spread over both (tests/integration/lb_it.c).
+H1=$(sed -n 's/^http_listen = "127.0.0.1:\([0-9]*\)";/\1/p' "$T/p1.conf")
+LBP=$(free_port)
+cat > "$T/haproxy.cfg" <<HAP
+global
+	maxconn 256
+defaults
+	mode tcp
+	timeout connect 2s
+	timeout client 60s
+	timeout server 60s
+frontend parkd
+	bind 127.0.0.1:$LBP
+	default_backend parkds
+backend parkds
+	balance roundrobin
+	option httpchk GET /healthz
+	server p1 127.0.0.1:$P1 check port $H1 inter 1s
+	server p2 127.0.0.1:$P2 check port $HP inter 1s
+HAP
+haproxy -f "$T/haproxy.cfg" -db > "$T/haproxy.log" 2>&1 &
+echo $! > "$T/px.pid"
+wait_port "$LBP" 10
+sleep 1.5	# both servers seen up by their first checks
+if ! PARKD_LB=127.0.0.1:$LBP "$BIN/tests/integration" lb; then
+	echo "load-balancer test failed" >&2
+	cat "$T/haproxy.log" >&2
+	rc=1
+fi
+kill "$(cat "$T/px.pid")" 2>/dev/null || true
+
 # Graceful shutdown: requests in flight are answered, exit status 0.
 "$BIN/tests/integration" drain || rc=$?
 # (parkd #1 got its SIGTERM from the drain test.)

@@ -43,6 +43,8 @@ static const struct ckey keys[] = {
 	    "libpq connection string (use hostaddr= or a socket directory)" },
 	{ "pool_size", CT_INT, OFF(pool_size), NULL, 8, 1, 256, 0,
 	    "PostgreSQL connections for writes and reads in a transaction" },
+	{ "slow_request_ms", CT_INT, OFF(slow_request_ms), NULL, 1000, 0,
+	    3600000, 1, "log a request slower than this (0: none)" },
 	{ "read_pool_size", CT_INT, OFF(read_pool_size), NULL, 2, 0, 64, 0,
 	    "pipelined PostgreSQL connections shared by reads (0: none)" },
 	{ "push_pool_size", CT_INT, OFF(push_pool_size), NULL, 2, 1, 256, 0,

@@ -46,6 +46,7 @@ struct config {
 	int	 pool_size;
 	int	 push_pool_size;
 	int	 read_pool_size;
+	int	 slow_request_ms;
 	int	 push_per_principal;
 	int	 db_queue_max;
 	int	 statement_timeout_ms;
@@ -77,6 +78,7 @@ int		 config_diff_unreloadable(const struct config *,
 enum { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 int	 log_level_parse(const char *);
 void	 log_setlevel(int);
+int	 log_enabled(int);
 void	 log_warn(const char *, ...) PRINTFLIKE(1, 2);
 void	 log_warnx(const char *, ...) PRINTFLIKE(1, 2);
 void	 log_info(const char *, ...) PRINTFLIKE(1, 2);
@@ -92,22 +94,39 @@ int	 tls_cert_fingerprint_file(const char *, char [65], char **);
 
 /* clock.c */
 uint64_t now_ms(void);
+uint64_t now_us(void);
 
 /* stats.c: counters the core and the layers above bump; read by /metrics */
 #define STATS_NCODES	17
+/* A latency histogram: counts per bucket (upper bounds in stats_bucket_us),
+ * the last one +Inf, and the sum. */
+#define STATS_NBUCKETS	15
+struct stats_hist {
+	uint64_t	 n[STATS_NBUCKETS];
+	uint64_t	 sum_us;
+	uint64_t	 count;
+};
+extern const uint64_t stats_bucket_us[STATS_NBUCKETS - 1];
 struct stats {
 	uint64_t	*req_count;	/* [slot][code] */
 	uint64_t	*req_ms;	/* [slot] total milliseconds */
+	struct stats_hist *req_hist;	/* [slot] request latency */
 	size_t		 nslots;	/* methods + 1 (unknown) */
 	uint64_t	 conns_opened;
 	uint64_t	 conns_closed;
 	int		 conns;		/* open now */
 	int		 inflight;	/* requests alive now */
+	struct stats_hist db_wait;	/* waits for a pool connection */
+	uint64_t	 sync_rows[3];	/* applied, updated, refused */
+	uint64_t	 sync_commits;
+	struct stats_hist eval_run;	/* CreateEvaluationRun, end to end */
+	uint64_t	 slow_requests;
 };
 extern struct stats stats;
 void	 stats_init(size_t);
 void	 stats_free(void);
 void	 stats_request(int, int, uint64_t);
+void	 stats_hist_add(struct stats_hist *, uint64_t);
 void	 stats_conn(int);
 
 /* server.c */

@@ -103,6 +103,7 @@ db_handoff_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		TAILQ_REMOVE(&pool.waiters, w, entry);
 		pool.nwait--;
+		stats_hist_add(&stats.db_wait, now_us() - w->since_us);
 		db_give(d, w->arg, w->cb);
 		free(w);
 		next = TAILQ_FIRST(&pool.waiters);	/* cb may change it */
@@ -144,6 +145,7 @@ dbpool_acquire(int push, dbpool_conn_cb cb, void *arg)
 
 	if ((d = db_idle(push)) != NULL &&
 	    (push || TAILQ_EMPTY(&pool.waiters))) {
+		stats_hist_add(&stats.db_wait, 0);
 		db_give(d, arg, cb);
 		return;
 	}
@@ -181,6 +183,7 @@ db_wait(void *arg, dbpool_conn_cb cb, int push)
 	w->arg = arg;
 	w->cb = cb;
 	w->since_ms = now_ms();
+	w->since_us = now_us();
 	w->push = push;
 	TAILQ_INSERT_TAIL(&pool.waiters, w, entry);
 	pool.nwait++;

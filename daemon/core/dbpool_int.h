@@ -45,6 +45,7 @@ struct waiter {
 	void			*arg;
 	dbpool_conn_cb		 cb;
 	uint64_t		 since_ms;
+	uint64_t		 since_us;
 	int			 push;		/* for a push connection */
 	TAILQ_ENTRY(waiter)	 entry;
 };

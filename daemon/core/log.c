@@ -29,6 +29,13 @@ log_setlevel(int lvl)
 	log_lvl = lvl;
 }
 
+/* Would a line at lvl be written? (to skip building one that would not) */
+int
+log_enabled(int lvl)
+{
+	return (lvl <= log_lvl);
+}
+
 static void
 log_vwrite(int lvl, const char *fmt, va_list ap, const char *err)
 {

@@ -105,6 +105,49 @@ pack_viols(struct req *r, struct viols *vs, size_t *n)
 	return (out);
 }
 
+/* A status code's name ("NOT_FOUND"), for logs. */
+static const char *
+code_name(int code)
+{
+	const ProtobufCEnumValue	*v = protobuf_c_enum_descriptor_get_value(
+	    &parkd__v1__code__descriptor, code);
+
+	return (v != NULL ? v->name : "?");
+}
+
+/*
+ * r is answered: its latency into /metrics, and one log line, key=value:
+ * at debug for every request, at warn for one slower than slow_request_ms
+ * (0: none) or one that failed for a reason of the server's.
+ */
+static void
+req_account(struct req *r, int code, const char *msg)
+{
+	uint64_t	 us = now_us() - r->start_us;
+	int		 slow_ms = server->cfg->slow_request_ms;
+	int		 slow = slow_ms > 0 && us >= (uint64_t)slow_ms * 1000;
+	int		 bad = code == PARKD__V1__CODE__INTERNAL ||
+			    code == PARKD__V1__CODE__UNAVAILABLE;
+	char		 line[1400];
+
+	stats_request(r->m != NULL ? r->m->idx : -1, code, us);
+	if (slow)
+		stats.slow_requests++;
+	if (!slow && !bad && !log_enabled(LOG_LVL_DEBUG))
+		return;
+	snprintf(line, sizeof(line), "%s cid=%llu id=%llu method=%s "
+	    "principal=\"%s\" code=%s us=%llu%s%s%s", slow ? "slow_request" :
+	    "request", (unsigned long long)r->cid, (unsigned long long)r->id,
+	    r->method_name ? r->method_name : "-",
+	    r->pr.known && r->pr.found ? r->pr.name : "-", code_name(code),
+	    (unsigned long long)us, msg && *msg ? " msg=\"" : "",
+	    msg && *msg ? msg : "", msg && *msg ? "\"" : "");
+	if (slow || bad)
+		log_warnx("%s", line);
+	else
+		log_debug("%s", line);
+}
+
 static void
 req_send(struct req *r, int code, const char *msg, uint8_t *body,
     size_t bodylen)
@@ -133,12 +176,7 @@ req_send(struct req *r, int code, const char *msg, uint8_t *body,
 		log_warnx("cid=%llu id=%llu cannot send response: out of "
 		    "memory", (unsigned long long)r->cid,
 		    (unsigned long long)r->id);
-	stats_request(r->m != NULL ? r->m->idx : -1, code,
-	    now_ms() - r->start_ms);
-	log_debug("req cid=%llu id=%llu method=%s code=%d ms=%llu",
-	    (unsigned long long)r->cid, (unsigned long long)r->id,
-	    r->method_name ? r->method_name : "-", code,
-	    (unsigned long long)(now_ms() - r->start_ms));
+	req_account(r, code, msg);
 }
 
 void
@@ -167,11 +205,6 @@ req_fail(struct req *r, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (code == PARKD__V1__CODE__INTERNAL ||
-	    code == PARKD__V1__CODE__UNAVAILABLE)
-		log_warnx("req cid=%llu id=%llu method=%s code=%d msg=\"%s\"",
-		    (unsigned long long)r->cid, (unsigned long long)r->id,
-		    r->method_name ? r->method_name : "-", code, msg);
 	req_send(r, code, msg, NULL, 0);
 	req_finish(r);
 }
@@ -337,7 +370,7 @@ req_start(struct session *s, const uint8_t *buf, size_t len)
 	r->arena = a;
 	r->s = s;
 	r->cid = s->c->id;
-	r->start_ms = now_ms();
+	r->start_us = now_us();
 	r->st = REQ_DECODED;
 	TAILQ_INSERT_TAIL(&s->reqs, r, centry);
 	stats.inflight++;
@@ -382,7 +415,7 @@ req_internal(const char *method, const ProtobufCMessage *in)
 	protobuf_c_message_pack(in, buf);
 	al = arena_allocator(r->arena);
 	r->internal = 1;
-	r->start_ms = now_ms();
+	r->start_us = now_us();
 	r->m = dispatch_find(method);
 	r->method_name = (char *)method;
 	r->idem_key = "";

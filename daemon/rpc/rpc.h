@@ -113,7 +113,7 @@ struct req {
 	struct viols		 v;
 	struct viols		 warn;
 	void			*state;		/* handler's own */
-	uint64_t		 start_ms;
+	uint64_t		 start_us;
 	int			 internal;	/* parkd's own */
 	const char		*db_error;	/* why the database failed it */
 	int			 scoped;	/* scope below is known */

@@ -793,6 +793,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_scope_rls),
 		cmocka_unit_test(test_pipe_scopes),
 		cmocka_unit_test(test_pipe_error_isolation),
+		cmocka_unit_test(test_metrics_histograms),
+		cmocka_unit_test(test_slow_request_log),
 		cmocka_unit_test(test_input_bounds),
 		cmocka_unit_test(test_admission_flood),
 		cmocka_unit_test(test_hung_database),
@@ -815,6 +817,8 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "drain") == 0)
 		return (run_drain());
+	if (argc > 1 && strcmp(argv[1], "lb") == 0)
+		return (run_lb());
 	if (getenv("PARKD_IT_REVERSE") != NULL)
 		reverse_tests(tests, sizeof(tests) / sizeof(tests[0]));
 	/* PARKD_IT_ONLY=test_x*: only the tests matching (while working) */

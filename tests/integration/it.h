@@ -83,6 +83,13 @@ enum { FA, FX, FB, FN, NOBJ };
 extern char sc_code[NOBJ][19];
 void	scope_fixture(void);
 
+/* lb_it.c */
+int	run_lb(void);
+
+/* obs_it.c */
+void	test_metrics_histograms(void **);
+void	test_slow_request_log(void **);
+
 /* pipe_it.c */
 void	test_pipe_scopes(void **);
 void	test_pipe_error_isolation(void **);

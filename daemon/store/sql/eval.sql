@@ -137,9 +137,10 @@ ORDER BY max(code);
 -- after run_id, in table order.
 WITH ru AS (
     INSERT INTO evaluation_runs (year, policy_id, budget, requested, total,
-        remainder, parks, downgraded, summary, fail_grade, created_by)
+        remainder, parks, downgraded, summary, fail_grade, created_by,
+        idempotency_key)
     VALUES ($5, (SELECT id FROM policies WHERE hash = $6), $7, $8, $9, $10,
-        $11, $12, $13::jsonb, $14, $2)
+        $11, $12, $13::jsonb, $14, $2, $4)
     RETURNING *),
 res AS (
     INSERT INTO evaluation_results
@@ -157,6 +158,12 @@ aud AS (
     FROM ru)
 SELECT @@run_columns@@
 FROM ru;
+
+-- name: eval_run_by_key
+-- The run principal $1 created with idempotency key $2 (none: no row).
+SELECT @@run_columns@@
+FROM evaluation_runs ru
+WHERE ru.created_by = $1 AND ru.idempotency_key = $2 AND $2 <> '';
 
 -- name: eval_result_get
 -- One park's result ($2 park code) in run $1, with what decides who may

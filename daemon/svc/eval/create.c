@@ -2,7 +2,10 @@
  * CreateEvaluationRun: in one REPEATABLE READ snapshot, read the year's
  * policy and budget, measure every park's raw indicators (store/sql/
  * eval.sql), score, grade and pay them (domain/eval.c), and store the run
- * with its results.
+ * with its results. With an idempotency key, one run per principal and
+ * key: a retry gets the run made the first time, and the same request sent
+ * to two parkd at once makes one run (the second waits on the unique index
+ * of schema/0007, then gets the first's run).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,29 +108,59 @@ summary_json(const struct eval_policy *ep, const struct eval_totals *t,
 	    ep->t_jobs, ep->t_high_tech, ep->t_srdi, ep->t_tech_pct * 100))));
 }
 
+static void	create_replay(struct req *, PGresult *);
+static void	create_measure(struct req *);
+
+/* The run this principal made with this key, if any: the answer. */
+static void
+create_find_run(struct req *r, db_result_cb then)
+{
+	const char	*p[2] = { r->pr.name, r->idem_key };
+
+	db_exec(r, SQL_EVAL_RUN_BY_KEY, 2, p, then);
+}
+
+static void
+create_rolled_back(struct req *r, PGresult *res)
+{
+	if (pg_ok(r, res, PGRES_COMMAND_OK, "CreateEvaluationRun"))
+		create_find_run(r, create_replay);
+}
+
 static void
 create_committed(struct req *r, PGresult *res)
 {
 	struct evrun	*e = r->state;
 
-	if (pg_ok(r, res, PGRES_COMMAND_OK, "CreateEvaluationRun"))
-		req_reply(r, &e->out->base);
+	if (!pg_ok(r, res, PGRES_COMMAND_OK, "CreateEvaluationRun"))
+		return;
+	stats_hist_add(&stats.eval_run, now_us() - r->start_us);
+	log_info("evaluation_run run=%lld year=%d parks=%d total_fen=%lld "
+	    "ms=%llu", (long long)e->out->id, e->year, e->out->parks,
+	    (long long)e->out->total_fen,
+	    (unsigned long long)((now_us() - r->start_us) / 1000));
+	req_reply(r, &e->out->base);
 }
 
 static void
 create_stored(struct req *r, PGresult *res)
 {
 	struct evrun	*e = r->state;
+	const char	*c;
 
+	/* its twin, sent at once with the same key, stored the run first */
+	if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR &&
+	    (c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME)) != NULL &&
+	    strcmp(c, "evaluation_runs_idempotency") == 0) {
+		db_query(r, "ROLLBACK", 0, NULL, create_rolled_back);
+		return;
+	}
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
 		return;
 	if ((e->out = run_from_row(r, res, 0)) == NULL) {
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	log_info("evaluation run=%lld year=%d parks=%d total_fen=%lld",
-	    (long long)e->out->id, e->year, e->out->parks,
-	    (long long)e->out->total_fen);
 	db_query(r, "COMMIT", 0, NULL, create_committed);
 }
 
@@ -321,14 +354,59 @@ create_policy(struct req *r, PGresult *res)
 	db_exec(r, SQL_EVAL_RAW, q.n, q.v, create_scored);
 }
 
+/*
+ * The run made earlier with this key, if there is one, is the answer (a
+ * replay: nothing is measured again); else measure and store.
+ */
+static void
+create_replay(struct req *r, PGresult *res)
+{
+	struct evrun			*e = r->state;
+	Parkd__V1__EvaluationRun	*run;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
+		return;
+	if (PQntuples(res) == 0) {
+		if (e->replay_checked) {
+			req_fail(r, PARKD__V1__CODE__INTERNAL, "the run stored "
+			    "with this idempotency key is not there");
+			return;
+		}
+		create_measure(r);
+		return;
+	}
+	if ((run = run_from_row(r, res, 0)) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	log_info("evaluation_run run=%lld replayed key=\"%s\"",
+	    (long long)run->id, r->idem_key);
+	req_reply(r, &run->base);	/* the snapshot is rolled back */
+}
+
 static void
 create_begun(struct req *r, PGresult *res)
 {
 	struct evrun	*e = r->state;
-	struct qparams	 q;
 
 	if (!pg_ok(r, res, PGRES_COMMAND_OK, "CreateEvaluationRun"))
 		return;
+	if (*r->idem_key != '\0') {
+		e->replay_checked = 0;
+		create_find_run(r, create_replay);
+		return;
+	}
+	create_measure(r);
+}
+
+/* Read the year's policy and budget; the measure follows. */
+static void
+create_measure(struct req *r)
+{
+	struct evrun	*e = r->state;
+	struct qparams	 q;
+
+	e->replay_checked = 1;
 	qp_init(&q);
 	qp_i64(&q, e->year);
 	/*

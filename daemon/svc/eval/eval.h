@@ -26,6 +26,7 @@ struct evrun {
 	const struct policy	*pol;
 	int64_t			 budget;
 	Parkd__V1__EvaluationRun *out;
+	int			 replay_checked; /* measured: a run must exist */
 };
 
 Parkd__V1__EvaluationRun *run_from_row(struct req *, PGresult *, int);

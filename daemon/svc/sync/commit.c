@@ -35,6 +35,10 @@ commit_stored(struct req *r, PGresult *res)
 	    (unsigned long long)r->cid, s->park_code, s->kind->name, s->key,
 	    (long long)s->rows, (long long)s->applied, (long long)s->updated,
 	    (long long)s->refused);
+	stats.sync_commits++;
+	stats.sync_rows[0] += (uint64_t)s->applied;
+	stats.sync_rows[1] += (uint64_t)s->updated;
+	stats.sync_rows[2] += (uint64_t)s->refused;
 	sync_release(r, s);
 	sync_detach(s);
 	req_reply(r, &cm->o->base);
