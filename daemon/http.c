@@ -151,13 +151,18 @@ metrics_cb(struct evhttp_request *hr, void *arg)
 	    "# TYPE parkd_db_pipeline_batches_total counter\n"
 	    "parkd_db_pipeline_batches_total %llu\n"
 	    "# TYPE parkd_db_pipeline_retries_total counter\n"
-	    "parkd_db_pipeline_retries_total %llu\n",
+	    "parkd_db_pipeline_retries_total %llu\n"
+	    "# TYPE parkd_db_replica_statements_total counter\n"
+	    "parkd_db_replica_statements_total %llu\n"
+	    "# TYPE parkd_db_replicas_usable gauge\n"
+	    "parkd_db_replicas_usable %d\n",
 	    nconns, (unsigned long long)stats.conns_opened,
 	    (unsigned long long)stats.conns_closed, stats.inflight, st.healthy, st.busy,
 	    st.pinned, st.total - st.healthy, st.waiting, st.pipe_up,
 	    st.pipe_depth, (unsigned long long)st.pipe_statements,
 	    (unsigned long long)st.pipe_batches,
-	    (unsigned long long)st.pipe_retries);
+	    (unsigned long long)st.pipe_retries,
+	    (unsigned long long)st.replica_statements, st.replicas_usable);
 	evhttp_add_header(evhttp_request_get_output_headers(hr),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(hr, 200, "OK", b);

@@ -166,6 +166,40 @@ if ! PARKD_LB=127.0.0.1:$LBP "$BIN/tests/integration" lb; then
 fi
 kill "$(cat "$T/px.pid")" 2>/dev/null || true
 
+# A hot standby of the suite's PostgreSQL (pg_basebackup, streaming) and a
+# third parkd reading from it (tests/integration/replica_it.c).
+SPORT=$(free_port)
+mkdir -p "$T/standby"
+chown postgres: "$T/standby" 2>/dev/null || true
+as_pg "$(pg_bindir)/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" -U postgres \
+    -D "$T/standby/data" -R -X stream -c fast
+pg_ctl_cmd "$T/standby" -l "$T/standby/postgres.log" -w -t 60 \
+    -o "-p $SPORT -k $T/standby -c listen_addresses=127.0.0.1" start \
+    >/dev/null
+cat > "$T/stop-standby.sh" <<STOP
+#!/bin/bash
+cd "$PWD"
+. scripts/lib.sh
+pg_ctl_cmd "$T/standby" -m immediate -w stop >/dev/null
+STOP
+chmod +x "$T/stop-standby.sh"
+P3=$(free_port)
+write_conf "$T/p3.conf" "$P3" "$PGPORT" "$T/tls" \
+    "read_replicas = [ \"hostaddr=127.0.0.1 port=$SPORT dbname=parkd user=parkd\" ];" \
+    'replica_max_lag_ms = 1000;'
+"$T/start.sh" 3 </dev/null >/dev/null 2>&1 || { cat "$T/p3.log"; exit 1; }
+H3=$(sed -n 's/^http_listen = "127.0.0.1:\([0-9]*\)";/\1/p' "$T/p3.conf")
+if ! PARKD_ADDR3=127.0.0.1:$P3 PARKD_HTTP3=127.0.0.1:$H3 \
+    PARKD_STANDBY_DSN="hostaddr=127.0.0.1 port=$SPORT dbname=parkd user=postgres" \
+    PARKD_STANDBY_STOP="$T/stop-standby.sh" \
+    "$BIN/tests/integration" replica; then
+	echo "read replica test failed" >&2
+	tail -20 "$T/p3.log" >&2
+	rc=1
+fi
+kill -TERM "$(cat "$T/p3.pid")" 2>/dev/null || true
+pg_stop "$T/standby"
+
 # Graceful shutdown: requests in flight are answered, exit status 0.
 "$BIN/tests/integration" drain || rc=$?
 # (parkd #1 got its SIGTERM from the drain test.)

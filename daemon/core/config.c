@@ -13,7 +13,8 @@
 
 #include "core/core.h"
 
-enum ctype { CT_STR, CT_PATH, CT_INT, CT_LISTEN };
+/* CT_STRLIST: a list of strings, kept joined by newlines ("" for none). */
+enum ctype { CT_STR, CT_PATH, CT_INT, CT_LISTEN, CT_STRLIST };
 
 struct ckey {
 	const char	*name;
@@ -45,6 +46,11 @@ static const struct ckey keys[] = {
 	    "PostgreSQL connections for writes and reads in a transaction" },
 	{ "slow_request_ms", CT_INT, OFF(slow_request_ms), NULL, 1000, 0,
 	    3600000, 1, "log a request slower than this (0: none)" },
+	{ "read_replicas", CT_STRLIST, OFF(read_replicas), "", 0, 0, 0, 0,
+	    "libpq connection strings of hot standbys for reads (list)" },
+	{ "replica_max_lag_ms", CT_INT, OFF(replica_max_lag_ms), NULL, 5000,
+	    0, 3600000, 1, "a standby further behind than this serves no "
+	    "reads" },
 	{ "read_pool_size", CT_INT, OFF(read_pool_size), NULL, 2, 0, 64, 0,
 	    "pipelined PostgreSQL connections shared by reads (0: none)" },
 	{ "push_pool_size", CT_INT, OFF(push_pool_size), NULL, 2, 1, 256, 0,
@@ -184,6 +190,39 @@ find_key(const char *name)
 	return (NULL);
 }
 
+/* A list of strings, joined by newlines; NULL, or why it was refused. */
+static const char *
+apply_list(struct config *c, const struct ckey *k, config_setting_t *s)
+{
+	config_setting_t	*e;
+	char			*out = NULL, *old;
+	const char		*v;
+	int			 i;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
+		return ("must be a list of strings, [\"...\", ...]");
+	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL;
+	    i++) {
+		if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+		    *(v = config_setting_get_string(e)) == '\0' ||
+		    strchr(v, '\n') != NULL) {
+			free(out);
+			return ("every element must be a non-empty string");
+		}
+		old = out;
+		if (asprintf(&out, "%s%s%s", old ? old : "", old ? "\n" : "",
+		    v) == -1) {
+			free(old);
+			return ("out of memory");
+		}
+		free(old);
+	}
+	free(*str_at(c, k));
+	*str_at(c, k) = out != NULL ? out : strdup("");
+	return (*str_at(c, k) == NULL ? "out of memory" : NULL);
+}
+
 /* Apply one setting; NULL on success, else why it was refused. */
 static const char *
 apply_setting(struct config *c, const struct ckey *k, config_setting_t *s)
@@ -202,6 +241,8 @@ apply_setting(struct config *c, const struct ckey *k, config_setting_t *s)
 		*int_at(c, k) = (int)n;
 		return (NULL);
 	}
+	if (k->type == CT_STRLIST)
+		return (apply_list(c, k, s));
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return ("must be a string");
 	v = config_setting_get_string(s);
@@ -330,6 +371,9 @@ config_print(const struct config *c, FILE *f)
 			    c->listen_host, c->listen_port);
 		else if (strcmp(k->name, "database") == 0)
 			fprintf(f, "%s = \"(set)\";\n", k->name);
+		else if (k->type == CT_STRLIST)
+			fprintf(f, "%s = [ %s ];\n", k->name,
+			    **str_at((struct config *)c, k) ? "(set)" : "");
 		else
 			fprintf(f, "%s = \"%s\";\n", k->name,
 			    *str_at((struct config *)c, k));

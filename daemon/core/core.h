@@ -47,6 +47,8 @@ struct config {
 	int	 push_pool_size;
 	int	 read_pool_size;
 	int	 slow_request_ms;
+	char	*read_replicas;		/* DSNs, one per line; "" none */
+	int	 replica_max_lag_ms;
 	int	 push_per_principal;
 	int	 db_queue_max;
 	int	 statement_timeout_ms;
@@ -208,6 +210,8 @@ struct dbconf {
 	int	  n;
 };
 int	 dbconf_build(struct dbconf *, const struct config *, char **);
+int	 dbconf_build_dsn(struct dbconf *, const char *, const struct config *,
+	     char **);
 void	 dbconf_free(struct dbconf *);
 
 /* dbpool.c: non-blocking libpq connections on the loop */
@@ -245,6 +249,7 @@ void	 dbpool_unpin(struct dbconn *, uint64_t);
 /* A statement for a pipelined read connection (dbpipe.c). */
 struct dbsubmit {
 	int			 stmt;		/* of the pool's statements */
+	const char		*sql;		/* or this text (not prepared) */
 	int			 n;
 	const char *const	*params;	/* kept until the result */
 	int64_t			 tag;		/* to run under; or TAG_NONE */
@@ -266,6 +271,8 @@ struct db_stats {
 	uint64_t pipe_statements;	/* submitted, ever */
 	uint64_t pipe_batches;		/* batches (Syncs) sent */
 	uint64_t pipe_retries;		/* skipped after an error, sent again */
+	uint64_t replica_statements;	/* reads sent to a read replica */
+	int	 replicas_usable;	/* up and within replica_max_lag_ms */
 };
 void	 dbpool_stats(struct db_stats *);
 int	 dbpool_probe_ok(const char **);

@@ -76,13 +76,22 @@ kw_resolve_host(struct dbconf *dc, char **cause)
 int
 dbconf_build(struct dbconf *dc, const struct config *cfg, char **cause)
 {
+	return (dbconf_build_dsn(dc, cfg->database, cfg, cause));
+}
+
+/* The same for another server's string (a read replica's). */
+int
+dbconf_build_dsn(struct dbconf *dc, const char *dsn, const struct config *cfg,
+    char **cause)
+{
 	PQconninfoOption	*opts, *o;
 	char			*err = NULL, extra[256], *options;
 	const char		*old;
 	int			 n = 0, rc;
 
-	if ((opts = PQconninfoParse(cfg->database, &err)) == NULL) {
-		asprintf(cause, "key 'database': %s", err ? err :
+	if ((opts = PQconninfoParse(dsn, &err)) == NULL) {
+		asprintf(cause, "%s: %s", dsn == cfg->database ?
+		    "key 'database'" : "key 'read_replicas'", err ? err :
 		    "out of memory");
 		PQfreemem(err);
 		return (-1);

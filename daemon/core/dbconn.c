@@ -284,9 +284,11 @@ db_timer_cb(evutil_socket_t fd, short what, void *arg)
 void
 db_connect_start(struct dbconn *d)
 {
-	d->pg = PQconnectStartParams(
-	    (const char *const *)pool.conf.kw,
-	    (const char *const *)pool.conf.val, 0);
+	const struct dbconf	*dc = d->replica >= 0 ?
+				    &pool.reps[d->replica].conf : &pool.conf;
+
+	d->pg = PQconnectStartParams((const char *const *)dc->kw,
+	    (const char *const *)dc->val, 0);
 	if (d->pg == NULL) {
 		db_broken(d, "out of memory");
 		return;

@@ -25,6 +25,13 @@
  * (a failed batch rolls back what it set, so the tag is never changed in
  * a batch with other statements). Submissions prefer a connection that
  * has their tag already.
+ *
+ * Read replicas (read_replicas): read_pool_size more connections to each
+ * hot standby. A read goes to a standby while one is usable: its lag probe
+ * (every second) answered within 3 s and said it is no further behind
+ * than replica_max_lag_ms; else to the primary's. When a standby's
+ * connection breaks, the reads it carried go to another connection, not
+ * back to the client as errors.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -57,12 +64,14 @@ static struct dbconn *
 db_pipe_pick(int64_t tag)
 {
 	struct dbconn	*d, *best = NULL;
-	int		 i, load, best_load = 0;
+	int		 i, load, best_load = 0, rep = 0;
 
-	for (i = pool.n + pool.npush; i < pool.n + pool.npush + pool.npipe;
-	    i++) {
+	for (i = 0; i < pool.nrep && !rep; i++)
+		rep = db_replica_usable(i);
+	for (i = PIPE_FIRST; i < PIPE_END; i++) {
 		d = &pool.conns[i];
-		if (d->state != DB_PIPE)
+		if (d->state != DB_PIPE || (rep ? d->replica < 0 ||
+		    !db_replica_usable(d->replica) : d->replica >= 0))
 			continue;
 		load = d->pipe_n + (tag == DBPOOL_TAG_NONE || d->tag == tag ?
 		    0 : PIPE_TAG_COST);
@@ -77,7 +86,21 @@ db_pipe_pick(int64_t tag)
 static void
 db_pipe_flush_soon(void)
 {
-	event_active(pipe_flush_ev, EV_TIMEOUT, 0);
+	if (pipe_flush_ev != NULL)
+		event_active(pipe_flush_ev, EV_TIMEOUT, 0);
+}
+
+static void
+db_pipe_queue(struct dbconn *d, struct pipeq *q)
+{
+	TAILQ_INSERT_TAIL(&d->unsent, q, entry);
+	d->pipe_n++;
+	if (q->s.sql == NULL) {		/* not the lag probe */
+		pool.pipe_statements++;
+		if (d->replica >= 0)
+			pool.replica_statements++;
+	}
+	db_pipe_flush_soon();
 }
 
 /*
@@ -96,10 +119,7 @@ dbpool_submit(const struct dbsubmit *s)
 		return (-1);
 	q->s = *s;
 	q->s.since_ms = now_ms();
-	TAILQ_INSERT_TAIL(&d->unsent, q, entry);
-	d->pipe_n++;
-	pool.pipe_statements++;
-	db_pipe_flush_soon();
+	db_pipe_queue(d, q);
 	return (0);
 }
 
@@ -152,8 +172,10 @@ db_pipe_send(struct dbconn *d)
 			n++;
 			break;
 		}
-		if (PQsendQueryPrepared(d->pg, pool.stmts[q->s.stmt].name,
-		    q->s.n, q->s.params, NULL, NULL, 0) == 0)
+		if ((q->s.sql != NULL ? PQsendQueryParams(d->pg, q->s.sql,
+		    q->s.n, NULL, q->s.params, NULL, NULL, 0) :
+		    PQsendQueryPrepared(d->pg, pool.stmts[q->s.stmt].name,
+		    q->s.n, q->s.params, NULL, NULL, 0)) == 0)
 			goto broken;
 		TAILQ_REMOVE(&d->unsent, q, entry);
 		TAILQ_INSERT_TAIL(&d->sent, q, entry);
@@ -183,8 +205,7 @@ db_pipe_flush_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	for (i = pool.n + pool.npush; i < pool.n + pool.npush + pool.npipe;
-	    i++) {
+	for (i = PIPE_FIRST; i < PIPE_END; i++) {
 		d = &pool.conns[i];
 		if (d->state == DB_PIPE && !TAILQ_EMPTY(&d->unsent))
 			db_pipe_send(d);
@@ -321,23 +342,107 @@ db_pipe_ready(struct dbconn *d)
 		db_pipe_flush_soon();
 }
 
-/* d broke: everything it carried fails (cb(arg, NULL)). */
+/*
+ * d broke: what it carried fails (cb(arg, NULL)); a standby's reads go to
+ * another connection instead (the standby counts as unusable until its
+ * probe answers again).
+ */
 void
 db_pipe_lost(struct dbconn *d)
 {
+	struct dbconn	*to;
 	struct pipeq	*q;
 
 	TAILQ_CONCAT(&d->unsent, &d->retry, entry);
 	TAILQ_CONCAT(&d->sent, &d->unsent, entry);
 	d->syncs = 0;
+	if (d->replica >= 0) {
+		pool.reps[d->replica].ok = 0;
+		pool.reps[d->replica].probing = 0;
+	}
 	while ((q = TAILQ_FIRST(&d->sent)) != NULL) {
 		TAILQ_REMOVE(&d->sent, q, entry);
 		PQclear(q->res);
-		if (!q->set_tag) {
-			d->pipe_n--;
-			q->s.cb(q->s.arg, NULL);
+		q->res = NULL;
+		q->aborted = 0;
+		if (q->set_tag) {
+			free(q);
+			continue;
 		}
+		d->pipe_n--;
+		if (d->replica >= 0 && q->s.sql == NULL && pipe_flush_ev !=
+		    NULL && (to = db_pipe_pick(q->s.tag)) != NULL) {
+			log_debug("db conn=%d lost: a read goes to conn=%d",
+			    d->idx, to->idx);
+			db_pipe_queue(to, q);
+			continue;
+		}
+		q->s.cb(q->s.arg, NULL);
 		free(q);
+	}
+}
+
+/* May reads go to replica i now? */
+int
+db_replica_usable(int i)
+{
+	struct replica	*r = &pool.reps[i];
+
+	return (r->ok && r->lag_ms <= pool.max_lag_ms &&
+	    now_ms() - r->probed_ms <= 3000);
+}
+
+#define REPLICA_LAG_SQL	"SELECT CASE WHEN NOT pg_is_in_recovery() OR " \
+	"pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 " \
+	"ELSE coalesce((extract(epoch FROM now() - " \
+	"pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END"
+
+static void
+db_replica_lag_cb(void *arg, PGresult *res)
+{
+	struct replica	*r = arg;
+	int		 was = r->ok && r->lag_ms <= pool.max_lag_ms;
+
+	r->probing = 0;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		r->ok = 0;
+		return;
+	}
+	r->lag_ms = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	r->probed_ms = now_ms();
+	r->ok = 1;
+	if (was != (r->lag_ms <= pool.max_lag_ms))
+		log_info("db replica=%d lag_ms=%lld: %s", (int)(r - pool.reps),
+		    (long long)r->lag_ms, r->lag_ms <= pool.max_lag_ms ?
+		    "serving reads" : "behind: reads go to the primary");
+}
+
+/* Every second: ask each standby how far behind it is. */
+void
+db_pipe_probe_replicas(void)
+{
+	struct dbconn	*d;
+	struct pipeq	*q;
+	int		 i, r;
+
+	for (r = 0; r < pool.nrep; r++) {
+		if (pool.reps[r].probing)
+			continue;
+		for (i = PIPE_FIRST, d = NULL; i < PIPE_END && d == NULL; i++)
+			if (pool.conns[i].replica == r &&
+			    pool.conns[i].state == DB_PIPE)
+				d = &pool.conns[i];
+		if (d == NULL || (q = calloc(1, sizeof(*q))) == NULL) {
+			pool.reps[r].ok = 0;
+			continue;
+		}
+		q->s.sql = REPLICA_LAG_SQL;
+		q->s.tag = DBPOOL_TAG_NONE;
+		q->s.cb = db_replica_lag_cb;
+		q->s.arg = &pool.reps[r];
+		pool.reps[r].probing = 1;
+		db_pipe_queue(d, q);
 	}
 }
 

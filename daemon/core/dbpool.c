@@ -295,14 +295,16 @@ dbpool_stats(struct db_stats *st)
 	st->waiting = pool.nwait;
 	for (i = 0; i < pool.n; i++)
 		st->busy += pool.conns[i].state == DB_OWNED;
-	for (i = pool.n + pool.npush; i < pool.n + pool.npush + pool.npipe;
-	    i++) {
+	for (i = PIPE_FIRST; i < PIPE_END; i++) {
 		st->pipe_up += pool.conns[i].state == DB_PIPE;
 		st->pipe_depth += pool.conns[i].pipe_n;
 	}
 	st->pipe_statements = pool.pipe_statements;
 	st->pipe_batches = pool.pipe_batches;
 	st->pipe_retries = pool.pipe_retries;
+	st->replica_statements = pool.replica_statements;
+	for (i = 0; i < pool.nrep; i++)
+		st->replicas_usable += db_replica_usable(i);
 }
 
 /* Send the health probe every second unless one is out already. */
@@ -314,6 +316,7 @@ db_probe_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	db_pipe_probe_replicas();
 	if (d->state != DB_IDLE || d->querying)
 		return;
 	d->state = DB_OWNED;
@@ -360,8 +363,9 @@ static void
 db_conn_init(struct dbconn *d, int idx)
 {
 	d->idx = idx;
-	d->pipe = idx >= pool.n + pool.npush && idx < pool.n + pool.npush +
-	    pool.npipe;
+	d->pipe = idx >= PIPE_FIRST && idx < PIPE_END;
+	d->replica = d->pipe && pool.npipe > 0 ?
+	    (idx - PIPE_FIRST) / pool.npipe - 1 : -1;
 	TAILQ_INIT(&d->unsent);
 	TAILQ_INIT(&d->sent);
 	TAILQ_INIT(&d->retry);
@@ -398,6 +402,35 @@ dbpool_stmt_index(const char *name)
 		if (strcmp(pool.stmts[i].name, name) == 0)
 			return (i);
 	return (-1);
+}
+
+/* The read_replicas of cfg, one dbconf each. */
+static int
+db_replicas_start(const struct config *cfg, char **cause)
+{
+	char	*list, *dsn, *save = NULL;
+
+	if (*cfg->read_replicas == '\0' || cfg->read_pool_size == 0)
+		return (0);
+	if ((list = strdup(cfg->read_replicas)) == NULL)
+		fatal("db pool");
+	for (dsn = strtok_r(list, "\n", &save); dsn != NULL;
+	    dsn = strtok_r(NULL, "\n", &save)) {
+		struct replica	*r;
+
+		if ((r = reallocarray(pool.reps, (size_t)pool.nrep + 1,
+		    sizeof(*r))) == NULL)
+			fatal("db pool");
+		pool.reps = r;
+		memset(&r[pool.nrep], 0, sizeof(*r));
+		if (dbconf_build_dsn(&r[pool.nrep].conf, dsn, cfg, cause) != 0) {
+			free(list);
+			return (-1);
+		}
+		pool.nrep++;
+	}
+	free(list);
+	return (0);
 }
 
 /* One simple query that prepares every statement of stmts. */
@@ -437,17 +470,20 @@ dbpool_start(const struct config *cfg, dbpool_lost_cb lost,
 	pool.n = cfg->pool_size;
 	pool.npush = cfg->push_pool_size;
 	pool.npipe = cfg->read_pool_size;
+	pool.max_lag_ms = cfg->replica_max_lag_ms;
+	if (db_replicas_start(cfg, cause) != 0)
+		return (-1);
 	db_pipe_start();
-	if ((pool.conns = calloc((size_t)(pool.n + pool.npush + pool.npipe),
-	    sizeof(*pool.conns))) == NULL)
+	if ((pool.conns = calloc((size_t)PIPE_END, sizeof(*pool.conns))) ==
+	    NULL)
 		fatal("db pool");
 	pool.handoff = event_new(server->base, -1, 0, db_handoff_cb, NULL);
 	if (pool.handoff == NULL)
 		fatalx("db pool: event_new");
-	for (i = 0; i < pool.n + pool.npush + pool.npipe; i++)
+	for (i = 0; i < PIPE_END; i++)
 		db_conn_init(&pool.conns[i], i);
 	pool.probe.probe = 1;
-	db_conn_init(&pool.probe, pool.n + pool.npush + pool.npipe);
+	db_conn_init(&pool.probe, PIPE_END);
 	pool.probe_timer = event_new(server->base, -1, EV_PERSIST, db_probe_cb,
 	    NULL);
 	if (pool.probe_timer == NULL || event_add(pool.probe_timer, &sec) != 0)
@@ -460,12 +496,17 @@ dbpool_stop(void)
 {
 	int	 i;
 
-	for (i = 0; i < pool.n + pool.npush + pool.npipe; i++) {
+	db_pipe_stop();		/* nothing is sent again from here */
+	for (i = 0; i < PIPE_END; i++) {
 		if (pool.conns[i].pipe)
 			db_pipe_lost(&pool.conns[i]);
 		db_conn_free(&pool.conns[i]);
 	}
-	db_pipe_stop();
+	for (i = 0; i < pool.nrep; i++)
+		dbconf_free(&pool.reps[i].conf);
+	free(pool.reps);
+	pool.reps = NULL;
+	pool.nrep = 0;
 	db_conn_free(&pool.probe);
 	if (pool.probe_timer != NULL)
 		event_free(pool.probe_timer);

@@ -31,6 +31,7 @@ struct dbconn {
 	int		 pinned;	/* held by a sync push between requests */
 	int		 probe;		/* the /healthz connection */
 	int		 pipe;		/* pipelined, shared by reads (dbpipe.c) */
+	int		 replica;	/* its index in pool.reps, or -1 */
 	struct pipeqs	 unsent;	/* submitted, not sent yet */
 	struct pipeqs	 sent;		/* sent, results not all in */
 	struct pipeqs	 retry;		/* skipped: again after the Sync */
@@ -50,11 +51,24 @@ struct waiter {
 	TAILQ_ENTRY(waiter)	 entry;
 };
 
+/* A read replica (a hot standby) and what its lag probe last said. */
+struct replica {
+	struct dbconf	 conf;
+	int		 ok;		/* answered, within the lag bound */
+	int64_t		 lag_ms;
+	uint64_t	 probed_ms;	/* when it last answered */
+	int		 probing;
+};
+
 struct dbpool {
 	struct dbconn			*conns;	/* n for requests, then npush */
 	int				 n;
 	int				 npush;
-	int				 npipe;		/* after the push ones */
+	int				 npipe;		/* after the push ones,
+							   per server */
+	int				 nrep;		/* read replicas */
+	struct replica			*reps;
+	int				 max_lag_ms;
 	int				 queue_max;
 	struct dbconf			 conf;
 	TAILQ_HEAD(, waiter)		 waiters;
@@ -70,6 +84,7 @@ struct dbpool {
 	uint64_t			 pipe_statements;
 	uint64_t			 pipe_batches;
 	uint64_t			 pipe_retries;
+	uint64_t			 replica_statements;
 	char				*prepare;	/* PREPARE them all */
 	char				 lost_why[256];
 };
@@ -96,7 +111,13 @@ void	 db_timer_cb(evutil_socket_t fd, short what, void *arg);
 void	 db_unwatch(struct dbconn *d);
 void	 db_watch(struct dbconn *d, short what);
 
+/* The pipelined connections: npipe on the primary, then npipe per replica. */
+#define PIPE_FIRST	(pool.n + pool.npush)
+#define PIPE_END	(pool.n + pool.npush + pool.npipe * (1 + pool.nrep))
+
 /* dbpipe.c */
+void	 db_pipe_probe_replicas(void);
+int	 db_replica_usable(int);
 void	 db_pipe_start(void);
 void	 db_pipe_stop(void);
 void	 db_pipe_ready(struct dbconn *d);

@@ -819,6 +819,8 @@ main(int argc, char **argv)
 		return (run_drain());
 	if (argc > 1 && strcmp(argv[1], "lb") == 0)
 		return (run_lb());
+	if (argc > 1 && strcmp(argv[1], "replica") == 0)
+		return (run_replica());
 	if (getenv("PARKD_IT_REVERSE") != NULL)
 		reverse_tests(tests, sizeof(tests) / sizeof(tests[0]));
 	/* PARKD_IT_ONLY=test_x*: only the tests matching (while working) */

@@ -83,6 +83,9 @@ enum { FA, FX, FB, FN, NOBJ };
 extern char sc_code[NOBJ][19];
 void	scope_fixture(void);
 
+/* replica_it.c */
+int	run_replica(void);
+
 /* lb_it.c */
 int	run_lb(void);
 

@@ -101,7 +101,7 @@ lb_eval(struct parkc *x, struct parkc *y)
 	int64_t			 ia, ib, runs;
 	int			 rc = -1;
 
-	ce.year = 2025;
+	ce.year = 2026;		/* the LB-D parks above were admitted in 2026 */
 	snprintf(key, sizeof(key), "lb-eval-%d", (int)getpid());
 	if (lb_both(x, y, "CreateEvaluationRun", &ce.base, key, &rx, &ry) != 0)
 		return (-1);
