@@ -431,7 +431,8 @@ create_firm(struct parkc *pc, const char *code, const char *industry,
 const char *
 code_for(int n, char out[19])
 {
-	snprintf(out, 19, "9137021%02dMA%06d", n % 100, n);
+	snprintf(out, 19, "9137021%02uMA%06u", (unsigned)n % 100u,
+	    (unsigned)n % 1000000u);
 	out[16] = orgcode_check_char(out + 8);
 	out[17] = creditcode_check_char(out);
 	out[18] = '\0';
@@ -621,4 +622,68 @@ metric_reached(void *arg)
 	long			 n = metric2(m->name);
 
 	return (n >= 0 && (m->least ? n >= m->want : n <= m->want));
+}
+
+/*
+ * The last free area raced: rounds times, a park of 100 m2 (code
+ * PREFIX<round>) and two firms (codes from firm_base) asking 60 m2 each,
+ * one entry sent on x and the other on y at once. The rounds where not
+ * exactly one entry won and one was refused (printed).
+ */
+int
+race_last_free_area(struct parkc *bu, struct parkc *x, struct parkc *y,
+    const char *prefix, int firm_base, int rounds)
+{
+	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
+	Parkd__V1__EnterFirmRequest	 e = PARKD__V1__ENTER_FIRM_REQUEST__INIT;
+	Parkd__V1__Park			 p;
+	Parkd__V1__Response		*rx, *ry;
+	char				 code[16], c1[19], c2[19];
+	int				 round, ok, refused, bad = 0;
+
+	for (round = 0; round < rounds; round++) {
+		snprintf(code, sizeof(code), "%s%d", prefix, round);
+		park_init(&p, code, "即墨区");
+		p.total_area = 10000;			/* 100 m2 */
+		cp.park = &p;
+		expect(bu, "CreatePark", &cp.base, 0);
+		create_firm(bu, code_for(firm_base + round * 2, c1), "I651",
+		    "2026-01-01");
+		create_firm(bu, code_for(firm_base + 1 + round * 2, c2), "I652",
+		    "2026-01-01");
+		e.park_code = code;
+		e.entry_date = "2026-04-01";
+		e.area = 6000;				/* 60 m2 each */
+		e.credit_code = c1;
+		assert_int_equal(parkc_send(x, "EnterFirm", &e.base, "", NULL),
+		    0);
+		e.credit_code = c2;
+		assert_int_equal(parkc_send(y, "EnterFirm", &e.base, "", NULL),
+		    0);
+		assert_int_equal(parkc_recv(x, &rx), 0);
+		assert_int_equal(parkc_recv(y, &ry), 0);
+		ok = (rx->status->code == 0) + (ry->status->code == 0);
+		refused = (rx->status->code == CODE(FAILED_PRECONDITION)) +
+		    (ry->status->code == CODE(FAILED_PRECONDITION));
+		if (ok != 1 || refused != 1) {
+			printf("race %s: %d entries won, %d refused\n", code, ok,
+			    refused);
+			bad++;
+		}
+		parkd__v1__response__free_unpacked(rx, NULL);
+		parkd__v1__response__free_unpacked(ry, NULL);
+	}
+	return (bad);
+}
+
+/* parkd's statements now waiting on a lock in PostgreSQL. */
+int
+lock_waiting(PGconn *pg)
+{
+	PGresult	*r = PQexec(pg, "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE application_name = 'parkd' AND wait_event_type = 'Lock'");
+	int		 n = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+
+	PQclear(r);
+	return (n);
 }

@@ -76,6 +76,8 @@ int	sweep_has(struct parkc *pc, const char *as_of, const char *subject, const ch
 int64_t	begin_sync(struct parkc *pc, const char *park, const char *kind, const char *key, int *done, Parkd__V1__SyncOutcome *out);
 void	commit_sync(struct parkc *pc, int64_t id, Parkd__V1__SyncOutcome *out);
 int64_t	sql_int(const char *q);
+int	race_last_free_area(struct parkc *, struct parkc *, struct parkc *, const char *, int, int);
+int	lock_waiting(PGconn *);
 int64_t	audit_rows(void);
 
 /* scope_it.c: the firms of parks SC-A and SC-B (see there) */

@@ -47,50 +47,6 @@ lb_both(struct parkc *x, struct parkc *y, const char *method,
 }
 
 static int
-lb_race(struct parkc *bu, struct parkc *x, struct parkc *y)
-{
-	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
-	Parkd__V1__EnterFirmRequest	 e = PARKD__V1__ENTER_FIRM_REQUEST__INIT;
-	Parkd__V1__Park			 p;
-	Parkd__V1__Response		*rx, *ry;
-	char				 code[16], c1[19], c2[19];
-	int				 round, ok, refused, bad = 0;
-
-	for (round = 0; round < 5; round++) {
-		snprintf(code, sizeof(code), "LB-D%d", round);
-		park_init(&p, code, "即墨区");
-		p.total_area = 10000;			/* 100 m2 */
-		cp.park = &p;
-		expect(bu, "CreatePark", &cp.base, 0);
-		create_firm(bu, code_for(700 + round * 2, c1), "I651",
-		    "2026-01-01");
-		create_firm(bu, code_for(701 + round * 2, c2), "I652",
-		    "2026-01-01");
-		e.park_code = code;
-		e.entry_date = "2026-04-01";
-		e.area = 6000;				/* 60 m2 each */
-		e.credit_code = c1;
-		if (parkc_send(x, "EnterFirm", &e.base, "", NULL) != 0)
-			return (-1);
-		e.credit_code = c2;
-		if (parkc_send(y, "EnterFirm", &e.base, "", NULL) != 0 ||
-		    parkc_recv(x, &rx) != 0 || parkc_recv(y, &ry) != 0)
-			return (-1);
-		ok = (rx->status->code == 0) + (ry->status->code == 0);
-		refused = (rx->status->code == CODE(FAILED_PRECONDITION)) +
-		    (ry->status->code == CODE(FAILED_PRECONDITION));
-		if (ok != 1 || refused != 1) {
-			printf("lb: round %d: %d entries won, %d refused\n",
-			    round, ok, refused);
-			bad++;
-		}
-		parkd__v1__response__free_unpacked(rx, NULL);
-		parkd__v1__response__free_unpacked(ry, NULL);
-	}
-	return (bad ? -1 : 0);
-}
-
-static int
 lb_eval(struct parkc *x, struct parkc *y)
 {
 	Parkd__V1__CreateEvaluationRunRequest ce =
@@ -150,7 +106,7 @@ run_lb(void)
 	    "parkd #2\n", NCONN, n1, n2);
 	if (x == NULL || y == NULL)
 		return (1);
-	if (lb_race(c[0], x, y) != 0) {
+	if (race_last_free_area(c[0], x, y, "LB-D", 700, 5) != 0) {
 		printf("lb: the last free area race failed\n");
 		rc = 1;
 	} else

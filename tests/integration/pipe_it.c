@@ -131,12 +131,7 @@ sql_exec(const char *q)
 static int
 pipe_lock_waiters(void *arg)
 {
-	PGresult	*r = PQexec(arg, "SELECT count(*) FROM pg_stat_activity "
-	    "WHERE application_name = 'parkd' AND wait_event_type = 'Lock'");
-	int		 n = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
-
-	PQclear(r);
-	return (n >= 2);
+	return (lock_waiting(arg) >= 2);
 }
 
 static int

@@ -112,50 +112,12 @@ story_entry_refusals(void **state)
 static void
 story_last_free_area(void **state)
 {
-	struct parkc			*bu = as("bureau", addr1);
-	struct parkc			*p1 = as("bureau", addr1);
-	struct parkc			*p2 = as("bureau", addr2);
-	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
-	Parkd__V1__EnterFirmRequest	 e1 = PARKD__V1__ENTER_FIRM_REQUEST__INIT;
-	Parkd__V1__EnterFirmRequest	 e2;
-	Parkd__V1__Park			 p;
-	Parkd__V1__Response		*r1, *r2;
-	char				 c1[19], c2[19];
-	int				 round, ok, refused;
+	struct parkc	*bu = as("bureau", addr1);
+	struct parkc	*p1 = as("bureau", addr1);
+	struct parkc	*p2 = as("bureau", addr2);
 
 	(void)state;
-	for (round = 0; round < 5; round++) {
-		char code[16];
-
-		snprintf(code, sizeof(code), "IT-D%d", round);
-		park_init(&p, code, "即墨区");
-		p.total_area = 10000;			/* 100 m2 */
-		cp.park = &p;
-		expect(bu, "CreatePark", &cp.base, 0);
-		create_firm(bu, code_for(200 + round * 2, c1), "I651",
-		    "2026-01-01");
-		create_firm(bu, code_for(201 + round * 2, c2), "I652",
-		    "2026-01-01");
-		e1.park_code = code;
-		e1.credit_code = c1;
-		e1.entry_date = "2026-04-01";
-		e1.area = 6000;				/* 60 m2 each */
-		e2 = e1;
-		e2.credit_code = c2;
-		assert_int_equal(parkc_send(p1, "EnterFirm", &e1.base, "",
-		    NULL), 0);
-		assert_int_equal(parkc_send(p2, "EnterFirm", &e2.base, "",
-		    NULL), 0);
-		assert_int_equal(parkc_recv(p1, &r1), 0);
-		assert_int_equal(parkc_recv(p2, &r2), 0);
-		ok = (r1->status->code == 0) + (r2->status->code == 0);
-		refused = (r1->status->code == CODE(FAILED_PRECONDITION)) +
-		    (r2->status->code == CODE(FAILED_PRECONDITION));
-		assert_int_equal(ok, 1);
-		assert_int_equal(refused, 1);
-		parkd__v1__response__free_unpacked(r1, NULL);
-		parkd__v1__response__free_unpacked(r2, NULL);
-	}
+	assert_int_equal(race_last_free_area(bu, p1, p2, "IT-D", 200, 5), 0);
 	parkc_close(bu);
 	parkc_close(p1);
 	parkc_close(p2);

@@ -1,6 +1,23 @@
--- Column lists several statements return, each once: a statement says
+-- Column lists (and joins) several statements use, each once: a statement says
 -- @@NAME@@ where the list goes (scripts/embed-sql.sh puts it in). The
 -- timestamps are UTC, ISO 8601.
+
+-- fragment: park_columns
+-- A park (p), as the Park message.
+p.id, p.code, p.name, p.district, p.operator_name,
+    p.operator_credit_code, p.operator_legal_person, p.staff_count,
+    p.total_area, array_to_string(p.leading_industries, ',')
+        AS leading_industries,
+    p.level, p.status,
+    coalesce(p.applied_on::text, '') AS applied_on,
+    coalesce(p.admitted_on::text, '') AS admitted_on,
+    coalesce(p.warned_on::text, '') AS warned_on,
+    coalesce(p.exited_on::text, '') AS exited_on,
+    p.status_reason, p.version,
+    to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS created_at,
+    to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS updated_at
 
 -- fragment: firm_columns
 -- A firm (f), as the Firm message.
@@ -58,3 +75,9 @@ x.id, x.name, x.hash, x.year_from, x.year_to, x.body,
         AS created_at,
     coalesce((SELECT string_agg(year::text, ',' ORDER BY year)
         FROM policy_years WHERE policy_id = x.id), '') AS active_years
+
+-- fragment: tenancy_joins
+-- A tenancy (t) with its park (p) and firm (f), for tenancy_columns.
+tenancies t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id

@@ -57,9 +57,7 @@ JOIN firms f ON f.id = t.firm_id;
 -- credit code and no park code) take the same parameters: the filter that
 -- picks the index is the one without an OR, so that each keeps its plan.
 SELECT @@tenancy_columns@@
-FROM tenancies t
-JOIN parks p ON p.id = t.park_id
-JOIN firms f ON f.id = t.firm_id
+FROM @@tenancy_joins@@
 WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND $3 = '' AND t.id > $4
     AND ($5::bigint = 0 OR t.park_id = $5)
 ORDER BY t.id
@@ -67,9 +65,7 @@ LIMIT $6;
 
 -- name: tenancy_list_by_park
 SELECT @@tenancy_columns@@
-FROM tenancies t
-JOIN parks p ON p.id = t.park_id
-JOIN firms f ON f.id = t.firm_id
+FROM @@tenancy_joins@@
 WHERE p.code = $1 AND ($2 = '' OR t.status = $2)
     AND ($3 = '' OR f.credit_code = $3) AND t.id > $4
     AND ($5::bigint = 0 OR t.park_id = $5)
@@ -78,9 +74,7 @@ LIMIT $6;
 
 -- name: tenancy_list_by_firm
 SELECT @@tenancy_columns@@
-FROM tenancies t
-JOIN parks p ON p.id = t.park_id
-JOIN firms f ON f.id = t.firm_id
+FROM @@tenancy_joins@@
 WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND f.credit_code = $3
     AND t.id > $4 AND ($5::bigint = 0 OR t.park_id = $5)
 ORDER BY t.id
