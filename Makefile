@@ -131,7 +131,9 @@ $(BUILD)/bench/gen_%: bench/gen_%.c $(PURE_O) $(PB_O)
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/tlsecho: bench/tlsecho.c $(PURE_O) $(PB_O)
+# parkd's own transport (daemon/core) with an echoing owner.
+CORE_O := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(wildcard daemon/core/*.c))
+$(BUILD)/bench/tlsecho: bench/tlsecho.c $(CORE_O) $(PURE_O) $(PB_O)
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -5,8 +5,8 @@
 # at 1, 16 and 64 connections: bench/loadgen over persistent mutual-TLS
 # connections, and two ceilings with the same client counts: pgbench -M
 # prepared running exactly parkd's statements (taken from
-# daemon/store/sql/), and bench/tlsecho, the same libevent+OpenSSL stack and
-# framing answering at once with no work (read mix only). ROUNDS rounds
+# daemon/store/sql/), and bench/tlsecho, parkd's own transport (daemon/core,
+# its configuration) answering at once with no work (read mix only). ROUNDS rounds
 # of SECONDS seconds, medians; a table, an SVG plot (var/bench-serve.svg),
 # then "ratio read16_vs_pgbench R" and "ratio write16_vs_pgbench R".
 # Requests and statements are counted alike: one read request is one
@@ -111,7 +111,7 @@ parkd_rate() {
 }
 
 EPORT=$(free_port)
-"$BUILD/bench/tlsecho" "$EPORT" "$T/tls" 400 &
+"$BUILD/bench/tlsecho" "$EPORT" "$T/parkd.conf" 400 &
 PIDS="$! $PIDS"
 wait_port "$EPORT" 10
 
