@@ -92,8 +92,10 @@ wait_port "$PORT" 60
 write_parkctl_conf "$D/parkctl.conf" "127.0.0.1:$PORT" "$D/tls" bureau
 export PARKCTL_CONFIG=$D/parkctl.conf
 {
-	# as parkd runs it (svc/eval/create.c): no JIT, no parallel workers
-	printf "SET jit = off; SET max_parallel_workers_per_gather = 0;\n"
+	# as parkd runs it (svc/eval/create.c): no JIT, no parallel workers,
+	# no hash joins
+	printf "SET jit = off; SET max_parallel_workers_per_gather = 0; "
+	printf "SET enable_hashjoin = off;\n"
 	printf 'PREPARE raw(int, date, date, text, text) AS\n'
 	"$BUILD/parkd" --print-eval-query
 	printf ';\nEXECUTE raw(%d, '"'"'%d-01-01'"'"', '"'"'%d-12-31'"'"', ' \

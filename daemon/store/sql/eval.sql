@@ -11,7 +11,11 @@
 -- one UNION ALL grouped by park instead of a chain of joins on the park:
 -- PostgreSQL cannot estimate how many parks an aggregate yields (it
 -- guesses 200), and on a chain of joins that guess made nested loops over
--- 20,000 parks (national data set: 16 s, bench/bench-eval.sh).
+-- 20,000 parks (national data set: 16 s, bench/bench-eval.sh). The pairs
+-- are grouped firm first, so that with hash joins off (svc/eval/create.c)
+-- tenancies, firms, certifications and reports meet in merge joins, each
+-- read once in firm order through its index: no hash table of a million
+-- rows is built (7.3 s -> 4.2 s on the national data set).
 WITH pf AS (SELECT park_id, firm_id,
         count(*) FILTER (WHERE at_end) AS tenants,
         coalesce(sum(area) FILTER (WHERE at_end), 0) AS occupied,
@@ -23,7 +27,7 @@ WITH pf AS (SELECT park_id, firm_id,
         FROM tenancies
         WHERE entry_date <= $3::date
             AND (exit_date IS NULL OR exit_date >= $2::date)) t
-    GROUP BY park_id, firm_id),
+    GROUP BY firm_id, park_id),
 cert AS (SELECT firm_id, bool_or(kind = 'high_tech') AS high_tech,
         bool_or(kind = 'srdi') AS srdi
     FROM certifications
