@@ -51,9 +51,7 @@ rp_found(void *arg)
 	int				 code;
 
 	gp.code = (char *)g->code;
-	if (call(g->pc, "GetPark", &gp.base, &res) != 0)
-		return (0);
-	code = res.code;
+	code = call(g->pc, "GetPark", &gp.base, &res);
 	parkc_result_free(&res);
 	return (code == 0);
 }
@@ -85,20 +83,15 @@ rp_reads(struct parkc *pc, const char *code, int n, const char *cmd)
 	return (bad);
 }
 
-int
-run_replica(void)
+/* The three stages on pc; 0 if all held. */
+static int
+rp_stages(struct parkc *pc, const char *dsn, const char *stop)
 {
-	const char			*dsn = getenv("PARKD_STANDBY_DSN");
-	const char			*stop = getenv("PARKD_STANDBY_STOP");
 	Parkd__V1__CreateParkRequest	 cp = PARKD__V1__CREATE_PARK_REQUEST__INIT;
 	Parkd__V1__Park			 p;
-	struct parkc			*pc;
 	struct rp_get			 g;
 	long				 one = 1, zero = 0, r0, r1, bad;
 
-	if (dsn == NULL || stop == NULL || getenv("PARKD_ADDR3") == NULL)
-		return (2);
-	pc = as("bureau", getenv("PARKD_ADDR3"));
 	if (!wait_until(usable_is, &one, 15000)) {
 		printf("replica: the standby never became usable\n");
 		return (1);
@@ -148,6 +141,21 @@ run_replica(void)
 	    metric3("parkd_db_replica_statements_total") - r0);
 	if (bad != 0 || !wait_until(usable_is, &zero, 5000))
 		return (1);
-	parkc_close(pc);
 	return (0);
+}
+
+int
+run_replica(void)
+{
+	const char	*dsn = getenv("PARKD_STANDBY_DSN");
+	const char	*stop = getenv("PARKD_STANDBY_STOP");
+	struct parkc	*pc;
+	int		 rc;
+
+	if (dsn == NULL || stop == NULL || getenv("PARKD_ADDR3") == NULL)
+		return (2);
+	pc = as("bureau", getenv("PARKD_ADDR3"));
+	rc = rp_stages(pc, dsn, stop);
+	parkc_close(pc);
+	return (rc);
 }
