@@ -67,17 +67,14 @@ healthz_cb(struct evhttp_request *hr, void *arg)
 	evbuffer_free(b);
 }
 
+/* Requests by method: counts by status code, latency, total time. */
 static void
-metrics_cb(struct evhttp_request *hr, void *arg)
+metrics_requests(struct evbuffer *b)
 {
-	struct evbuffer	*b = evbuffer_new();
-	struct db_stats	 st;
-	size_t		 i, c;
+	const ProtobufCEnumValue	*v;
+	char				 lbl[160];
+	size_t				 i, c;
 
-	(void)arg;
-	if (b == NULL)
-		return;
-	dbpool_stats(&st);
 	evbuffer_add_printf(b, "# TYPE parkd_requests_total counter\n");
 	for (i = 0; i < stats.nslots; i++) {
 		for (c = 0; c < STATS_NCODES; c++) {
@@ -85,27 +82,34 @@ metrics_cb(struct evhttp_request *hr, void *arg)
 
 			if (n == 0)
 				continue;
+			v = protobuf_c_enum_descriptor_get_value(
+			    &parkd__v1__code__descriptor, (int)c);
 			evbuffer_add_printf(b, "parkd_requests_total{method=\"%s\","
 			    "code=\"%s\"} %llu\n", dispatch_name((int)i),
-			    protobuf_c_enum_descriptor_get_value(
-			    &parkd__v1__code__descriptor, (int)c) ?
-			    protobuf_c_enum_descriptor_get_value(
-			    &parkd__v1__code__descriptor, (int)c)->name : "?",
-			    (unsigned long long)n);
+			    v != NULL ? v->name : "?", (unsigned long long)n);
 		}
 	}
 	evbuffer_add_printf(b, "# TYPE parkd_request_seconds histogram\n");
 	for (i = 0; i < stats.nslots; i++) {
-		char	 lbl[160];
-
 		if (stats.req_hist[i].count == 0)
 			continue;
 		snprintf(lbl, sizeof(lbl), "method=\"%s\"",
 		    dispatch_name((int)i));
 		http_hist(b, "parkd_request_seconds", lbl, &stats.req_hist[i]);
 	}
-	evbuffer_add_printf(b, "# TYPE parkd_db_wait_seconds histogram\n");
-	http_hist(b, "parkd_db_wait_seconds", NULL, &stats.db_wait);
+	evbuffer_add_printf(b, "# TYPE parkd_request_ms_total counter\n");
+	for (i = 0; i < stats.nslots; i++) {
+		if (stats.req_ms[i] > 0)
+			evbuffer_add_printf(b, "parkd_request_ms_total{method=\""
+			    "%s\"} %llu\n", dispatch_name((int)i),
+			    (unsigned long long)stats.req_ms[i]);
+	}
+}
+
+/* Pushes, evaluation runs, slow requests. */
+static void
+metrics_work(struct evbuffer *b)
+{
 	evbuffer_add_printf(b, "# TYPE parkd_evaluation_run_seconds histogram\n");
 	http_hist(b, "parkd_evaluation_run_seconds", NULL, &stats.eval_run);
 	evbuffer_add_printf(b,
@@ -122,13 +126,17 @@ metrics_cb(struct evhttp_request *hr, void *arg)
 	    (unsigned long long)stats.sync_rows[1],
 	    (unsigned long long)stats.sync_rows[2],
 	    (unsigned long long)stats.slow_requests);
-	evbuffer_add_printf(b, "# TYPE parkd_request_ms_total counter\n");
-	for (i = 0; i < stats.nslots; i++) {
-		if (stats.req_ms[i] > 0)
-			evbuffer_add_printf(b, "parkd_request_ms_total{method=\""
-			    "%s\"} %llu\n", dispatch_name((int)i),
-			    (unsigned long long)stats.req_ms[i]);
-	}
+}
+
+/* Client connections and the database pool. */
+static void
+metrics_conns(struct evbuffer *b)
+{
+	struct db_stats	 st;
+
+	dbpool_stats(&st);
+	evbuffer_add_printf(b, "# TYPE parkd_db_wait_seconds histogram\n");
+	http_hist(b, "parkd_db_wait_seconds", NULL, &stats.db_wait);
 	evbuffer_add_printf(b,
 	    "# TYPE parkd_connections gauge\nparkd_connections %d\n"
 	    "# TYPE parkd_connections_opened_total counter\n"
@@ -141,7 +149,11 @@ metrics_cb(struct evhttp_request *hr, void *arg)
 	    "parkd_db_connections{state=\"busy\"} %d\n"
 	    "parkd_db_connections{state=\"pinned\"} %d\n"
 	    "parkd_db_connections{state=\"down\"} %d\n"
-	    "# TYPE parkd_db_waiting gauge\nparkd_db_waiting %d\n"
+	    "# TYPE parkd_db_waiting gauge\nparkd_db_waiting %d\n",
+	    nconns, (unsigned long long)stats.conns_opened,
+	    (unsigned long long)stats.conns_closed, stats.inflight, st.healthy,
+	    st.busy, st.pinned, st.total - st.healthy, st.waiting);
+	evbuffer_add_printf(b,
 	    "# TYPE parkd_db_pipeline_connections gauge\n"
 	    "parkd_db_pipeline_connections %d\n"
 	    "# TYPE parkd_db_pipeline_depth gauge\n"
@@ -156,13 +168,23 @@ metrics_cb(struct evhttp_request *hr, void *arg)
 	    "parkd_db_replica_statements_total %llu\n"
 	    "# TYPE parkd_db_replicas_usable gauge\n"
 	    "parkd_db_replicas_usable %d\n",
-	    nconns, (unsigned long long)stats.conns_opened,
-	    (unsigned long long)stats.conns_closed, stats.inflight, st.healthy, st.busy,
-	    st.pinned, st.total - st.healthy, st.waiting, st.pipe_up,
-	    st.pipe_depth, (unsigned long long)st.pipe_statements,
+	    st.pipe_up, st.pipe_depth, (unsigned long long)st.pipe_statements,
 	    (unsigned long long)st.pipe_batches,
 	    (unsigned long long)st.pipe_retries,
 	    (unsigned long long)st.replica_statements, st.replicas_usable);
+}
+
+static void
+metrics_cb(struct evhttp_request *hr, void *arg)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	(void)arg;
+	if (b == NULL)
+		return;
+	metrics_requests(b);
+	metrics_work(b);
+	metrics_conns(b);
 	evhttp_add_header(evhttp_request_get_output_headers(hr),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(hr, 200, "OK", b);
