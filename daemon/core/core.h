@@ -237,6 +237,8 @@ void	 dbpool_query(struct dbconn *, const char *, int, const char *const *,
 	     dbpool_result_cb, void *);
 void	 dbpool_exec(struct dbconn *, int, int, const char *const *,
 	     dbpool_result_cb, void *);
+void	 dbpool_exec_begin(struct dbconn *, const char *, int, int,
+	     const char *const *, dbpool_result_cb, void *);
 const char *dbpool_lost_why(void);
 int	 dbpool_stmt_index(const char *);
 void	 dbpool_release(struct dbconn *);

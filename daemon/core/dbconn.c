@@ -84,6 +84,7 @@ db_broken(struct dbconn *d, const char *why)
 	d->arg = NULL;
 	d->cb = NULL;
 	d->querying = d->rolling_back = 0;
+	d->begin_pipe = 0;
 	if (d->pipe)
 		db_pipe_lost(d);
 	db_timer(d, d->backoff_ms);
@@ -178,53 +179,107 @@ db_prepared(struct dbconn *d, PGresult *res)
 	db_broken(d, why);
 }
 
+/* Keep res as the statement's outcome: the first error, else the last. */
+static void
+db_keep(struct dbconn *d, PGresult *res)
+{
+	if (d->result != NULL && PQresultStatus(d->result) == PGRES_FATAL_ERROR)
+		PQclear(res);
+	else {
+		PQclear(d->result);
+		d->result = res;
+	}
+}
+
+static void	db_deliver(struct dbconn *);
+
+/*
+ * Results of BEGIN and a statement sent together (dbpool_exec_begin): BEGIN's
+ * own answer is dropped unless it failed, the statement's kept; at the Sync
+ * the connection leaves pipeline mode and the outcome is delivered.
+ */
+static void
+db_read_begun(struct dbconn *d)
+{
+	PGresult	*res;
+
+	while (!PQisBusy(d->pg)) {
+		if ((res = PQgetResult(d->pg)) == NULL) {
+			d->begin_ends++;	/* BEGIN's, then the statement's */
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			d->begin_pipe = 0;
+			if (PQexitPipelineMode(d->pg) != 1) {
+				db_broken(d, PQerrorMessage(d->pg));
+				return;
+			}
+			db_deliver(d);
+			return;
+		}
+		if (d->begin_ends == 0 &&
+		    PQresultStatus(res) == PGRES_COMMAND_OK) {
+			PQclear(res);		/* BEGIN went through */
+			continue;
+		}
+		db_keep(d, res);
+	}
+}
+
 /* Collect results; deliver the query's outcome once libpq has all of it. */
 static void
 db_read_results(struct dbconn *d)
 {
 	PGresult		*res;
-	dbpool_result_cb	 cb;
 
-	while (!PQisBusy(d->pg)) {
-		if ((res = PQgetResult(d->pg)) != NULL) {
-			/* Keep the first error, else the last result. */
-			if (d->result != NULL &&
-			    PQresultStatus(d->result) == PGRES_FATAL_ERROR)
-				PQclear(res);
-			else {
-				PQclear(d->result);
-				d->result = res;
-			}
-			continue;
-		}
-		res = d->result;
-		d->result = NULL;
-		d->querying = 0;
-		evtimer_del(d->timer);
-		db_watch(d, EV_READ);
-		if (d->probe) {
-			if (PQresultStatus(res) == PGRES_TUPLES_OK)
-				pool.probe_ok_ms = now_ms();
-			PQclear(res);
-			d->state = DB_IDLE;
-			return;
-		}
-		if (d->rolling_back) {
-			d->rolling_back = 0;
-			PQclear(res);
-			db_make_idle(d);
-			return;
-		}
-		if (d->state == DB_PREPARING) {
-			db_prepared(d, res);
-			return;
-		}
-		cb = d->cb;
-		assert(d->state == DB_OWNED && cb != NULL);
-		cb(d->arg, res);
-		PQclear(res);
+	if (d->begin_pipe) {
+		db_read_begun(d);
 		return;
 	}
+	while (!PQisBusy(d->pg)) {
+		if ((res = PQgetResult(d->pg)) != NULL) {
+			db_keep(d, res);
+			continue;
+		}
+		db_deliver(d);
+		return;
+	}
+}
+
+/* The statement out on d is answered: to its owner (or the pool's own). */
+static void
+db_deliver(struct dbconn *d)
+{
+	PGresult		*res;
+	dbpool_result_cb	 cb;
+
+	res = d->result;
+	d->result = NULL;
+	d->querying = 0;
+	evtimer_del(d->timer);
+	db_watch(d, EV_READ);
+	if (d->probe) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			pool.probe_ok_ms = now_ms();
+		PQclear(res);
+		d->state = DB_IDLE;
+		return;
+	}
+	if (d->rolling_back) {
+		d->rolling_back = 0;
+		PQclear(res);
+		db_make_idle(d);
+		return;
+	}
+	if (d->state == DB_PREPARING) {
+		db_prepared(d, res);
+		return;
+	}
+	cb = d->cb;
+	assert(d->state == DB_OWNED && cb != NULL);
+	cb(d->arg, res);
+	PQclear(res);
 }
 
 static void
@@ -345,6 +400,32 @@ dbpool_exec(struct dbconn *d, int stmt, int n, const char *const *params,
 	db_timer(d, pool.query_timeout_ms);
 	if (PQsendQueryPrepared(d->pg, pool.stmts[stmt].name, n, params, NULL,
 	    NULL, 0) == 0) {
+		db_broken(d, PQerrorMessage(d->pg));
+		return;
+	}
+	db_flush(d);
+}
+
+/*
+ * BEGIN and then statement stmt in one round trip (libpq's pipeline mode,
+ * one Sync): for the first statement of a transaction. cb gets the
+ * statement's result, or BEGIN's error.
+ */
+void
+dbpool_exec_begin(struct dbconn *d, const char *begin, int stmt, int n,
+    const char *const *params, dbpool_result_cb cb, void *arg)
+{
+	assert(d->state == DB_OWNED && !d->querying);
+	d->cb = cb;
+	d->arg = arg;
+	d->querying = 1;
+	d->begin_pipe = 1;
+	d->begin_ends = 0;
+	db_timer(d, pool.query_timeout_ms);
+	if (PQenterPipelineMode(d->pg) != 1 ||
+	    PQsendQueryParams(d->pg, begin, 0, NULL, NULL, NULL, NULL, 0) == 0 ||
+	    PQsendQueryPrepared(d->pg, pool.stmts[stmt].name, n, params, NULL,
+	    NULL, 0) == 0 || PQpipelineSync(d->pg) != 1) {
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
 	}

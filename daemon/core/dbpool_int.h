@@ -31,6 +31,8 @@ struct dbconn {
 	int		 pinned;	/* held by a sync push between requests */
 	int		 probe;		/* the /healthz connection */
 	int		 pipe;		/* pipelined, shared by reads (dbpipe.c) */
+	int		 begin_pipe;	/* BEGIN + a statement out together */
+	int		 begin_ends;	/* of their results, ends seen */
 	int		 replica;	/* its index in pool.reps, or -1 */
 	struct pipeqs	 unsent;	/* submitted, not sent yet */
 	struct pipeqs	 sent;		/* sent, results not all in */

@@ -186,6 +186,16 @@ db_submit(struct req *r, int stmt, int n, const char *const *params,
 	return (dbpool_submit(&s));
 }
 
+/* BEGIN, then stmt, in one round trip: the first statement of a transaction. */
+void
+db_exec_begin(struct req *r, int stmt, int n, const char *const *params,
+    db_result_cb cb)
+{
+	assert(r->db != NULL);
+	r->db_cb = cb;
+	dbpool_exec_begin(r->db, "BEGIN", stmt, n, params, db_result, r);
+}
+
 /* A connection r held between statements was lost. */
 void
 db_lost(void *arg)

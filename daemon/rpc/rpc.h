@@ -154,6 +154,8 @@ void	 db_query(struct req *, const char *, int, const char *const *,
 	     db_result_cb);
 void	 db_exec(struct req *, int, int, const char *const *, db_result_cb);
 int	 db_submit(struct req *, int, int, const char *const *, db_result_cb);
+void	 db_exec_begin(struct req *, int, int, const char *const *,
+	     db_result_cb);
 void	 db_release(struct req *);
 void	 db_lost(void *);
 struct dbconn *db_pin(struct req *, uint64_t *);

@@ -5,7 +5,8 @@
  * checks, the mapping of database errors to a status, and the reply.
  *
  * A step's params() runs before its statement is sent (the first one's
- * before BEGIN, so a request refused on its fields costs no round trip);
+ * before BEGIN, so a request refused on its fields costs no round trip;
+ * BEGIN and the first statement then go in one round trip);
  * the parameters it adds are used after it returns, so a string must live
  * as long as the request (its fields, or req_strdup of a local buffer);
  * its then() reads the result and returns STEP_NEXT, or STEP_DONE once it
@@ -161,13 +162,6 @@ step_exec(struct req *r)
 }
 
 static void
-step_begun(struct req *r, PGresult *res)
-{
-	if (step_ok(r, res))
-		step_exec(r);
-}
-
-static void
 step_send(struct req *r)
 {
 	const struct step	*s = &r->plan->steps[r->step];
@@ -180,8 +174,9 @@ step_send(struct req *r)
 	qp_init(r->qp);
 	if (s->params != NULL && s->params(r, r->qp) != 0)
 		return;			/* r is failed */
-	if (r->plan->tx && r->step == 0)
-		db_query(r, "BEGIN", 0, NULL, step_begun);
+	if (r->plan->tx && r->step == 0 && r->db != NULL)
+		db_exec_begin(r, r->qp->stmt >= 0 ? r->qp->stmt :
+		    s->stmt, r->qp->n, r->qp->v, step_done);
 	else
 		step_exec(r);
 }
