@@ -259,7 +259,6 @@ struct dbsubmit {
 	const char		*tag_param;
 	dbpool_result_cb	 cb;
 	void			*arg;
-	uint64_t		 since_ms;
 };
 int	 dbpool_submit(const struct dbsubmit *);
 struct db_stats {

@@ -118,7 +118,6 @@ dbpool_submit(const struct dbsubmit *s)
 	    NULL)
 		return (-1);
 	q->s = *s;
-	q->s.since_ms = now_ms();
 	db_pipe_queue(d, q);
 	return (0);
 }

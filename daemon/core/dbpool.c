@@ -182,7 +182,6 @@ db_wait(void *arg, dbpool_conn_cb cb, int push)
 	}
 	w->arg = arg;
 	w->cb = cb;
-	w->since_ms = now_ms();
 	w->since_us = now_us();
 	w->push = push;
 	TAILQ_INSERT_TAIL(&pool.waiters, w, entry);
@@ -347,7 +346,7 @@ dbpool_janitor(uint64_t now)
 
 	for (w = TAILQ_FIRST(&pool.waiters); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, entry);
-		if (now - w->since_ms < (uint64_t)pool.query_timeout_ms)
+		if (now - w->since_us / 1000 < (uint64_t)pool.query_timeout_ms)
 			continue;
 		TAILQ_REMOVE(&pool.waiters, w, entry);
 		pool.nwait--;

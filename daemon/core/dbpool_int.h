@@ -47,8 +47,7 @@ struct dbconn {
 struct waiter {
 	void			*arg;
 	dbpool_conn_cb		 cb;
-	uint64_t		 since_ms;
-	uint64_t		 since_us;
+	uint64_t		 since_us;	/* queued at (now_us) */
 	int			 push;		/* for a push connection */
 	TAILQ_ENTRY(waiter)	 entry;
 };
