@@ -98,6 +98,7 @@ void	test_slow_request_log(void **);
 /* pipe_it.c */
 void	test_pipe_scopes(void **);
 void	test_pipe_error_isolation(void **);
+void	test_begin_folded_error(void **);
 
 /* integration.c */
 void	 test_park_crud(void **);

@@ -215,3 +215,45 @@ test_pipe_error_isolation(void **state)
 	assert_true(code == 0 || code == CODE(NOT_FOUND));
 	parkc_close(bu);
 }
+
+/*
+ * A transaction's BEGIN and first statement go in one round trip: when
+ * that statement fails in PostgreSQL (the firms table renamed away), the
+ * entry gets the error, nothing is kept, and the connection, back out of
+ * pipeline mode and rolled back, serves the same entry once the table is
+ * back.
+ */
+void
+test_begin_folded_error(void **state)
+{
+	struct parkc		*bu;
+	struct parkc_result	 res;
+	char			 c[19], q[200];
+	int			 i, code;
+
+	(void)state;
+	scope_fixture();
+	bu = as("bureau", addr1);
+	create_firm(bu, code_for(880, c), "I651", "2026-01-01");
+	sql_exec("ALTER TABLE firms RENAME TO firms_away");
+	for (i = 0; i < 3; i++) {	/* more than one pool connection */
+		code = enter(bu, "SC-A", c, "2026-05-01", 1000, &res);
+		if (code != CODE(INTERNAL) || strstr(res.message, "firms") ==
+		    NULL)
+			fail_msg("entry with firms gone: code %d (%s)", code,
+			    res.message);
+		parkc_result_free(&res);
+	}
+	sql_exec("ALTER TABLE firms_away RENAME TO firms");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM tenancies t JOIN firms f "
+	    "ON f.id = t.firm_id WHERE f.credit_code = '%s'", c);
+	assert_int_equal(sql_int(q), 0);	/* nothing kept */
+	for (i = 0; i < 2; i++) {
+		code = enter(bu, "SC-A", c, "2026-05-01", 1000, &res);
+		parkc_result_free(&res);
+		if (code == 0)
+			break;
+	}
+	assert_int_equal(code, 0);
+	parkc_close(bu);
+}
