@@ -1,4 +1,4 @@
--- Column lists (and joins) several statements use, each once: a statement says
+-- Column lists, joins and CTEs several statements use, each once: a statement says
 -- @@NAME@@ where the list goes (scripts/embed-sql.sh puts it in). The
 -- timestamps are UTC, ISO 8601.
 
@@ -81,3 +81,27 @@ x.id, x.name, x.hash, x.year_from, x.year_to, x.body,
 tenancies t
 JOIN parks p ON p.id = t.park_id
 JOIN firms f ON f.id = t.firm_id
+
+-- fragment: firm_write_scope
+-- The CTEs of a write to one firm's facts: f the firm of credit code $5,
+-- fs the same if the caller's park $6 (0: city-wide) may write it
+-- (scope_firm_write); the statement inserts from fs.
+f AS (SELECT id FROM firms WHERE credit_code = $5),
+fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id))
+
+-- fragment: found_and_id
+-- What such a write returns: found (the firm exists at all, so a refusal
+-- can say "no such firm" or "not yours") and the id of the row inserted
+-- (x), NULL when none was.
+(SELECT count(*) FROM f) AS found, x.id
+FROM (SELECT 1) one
+LEFT JOIN x ON true
+
+-- fragment: sync_counts
+-- What a push chunk's apply statement returns when nothing is refused:
+-- rows inserted and updated (x, RETURNING xmax = 0 AS ins) and rows an
+-- later row of the same key in the chunk superseded (s all, d distinct).
+(SELECT count(*) FROM x WHERE ins) AS applied,
+    (SELECT count(*) FROM x WHERE NOT ins) AS updated,
+    (SELECT count(*) FROM s) - (SELECT count(*) FROM d) AS superseded,
+    '' AS refused

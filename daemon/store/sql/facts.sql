@@ -35,8 +35,7 @@ LEFT JOIN x ON true;
 -- An equity financing of firm $5 (credit code), if the caller's park $6
 -- (0: city-wide) may write it (scope_firm_write), with the audit row
 -- ($1..$4). $7 date, $8 amount (fen), $9 investor. found and id as above.
-WITH f AS (SELECT id FROM firms WHERE credit_code = $5),
-fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id)),
+WITH @@firm_write_scope@@,
 x AS (
     INSERT INTO firm_financings (firm_id, date, amount, investor)
     SELECT id, $7, $8, $9 FROM fs
@@ -47,15 +46,12 @@ aud AS (
     SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
         jsonb_build_object('financing', to_jsonb(x))
     FROM x)
-SELECT (SELECT count(*) FROM f) AS found, x.id
-FROM (SELECT 1) one
-LEFT JOIN x ON true;
+SELECT @@found_and_id@@;
 
 -- name: facts_event_add
 -- An acquisition or listing of firm $5, as facts_financing_add. $7 kind,
 -- $8 date, $9 detail.
-WITH f AS (SELECT id FROM firms WHERE credit_code = $5),
-fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id)),
+WITH @@firm_write_scope@@,
 x AS (
     INSERT INTO firm_events (firm_id, kind, date, detail)
     SELECT id, $7, $8, $9 FROM fs
@@ -66,16 +62,13 @@ aud AS (
     SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
         jsonb_build_object('event', to_jsonb(x))
     FROM x)
-SELECT (SELECT count(*) FROM f) AS found, x.id
-FROM (SELECT 1) one
-LEFT JOIN x ON true;
+SELECT @@found_and_id@@;
 
 -- name: facts_cert_add
 -- A certification of firm $5, as facts_financing_add. $7 kind, $8 number,
 -- $9 valid from, $10 valid to. The columns are the Certification
 -- message's fields.
-WITH f AS (SELECT id FROM firms WHERE credit_code = $5),
-fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id)),
+WITH @@firm_write_scope@@,
 x AS (
     INSERT INTO certifications (firm_id, kind, number, valid_from, valid_to)
     SELECT id, $7, $8, $9, $10 FROM fs

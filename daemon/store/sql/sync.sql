@@ -18,10 +18,7 @@ x AS (INSERT INTO park_reports AS r (park_id, year, quarter, staff, services_del
     ON CONFLICT (park_id, year, quarter)
     DO UPDATE SET staff = EXCLUDED.staff, services_delivered = EXCLUDED.services_delivered, interns_hosted = EXCLUDED.interns_hosted, version = r.version + 1, updated_at = now()
     RETURNING (xmax = 0) AS ins)
-SELECT (SELECT count(*) FROM x WHERE ins) AS applied,
-    (SELECT count(*) FROM x WHERE NOT ins) AS updated,
-    (SELECT count(*) FROM s) - (SELECT count(*) FROM d) AS superseded,
-    '' AS refused;
+SELECT @@sync_counts@@;
 
 -- name: sync_apply_activities
 -- Apply a park's activities.
@@ -35,10 +32,7 @@ x AS (INSERT INTO activities AS a (park_id, kind, date, title, participants) SEL
     ON CONFLICT (park_id, kind, date, title)
     DO UPDATE SET participants = EXCLUDED.participants, version = a.version + 1
     RETURNING (xmax = 0) AS ins)
-SELECT (SELECT count(*) FROM x WHERE ins) AS applied,
-    (SELECT count(*) FROM x WHERE NOT ins) AS updated,
-    (SELECT count(*) FROM s) - (SELECT count(*) FROM d) AS superseded,
-    '' AS refused;
+SELECT @@sync_counts@@;
 
 -- name: sync_apply_firms
 -- Apply firm identities, registered_by the push's park. A firm out
