@@ -47,6 +47,20 @@ print_run(const Parkd__V1__EvaluationRun *r)
 	fmt_yuan(r->requested_fen, b, sizeof(b));
 	printf("evaluation run %" PRId64 " for %d (%s, policy %s): %d parks\n",
 	    r->id, r->year, r->status, r->policy, r->parks);
+	if (strcmp(r->status, "provisional") == 0)
+		printf("provisional: made before %d ended; it can never be "
+		    "published\n", r->year);
+	if (strcmp(r->status, "published") == 0)
+		printf("public notice %s%s; %d objection(s), %d not answered\n",
+		    *r->notice_until ? "until " : "none", r->notice_until,
+		    r->objections, r->open_objections);
+	if (strcmp(r->status, "final") == 0)
+		printf("final since %s; %d objection(s), all answered\n",
+		    r->finalized_at, r->objections);
+	if (r->corrects != 0)
+		printf("corrects run %" PRId64 "\n", r->corrects);
+	if (r->superseded_by != 0)
+		printf("superseded by run %" PRId64 "\n", r->superseded_by);
 	printf("grades:");
 	for (i = 0; i < r->n_grades; i++)
 		printf(" %s %s %d", r->grades[i]->grade, r->grades[i]->name,
@@ -62,6 +76,45 @@ print_run(const Parkd__V1__EvaluationRun *r)
 		printf(", remainder %s yuan\n", c);
 	} else
 		printf("subsidy: %s yuan (no budget set for %d)\n", a, r->year);
+	if (r->n_warned > 0) {
+		printf(strcmp(r->status, "final") == 0 ? "warned (%zu):" :
+		    "graded failing, warned when the run is final (%zu):",
+		    r->n_warned);
+		for (i = 0; i < r->n_warned; i++)
+			printf(" %s", r->warned[i]);
+		printf("\n");
+	} else if (strcmp(r->status, "final") == 0)
+		printf("warned: none\n");
+}
+
+/* A rank, "=N" when it is shared with a neighbour (equal totals). */
+static void
+rank_text(Parkd__V1__EvaluationResult **v, size_t n, size_t i, char *b,
+    size_t len)
+{
+	int	 shared = (i > 0 && v[i - 1]->rank == v[i]->rank) ||
+	    (i + 1 < n && v[i + 1]->rank == v[i]->rank);
+
+	snprintf(b, len, "%s%d", shared ? "=" : "", v[i]->rank);
+}
+
+/* Every reason of a result, joined by "; " (malloc'd). */
+static char *
+reasons_text(const Parkd__V1__EvaluationResult *o)
+{
+	size_t	 i, len = 1;
+	char	*t;
+
+	for (i = 0; i < o->n_reasons; i++)
+		len += strlen(o->reasons[i]) + 2;
+	if ((t = calloc(1, len)) == NULL)
+		return (NULL);
+	for (i = 0; i < o->n_reasons; i++) {
+		if (i > 0)
+			strcat(t, "; ");
+		strcat(t, o->reasons[i]);
+	}
+	return (t);
 }
 
 /* All results of a run, in rank order (paged). */
@@ -127,7 +180,7 @@ ranking_table(Parkd__V1__EvaluationResult **v, size_t n, size_t max)
 	if ((cells = calloc(m * 8 + 1, sizeof(char *))) == NULL)
 		return;
 	for (i = 0; i < m; i++) {
-		snprintf(b, sizeof(b), "%d", v[i]->rank);
+		rank_text(v, n, i, b, sizeof(b));
 		cells[i * 8] = strdup(b);
 		cells[i * 8 + 1] = strdup(v[i]->park_code);
 		cells[i * 8 + 2] = strdup(v[i]->park_name);
@@ -138,8 +191,7 @@ ranking_table(Parkd__V1__EvaluationResult **v, size_t n, size_t max)
 		cells[i * 8 + 5] = strdup(b);
 		fmt_yuan(v[i]->subsidy_fen, b, sizeof(b));
 		cells[i * 8 + 6] = strdup(b);
-		cells[i * 8 + 7] = strdup(v[i]->n_reasons ? v[i]->reasons[0] :
-		    "");
+		cells[i * 8 + 7] = reasons_text(v[i]);
 	}
 	pcmd_table(stdout, head, 8, (const char *const *)cells, (int)m);
 	if (m < n)
@@ -199,11 +251,13 @@ show_park(struct ctl *ctl, int64_t run, const char *park)
 	points(o->total_cp, b, sizeof(b));
 	printf("%s %s (%s): rank %d, score %s, grade %s %s\n", o->park_code,
 	    o->park_name, o->district, o->rank, b, o->grade, o->grade_name);
+	fmt_yuan(o->grade_amount_fen, b, sizeof(b));
+	printf("amount of the grade: %s yuan\n", b);
 	fmt_yuan(o->amount_fen, b, sizeof(b));
-	printf("amount by grade: %s yuan; ", b);
+	printf("asked after gates, award and cap: %s yuan%s\n", b,
+	    o->eligible ? "" : " (a gate failed)");
 	fmt_yuan(o->subsidy_fen, b, sizeof(b));
-	printf("subsidy: %s yuan%s\n", b, o->eligible ? "" :
-	    " (a gate failed)");
+	printf("paid: %s yuan\n", b);
 	cells = calloc(o->n_indicators * 7 + 1, sizeof(char *));
 	for (i = 0; cells != NULL && i < o->n_indicators; i++) {
 		Parkd__V1__IndicatorResult *x = o->indicators[i];
@@ -443,8 +497,9 @@ report_table(FILE *f, Parkd__V1__EvaluationResult **v, size_t n)
 	for (i = 0; i < n; i++) {
 		fprintf(f, "<tr data-park=\"");
 		html_text(f, v[i]->park_code);
-		fprintf(f, "\" data-subsidy-fen=\"%" PRId64 "\"><td>%d</td><td>",
-		    v[i]->subsidy_fen, v[i]->rank);
+		rank_text(v, n, i, b, sizeof(b));
+		fprintf(f, "\" data-subsidy-fen=\"%" PRId64 "\"><td>%s</td><td>",
+		    v[i]->subsidy_fen, b);
 		html_text(f, v[i]->park_code);
 		fputs("</td><td>", f);
 		html_text(f, v[i]->park_name);
@@ -464,6 +519,21 @@ report_table(FILE *f, Parkd__V1__EvaluationResult **v, size_t n)
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);
+}
+
+static const char *
+status_zh(const char *status)
+{
+	static const char *const m[][2] = { { "draft", "草稿" },
+	    { "provisional", "预评估（年度未结束，不可发布）" },
+	    { "published", "公示中" }, { "final", "最终结果" },
+	    { "superseded", "已被更正批次取代" } };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(status, m[i][0]) == 0)
+			return (m[i][1]);
+	return (status);
 }
 
 static int
@@ -503,8 +573,7 @@ report_html(struct ctl *ctl, int64_t run, const char *path)
 	fprintf(f, "<p class=\"cards\" id=\"summary\" data-run=\"%" PRId64 "\" "
 	    "data-total-fen=\"%" PRId64 "\" data-parks=\"%d\"><span>评估批次 "
 	    "%" PRId64 "（%s）</span><span>政策 ", r->id, r->total_fen,
-	    r->parks, r->id, strcmp(r->status, "published") == 0 ? "已发布" :
-	    "草稿");
+	    r->parks, r->id, status_zh(r->status));
 	html_text(f, r->policy);
 	fprintf(f, "</span><span>参评园区 %d 个</span><span id=\"total\">"
 	    "补贴总额 %s 元</span>", r->parks, a);
@@ -536,30 +605,127 @@ run_arg(const char *s)
 	return (*end == '\0' && v > 0 ? v : -1);
 }
 
+/* One run-changing call (publish, finalize): the run it returns. */
+static int
+run_call(struct ctl *ctl, const char *method, int64_t run)
+{
+	Parkd__V1__EvaluationRunRequest	 req =
+	    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
+	struct parkc_result		 res;
+
+	req.run_id = run;
+	if (call_ok(ctl, method, &req.base, &res) != 0)
+		return (1);
+	if (ctl->json)
+		pcmd_print(res.body, 1, stdout);
+	else
+		print_run((Parkd__V1__EvaluationRun *)res.body);
+	parkc_result_free(&res);
+	return (0);
+}
+
+static void
+print_objection(const Parkd__V1__Objection *o)
+{
+	printf("objection %" PRId64 " to run %" PRId64 ", park %s, filed by "
+	    "%s at %s:\n  %s\n", o->id, o->run_id, o->park_code, o->filed_by,
+	    o->filed_at, o->body);
+	if (*o->answer)
+		printf("  answer (%s, %s at %s): %s\n", o->upheld ? "upheld" :
+		    "not upheld", o->answered_by, o->answered_at, o->answer);
+	else
+		printf("  not answered yet\n");
+}
+
+static int
+objection_reply(struct ctl *ctl, const char *method,
+    const ProtobufCMessage *in)
+{
+	struct parkc_result	 res;
+
+	if (call_ok(ctl, method, in, &res) != 0)
+		return (1);
+	if (ctl->json)
+		pcmd_print(res.body, 1, stdout);
+	else
+		print_objection((Parkd__V1__Objection *)res.body);
+	parkc_result_free(&res);
+	return (0);
+}
+
+static int
+list_objections(struct ctl *ctl, int64_t run)
+{
+	Parkd__V1__ListObjectionsRequest req =
+	    PARKD__V1__LIST_OBJECTIONS_REQUEST__INIT;
+	Parkd__V1__ListObjectionsResponse *out;
+	struct parkc_result	 res;
+	size_t			 i;
+
+	req.run_id = run;
+	if (call_ok(ctl, "ListObjections", &req.base, &res) != 0)
+		return (1);
+	out = (Parkd__V1__ListObjectionsResponse *)res.body;
+	if (ctl->json)
+		pcmd_print(res.body, 1, stdout);
+	else if (out->n_objections == 0)
+		printf("no objections to run %" PRId64 "\n", run);
+	for (i = 0; !ctl->json && i < out->n_objections; i++)
+		print_objection(out->objections[i]);
+	parkc_result_free(&res);
+	return (0);
+}
+
+/* eval run --year Y [--provisional] [--corrects RUN] [--top N] */
+static int
+create_run(struct ctl *ctl, int argc, char **argv)
+{
+	Parkd__V1__CreateEvaluationRunRequest req =
+	    PARKD__V1__CREATE_EVALUATION_RUN_REQUEST__INIT;
+	struct parkc_result	 res;
+	size_t			 top = (size_t)-1;
+	int64_t			 run;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--provisional") == 0)
+			req.provisional = 1;
+		else if (i + 1 < argc && strcmp(argv[i], "--year") == 0)
+			req.year = atoi(argv[++i]);
+		else if (i + 1 < argc && strcmp(argv[i], "--corrects") == 0) {
+			if ((req.corrects = run_arg(argv[++i])) < 0)
+				return (-1);
+		} else if (i + 1 < argc && strcmp(argv[i], "--top") == 0)
+			top = (size_t)atoi(argv[++i]);
+		else
+			return (-1);
+	}
+	if (req.year == 0)
+		return (-1);
+	if (call_ok(ctl, "CreateEvaluationRun", &req.base, &res) != 0)
+		return (1);
+	run = ((Parkd__V1__EvaluationRun *)res.body)->id;
+	parkc_result_free(&res);
+	return (show_run(ctl, run, top));
+}
+
 /*
- * parkctl eval run --year Y | show RUN [--park CODE] | publish RUN |
+ * parkctl eval run --year Y [--provisional] [--corrects RUN] [--top N] |
+ *     show RUN [--park CODE] | publish RUN | finalize RUN |
+ *     objections RUN | object RUN --park CODE TEXT |
+ *     answer OBJECTION [--upheld] TEXT |
  *     export RUN --csv FILE | report RUN --html FILE
  */
 int
 eval_cmd(struct ctl *ctl, int argc, char **argv)
 {
-	struct parkc_result	 res;
 	int64_t			 run;
 	int			 rc;
 
-	if (argc >= 3 && strcmp(argv[0], "run") == 0 &&
-	    strcmp(argv[1], "--year") == 0) {
-		Parkd__V1__CreateEvaluationRunRequest req =
-		    PARKD__V1__CREATE_EVALUATION_RUN_REQUEST__INIT;
-
-		req.year = atoi(argv[2]);
-		if (call_ok(ctl, "CreateEvaluationRun", &req.base, &res) != 0)
-			return (1);
-		run = ((Parkd__V1__EvaluationRun *)res.body)->id;
-		parkc_result_free(&res);
-		return (show_run(ctl, run, argc >= 5 &&
-		    strcmp(argv[3], "--top") == 0 ? (size_t)atoi(argv[4]) :
-		    (size_t)-1));
+	if (argc >= 1 && strcmp(argv[0], "run") == 0) {
+		if ((rc = create_run(ctl, argc, argv)) >= 0)
+			return (rc);
+		goto usage;
 	}
 	if (argc < 2 || (run = run_arg(argv[1])) < 0)
 		goto usage;
@@ -568,30 +734,48 @@ eval_cmd(struct ctl *ctl, int argc, char **argv)
 	if (strcmp(argv[0], "show") == 0 && argc == 4 &&
 	    strcmp(argv[2], "--park") == 0)
 		return (show_park(ctl, run, argv[3]));
-	if (strcmp(argv[0], "publish") == 0 && argc == 2) {
-		Parkd__V1__EvaluationRunRequest req =
-		    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
+	if (strcmp(argv[0], "publish") == 0 && argc == 2)
+		return (run_call(ctl, "PublishEvaluationRun", run));
+	if (strcmp(argv[0], "finalize") == 0 && argc == 2)
+		return (run_call(ctl, "FinalizeEvaluationRun", run));
+	if (strcmp(argv[0], "objections") == 0 && argc == 2)
+		return (list_objections(ctl, run));
+	if (strcmp(argv[0], "object") == 0 && argc == 5 &&
+	    strcmp(argv[2], "--park") == 0) {
+		Parkd__V1__FileObjectionRequest req =
+		    PARKD__V1__FILE_OBJECTION_REQUEST__INIT;
 
 		req.run_id = run;
-		if (call_ok(ctl, "PublishEvaluationRun", &req.base, &res) != 0)
-			return (1);
-		print_run((Parkd__V1__EvaluationRun *)res.body);
-		parkc_result_free(&res);
-		return (0);
+		req.park_code = argv[3];
+		req.body = argv[4];
+		return (objection_reply(ctl, "FileObjection", &req.base));
+	}
+	if (strcmp(argv[0], "answer") == 0 && (argc == 3 || (argc == 4 &&
+	    strcmp(argv[2], "--upheld") == 0))) {
+		Parkd__V1__AnswerObjectionRequest req =
+		    PARKD__V1__ANSWER_OBJECTION_REQUEST__INIT;
+
+		req.objection_id = run;
+		req.upheld = argc == 4;
+		req.answer = argv[argc - 1];
+		return (objection_reply(ctl, "AnswerObjection", &req.base));
 	}
 	if (strcmp(argv[0], "export") == 0 && argc == 4 &&
 	    strcmp(argv[2], "--csv") == 0)
 		return (ctl_connect(ctl) != 0 ? 1 : export_csv(ctl, run,
 		    argv[3]));
 	if (strcmp(argv[0], "report") == 0 && argc == 4 &&
-	    strcmp(argv[2], "--html") == 0) {
-		rc = report_html(ctl, run, argv[3]);
-		return (rc);
-	}
+	    strcmp(argv[2], "--html") == 0)
+		return (report_html(ctl, run, argv[3]));
 usage:
-	fprintf(stderr, "usage: parkctl eval run --year Y [--top N]\n"
+	fprintf(stderr, "usage: parkctl eval run --year Y [--provisional] "
+	    "[--corrects RUN] [--top N]\n"
 	    "       parkctl eval show RUN [--park CODE]\n"
-	    "       parkctl eval publish RUN\n"
+	    "       parkctl eval publish RUN      (opens the public notice)\n"
+	    "       parkctl eval finalize RUN     (after the notice; warns)\n"
+	    "       parkctl eval objections RUN\n"
+	    "       parkctl eval object RUN --park CODE TEXT\n"
+	    "       parkctl eval answer OBJECTION [--upheld] TEXT\n"
 	    "       parkctl eval export RUN --csv FILE\n"
 	    "       parkctl eval report RUN --html FILE\n");
 	return (2);

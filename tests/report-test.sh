@@ -10,8 +10,8 @@ write_parkctl_conf "$PARKCTL_CONFIG" "$PARKD_ADDR2" "$T/tls" bureau
 fail() { echo "report-test: $*" >&2; exit 1; }
 PSQL=(as_pg "$(pg_bindir)/psql" -X -At -d "$PARKD_DSN")
 
-run=$("${PSQL[@]}" -c "SELECT id FROM evaluation_runs WHERE status = \
-'published' ORDER BY parks DESC, id DESC LIMIT 1")
+run=$("${PSQL[@]}" -c "SELECT id FROM evaluation_runs WHERE status IN \
+('published', 'final') ORDER BY parks DESC, id DESC LIMIT 1")
 [ -n "$run" ] || fail "no published run"
 "$BIN/parkctl" eval report "$run" --html "$T/report.html" >/dev/null
 "$BIN/parkctl" eval export "$run" --csv "$T/report.csv" >/dev/null

@@ -21,7 +21,8 @@ trap cleanup EXIT
 
 PGPORT=$(free_port)
 pg_start "$T/pg" "$PGPORT" -c fsync=off -c synchronous_commit=off
-mkcerts "$T/tls" admin bureau opA opB viewer nobody scA scB scGone gone
+mkcerts "$T/tls" admin bureau opA opB viewer nobody scA scB scGone gone \
+    evA evB
 # A client certificate from a CA parkd does not trust.
 mkcerts "$T/rogue" rogue
 

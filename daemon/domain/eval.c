@@ -153,11 +153,17 @@ static void
 gates(const struct eval_policy *ep, int year, const struct eval_park *p,
     struct eval_result *r)
 {
+	char	 jan1[16];
+
 	r->eligible = 1;
+	snprintf(jan1, sizeof(jan1), "%04d-01-01", year);
 	if (!p->admitted) {
 		r->eligible = 0;
-		reason(r, "门槛：%d 年度未处于认定状态（未认定或年内退出）",
-		    year);
+		reason(r, "门槛：%d 年内退出，未全年处于认定状态", year);
+	} else if (p->admitted_on != NULL && strcmp(p->admitted_on, jan1) > 0) {
+		r->eligible = 0;
+		reason(r, "门槛：%s 才认定，晚于 %d 年 1 月 1 日，未全年处于认定"
+		    "状态", p->admitted_on, year);
 	}
 	if (ep->gate_legal_person && !p->legal_person) {
 		r->eligible = 0;
@@ -236,6 +242,7 @@ request_amount(const struct eval_policy *ep, int year,
 		    r->total_cp / 100, r->total_cp % 100,
 		    ep->linear_min_cp / 100, ep->linear_min_cp % 100);
 	}
+	r->grade_amount_fen = r->amount_fen;
 	gates(ep, year, p, r);
 	if (!r->eligible)
 		r->amount_fen = 0;
@@ -327,7 +334,11 @@ eval_run(const struct eval_policy *ep, int year,
 	}
 	qsort(o, n, sizeof(*o), order_cmp);
 	for (i = 0; i < n; i++) {
-		o[i].r->rank = (int)i + 1;
+		/* equal totals share a rank (1, 1, 3); the order among them
+		 * (position) follows the tie rule, then the park code */
+		o[i].r->position = (int)i + 1;
+		o[i].r->rank = i > 0 && o[i].r->total_cp == o[i - 1].r->total_cp ?
+		    o[i - 1].r->rank : (int)i + 1;
 		gidx[i] = grade_index(ep, o[i].r->total_cp);
 		nab += gidx[i] <= 1;
 	}

@@ -24,7 +24,7 @@ int	 eval_raw_find(const char *);
 #define EVAL_MAX_INDS	24
 #define EVAL_MAX_GRADES	6
 #define EVAL_MAX_BANDS	8
-#define EVAL_MAX_REASONS 6
+#define EVAL_MAX_REASONS 10	/* 4 gates, quota, score, award, cap, budget, warning */
 
 enum eval_scale { SCALE_LINEAR, SCALE_BANDED };
 enum eval_mode { MODE_GRADES, MODE_LINEAR };
@@ -75,6 +75,7 @@ struct eval_policy {
 	int			 gate_roadshow_quarters;
 	char			 award_kind[32];
 	int			 fail_exit_after;
+	int			 notice_days;	/* working days of public notice */
 	/* the city's plan targets, shown beside the city's figures */
 	int64_t			 t_parks, t_firms, t_area_m2, t_revenue_yuan;
 	int64_t			 t_jobs, t_high_tech, t_srdi, t_tech_pct;
@@ -84,7 +85,8 @@ struct eval_park {
 	int64_t		 park_id;
 	const char	*code;
 	int64_t		 raw[RAW_COUNT];
-	int		 admitted;	/* admitted and not exited in the year */
+	int		 admitted;	/* admitted, not exited by the year end */
+	const char	*admitted_on;	/* YYYY-MM-DD; NULL: long before */
 	int		 legal_person;
 	int		 staff;
 	int		 roadshow_quarters;	/* quarters with a roadshow */
@@ -100,10 +102,12 @@ struct eval_result {
 	char		 grade[4];
 	char		 grade_name[24];
 	int		 eligible;
-	int64_t		 amount_fen;	/* before the budget */
+	int64_t		 grade_amount_fen; /* the grade's (or linear) amount */
+	int64_t		 amount_fen;	/* after gates, award, cap */
 	int64_t		 subsidy_fen;
 	int		 consecutive_fails;
-	int		 rank;
+	int		 rank;		/* shared by equal totals */
+	int		 position;	/* 1..n in ranking order */
 	int		 nreasons;
 	char		 reasons[EVAL_MAX_REASONS][192];
 };

@@ -274,6 +274,13 @@ parse_rules(config_setting_t *g, struct eval_policy *ep, char *err,
 	    len) != 0)
 		return (-1);
 	ep->fail_exit_after = (int)v;
+	/* optional (policies older than the notice): 5 working days */
+	ep->notice_days = 5;
+	if (config_setting_get_member(g, "notice_working_days") != NULL) {
+		if (get_int(g, "notice_working_days", 0, 60, &v, err, len) != 0)
+			return (-1);
+		ep->notice_days = (int)v;
+	}
 	if (gates == NULL || !config_setting_is_group(gates))
 		return (eerr(err, len, g, "'gates' must be a group"));
 	if (get_bool(gates, "legal_person", &ep->gate_legal_person, err, len) ||

@@ -79,6 +79,24 @@ ymd_format(const struct ymd *d, char out[11])
 }
 
 /*
+ * The n-th working day (Monday to Friday) after d; d itself when n <= 0.
+ * Public holidays are not known here (a notice period counts them).
+ */
+struct ymd
+ymd_add_working_days(struct ymd d, int n)
+{
+	int32_t	 z = ymd_days(&d);
+
+	while (n > 0) {
+		z++;
+		/* 1970-01-01 was a Thursday: z % 7 == 2 is Saturday, 3 Sunday */
+		if (((z % 7) + 7) % 7 != 2 && ((z % 7) + 7) % 7 != 3)
+			n--;
+	}
+	return (ymd_from_days(z));
+}
+
+/*
  * The local calendar date (the only clock the date code reads). Checks call
  * it per row, so the conversion is done once a second, not per call.
  */

@@ -57,6 +57,7 @@ int	 ymd_parse(const char *, struct ymd *);
 int32_t	 ymd_days(const struct ymd *);
 struct ymd ymd_from_days(int32_t);
 struct ymd ymd_add_months(struct ymd, int);
+struct ymd ymd_add_working_days(struct ymd, int);
 int	 ymd_quarter_index(const struct ymd *);	/* y * 4 + q - 1 */
 void	 ymd_format(const struct ymd *, char [11]);
 void	 today(struct ymd *);

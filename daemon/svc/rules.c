@@ -281,7 +281,7 @@ sweep_tenancies_done(struct req *r, PGresult *res)
 	    "total_area, status, coalesce((SELECT er.consecutive_fails FROM "
 	    "evaluation_results er JOIN evaluation_runs ru ON ru.id = "
 	    "er.run_id WHERE er.park_id = parks.id AND ru.status = "
-	    "'published' ORDER BY ru.year DESC LIMIT 1), 0) AS fails FROM "
+	    "'final' ORDER BY ru.year DESC LIMIT 1), 0) AS fails FROM "
 	    "parks WHERE status IN ('admitted', 'warned') ORDER BY id", 0, NULL,
 	    sweep_parks_done);
 }

@@ -136,6 +136,7 @@ void	 test_eval_run(void **);
 void	 test_eval_publish_immutable(void **);
 void	 test_eval_operator(void **);
 void	 test_eval_consecutive_fails(void **);
+void	 test_eval_notice(void **);
 
 /* scope_it.c */
 void	 test_scope_matrix(void **);

@@ -58,6 +58,7 @@ lb_eval(struct parkc *x, struct parkc *y)
 	int			 rc = -1;
 
 	ce.year = 2026;		/* the LB-D parks above were admitted in 2026 */
+	ce.provisional = 1;	/* a year not ended */
 	snprintf(key, sizeof(key), "lb-eval-%d", (int)getpid());
 	if (lb_both(x, y, "CreateEvaluationRun", &ce.base, key, &rx, &ry) != 0)
 		return (-1);

@@ -296,6 +296,95 @@ test_gates_award_cap(void **state)
 	assert_non_null(strstr(r.reasons[0], "建议退出"));
 }
 
+/*
+ * Equal totals share a rank (competition ranking: 1, 2, 2, 2, 5); the
+ * positions stay 1..n, in the tie rule's order then by park code.
+ */
+static void
+test_shared_rank(void **state)
+{
+	struct eval_policy	 ep = single();
+	struct eval_park	 p[5];
+	struct eval_result	 r[5];
+	struct eval_totals	 t;
+	static const int	 cp[5] = { 10000, 9000, 9000, 9000, 5000 };
+	static const int	 rank[5] = { 1, 2, 2, 2, 5 };
+	char			 codes[5][16];
+	int			 i;
+
+	(void)state;
+	ep.quota_pct = 0;
+	for (i = 0; i < 5; i++) {
+		snprintf(codes[i], sizeof(codes[i]), "P%02d", 4 - i);
+		p[i] = at(codes[i], cp[i]);
+	}
+	eval_run(&ep, 2025, p, 5, -1, r, &t);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(r[i].rank, rank[i]);
+	/* among the tied, by park code: P01 < P02 < P03 */
+	assert_int_equal(r[3].position, 2);
+	assert_int_equal(r[2].position, 3);
+	assert_int_equal(r[1].position, 4);
+	/* the tie rule's indicator orders them, the rank stays shared */
+	ep.tie_rule = TIE_INDICATOR;
+	ep.tie_raw = RAW_REVENUE;
+	p[1].raw[RAW_REVENUE] += 10;
+	eval_run(&ep, 2025, p, 5, -1, r, &t);
+	assert_int_equal(r[1].position, 2);
+	assert_int_equal(r[1].rank, 2);
+	assert_int_equal(r[3].rank, 2);
+}
+
+/*
+ * Admitted all year means on or before 1 January: a park admitted on 1
+ * July fails the gate (and says when it was admitted); the grade's amount
+ * is kept beside the amount asked; every reason is kept.
+ */
+static void
+test_admission_gate(void **state)
+{
+	struct eval_policy	 ep = single();
+	struct eval_park	 p = at("QD-M", 9500);
+	struct eval_result	 r;
+	struct eval_totals	 t;
+	int			 i, found;
+
+	(void)state;
+	ep.quota_pct = 0;
+	p.admitted_on = "2025-01-01";
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_true(r.eligible);
+	assert_int_equal(r.subsidy_fen, 50000000);
+	assert_int_equal(r.grade_amount_fen, 50000000);
+	p.admitted_on = "2025-01-02";
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_false(r.eligible);
+	assert_int_equal(r.grade_amount_fen, 50000000);
+	assert_int_equal(r.amount_fen, 0);
+	assert_int_equal(r.subsidy_fen, 0);
+	assert_non_null(strstr(r.reasons[0], "2025-01-02 才认定"));
+	p.admitted_on = "2025-07-01";
+	p.admitted = 0;				/* and exited by the year end */
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_non_null(strstr(r.reasons[0], "年内退出"));
+	/* every gate failing at once, the award too: all reasons kept */
+	p = at("QD-M", 1000);
+	p.admitted_on = "2025-03-01";
+	p.legal_person = 0;
+	p.staff = 1;
+	p.roadshow_quarters = 0;
+	p.has_award = 1;
+	p.prev_fails = 1;
+	ep.grades[ep.ngrades - 1].amount_fen = 100;
+	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
+	assert_int_equal(r.nreasons, 5);	/* 4 gates, the warning */
+	for (found = 0, i = 0; i < r.nreasons; i++)
+		found += strstr(r.reasons[i], "建议退出") != NULL;
+	assert_int_equal(found, 1);
+	assert_int_equal(r.grade_amount_fen, 100);
+	assert_int_equal(r.amount_fen, 0);
+}
+
 /* Pro rata to a budget that does not divide evenly. */
 static void
 test_budget(void **state)
@@ -345,6 +434,8 @@ main(void)
 		cmocka_unit_test(test_quota_tie),
 		cmocka_unit_test(test_gates_award_cap),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_shared_rank),
+		cmocka_unit_test(test_admission_gate),
 	};
 
 	return (cmocka_run_group_tests_name("eval", tests, setup, NULL));

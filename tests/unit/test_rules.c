@@ -157,6 +157,29 @@ test_months(void **state)
 	assert_int_equal(ymd_quarter_index(&d), 2024 * 4);
 }
 
+/* A notice of n working days: weekends are not counted. */
+static void
+test_working_days(void **state)
+{
+	struct ymd	 fri = { 2026, 11, 20 }, wed = { 2026, 12, 30 }, r;
+
+	(void)state;
+	r = ymd_add_working_days(fri, 1);	/* Friday + 1: Monday */
+	assert_int_equal(r.m, 11);
+	assert_int_equal(r.d, 23);
+	r = ymd_add_working_days(fri, 5);	/* the next Friday */
+	assert_int_equal(r.d, 27);
+	r = ymd_add_working_days(fri, 6);	/* over two weekends */
+	assert_int_equal(r.m, 11);
+	assert_int_equal(r.d, 30);
+	r = ymd_add_working_days(wed, 3);	/* over the year's end */
+	assert_int_equal(r.y, 2027);
+	assert_int_equal(r.m, 1);
+	assert_int_equal(r.d, 4);
+	r = ymd_add_working_days(fri, 0);
+	assert_int_equal(r.d, 20);
+}
+
 /* Registered for at most 24 months: exactly 24 passes, a day more fails. */
 static void
 test_registration_age(void **state)
@@ -404,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_policy_file),
 		cmocka_unit_test(test_policy_errors),
 		cmocka_unit_test(test_months),
+		cmocka_unit_test(test_working_days),
 		cmocka_unit_test(test_registration_age),
 		cmocka_unit_test(test_area_cap),
 		cmocka_unit_test(test_free_area),

@@ -47,13 +47,39 @@ ru.id, ru.year,
     to_char(ru.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
         AS created_at,
     coalesce(to_char(ru.published_at AT TIME ZONE 'UTC',
-        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS published_at,
+    coalesce(ru.notice_until::text, '') AS notice_until,
+    coalesce(to_char(ru.finalized_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS finalized_at,
+    coalesce(ru.corrects, 0) AS corrects,
+    coalesce(ru.superseded_by, 0) AS superseded_by, ru.notice_days,
+    (SELECT count(*) FROM objections o WHERE o.run_id = ru.id)
+        AS objections,
+    (SELECT count(*) FROM objections o WHERE o.run_id = ru.id
+        AND o.answer IS NULL) AS open_objections
+
+-- fragment: run_lock_class
+-- The first key of a run's advisory lock (the second: its id): objections
+-- take it shared, a change of the run's status exclusive.
+1919251317
+
+-- fragment: objection_columns
+-- An objection (o), as the Objection message.
+o.id, o.run_id, (SELECT code FROM parks WHERE id = o.park_id) AS park_code,
+    o.body, o.filed_by,
+    to_char(o.filed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS filed_at,
+    coalesce(o.answer, '') AS answer, coalesce(o.upheld, false) AS upheld,
+    coalesce(o.answered_by, '') AS answered_by,
+    coalesce(to_char(o.answered_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS answered_at
 
 -- fragment: result_columns
 -- A park's result (er), as result_from_row reads it.
 er.run_id, er.park_code, er.park_name, er.district, er.rank,
-    er.total_cp, er.grade, er.grade_name, er.eligible, er.amount, er.subsidy,
-    er.consecutive_fails, er.reasons::text AS reasons
+    er.position, er.total_cp, er.grade, er.grade_name, er.eligible,
+    er.grade_amount, er.amount, er.subsidy, er.consecutive_fails,
+    er.reasons::text AS reasons
 
 -- fragment: certification_columns
 -- A certification (c) and its firm (f), as the Certification message.

@@ -2,7 +2,8 @@
 
 -- name: eval_raw
 -- The raw indicators of every park admitted during one year (one row per
--- park, by code). $1 year, $2 its first day, $3 its last day, $4 the award
+-- park, by code); the previous year's streak of failures from its final
+-- run. $1 year, $2 its first day, $3 its last day, $4 the award
 -- kind that excludes a park, $5 the failing grade.
 --
 -- One pass over each input table: tenancies to (park, firm) pairs, firm
@@ -50,7 +51,7 @@ fr AS (SELECT firm_id,
     GROUP BY firm_id),
 prun AS (SELECT max(id) AS id
     FROM evaluation_runs
-    WHERE status = 'published' AND year = $1 - 1),
+    WHERE status = 'final' AND year = $1 - 1),
 u AS (
     SELECT id AS park_id, code, name, district, total_area,
         operator_legal_person, staff_count, admitted_on, exited_on,
@@ -111,6 +112,7 @@ SELECT park_id AS id, max(code) AS code, max(name) AS name,
     bool_or(operator_legal_person) AS operator_legal_person,
     max(staff_count) AS staff_count,
     bool_and(exited_on IS NULL OR exited_on > $3::date) AS admitted,
+    max(admitted_on)::text AS admitted_on,
     sum(tenants)::bigint AS tenants, sum(occupied)::bigint AS occupied,
     sum(new_entries)::bigint AS new_entries,
     sum(graduates)::bigint AS graduates, sum(tech)::bigint AS tech,
@@ -137,28 +139,30 @@ ORDER BY max(code);
 -- (principal id, principal name, method, idempotency key); $5 year, $6 the
 -- policy's hash, $7 budget (NULL: none), $8 requested, $9 total, $10
 -- remainder, $11 parks, $12 downgraded, $13 summary (JSON), $14 the failing
--- grade; $15..$28 the results, one array per column of evaluation_results
--- after run_id, in table order.
+-- grade, $15 status (draft or provisional), $16 the policy's notice days,
+-- $17 the published run it corrects (0: none); $18..$33 the results, one
+-- array per column of evaluation_results after run_id, in table order.
 WITH ru AS (
     INSERT INTO evaluation_runs (year, policy_id, budget, requested, total,
         remainder, parks, downgraded, summary, fail_grade, created_by,
-        idempotency_key)
+        idempotency_key, status, notice_days, corrects)
     VALUES ($5, (SELECT id FROM policies WHERE hash = $6), $7, $8, $9, $10,
-        $11, $12, $13::jsonb, $14, $2, $4)
+        $11, $12, $13::jsonb, $14, $2, $4, $15, $16, nullif($17::bigint, 0))
     RETURNING *),
 res AS (
     INSERT INTO evaluation_results
     SELECT (SELECT id FROM ru), *
-    FROM unnest($15::bigint[], $16::text[], $17::text[], $18::text[],
-        $19::int[], $20::int[], $21::text[], $22::text[], $23::boolean[],
-        $24::bigint[], $25::bigint[], $26::int[], $27::jsonb[], $28::jsonb[])
+    FROM unnest($18::bigint[], $19::text[], $20::text[], $21::text[],
+        $22::int[], $23::int[], $24::text[], $25::text[], $26::boolean[],
+        $27::bigint[], $28::bigint[], $29::int[], $30::jsonb[], $31::jsonb[],
+        $32::bigint[], $33::int[])
     RETURNING 1),
 aud AS (
     INSERT INTO audit_log (principal_id, principal_name, method, object,
         idempotency_key, change)
     SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || ru.id, $4,
         jsonb_build_object('year', ru.year, 'total', ru.total,
-            'parks', ru.parks)
+            'parks', ru.parks, 'status', ru.status, 'corrects', ru.corrects)
     FROM ru)
 SELECT @@run_columns@@
 FROM ru;
@@ -179,28 +183,142 @@ JOIN evaluation_runs ru ON ru.id = er.run_id
 WHERE er.run_id = $1 AND er.park_code = $2;
 
 -- name: eval_run_get
--- Run $1; an operator ($2, its park; 0: city-wide) sees published runs only.
+-- Run $1; an operator ($2, its park; 0: city-wide) sees runs made public.
 SELECT @@run_columns@@
 FROM evaluation_runs ru
-WHERE ru.id = $1 AND ($2::bigint = 0 OR ru.status = 'published');
+WHERE ru.id = $1 AND ($2::bigint = 0
+    OR ru.status IN ('published', 'final', 'superseded'));
 
 -- name: eval_run_list
--- The runs of year $1 (0: every year); an operator ($2) sees published ones.
+-- The runs of year $1 (0: every year); an operator ($2) sees public ones.
 SELECT @@run_columns@@
 FROM evaluation_runs ru
-WHERE ($1 = 0 OR ru.year = $1) AND ($2 = 0 OR ru.status = 'published')
+WHERE ($1 = 0 OR ru.year = $1)
+    AND ($2 = 0 OR ru.status IN ('published', 'final', 'superseded'))
 ORDER BY ru.id;
 
 -- name: eval_result_list
--- A page of run $1's results by rank after $2, $3 the page size + 1; an
--- operator ($4, its park; 0: city-wide) sees its own of published runs.
+-- A page of run $1's results in ranking order after position $2, $3 the
+-- page size + 1; an operator ($4, its park; 0: city-wide) sees its own of
+-- runs made public (published, final, superseded).
 SELECT @@result_columns@@
 FROM evaluation_results er
 JOIN evaluation_runs ru ON ru.id = er.run_id
-WHERE er.run_id = $1 AND er.rank > $2
-    AND ($4::bigint = 0 OR (er.park_id = $4 AND ru.status = 'published'))
-ORDER BY er.rank
+WHERE er.run_id = $1 AND er.position > $2
+    AND ($4::bigint = 0 OR (er.park_id = $4
+        AND ru.status IN ('published', 'final', 'superseded')))
+ORDER BY er.position
 LIMIT $3;
+
+-- name: eval_run_lock
+-- Run $1, locked for a change of status, with what decides it: the run it
+-- corrects and that run's status, another run of its year in notice or
+-- final (0: none), and its objections not answered yet.
+SELECT ru.id, ru.year, ru.status, ru.notice_days,
+    coalesce(ru.notice_until::text, '') AS notice_until,
+    coalesce(ru.corrects, 0) AS corrects,
+    coalesce((SELECT c.status FROM evaluation_runs c
+        WHERE c.id = ru.corrects), '') AS corrects_status,
+    coalesce((SELECT o.id FROM evaluation_runs o
+        WHERE o.year = ru.year AND o.status IN ('published', 'final')
+            AND o.id <> ru.id AND o.id IS DISTINCT FROM ru.corrects
+        LIMIT 1), 0) AS other,
+    coalesce((SELECT string_agg(o.id::text, ', ' ORDER BY o.id)
+        FROM objections o
+        WHERE o.run_id = ru.id AND o.answer IS NULL), '') AS open_objections
+FROM (SELECT pg_advisory_xact_lock(@@run_lock_class@@,
+        ($1::bigint & 2147483647)::int)) l,
+    evaluation_runs ru
+WHERE ru.id = $1
+FOR UPDATE OF ru;
+
+-- name: eval_run_supersede
+-- The published run $1 (0: none) replaced by the corrected run $2.
+UPDATE evaluation_runs SET status = 'superseded', superseded_by = $2
+WHERE id = $1 AND status = 'published'
+RETURNING id;
+
+-- name: eval_run_publish
+-- Publish draft $5: its notice runs to $6 (NULL: no notice), with the
+-- audit row ($1..$4); warned lists the parks it grades failing (warned
+-- when the run becomes final).
+WITH ru AS (
+    UPDATE evaluation_runs SET status = 'published', published_at = now(),
+        notice_until = $6::date
+    WHERE id = $5 AND status = 'draft'
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || ru.id, $4,
+        jsonb_build_object('published', true, 'notice_until',
+            ru.notice_until, 'supersedes', ru.corrects)
+    FROM ru)
+SELECT @@run_columns@@,
+    coalesce((SELECT string_agg(er.park_code, ',' ORDER BY er.position)
+        FROM evaluation_results er
+        WHERE er.run_id = ru.id AND er.grade = ru.fail_grade), '') AS warned
+FROM ru;
+
+-- name: eval_run_finalize
+-- Run $5 final, with the audit row ($1..$4): its failing parks still
+-- admitted are warned (warned lists them).
+WITH ru AS (
+    UPDATE evaluation_runs SET status = 'final', finalized_at = now()
+    WHERE id = $5 AND status = 'published'
+    RETURNING *),
+w AS (
+    UPDATE parks p SET status = 'warned', warned_on = current_date,
+        status_reason = 'evaluation ' || ru.year || ': ' || er.grade_name,
+        version = p.version + 1, updated_at = now()
+    FROM ru, evaluation_results er
+    WHERE er.run_id = ru.id AND er.park_id = p.id
+        AND er.grade = ru.fail_grade AND p.status = 'admitted'
+    RETURNING p.code),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || ru.id, $4,
+        jsonb_build_object('final', true, 'warned',
+            (SELECT coalesce(jsonb_agg(code ORDER BY code), '[]') FROM w))
+    FROM ru)
+SELECT @@run_columns@@,
+    coalesce((SELECT string_agg(code, ',' ORDER BY code) FROM w), '')
+        AS warned
+FROM ru;
+
+-- name: eval_run_delete
+-- Delete draft or provisional run $5 and its results, with the audit row
+-- ($1..$4); the run as it was (none: no such run).
+WITH cur AS (SELECT * FROM evaluation_runs WHERE id = $5),
+dr AS (
+    DELETE FROM evaluation_results
+    WHERE run_id = $5
+        AND (SELECT status FROM cur) IN ('draft', 'provisional')
+    RETURNING 1),
+d AS (
+    DELETE FROM evaluation_runs
+    WHERE id = $5 AND status IN ('draft', 'provisional')
+        AND (SELECT count(*) FROM dr) >= 0
+    RETURNING id),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || d.id, $4,
+        jsonb_build_object('deleted', true)
+    FROM d)
+SELECT @@run_columns@@
+FROM cur ru;
+
+-- name: eval_year_lock
+-- The run of year $1 in notice or final (no row: none), locked against
+-- becoming final while a budget or award of the year changes.
+SELECT ru.id, ru.status, coalesce(ru.notice_until::text, '') AS notice_until,
+    coalesce(to_char(ru.finalized_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), '')
+        AS finalized_on
+FROM evaluation_runs ru
+WHERE ru.year = $1 AND ru.status IN ('published', 'final')
+FOR SHARE;
 
 -- name: eval_budget_set
 -- The budget of year $5 ($6 fen), with the audit row ($1..$4).
@@ -229,3 +347,67 @@ aud AS (
         jsonb_build_object('award', to_jsonb(x))
     FROM x)
 SELECT id FROM x;
+
+-- name: objection_target
+-- Run $1 and the result in it of park $2 (code): no row, no such run;
+-- park_id 0, no result for that park. The run's advisory lock (shared;
+-- eval_run_lock takes it exclusive) keeps it from becoming final while an
+-- objection is filed: an operator may not lock the run's row itself
+-- (row-level security).
+SELECT ru.status, coalesce(ru.notice_until::text, '') AS notice_until,
+    coalesce(er.park_id, 0) AS park_id
+FROM (SELECT pg_advisory_xact_lock_shared(@@run_lock_class@@,
+        ($1::bigint & 2147483647)::int)) l,
+    evaluation_runs ru
+LEFT JOIN evaluation_results er ON er.run_id = ru.id AND er.park_code = $2
+WHERE ru.id = $1;
+
+-- name: objection_file
+-- An objection of park $6 to its result in run $5 ($7 the text), with the
+-- audit row ($1..$4).
+WITH o AS (
+    INSERT INTO objections (run_id, park_id, body, filed_by)
+    VALUES ($5, $6, $7, $2)
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'objection:' || o.id, $4,
+        jsonb_build_object('run', o.run_id, 'park', o.park_id)
+    FROM o)
+SELECT @@objection_columns@@
+FROM o;
+
+-- name: objection_lock
+-- Objection $1 and its run's status, locked for the answer (no row: none).
+SELECT o.id, o.answer IS NOT NULL AS answered,
+    coalesce(o.answered_by, '') AS answered_by, ru.id AS run_id, ru.status
+FROM objections o
+JOIN evaluation_runs ru ON ru.id = o.run_id
+WHERE o.id = $1
+FOR UPDATE OF o;
+
+-- name: objection_answer
+-- The bureau's answer $6 (upheld $7) to objection $5, with the audit row
+-- ($1..$4).
+WITH o AS (
+    UPDATE objections SET answer = $6, upheld = $7, answered_by = $2,
+        answered_at = now()
+    WHERE id = $5 AND answer IS NULL
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'objection:' || o.id, $4,
+        jsonb_build_object('upheld', o.upheld)
+    FROM o)
+SELECT @@objection_columns@@
+FROM o;
+
+-- name: objection_list
+-- The objections to run $1; an operator ($2, its park; 0: city-wide) sees
+-- its own.
+SELECT @@objection_columns@@
+FROM objections o
+WHERE o.run_id = $1 AND ($2::bigint = 0 OR o.park_id = $2)
+ORDER BY o.id;

@@ -198,6 +198,7 @@ raw_from_row(PGresult *res, int i, struct eval_park *p)
 	p->raw[RAW_ROADSHOWS] = pg_i64(res, i, "roadshows");
 	p->raw[RAW_SERVICES] = pg_i64(res, i, "services");
 	p->admitted = pg_bool(res, i, "admitted");
+	p->admitted_on = pg_get(res, i, "admitted_on");
 	p->legal_person = pg_bool(res, i, "operator_legal_person");
 	p->staff = (int)pg_i64(res, i, "staff_count");
 	p->roadshow_quarters = (int)pg_i64(res, i, "roadshow_quarters");
@@ -205,7 +206,7 @@ raw_from_row(PGresult *res, int i, struct eval_park *p)
 	p->prev_fails = (int)pg_i64(res, i, "prev_fails");
 }
 
-#define NCOLS	14	/* array columns of the results insert */
+#define NCOLS	16	/* array columns of the results insert */
 
 /* Add one json text to an array column; 0 unless memory ran out. */
 static int
@@ -247,6 +248,8 @@ build_cols(const struct eval_policy *ep, PGresult *res,
 		    add_json(&cols[13], indicators_json(ep, &parks[i],
 		    &out[i])) != 0)
 			return (-1);
+		pgarray_add_i64(&cols[14], out[i].grade_amount_fen);
+		pgarray_add_i64(&cols[15], out[i].position);
 	}
 	return (0);
 }
@@ -259,7 +262,7 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	struct evrun			*e = r->state;
 	const struct eval_policy	*ep = &e->pol->eval;
 	struct qparams			 q;
-	const char			*params[32];
+	const char			*params[17 + NCOLS];
 	size_t				 c;
 	int				 k;
 
@@ -278,9 +281,12 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	qp_i64(&q, t->downgraded);
 	qp_str(&q, summary);
 	qp_str(&q, ep->grades[ep->ngrades - 1].grade);	/* $14 */
+	qp_str(&q, e->provisional ? "provisional" : "draft");
+	qp_i64(&q, ep->notice_days);
+	qp_i64(&q, e->corrects);			/* $17 */
 	for (k = 0; k < q.n; k++)
 		params[k] = q.v[k];
-	for (c = 0; c < NCOLS; c++)			/* $15..$28 */
+	for (c = 0; c < NCOLS; c++)			/* $18..$33 */
 		if ((params[q.n + (int)c] = pgarray_finish(&cols[c])) == NULL)
 			return (-1);
 	db_exec(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS, params, create_stored);
@@ -343,6 +349,17 @@ create_policy(struct req *r, PGresult *res)
 		return;
 	if ((e->pol = policy_from_row(r, res, 0, e->year)) == NULL)
 		return;
+	if (e->corrects != 0 && strcmp(pg_get(res, 0, "corrects_status"),
+	    "published") != 0) {
+		viols_add(&r->v, "corrects", "evaluation.corrects", "run %lld "
+		    "of %d is %s", (long long)e->corrects, e->year,
+		    *pg_get(res, 0, "corrects_status") ? pg_get(res, 0,
+		    "corrects_status") : "not there");
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "a corrected "
+		    "run replaces a published run of the same year under "
+		    "notice: run %lld is not one", (long long)e->corrects);
+		return;
+	}
 	e->budget = PQgetisnull(res, 0, PQfnumber(res, "budget")) ? -1 :
 	    pg_i64(res, 0, "budget");
 	qp_init(&q);
@@ -409,6 +426,7 @@ create_measure(struct req *r)
 	e->replay_checked = 1;
 	qp_init(&q);
 	qp_i64(&q, e->year);
+	qp_i64(&q, e->corrects);
 	/*
 	 * For this transaction only, the raw-indicator query runs without
 	 * JIT (compiling it took ~0.8 s of a national run) and without
@@ -420,6 +438,8 @@ create_measure(struct req *r)
 	 */
 	db_query(r, "SELECT " POLICY_COLS("$1") ", (SELECT amount FROM "
 	    "evaluation_budgets WHERE year = $1) AS budget, "
+	    "coalesce((SELECT status FROM evaluation_runs WHERE id = $2 AND "
+	    "year = $1), '') AS corrects_status, "
 	    "set_config('jit', 'off', true) AS jit, "
 	    "set_config('max_parallel_workers_per_gather', '0', true) AS par, "
 	    "set_config('enable_hashjoin', 'off', true) AS hj",
@@ -432,9 +452,29 @@ svc_eval_create(struct req *r)
 	Parkd__V1__CreateEvaluationRunRequest	*in = (void *)r->in;
 	struct evrun				*e;
 
+	struct ymd				 d;
+
 	if (in->year < 2000 || in->year > 2100) {
 		viols_add(&r->v, "year", "range", "must be 2000..2100");
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad year");
+		return;
+	}
+	/* a year is evaluated once it has ended; before, only as a draft
+	 * that can never be published */
+	today(&d);
+	if (in->year >= d.y && !in->provisional) {
+		viols_add(&r->v, "year", "evaluation.year_not_ended", "%d ends "
+		    "on %d-12-31", in->year, in->year);
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "%d has not "
+		    "ended: its figures are incomplete; a provisional run "
+		    "(provisional = true) can be made, never published",
+		    in->year);
+		return;
+	}
+	if (in->provisional && in->corrects != 0) {
+		viols_add(&r->v, "corrects", "evaluation.corrects", "a "
+		    "provisional run corrects nothing");
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad run");
 		return;
 	}
 	if ((e = r->state = req_alloc(r, sizeof(*e))) == NULL) {
@@ -442,6 +482,8 @@ svc_eval_create(struct req *r)
 		return;
 	}
 	e->year = in->year;
+	e->provisional = in->provisional;
+	e->corrects = in->corrects;
 	snprintf(e->start, sizeof(e->start), "%04u-01-01", (unsigned)in->year % 10000u);
 	snprintf(e->end, sizeof(e->end), "%04u-12-31", (unsigned)in->year % 10000u);
 	/* one snapshot: the data as of this moment, consistently */

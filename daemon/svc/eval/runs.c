@@ -54,6 +54,13 @@ run_from_row(struct req *r, PGresult *res, int i)
 	o->downgraded = (int32_t)pg_i64(res, i, "downgraded");
 	o->created_at = req_strdup(r, pg_get(res, i, "created_at"));
 	o->published_at = req_strdup(r, pg_get(res, i, "published_at"));
+	o->notice_until = req_strdup(r, pg_get(res, i, "notice_until"));
+	o->finalized_at = req_strdup(r, pg_get(res, i, "finalized_at"));
+	o->corrects = pg_i64(res, i, "corrects");
+	o->superseded_by = pg_i64(res, i, "superseded_by");
+	o->notice_days = (int32_t)pg_i64(res, i, "notice_days");
+	o->objections = (int32_t)pg_i64(res, i, "objections");
+	o->open_objections = (int32_t)pg_i64(res, i, "open_objections");
 	if ((sum = json_loads(pg_get(res, i, "summary"), 0, NULL)) == NULL)
 		return (o);
 	grades = json_object_get(sum, "grades");
@@ -97,105 +104,6 @@ run_reply(struct req *r, PGresult *res, const char *what)
 	req_reply(r, &o->base);
 }
 
-/* ---- publish, delete, get, list ---- */
-
-static void
-publish_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
-
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "run %lld does "
-		    "not exist or is already published", (long long)in->run_id);
-		return;
-	}
-	if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR &&
-	    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23505") == 0) {
-		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "another run "
-		    "for that year is already published");
-		return;
-	}
-	run_reply(r, res, "PublishEvaluationRun");
-}
-
-/* Publish: immutable from now on; 不合格 parks are warned. */
-static void
-svc_eval_publish(struct req *r)
-{
-	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
-	struct qparams			 q;
-
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_i64(&q, in->run_id);
-	db_query(r, "WITH ru AS (UPDATE evaluation_runs SET status = "
-	    "'published', published_at = now() WHERE id = $5 AND status = "
-	    "'draft' RETURNING *), "
-	    "w AS (UPDATE parks p SET status = 'warned', warned_on = "
-	    "current_date, status_reason = 'evaluation ' || ru.year || ': ' || "
-	    "er.grade_name, version = p.version + 1, updated_at = now() FROM "
-	    "ru, evaluation_results er WHERE er.run_id = ru.id AND er.park_id "
-	    "= p.id AND er.grade = ru.fail_grade AND p.status = 'admitted' "
-	    "RETURNING p.code), "
-	    "aud AS (" AUDIT_SQL("'evaluation_run:' || ru.id",
-	    "jsonb_build_object('published', true, 'warned', (SELECT "
-	    "coalesce(jsonb_agg(code), '[]') FROM w))", "ru") ") "
-	    "SELECT " RUN_COLS " FROM ru", q.n, q.v, publish_done);
-}
-
-static void
-delete_done(struct req *r, PGresult *res)
-{
-	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "DeleteEvaluationRun"))
-		return;
-	if (PQntuples(res) == 0) {
-		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such run");
-		return;
-	}
-	if (strcmp(pg_get(res, 0, "status"), "published") == 0) {
-		viols_add(&r->v, "run_id", "evaluation.immutable", "run %lld is "
-		    "published: its results can no longer change",
-		    (long long)in->run_id);
-		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "a published "
-		    "run is immutable");
-		return;
-	}
-	run_reply(r, res, "DeleteEvaluationRun");
-}
-
-static void
-svc_eval_delete(struct req *r)
-{
-	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
-	struct qparams			 q;
-
-	qp_init(&q);
-	qp_audit(&q, r);
-	qp_i64(&q, in->run_id);
-	db_query(r, "WITH cur AS (SELECT * FROM evaluation_runs WHERE id = $5), "
-	    "dr AS (DELETE FROM evaluation_results WHERE run_id = $5 AND "
-	    "(SELECT status FROM cur) = 'draft' RETURNING 1), "
-	    "d AS (DELETE FROM evaluation_runs WHERE id = $5 AND status = "
-	    "'draft' AND (SELECT count(*) FROM dr) >= 0 RETURNING id), "
-	    "aud AS (" AUDIT_SQL("'evaluation_run:' || d.id",
-	    "jsonb_build_object('deleted', true)", "d") ") "
-	    "SELECT " RUN_COLS " FROM cur ru", q.n, q.v, delete_done);
-}
-
-/* GetEvaluationRun: operators see published runs only. */
-static int
-run_get_params(struct req *r, struct qparams *q)
-{
-	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
-
-	qp_i64(q, in->run_id);
-	qp_i64(q, auth_scope(r));
-	return (0);
-}
-
 static int
 run_row(struct req *r, PGresult *res)
 {
@@ -210,13 +118,281 @@ run_row(struct req *r, PGresult *res)
 	return (step_reply(r, &o->base));
 }
 
+/* ---- publish, finalize, delete ---- */
+
+/* What a change of a run's status reads first (eval_run_lock). */
+struct runlock {
+	int64_t		 id;
+	int		 year;
+	const char	*status;
+	const char	*notice_until;
+	int64_t		 corrects;
+	const char	*corrects_status;
+	int64_t		 other;
+	const char	*open_objections;
+	char		 until[11];	/* publish: the notice's last day */
+};
+
+static int
+run_lock_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
+
+	if ((r->state = req_alloc(r, sizeof(struct runlock))) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return (-1);
+	}
+	qp_i64(q, in->run_id);
+	return (0);
+}
+
+/* The locked run into r->state; 0, or -1 (r failed) when there is none. */
+static int
+run_locked(struct req *r, PGresult *res, struct runlock *k)
+{
+	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
+
+	if (PQntuples(res) == 0) {
+		req_fail(r, PARKD__V1__CODE__NOT_FOUND, "no evaluation run %lld",
+		    (long long)in->run_id);
+		return (-1);
+	}
+	k->id = pg_i64(res, 0, "id");
+	k->year = (int)pg_i64(res, 0, "year");
+	k->status = req_strdup(r, pg_get(res, 0, "status"));
+	k->notice_until = req_strdup(r, pg_get(res, 0, "notice_until"));
+	k->corrects = pg_i64(res, 0, "corrects");
+	k->corrects_status = req_strdup(r, pg_get(res, 0, "corrects_status"));
+	k->other = pg_i64(res, 0, "other");
+	k->open_objections = req_strdup(r, pg_get(res, 0, "open_objections"));
+	if (k->status == NULL || k->notice_until == NULL ||
+	    k->corrects_status == NULL || k->open_objections == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
+/* A run's status refuses the change: say why, naming the run. */
+static int
+status_refused(struct req *r, const struct runlock *k, const char *change)
+{
+	viols_add(&r->v, "run_id", "evaluation.status", "run %lld of %d is %s",
+	    (long long)k->id, k->year, k->status);
+	if (strcmp(k->status, "provisional") == 0)
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "run %lld is "
+		    "provisional (made before the end of %d): it can never be "
+		    "%s; evaluate the year again once it has ended",
+		    (long long)k->id, k->year, change);
+	else
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "run %lld of "
+		    "%d is %s: it cannot be %s", (long long)k->id, k->year,
+		    k->status, change);
+	return (STEP_DONE);
+}
+
+/*
+ * Publish a draft: its notice opens (the policy's working days from
+ * tomorrow); a corrected run supersedes the published run it corrects.
+ */
+static int
+publish_checked(struct req *r, PGresult *res)
+{
+	struct runlock	*k = r->state;
+	struct ymd	 d;
+
+	if (run_locked(r, res, k) != 0)
+		return (STEP_DONE);
+	if (strcmp(k->status, "draft") != 0)
+		return (status_refused(r, k, "published"));
+	if (k->other != 0) {
+		viols_add(&r->v, "run_id", "evaluation.one_public", "run %lld "
+		    "of %d is already published or final", (long long)k->other,
+		    k->year);
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    fmt_arena(r, "run %lld of %d is already published or "
+		    "final: a run replacing one under notice is made with "
+		    "corrects = its id", (long long)k->other, k->year)));
+	}
+	if (k->corrects != 0 && strcmp(k->corrects_status, "published") != 0)
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    fmt_arena(r, "run %lld corrects run %lld, which is %s: only "
+		    "a run under notice can be superseded", (long long)k->id,
+		    (long long)k->corrects, k->corrects_status)));
+	today(&d);
+	d = ymd_add_working_days(d, pg_i64(res, 0, "notice_days"));
+	ymd_format(&d, k->until);
+	if (pg_i64(res, 0, "notice_days") == 0)
+		k->until[0] = '\0';
+	return (STEP_NEXT);
+}
+
+static int
+supersede_params(struct req *r, struct qparams *q)
+{
+	struct runlock	*k = r->state;
+
+	qp_i64(q, k->corrects);
+	qp_i64(q, k->id);
+	return (0);
+}
+
+static int
+superseded(struct req *r, PGresult *res)
+{
+	(void)r;
+	(void)res;
+	return (STEP_NEXT);
+}
+
+static int
+publish_params(struct req *r, struct qparams *q)
+{
+	struct runlock	*k = r->state;
+
+	qp_audit(q, r);
+	qp_i64(q, k->id);
+	if (k->until[0] != '\0')
+		qp_str(q, k->until);
+	else
+		qp_null(q);
+	return (0);
+}
+
+/* The run after its change, with the parks it warns (or will). */
+static int
+run_changed(struct req *r, PGresult *res)
+{
+	Parkd__V1__EvaluationRun	*o;
+
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "the run changed "
+		    "meanwhile; ask again"));
+	if ((o = run_from_row(r, res, 0)) == NULL ||
+	    (*pg_get(res, 0, "warned") != '\0' &&
+	    (o->warned = pg_split(r, pg_get(res, 0, "warned"),
+	    &o->n_warned)) == NULL))
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	return (step_reply(r, &o->base));
+}
+
+static const struct plan publish = { "PublishEvaluationRun", 1,
+    (const struct step[]) {
+	{ SQL_EVAL_RUN_LOCK, run_lock_params, publish_checked },
+	{ SQL_EVAL_RUN_SUPERSEDE, supersede_params, superseded },
+	{ SQL_EVAL_RUN_PUBLISH, publish_params, run_changed },
+	{ 0, NULL, NULL },
+} };
+
+/*
+ * Final: once the notice has ended and every objection is answered; the
+ * parks it grades failing are warned now, not at publication.
+ */
+static int
+finalize_checked(struct req *r, PGresult *res)
+{
+	struct runlock	*k = r->state;
+	struct ymd	 d;
+	char		 now[11];
+
+	if (run_locked(r, res, k) != 0)
+		return (STEP_DONE);
+	if (strcmp(k->status, "published") != 0)
+		return (status_refused(r, k, "made final (only a published "
+		    "run under notice can)"));
+	today(&d);
+	ymd_format(&d, now);
+	if (k->notice_until[0] != '\0' && strcmp(now, k->notice_until) <= 0) {
+		viols_add(&r->v, "run_id", "evaluation.notice", "the notice "
+		    "runs until %s", k->notice_until);
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    fmt_arena(r, "run %lld is under public notice until %s: "
+		    "it can become final from the day after", (long long)k->id,
+		    k->notice_until)));
+	}
+	if (k->open_objections[0] != '\0') {
+		viols_add(&r->v, "run_id", "evaluation.objections", "objections "
+		    "not answered: %s", k->open_objections);
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    fmt_arena(r, "run %lld has objections not answered yet "
+		    "(%s): answer each first", (long long)k->id,
+		    k->open_objections)));
+	}
+	return (STEP_NEXT);
+}
+
+static int
+finalize_params(struct req *r, struct qparams *q)
+{
+	struct runlock	*k = r->state;
+
+	qp_audit(q, r);
+	qp_i64(q, k->id);
+	return (0);
+}
+
+static const struct plan finalize = { "FinalizeEvaluationRun", 1,
+    (const struct step[]) {
+	{ SQL_EVAL_RUN_LOCK, run_lock_params, finalize_checked },
+	{ SQL_EVAL_RUN_FINALIZE, finalize_params, run_changed },
+	{ 0, NULL, NULL },
+} };
+
+/* Delete a draft or a provisional run; a public one stays for good. */
+static int
+delete_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
+
+	qp_audit(q, r);
+	qp_i64(q, in->run_id);
+	return (0);
+}
+
+static int
+deleted(struct req *r, PGresult *res)
+{
+	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
+	const char			*st;
+
+	if (PQntuples(res) == 0)
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND, "no such run"));
+	st = pg_get(res, 0, "status");
+	if (strcmp(st, "draft") != 0 && strcmp(st, "provisional") != 0) {
+		viols_add(&r->v, "run_id", "evaluation.immutable", "run %lld is "
+		    "%s: its results can no longer change",
+		    (long long)in->run_id, st);
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    "a published run is kept for good"));
+	}
+	return (run_row(r, res));
+}
+
+static const struct plan delete = { "DeleteEvaluationRun", 1,
+    (const struct step[]) {
+	{ SQL_EVAL_RUN_DELETE, delete_params, deleted },
+	{ 0, NULL, NULL },
+} };
+
+/* GetEvaluationRun: operators see public runs only. */
+static int
+run_get_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__EvaluationRunRequest	*in = (void *)r->in;
+
+	qp_i64(q, in->run_id);
+	qp_i64(q, auth_scope(r));
+	return (0);
+}
+
 static const struct plan run_get = { "GetEvaluationRun", 0,
     (const struct step[]) {
 	{ SQL_EVAL_RUN_GET, run_get_params, run_row },
 	{ 0, NULL, NULL },
 } };
 
-/* ListEvaluationRuns: of a year or all; operators, published ones. */
+/* ListEvaluationRuns: of a year or all; operators, public ones. */
 static int
 run_list_params(struct req *r, struct qparams *q)
 {
@@ -273,10 +449,12 @@ result_from_row(struct req *r, PGresult *res, int i,
 	o->park_name = (char *)pg_get(res, i, "park_name");
 	o->district = (char *)pg_get(res, i, "district");
 	o->rank = (int32_t)pg_i64(res, i, "rank");
+	o->position = (int32_t)pg_i64(res, i, "position");
 	o->total_cp = (int32_t)pg_i64(res, i, "total_cp");
 	o->grade = (char *)pg_get(res, i, "grade");
 	o->grade_name = (char *)pg_get(res, i, "grade_name");
 	o->eligible = pg_bool(res, i, "eligible");
+	o->grade_amount_fen = pg_i64(res, i, "grade_amount");
 	o->amount_fen = pg_i64(res, i, "amount");
 	o->subsidy_fen = pg_i64(res, i, "subsidy");
 	o->consecutive_fails = (int32_t)pg_i64(res, i, "consecutive_fails");
@@ -325,7 +503,7 @@ results_listed(struct req *r, PGresult *res)
 	parkd__v1__list_evaluation_results_response__init(out);
 	out->results = (Parkd__V1__EvaluationResult **)page_build(r, res,
 	    results_page(in->page_size), sizeof(Parkd__V1__EvaluationResult),
-	    result_fill, "rank", &out->n_results, &out->next_page_token);
+	    result_fill, "position", &out->n_results, &out->next_page_token);
 	if (out->results == NULL)
 		return (STEP_DONE);		/* page_build failed r */
 	return (step_reply(r, &out->base));
@@ -366,7 +544,15 @@ result_indicators(struct req *r, const char *json,
 	json_decref(a);
 }
 
-/* GetEvaluationResult: operators, their park's result of published runs. */
+/* Published, final or superseded: seen by the parks it grades. */
+static int
+run_public(const char *status)
+{
+	return (strcmp(status, "published") == 0 ||
+	    strcmp(status, "final") == 0 || strcmp(status, "superseded") == 0);
+}
+
+/* GetEvaluationResult: operators, their park's result of public runs. */
 static int
 result_params(struct req *r, struct qparams *q)
 {
@@ -387,7 +573,7 @@ result_row(struct req *r, PGresult *res)
 		    "no result for that run and park"));
 	if (auth_scope(r) != 0 &&
 	    (pg_i64(res, 0, "park_id") != auth_scope(r) ||
-	    strcmp(pg_get(res, 0, "status"), "published") != 0))
+	    !run_public(pg_get(res, 0, "status"))))
 		return (step_fail(r, PARKD__V1__CODE__PERMISSION_DENIED,
 		    "an operator may read only its own park's results of "
 		    "published runs"));
@@ -405,18 +591,79 @@ static const struct plan result_get = { "GetEvaluationResult", 0,
 	{ 0, NULL, NULL },
 } };
 
+/*
+ * A budget or an award of a year changes what its runs pay: refused once
+ * the year has a final run; while one is under notice, accepted with a
+ * note that the published figures do not include it (a corrected run
+ * would). The run row is locked: it cannot become final meanwhile.
+ */
+static int
+year_lock_params(struct req *r, struct qparams *q, int year, int64_t fen,
+    const char *field)
+{
+	viols_range(&r->v, field, year, 2000, 2100);
+	viols_range(&r->v, "amount_fen", fen, 0, LIMIT_FEN);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad %s",
+		    strcmp(field, "year") == 0 ? "budget" : "award");
+		return (-1);
+	}
+	qp_i64(q, year);
+	return (0);
+}
+
+/* The note for the reply (r->state), or STEP_DONE if refused. */
+static int
+year_checked(struct req *r, PGresult *res, int year, const char *what)
+{
+	const char	*st;
+
+	r->state = (void *)"";
+	if (PQntuples(res) == 0)
+		return (STEP_NEXT);
+	st = pg_get(res, 0, "status");
+	if (strcmp(st, "final") == 0) {
+		viols_add(&r->v, "year", "evaluation.final", "run %s of %d is "
+		    "final (since %s)", pg_get(res, 0, "id"), year,
+		    pg_get(res, 0, "finalized_on"));
+		return (step_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION,
+		    fmt_arena(r, "the evaluation of %d is final (run %s, since "
+		    "%s): its %s can no longer change", year, pg_get(res, 0,
+		    "id"), pg_get(res, 0, "finalized_on"), what)));
+	}
+	r->state = fmt_arena(r, "run %s of %d is published (notice until "
+	    "%s) and does not include this change: a corrected run "
+	    "(CreateEvaluationRun with corrects = %s) would", pg_get(res, 0,
+	    "id"), year, *pg_get(res, 0, "notice_until") ? pg_get(res, 0,
+	    "notice_until") : "none", pg_get(res, 0, "id"));
+	if (r->state == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	return (STEP_NEXT);
+}
+
 /* SetEvaluationBudget: the year's total; runs scale to it. */
+static int
+budget_lock_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
+
+	return (year_lock_params(r, q, in->year, in->amount_fen, "year"));
+}
+
+static int
+budget_year(struct req *r, PGresult *res)
+{
+	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
+
+	return (year_checked(r, res, in->year, "budget"));
+}
+
 static int
 budget_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__SetEvaluationBudgetRequest	*in = (void *)r->in;
 
-	viols_range(&r->v, "year", in->year, 2000, 2100);
-	viols_range(&r->v, "amount_fen", in->amount_fen, 0, LIMIT_FEN);
-	if (r->v.n > 0) {
-		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad budget");
-		return (-1);
-	}
 	qp_audit(q, r);
 	qp_i64(q, in->year);
 	qp_i64(q, in->amount_fen);
@@ -436,30 +683,47 @@ budget_set(struct req *r, PGresult *res)
 	parkd__v1__set_evaluation_budget_response__init(o);
 	o->year = in->year;
 	o->amount_fen = in->amount_fen;
+	o->note = r->state;
 	return (step_reply(r, &o->base));
 }
 
-static const struct plan budget = { "SetEvaluationBudget", 0,
+static const struct plan budget = { "SetEvaluationBudget", 1,
     (const struct step[]) {
+	{ SQL_EVAL_YEAR_LOCK, budget_lock_params, budget_year },
 	{ SQL_EVAL_BUDGET_SET, budget_params, budget_set },
 	{ 0, NULL, NULL },
 } };
 
 /* AddAward: an award a park holds (a subsidy is never paid on top). */
 static int
-award_params(struct req *r, struct qparams *q)
+award_lock_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__AddAwardRequest	*in = (void *)r->in;
 	Parkd__V1__Award		*a = in->award;
 
-	if (a == NULL || a->year < 2000 || a->year > 2100 ||
-	    a->amount_fen < 0 || a->amount_fen > LIMIT_FEN ||
-	    !valid_text(a->kind, 1, 32)) {
+	if (a == NULL || !valid_text(a->kind, 1, 32)) {
 		viols_add(&r->v, "award", "award", "park_code, year 2000..2100, "
 		    "kind and amount_fen 0..%lld", LIMIT_FEN);
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad award");
 		return (-1);
 	}
+	return (year_lock_params(r, q, a->year, a->amount_fen, "award.year"));
+}
+
+static int
+award_year(struct req *r, PGresult *res)
+{
+	Parkd__V1__AddAwardRequest	*in = (void *)r->in;
+
+	return (year_checked(r, res, in->award->year, "awards"));
+}
+
+static int
+award_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__AddAwardRequest	*in = (void *)r->in;
+	Parkd__V1__Award		*a = in->award;
+
 	qp_audit(q, r);
 	qp_str(q, a->park_code);
 	qp_i64(q, a->year);
@@ -476,10 +740,12 @@ award_added(struct req *r, PGresult *res)
 	if (PQntuples(res) == 0)
 		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND, fmt_arena(r,
 		    "no park '%s'", in->award->park_code)));
+	in->award->note = r->state;
 	return (step_reply(r, &in->award->base));
 }
 
-static const struct plan award = { "AddAward", 0, (const struct step[]) {
+static const struct plan award = { "AddAward", 1, (const struct step[]) {
+	{ SQL_EVAL_YEAR_LOCK, award_lock_params, award_year },
 	{ SQL_EVAL_AWARD_ADD, award_params, award_added },
 	{ 0, NULL, NULL },
 } };
@@ -488,9 +754,11 @@ static const struct plan award = { "AddAward", 0, (const struct step[]) {
 const struct method_def svc_eval_methods[] = {
 	{ .name = "CreateEvaluationRun", .handler = svc_eval_create,
 	    .roles = ROLE_BUREAU },
-	{ .name = "PublishEvaluationRun", .handler = svc_eval_publish,
+	{ .name = "PublishEvaluationRun", .plan = &publish,
 	    .roles = ROLE_BUREAU },
-	{ .name = "DeleteEvaluationRun", .handler = svc_eval_delete,
+	{ .name = "FinalizeEvaluationRun", .plan = &finalize,
+	    .roles = ROLE_BUREAU },
+	{ .name = "DeleteEvaluationRun", .plan = &delete,
 	    .roles = ROLE_BUREAU },
 	{ .name = "GetEvaluationRun", .ro = 1, .plan = &run_get,
 	    .roles = ROLES_ALL },
@@ -504,5 +772,11 @@ const struct method_def svc_eval_methods[] = {
 	    .roles = ROLE_BUREAU },
 	{ .name = "AddAward", .plan = &award,
 	    .roles = ROLE_BUREAU },
+	{ .name = "FileObjection", .plan = &objection_file,
+	    .roles = ROLE_OPERATOR },
+	{ .name = "AnswerObjection", .plan = &objection_answer,
+	    .roles = ROLE_BUREAU },
+	{ .name = "ListObjections", .ro = 1, .plan = &objection_list,
+	    .roles = ROLES_ALL },
 	{ .name = NULL }
 };
