@@ -76,6 +76,11 @@ print_run(const Parkd__V1__EvaluationRun *r)
 		printf(", remainder %s yuan\n", c);
 	} else
 		printf("subsidy: %s yuan (no budget set for %d)\n", a, r->year);
+	if (r->n_absent > 0) {
+		printf("not taking part (%zu):\n", r->n_absent);
+		for (i = 0; i < r->n_absent; i++)
+			printf("  %s\n", r->absent[i]);
+	}
 	if (r->n_warned > 0) {
 		printf(strcmp(r->status, "final") == 0 ? "warned (%zu):" :
 		    "graded failing, warned when the run is final (%zu):",

@@ -22,7 +22,7 @@ trap cleanup EXIT
 PGPORT=$(free_port)
 pg_start "$T/pg" "$PGPORT" -c fsync=off -c synchronous_commit=off
 mkcerts "$T/tls" admin bureau opA opB viewer nobody scA scB scGone gone \
-    evA evB
+    evA evB dcA dcB rvLS rvSN
 # A client certificate from a CA parkd does not trust.
 mkcerts "$T/rogue" rogue
 
@@ -35,10 +35,12 @@ while port_used "$P2" || (exec 3<>/dev/tcp/127.0.0.1/$P2) 2>/dev/null; do
 done
 write_conf "$T/p1.conf" "$P1" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;' \
     'max_inflight = 8;' 'max_frame_size = 1048576;' 'read_timeout = 2;' \
-    'handshake_timeout = 1;'
+    'handshake_timeout = 1;' 'evidence_max_kb = 64;' \
+    'declaration_evidence_max_mb = 1;'
 write_conf "$T/p2.conf" "$P2" "$PGPORT" "$T/tls" 'auth_cache_seconds = 0;' \
     'max_decode_memory_mb = 16;' 'max_connections = 200;' \
-    'max_per_address = 100;' 'query_timeout_ms = 3000;'
+    'max_per_address = 100;' 'query_timeout_ms = 3000;' \
+    'evidence_max_kb = 64;' 'declaration_evidence_max_mb = 1;'
 
 "$BIN/parkd" -c "$T/p1.conf" --check-config >/dev/null
 "$BIN/parkd" -c "$T/p1.conf" --migrate

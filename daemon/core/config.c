@@ -69,6 +69,12 @@ static const struct ckey keys[] = {
 	    100000, 1, "client connections accepted at once" },
 	{ "max_frame_size", CT_INT, OFF(max_frame_size), NULL, 4194304, 64,
 	    67108864, 1, "largest frame accepted, bytes" },
+	{ "evidence_max_kb", CT_INT, OFF(evidence_max_kb), NULL, 3072, 1,
+	    65536, 1, "largest evidence file of a declaration, KiB (a frame "
+	    "must hold it: keep it under max_frame_size)" },
+	{ "declaration_evidence_max_mb", CT_INT,
+	    OFF(declaration_evidence_max_mb), NULL, 20, 1, 4096, 1,
+	    "evidence of one declaration, all files, MiB" },
 	{ "max_inflight", CT_INT, OFF(max_inflight), NULL, 32, 1, 4096, 1,
 	    "requests in flight per connection before reading stops" },
 	{ "decode_budget_factor", CT_INT, OFF(decode_budget_factor), NULL, 8,

@@ -57,6 +57,8 @@ struct config {
 	int	 max_handshakes;
 	int	 max_per_address;
 	int	 max_frame_size;
+	int	 evidence_max_kb;
+	int	 declaration_evidence_max_mb;
 	int	 max_inflight;
 	int	 decode_budget_factor;
 	int	 max_decode_memory_mb;

@@ -76,6 +76,8 @@ struct eval_policy {
 	char			 award_kind[32];
 	int			 fail_exit_after;
 	int			 notice_days;	/* working days of public notice */
+	int			 use_declarations; /* approved declared figures */
+	char			 decl_deadline[6]; /* MM-DD of the next year */
 	/* the city's plan targets, shown beside the city's figures */
 	int64_t			 t_parks, t_firms, t_area_m2, t_revenue_yuan;
 	int64_t			 t_jobs, t_high_tech, t_srdi, t_tech_pct;

@@ -231,6 +231,23 @@ parse_grades(config_setting_t *g, struct eval_policy *ep, char *err,
 	return (0);
 }
 
+/* "MM-DD", a day every year has (29 February is not one). */
+static int
+valid_month_day(const char *s)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int	 m, d;
+
+	if (strlen(s) != 5 || s[2] != '-' || s[0] < '0' || s[0] > '9' ||
+	    s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '9' ||
+	    s[4] < '0' || s[4] > '9')
+		return (0);
+	m = (s[0] - '0') * 10 + (s[1] - '0');
+	d = (s[3] - '0') * 10 + (s[4] - '0');
+	return (m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1]);
+}
+
 static int
 parse_rules(config_setting_t *g, struct eval_policy *ep, char *err,
     size_t len)
@@ -280,6 +297,22 @@ parse_rules(config_setting_t *g, struct eval_policy *ep, char *err,
 		if (get_int(g, "notice_working_days", 0, 60, &v, err, len) != 0)
 			return (-1);
 		ep->notice_days = (int)v;
+	}
+	/* optional: live figures, declarations due by 31 March */
+	ep->use_declarations = 0;
+	if (config_setting_get_member(g, "use_declarations") != NULL &&
+	    get_bool(g, "use_declarations", &ep->use_declarations, err,
+	    len) != 0)
+		return (-1);
+	snprintf(ep->decl_deadline, sizeof(ep->decl_deadline), "03-31");
+	if (config_setting_get_member(g, "declaration_deadline") != NULL) {
+		if (get_str(g, "declaration_deadline", ep->decl_deadline,
+		    sizeof(ep->decl_deadline), err, len) != 0)
+			return (-1);
+		if (!valid_month_day(ep->decl_deadline))
+			return (eerr(err, len, config_setting_get_member(g,
+			    "declaration_deadline"), "declaration_deadline must "
+			    "be \"MM-DD\" (of the year after the one declared)"));
 	}
 	if (gates == NULL || !config_setting_is_group(gates))
 		return (eerr(err, len, g, "'gates' must be a group"));

@@ -8,15 +8,15 @@
 
 #include "rpc/rpc.h"
 
-static const char *const role_names[] = { "admin", "bureau", "operator",
-    "viewer" };
+static const char *const role_names[ROLE_COUNT] = { "admin", "bureau",
+    "operator", "viewer", "district", "expert" };
 
 int
 auth_role_parse(const char *s)
 {
 	int	 i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < ROLE_COUNT; i++) {
 		if (strcmp(s, role_names[i]) == 0)
 			return (1 << i);
 	}
@@ -28,7 +28,7 @@ auth_role_name(int role)
 {
 	int	 i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < ROLE_COUNT; i++) {
 		if (role == (1 << i))
 			return (role_names[i]);
 	}
@@ -42,7 +42,7 @@ roles_list(int roles, char *buf, size_t len)
 	size_t	 used = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < 4 && used < len; i++) {
+	for (i = 0; i < ROLE_COUNT && used < len; i++) {
 		if (roles & (1 << i))
 			used += (size_t)snprintf(buf + used, len - used, "%s%s",
 			    used ? ", " : "", role_names[i]);
@@ -98,6 +98,8 @@ auth_lookup_done(struct req *r, PGresult *res)
 		    pg_get(res, 0, "name"));
 		p->role = auth_role_parse(pg_get(res, 0, "role"));
 		p->park_id = pg_i64(res, 0, "park_id");
+		snprintf(p->district, sizeof(p->district), "%s",
+		    pg_get(res, 0, "district"));
 	}
 	if (r->s != NULL)
 		r->s->principal = *p;
@@ -114,8 +116,9 @@ auth_lookup(struct req *r)
 		return;
 	}
 	params[0] = r->s->c->fingerprint;
-	db_query(r, "SELECT id, name, role, coalesce(park_id, 0) AS park_id "
-	    "FROM principals WHERE fingerprint = $1 AND enabled", 1, params,
+	db_query(r, "SELECT id, name, role, coalesce(park_id, 0) AS park_id, "
+	    "coalesce(district, '') AS district FROM principals WHERE "
+	    "fingerprint = $1 AND enabled", 1, params,
 	    auth_lookup_done);
 }
 

@@ -16,7 +16,10 @@
 #define ROLE_BUREAU	0x2
 #define ROLE_OPERATOR	0x4
 #define ROLE_VIEWER	0x8
+#define ROLE_DISTRICT	0x10	/* reviews its district's declarations */
+#define ROLE_EXPERT	0x20	/* scores the parks it is assigned */
 #define ROLES_ALL	(ROLE_ADMIN|ROLE_BUREAU|ROLE_OPERATOR|ROLE_VIEWER)
+#define ROLE_COUNT	6
 /* The role an operator's requests run as, under row-level security. */
 #define OPERATOR_ROLE	"parkd_park"
 struct principal {
@@ -24,6 +27,7 @@ struct principal {
 	char	 name[128];
 	int	 role;			/* ROLE_* bit */
 	int64_t	 park_id;		/* operators only, else 0 */
+	char	 district[64];		/* district reviewers only, else "" */
 	int	 known;			/* lookup done */
 	int	 found;			/* an enabled principal matched */
 	uint64_t loaded_ms;

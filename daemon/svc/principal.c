@@ -48,10 +48,16 @@ principal_add_params(struct req *r, struct qparams *q)
 	check_text(r, "name", in->name, 1, 120);
 	if (role == 0)
 		viols_add(&r->v, "role", "role", "must be admin, bureau, "
-		    "operator or viewer");
+		    "operator, viewer, district or expert");
 	if ((role == ROLE_OPERATOR) != (*in->park_code != '\0'))
 		viols_add(&r->v, "park_code", "principal.scope",
 		    "an operator needs exactly one park; other roles none");
+	if ((role == ROLE_DISTRICT) != (*in->district != '\0'))
+		viols_add(&r->v, "district", "principal.scope",
+		    "a district reviewer needs exactly one district (区市); "
+		    "other roles none");
+	else if (*in->district != '\0')
+		check_text(r, "district", in->district, 1, 60);
 	if (*in->cert_pem != '\0') {
 		if (tls_cert_fingerprint_pem(in->cert_pem, strlen(in->cert_pem),
 		    fp, &cause) != 0)
@@ -71,6 +77,7 @@ principal_add_params(struct req *r, struct qparams *q)
 	qp_str(q, req_strdup(r, fp));	/* q outlives fp */
 	qp_str(q, in->role);
 	qp_str(q, in->park_code);
+	qp_str(q, in->district);
 	return (0);
 }
 
@@ -145,9 +152,11 @@ svc_principal_add_cli(const struct config *cfg, const char *cert,
 	PGresult	*res;
 	int		 rc = -1;
 
-	if (auth_role_parse(role) == 0) {
-		asprintf(cause, "--role must be admin, bureau, operator or "
-		    "viewer");
+	if (auth_role_parse(role) == 0 ||
+	    auth_role_parse(role) == ROLE_DISTRICT) {
+		asprintf(cause, "--role must be admin, bureau, operator, viewer "
+		    "or expert (district reviewers: parkctl add-principal "
+		    "--district)");
 		return (-1);
 	}
 	if ((auth_role_parse(role) == ROLE_OPERATOR) != (park != NULL)) {

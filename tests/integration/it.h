@@ -138,6 +138,9 @@ void	 test_eval_operator(void **);
 void	 test_eval_consecutive_fails(void **);
 void	 test_eval_notice(void **);
 
+/* decl_it.c */
+void	 test_declarations(void **);
+
 /* scope_it.c */
 void	 test_scope_matrix(void **);
 void	 test_scope_pushes(void **);

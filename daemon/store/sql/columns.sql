@@ -33,6 +33,7 @@ f.id, f.credit_code, f.name, f.industry_code,
 -- A principal (x), as the Principal message.
 x.id, x.name, x.fingerprint, x.role,
     coalesce((SELECT code FROM parks WHERE id = x.park_id), '') AS park_code,
+    coalesce(x.district, '') AS district,
     x.enabled,
     to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
         AS created_at
@@ -62,6 +63,17 @@ ru.id, ru.year,
 -- The first key of a run's advisory lock (the second: its id): objections
 -- take it shared, a change of the run's status exclusive.
 1919251317
+
+-- fragment: decl_lock_class
+-- The first key of a park's declaration advisory lock (the second: the
+-- park's id).
+1684366700
+
+-- fragment: evidence_columns
+-- An evidence file (e) of a declaration, without its content.
+e.id, e.kind, e.name, e.media_type, e.size, e.sha256, e.added_by,
+    to_char(e.added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS added_at
 
 -- fragment: objection_columns
 -- An objection (o), as the Objection message.

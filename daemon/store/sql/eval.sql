@@ -4,7 +4,10 @@
 -- The raw indicators of every park admitted during one year (one row per
 -- park, by code); the previous year's streak of failures from its final
 -- run. $1 year, $2 its first day, $3 its last day, $4 the award
--- kind that excludes a park, $5 the failing grade.
+-- kind that excludes a park, $5 the failing grade, $6 one park (its id; 0:
+-- every park: a declaration's figures are this query's for its park). Run
+-- with plan_cache_mode force_custom_plan: $6 = 0 then folds every park
+-- filter away, and the plan is the city-wide one.
 --
 -- One pass over each input table: tenancies to (park, firm) pairs, firm
 -- reports and certifications to one row per firm, joined by hash on the
@@ -27,13 +30,16 @@ WITH pf AS (SELECT park_id, firm_id,
             exit_date IS NULL OR exit_date > $3::date AS at_end
         FROM tenancies
         WHERE entry_date <= $3::date
-            AND (exit_date IS NULL OR exit_date >= $2::date)) t
+            AND (exit_date IS NULL OR exit_date >= $2::date)
+            AND ($6::bigint = 0 OR park_id = $6)) t
     GROUP BY firm_id, park_id),
 cert AS (SELECT firm_id, bool_or(kind = 'high_tech') AS high_tech,
         bool_or(kind = 'srdi') AS srdi
     FROM certifications
     WHERE valid_from <= $3::date AND valid_to >= $3::date
         AND (expired_on IS NULL OR expired_on > $3::date)
+        AND ($6::bigint = 0 OR firm_id IN (SELECT firm_id FROM tenancies
+            WHERE park_id = $6))
     GROUP BY firm_id),
 -- a firm's year: revenue and IP summed, jobs as of its last quarter (the
 -- quarter in the high bits, so that max() picks the last one's figure;
@@ -48,6 +54,8 @@ fr AS (SELECT firm_id,
             & 4294967295 AS graduate_jobs
     FROM firm_reports
     WHERE year BETWEEN $1 - 1 AND $1
+        AND ($6::bigint = 0 OR firm_id IN (SELECT firm_id FROM tenancies
+            WHERE park_id = $6))
     GROUP BY firm_id),
 prun AS (SELECT max(id) AS id
     FROM evaluation_runs
@@ -65,6 +73,7 @@ u AS (
     FROM parks
     WHERE admitted_on IS NOT NULL AND admitted_on <= $3::date
         AND (exited_on IS NULL OR exited_on >= $2::date)
+        AND ($6::bigint = 0 OR id = $6)
     UNION ALL
     SELECT pf.park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
         sum(pf.tenants), sum(pf.occupied), sum(pf.new_entries),
@@ -86,7 +95,7 @@ u AS (
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, interns_hosted,
         services_delivered, 0, 0, 0, false, false, 0
     FROM park_reports
-    WHERE year = $1
+    WHERE year = $1 AND ($6::bigint = 0 OR park_id = $6)
     UNION ALL
     SELECT park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*),
@@ -95,18 +104,19 @@ u AS (
             FILTER (WHERE kind = 'roadshow'), false, false, 0
     FROM activities
     WHERE date BETWEEN $2::date AND $3::date
+        AND ($6::bigint = 0 OR park_id = $6)
     GROUP BY park_id
     UNION ALL
     SELECT park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, true, false, 0
     FROM awards
-    WHERE year = $1 AND kind = $4
+    WHERE year = $1 AND kind = $4 AND ($6::bigint = 0 OR park_id = $6)
     UNION ALL
     SELECT er.park_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, true,
         CASE WHEN er.grade = $5 THEN er.consecutive_fails ELSE 0 END
     FROM evaluation_results er, prun
-    WHERE er.run_id = prun.id)
+    WHERE er.run_id = prun.id AND ($6::bigint = 0 OR er.park_id = $6))
 SELECT park_id AS id, max(code) AS code, max(name) AS name,
     max(district) AS district, max(total_area) AS total_area,
     bool_or(operator_legal_person) AS operator_legal_person,

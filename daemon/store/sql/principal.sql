@@ -2,10 +2,11 @@
 
 -- name: principal_add
 -- A principal, with the audit row ($1..$4): $5 name, $6 fingerprint, $7
--- role, $8 park code ('' for none). No row: no such park.
+-- role, $8 park code ('' for none), $9 district ('' for none). No row: no
+-- such park.
 WITH ins AS (
-    INSERT INTO principals (name, fingerprint, role, park_id)
-    SELECT $5, $6, $7, (SELECT id FROM parks WHERE code = $8)
+    INSERT INTO principals (name, fingerprint, role, park_id, district)
+    SELECT $5, $6, $7, (SELECT id FROM parks WHERE code = $8), nullif($9, '')
     WHERE $8 = '' OR EXISTS (SELECT 1 FROM parks WHERE code = $8)
     RETURNING *),
 aud AS (

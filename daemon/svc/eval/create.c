@@ -77,10 +77,45 @@ sat64(__int128 v)
 	    (int64_t)v);
 }
 
-/* Grade counts, the city's figures at the year's end, and the targets. */
+/*
+ * One park's input figures: its row of eval_raw, or (a policy with
+ * use_declarations) the figures its approved declaration froze — the same
+ * columns, assembled from the same query (svc/declaration.c). Who the
+ * park is, its admission, awards and past results are always the row's.
+ */
+struct figsrc {
+	PGresult	*res;
+	int		 row;
+	json_t		*decl;		/* NULL: live figures */
+};
+
+static int64_t
+fig(const struct figsrc *s, const char *col)
+{
+	json_t	*v;
+
+	if (s->decl != NULL && (v = json_object_get(s->decl, col)) != NULL)
+		return (json_is_boolean(v) ? json_is_true(v) :
+		    json_integer_value(v));
+	return (pg_i64(s->res, s->row, col));
+}
+
+static int
+fig_bool(const struct figsrc *s, const char *col)
+{
+	json_t	*v;
+
+	if (s->decl != NULL && (v = json_object_get(s->decl, col)) != NULL)
+		return (json_is_true(v));
+	return (pg_bool(s->res, s->row, col));
+}
+
+/* Grade counts, the city's figures at the year's end, the targets, and
+ * the parks that did not take part (absent: "CODE: reason" strings). */
 static char *
 summary_json(const struct eval_policy *ep, const struct eval_totals *t,
-    const struct eval_park *parks, PGresult *res, size_t n)
+    const struct eval_park *parks, const struct figsrc *src, size_t n,
+    json_t *absent)
 {
 	json_t	*g = json_array();
 	__int128 firms = 0, a = 0, rev = 0, jobs = 0, ht = 0, srdi = 0, tech = 0;
@@ -93,14 +128,15 @@ summary_json(const struct eval_policy *ep, const struct eval_totals *t,
 		    t->grade_count[k]));
 	for (i = 0; i < n; i++) {
 		firms += parks[i].raw[RAW_TENANTS];
-		a += pg_i64(res, (int)i, "total_area");
+		a += fig(&src[i], "total_area");
 		rev += parks[i].raw[RAW_REVENUE];
 		jobs += parks[i].raw[RAW_JOBS];
 		ht += parks[i].raw[RAW_HIGH_TECH];
 		srdi += parks[i].raw[RAW_SRDI];
-		tech += pg_i64(res, (int)i, "tech");
+		tech += fig(&src[i], "tech");
 	}
-	return (dump(json_pack("{s:o, s:o, s:o}", "grades", g, "city",
+	return (dump(json_pack("{s:o, s:o, s:o, s:o}", "absent", absent,
+	    "grades", g, "city",
 	    city_json((int64_t)n, sat64(firms), sat64(a), sat64(rev),
 	    sat64(jobs), sat64(ht), sat64(srdi), firms ? sat64(tech * 10000 /
 	    firms) : 0), "targets", city_json(ep->t_parks,
@@ -110,6 +146,7 @@ summary_json(const struct eval_policy *ep, const struct eval_totals *t,
 
 static void	create_replay(struct req *, PGresult *);
 static void	create_measure(struct req *);
+static void	create_raw(struct req *);
 
 /* The run this principal made with this key, if any: the answer. */
 static void
@@ -171,37 +208,39 @@ ratio_bp(int64_t num, int64_t den)
 }
 
 static void
-raw_from_row(PGresult *res, int i, struct eval_park *p)
+raw_from_src(const struct figsrc *s, struct eval_park *p)
 {
-	int64_t	 tenants = pg_i64(res, i, "tenants");
-	int64_t	 rev = pg_i64(res, i, "revenue");
-	int64_t	 prev = pg_i64(res, i, "revenue_prev");
+	PGresult *res = s->res;
+	int	 i = s->row;
+	int64_t	 tenants = fig(s, "tenants");
+	int64_t	 rev = fig(s, "revenue");
+	int64_t	 prev = fig(s, "revenue_prev");
 
 	memset(p, 0, sizeof(*p));
 	p->park_id = pg_i64(res, i, "id");
 	p->code = pg_get(res, i, "code");
 	p->raw[RAW_TENANTS] = tenants;
-	p->raw[RAW_OCCUPANCY] = ratio_bp(pg_i64(res, i, "occupied"),
-	    pg_i64(res, i, "total_area"));
-	p->raw[RAW_NEW_ENTRIES] = pg_i64(res, i, "new_entries");
-	p->raw[RAW_GRADUATES] = pg_i64(res, i, "graduates");
+	p->raw[RAW_OCCUPANCY] = ratio_bp(fig(s, "occupied"),
+	    fig(s, "total_area"));
+	p->raw[RAW_NEW_ENTRIES] = fig(s, "new_entries");
+	p->raw[RAW_GRADUATES] = fig(s, "graduates");
 	p->raw[RAW_REVENUE] = rev;
 	p->raw[RAW_REVENUE_GROWTH] = prev > 0 ? ratio_bp(rev - prev, prev) : 0;
-	p->raw[RAW_TECH_SHARE] = ratio_bp(pg_i64(res, i, "tech"), tenants);
-	p->raw[RAW_HIGH_TECH] = pg_i64(res, i, "high_tech");
-	p->raw[RAW_SRDI] = pg_i64(res, i, "srdi");
-	p->raw[RAW_IP] = pg_i64(res, i, "ip");
-	p->raw[RAW_JOBS] = pg_i64(res, i, "jobs");
-	p->raw[RAW_GRADUATE_JOBS] = pg_i64(res, i, "graduate_jobs");
-	p->raw[RAW_INTERNS] = pg_i64(res, i, "interns");
-	p->raw[RAW_ACTIVITIES] = pg_i64(res, i, "activities");
-	p->raw[RAW_ROADSHOWS] = pg_i64(res, i, "roadshows");
-	p->raw[RAW_SERVICES] = pg_i64(res, i, "services");
+	p->raw[RAW_TECH_SHARE] = ratio_bp(fig(s, "tech"), tenants);
+	p->raw[RAW_HIGH_TECH] = fig(s, "high_tech");
+	p->raw[RAW_SRDI] = fig(s, "srdi");
+	p->raw[RAW_IP] = fig(s, "ip");
+	p->raw[RAW_JOBS] = fig(s, "jobs");
+	p->raw[RAW_GRADUATE_JOBS] = fig(s, "graduate_jobs");
+	p->raw[RAW_INTERNS] = fig(s, "interns");
+	p->raw[RAW_ACTIVITIES] = fig(s, "activities");
+	p->raw[RAW_ROADSHOWS] = fig(s, "roadshows");
+	p->raw[RAW_SERVICES] = fig(s, "services");
 	p->admitted = pg_bool(res, i, "admitted");
 	p->admitted_on = pg_get(res, i, "admitted_on");
-	p->legal_person = pg_bool(res, i, "operator_legal_person");
-	p->staff = (int)pg_i64(res, i, "staff_count");
-	p->roadshow_quarters = (int)pg_i64(res, i, "roadshow_quarters");
+	p->legal_person = fig_bool(s, "operator_legal_person");
+	p->staff = (int)fig(s, "staff_count");
+	p->roadshow_quarters = (int)fig(s, "roadshow_quarters");
 	p->has_award = pg_bool(res, i, "has_award");
 	p->prev_fails = (int)pg_i64(res, i, "prev_fails");
 }
@@ -223,19 +262,18 @@ add_json(struct pgarray *col, json_t *j)
 
 /* The NCOLS array columns of the results insert; 0 on success. */
 static int
-build_cols(const struct eval_policy *ep, PGresult *res,
+build_cols(const struct eval_policy *ep, const struct figsrc *src,
     const struct eval_park *parks, const struct eval_result *out, size_t n,
     struct pgarray *cols)
 {
 	size_t	 i;
-	int	 i2;
 
 	for (i = 0; i < n; i++) {
-		i2 = (int)i;
 		pgarray_add_i64(&cols[0], parks[i].park_id);
-		pgarray_add(&cols[1], pg_get(res, i2, "code"));
-		pgarray_add(&cols[2], pg_get(res, i2, "name"));
-		pgarray_add(&cols[3], pg_get(res, i2, "district"));
+		pgarray_add(&cols[1], pg_get(src[i].res, src[i].row, "code"));
+		pgarray_add(&cols[2], pg_get(src[i].res, src[i].row, "name"));
+		pgarray_add(&cols[3], pg_get(src[i].res, src[i].row,
+		    "district"));
 		pgarray_add_i64(&cols[4], out[i].rank);
 		pgarray_add_i64(&cols[5], out[i].total_cp);
 		pgarray_add(&cols[6], out[i].grade);
@@ -293,6 +331,55 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	return (0);
 }
 
+/* The approved declaration of park id (e->decl, by park), or NULL. */
+static const char *
+declared(const struct evrun *e, int64_t id)
+{
+	size_t	 lo = 0, hi = e->ndecls;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (e->decl_park[mid] == id)
+			return (e->decl[mid]);
+		if (e->decl_park[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
+}
+
+/*
+ * Every park's figures, and the parks taking part: with use_declarations,
+ * those with an approved declaration only (the others into absent).
+ * Returns how many take part.
+ */
+static size_t
+take_part(struct evrun *e, PGresult *res, struct figsrc *src,
+    struct eval_park *parks, json_t *absent)
+{
+	size_t	 i, n = (size_t)PQntuples(res), k = 0;
+
+	for (i = 0; i < n; i++) {
+		const char	*d = declared(e, pg_i64(res, (int)i, "id"));
+
+		src[k].res = res;
+		src[k].row = (int)i;
+		src[k].decl = NULL;
+		if (e->pol->eval.use_declarations && (d == NULL ||
+		    (src[k].decl = json_loads(d, 0, NULL)) == NULL)) {
+			json_array_append_new(absent, json_sprintf("%s: 未提交"
+			    "经区市审核通过的 %d 年度申报，不参加评估",
+			    pg_get(res, (int)i, "code"), e->year));
+			continue;
+		}
+		raw_from_src(&src[k], &parks[k]);
+		k++;
+	}
+	return (k);
+}
+
 /* The raw figures are in: score, grade, pay, and store the run. */
 static void
 create_scored(struct req *r, PGresult *res)
@@ -301,42 +388,82 @@ create_scored(struct req *r, PGresult *res)
 	const struct eval_policy *ep = &e->pol->eval;
 	struct eval_park	*parks = NULL;
 	struct eval_result	*out = NULL;
+	struct figsrc		*src = NULL;
 	struct eval_totals	 t;
 	struct pgarray		 cols[NCOLS];
+	json_t			*absent = json_array();
 	char			*summary = NULL;
 	size_t			 n, i, c;
 	int			 ok = 0;
 
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
-		return;
 	memset(cols, 0, sizeof(cols));
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
+		goto done;
 	n = (size_t)PQntuples(res);
-	if (n == 0) {
-		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "no park was "
-		    "admitted during %d: nothing to evaluate", e->year);
-		return;
-	}
-	parks = calloc(n, sizeof(*parks));
-	out = calloc(n, sizeof(*out));
-	if (parks == NULL || out == NULL)
+	parks = calloc(n + 1, sizeof(*parks));
+	out = calloc(n + 1, sizeof(*out));
+	src = calloc(n + 1, sizeof(*src));
+	if (parks == NULL || out == NULL || src == NULL || absent == NULL)
 		goto out;
-	for (i = 0; i < n; i++)
-		raw_from_row(res, (int)i, &parks[i]);
+	n = take_part(e, res, src, parks, absent);
+	if (n == 0) {
+		req_fail(r, PARKD__V1__CODE__FAILED_PRECONDITION, "no park "
+		    "takes part in %d: nothing to evaluate%s", e->year,
+		    ep->use_declarations ? " (the policy scores approved "
+		    "declarations only, and none is approved)" : "");
+		ok = 1;
+		goto out;
+	}
+	json_incref(absent);		/* summary_json takes one reference */
 	if (eval_run(ep, e->year, parks, n, e->budget, out, &t) != 0 ||
-	    build_cols(ep, res, parks, out, n, cols) != 0 ||
-	    (summary = summary_json(ep, &t, parks, res, n)) == NULL ||
+	    build_cols(ep, src, parks, out, n, cols) != 0 ||
+	    (summary = summary_json(ep, &t, parks, src, n, absent)) == NULL ||
 	    create_store(r, &t, n, summary, cols) != 0)
 		goto out;
 	ok = 1;
 out:
-	for (c = 0; c < NCOLS; c++)
-		pgarray_free(&cols[c]);
-	free(summary);
-	free(parks);
-	free(out);
 	if (!ok)
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory "
 		    "scoring %zu parks", n);
+done:
+	for (c = 0; c < NCOLS; c++)
+		pgarray_free(&cols[c]);
+	free(summary);
+	for (i = 0; src != NULL && i < n; i++)
+		json_decref(src[i].decl);
+	free(parks);
+	free(out);
+	free(src);
+	json_decref(absent);
+}
+
+/* The approved declarations of the year, by park (decl_approved). */
+static void
+create_decls(struct req *r, PGresult *res)
+{
+	struct evrun	*e = r->state;
+	int		 i, n;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
+		return;
+	n = PQntuples(res);
+	e->decl_park = req_alloc(r, (size_t)(n + 1) * sizeof(int64_t));
+	e->decl = req_alloc(r, (size_t)(n + 1) * sizeof(char *));
+	if (e->decl_park == NULL || e->decl == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if ((e->decl[i] = req_strdup(r, pg_get(res, i, "figures"))) ==
+		    NULL) {
+			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "out of memory");
+			return;
+		}
+		e->decl_park[i] = pg_i64(res, i, "park_id");
+	}
+	e->ndecls = (size_t)n;
+	create_raw(r);
 }
 
 static void
@@ -362,12 +489,29 @@ create_policy(struct req *r, PGresult *res)
 	}
 	e->budget = PQgetisnull(res, 0, PQfnumber(res, "budget")) ? -1 :
 	    pg_i64(res, 0, "budget");
+	if (e->pol->eval.use_declarations) {
+		qp_init(&q);
+		qp_i64(&q, e->year);
+		db_exec(r, SQL_DECL_APPROVED, q.n, q.v, create_decls);
+		return;
+	}
+	create_raw(r);
+}
+
+/* Measure every park's raw indicators for the year. */
+static void
+create_raw(struct req *r)
+{
+	struct evrun	*e = r->state;
+	struct qparams	 q;
+
 	qp_init(&q);
 	qp_i64(&q, e->year);
 	qp_str(&q, e->start);
 	qp_str(&q, e->end);
 	qp_str(&q, e->pol->eval.award_kind);
 	qp_str(&q, e->pol->eval.grades[e->pol->eval.ngrades - 1].grade);
+	qp_i64(&q, 0);					/* every park */
 	db_exec(r, SQL_EVAL_RAW, q.n, q.v, create_scored);
 }
 
@@ -434,7 +578,8 @@ create_measure(struct req *r)
 	 * the per-firm hash tables: three times the work on two cores), and
 	 * without hash joins: its per-firm inputs meet in merge joins in firm
 	 * order instead (store/sql/eval.sql). bench/bench-eval.sh measured
-	 * all three.
+	 * all three. A custom plan always: its park filter ($6 = 0) folds
+	 * away only in one.
 	 */
 	db_query(r, "SELECT " POLICY_COLS("$1") ", (SELECT amount FROM "
 	    "evaluation_budgets WHERE year = $1) AS budget, "
@@ -442,7 +587,8 @@ create_measure(struct req *r)
 	    "year = $1), '') AS corrects_status, "
 	    "set_config('jit', 'off', true) AS jit, "
 	    "set_config('max_parallel_workers_per_gather', '0', true) AS par, "
-	    "set_config('enable_hashjoin', 'off', true) AS hj",
+	    "set_config('enable_hashjoin', 'off', true) AS hj, "
+	    "set_config('plan_cache_mode', 'force_custom_plan', true) AS pcm",
 	    q.n, q.v, create_policy);
 }
 

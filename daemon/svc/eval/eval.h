@@ -21,6 +21,9 @@ struct evrun {
 	int64_t			 corrects;	/* the run it replaces, or 0 */
 	Parkd__V1__EvaluationRun *out;
 	int			 replay_checked; /* measured: a run must exist */
+	size_t			 ndecls;	/* approved declarations, */
+	int64_t			*decl_park;	/* by park id, ascending, */
+	const char		**decl;		/* their figures (JSON) */
 };
 
 /* objections.c */

@@ -80,6 +80,14 @@ run_from_row(struct req *r, PGresult *res, int i)
 		    "parks"));
 		o->grades[o->n_grades++] = gc;
 	}
+	grades = json_object_get(sum, "absent");
+	o->absent = req_alloc(r, (json_array_size(grades) + 1) *
+	    sizeof(char *));
+	json_array_foreach(grades, k, g) {
+		if (o->absent != NULL)
+			o->absent[o->n_absent++] = req_strdup(r,
+			    json_string_value(g));
+	}
 	o->city = city_from_json(r, json_object_get(sum, "city"));
 	o->targets = city_from_json(r, json_object_get(sum, "targets"));
 	json_decref(sum);
