@@ -6,8 +6,8 @@
  * evaluation of a policy that scores approved declarations only.
  *
  * The test years 2017-2018 have their own policy (it-2017, use_declarations
- * on) and parks DC-A, DC-B (崂山区) and DC-C (市南区); operators dcA, dcB,
- * district reviewers rvLS (崂山区) and rvSN (市南区).
+ * on) and parks DC-A, DC-B (平度市) and DC-C (胶州市); operators dcA, dcB,
+ * district reviewers rvPD (平度市) and rvJZ (胶州市).
  */
 #include <openssl/sha.h>
 
@@ -216,18 +216,18 @@ test_declarations(void **state)
 
 	(void)state;
 	dc_policy();
-	dc_park(bu, "DC-A", "崂山区");
-	dc_park(bu, "DC-B", "崂山区");
-	dc_park(bu, "DC-C", "市南区");
+	dc_park(bu, "DC-A", "平度市");
+	dc_park(bu, "DC-B", "平度市");
+	dc_park(bu, "DC-C", "胶州市");
 	add_principal(admin, "dcA", "operator", "DC-A");
 	add_principal(admin, "dcB", "operator", "DC-B");
-	dc_district(admin, "rvLS", "崂山区");
-	dc_district(admin, "rvSN", "市南区");
+	dc_district(admin, "rvPD", "平度市");
+	dc_district(admin, "rvJZ", "胶州市");
 	parkc_close(admin);
 	op = as("dcA", addr1);
 	opb = as("dcB", addr2);
-	ls = as("rvLS", addr1);
-	sn = as("rvSN", addr2);
+	ls = as("rvPD", addr1);
+	sn = as("rvJZ", addr2);
 	create_firm(bu, code_for(7701, dc_firm), "I651", "2016-06-01");
 	enter_ok(bu, "DC-A", dc_firm, "2017-06-01", 5000);
 	report(bu, dc_firm, DC_YEAR, 1, 1000000);
@@ -356,7 +356,7 @@ test_declarations(void **state)
 		assert_int_equal(d->n_events, 7);
 		for (i = 0; i < 7; i++)
 			assert_string_equal(d->events[i]->action, steps[i]);
-		assert_string_equal(d->events[3]->actor, "rvLS");
+		assert_string_equal(d->events[3]->actor, "rvPD");
 		assert_non_null(strstr(d->events[3]->comment, "营业收入"));
 	}
 	parkc_result_free(&res);
@@ -388,7 +388,7 @@ test_declarations(void **state)
 		}
 		assert_int_equal(seen, 3);
 		for (i = 0; i < o->n_districts; i++) {
-			if (strcmp(o->districts[i]->district, "崂山区") != 0)
+			if (strcmp(o->districts[i]->district, "平度市") != 0)
 				continue;
 			assert_int_equal(o->districts[i]->approved, 1);
 			assert_int_equal(o->districts[i]->draft, 1);
@@ -402,7 +402,7 @@ test_declarations(void **state)
 		    0);
 		o = (Parkd__V1__DeclarationStatusResponse *)res.body;
 		for (i = 0; i < o->n_parks; i++)
-			assert_string_equal(o->parks[i]->district, "市南区");
+			assert_string_equal(o->parks[i]->district, "胶州市");
 		parkc_result_free(&res);
 	}
 

@@ -393,7 +393,7 @@ create_scored(struct req *r, PGresult *res)
 	struct pgarray		 cols[NCOLS];
 	json_t			*absent = json_array();
 	char			*summary = NULL;
-	size_t			 n, i, c;
+	size_t			 n = 0, i, c;
 	int			 ok = 0;
 
 	memset(cols, 0, sizeof(cols));
