@@ -30,6 +30,48 @@ eval_raw_find(const char *key)
 	return (-1);
 }
 
+/* The unit of raw slot i: an expert's slot is centi-points. */
+const char *
+eval_raw_unit(int i)
+{
+	return (i >= 0 && i < RAW_COUNT ? eval_raw_units[i] : "cp");
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int	 x = *(const int *)a, y = *(const int *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * The experts' n scores of one indicator (centi-points) as one: their
+ * mean, or (AGG_TRIMMED_MEAN, five experts or more) the mean without the
+ * highest and the lowest; rounded down. 0 without a score.
+ */
+int
+eval_aggregate(const int *scores, int n, int mode)
+{
+	int	 v[64], i, lo = 0, hi;
+	int64_t	 sum = 0;
+
+	if (n <= 0)
+		return (0);
+	if (n > 64)
+		n = 64;
+	memcpy(v, scores, (size_t)n * sizeof(int));
+	qsort(v, (size_t)n, sizeof(int), int_cmp);
+	hi = n;
+	if (mode == AGG_TRIMMED_MEAN && n >= 5) {
+		lo = 1;
+		hi = n - 1;
+	}
+	for (i = lo; i < hi; i++)
+		sum += v[i];
+	return ((int)(sum / (hi - lo)));
+}
+
 /* A raw value on the indicator's scale: 0..10000 centi-points. */
 int
 eval_score_cp(const struct eval_indicator *ind, int64_t raw)
@@ -243,6 +285,8 @@ request_amount(const struct eval_policy *ep, int year,
 		    ep->linear_min_cp / 100, ep->linear_min_cp % 100);
 	}
 	r->grade_amount_fen = r->amount_fen;
+	if (ep->nexpert > 0 && p->experts == 0)
+		reason(r, "无专家评分：%d 项定性指标计 0 分", ep->nexpert);
 	gates(ep, year, p, r);
 	if (!r->eligible)
 		r->amount_fen = 0;

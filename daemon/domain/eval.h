@@ -19,6 +19,19 @@ enum eval_raw {
 extern const char *const eval_raw_keys[RAW_COUNT];
 extern const char *const eval_raw_units[RAW_COUNT];
 int	 eval_raw_find(const char *);
+const char *eval_raw_unit(int);
+
+/*
+ * Qualitative indicators scored by experts (expert = true in the policy):
+ * raw slots after the measured ones, each the experts' aggregate score in
+ * centi-points (0..10000).
+ */
+#define EVAL_MAX_EXPERT	8
+#define RAW_SLOTS	(RAW_COUNT + EVAL_MAX_EXPERT)
+enum eval_agg { AGG_MEAN, AGG_TRIMMED_MEAN };
+int	 eval_aggregate(const int *, int, int);
+struct eval_policy;
+int	 eval_expert_find(const struct eval_policy *, const char *);
 
 #define EVAL_MAX_DIMS	8
 #define EVAL_MAX_INDS	24
@@ -75,6 +88,9 @@ struct eval_policy {
 	int			 gate_roadshow_quarters;
 	char			 award_kind[32];
 	int			 fail_exit_after;
+	int			 nexpert;	/* expert-scored indicators */
+	int			 expert_ind[EVAL_MAX_EXPERT];	/* into inds */
+	int			 expert_agg;	/* enum eval_agg */
 	int			 notice_days;	/* working days of public notice */
 	int			 use_declarations; /* approved declared figures */
 	char			 decl_deadline[6]; /* MM-DD of the next year */
@@ -86,7 +102,8 @@ struct eval_policy {
 struct eval_park {
 	int64_t		 park_id;
 	const char	*code;
-	int64_t		 raw[RAW_COUNT];
+	int64_t		 raw[RAW_SLOTS];
+	int		 experts;	/* experts whose scores it has */
 	int		 admitted;	/* admitted, not exited by the year end */
 	const char	*admitted_on;	/* YYYY-MM-DD; NULL: long before */
 	int		 legal_person;

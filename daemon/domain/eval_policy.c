@@ -103,6 +103,28 @@ parse_bands(config_setting_t *s, struct eval_indicator *ind, char *err,
 	return (i == 0 ? eerr(err, len, s, "bands are empty") : 0);
 }
 
+/* An optional boolean: *out stays as it is when the key is absent. */
+static int
+get_bool_opt(config_setting_t *g, const char *name, int *out, char *err,
+    size_t len)
+{
+	if (config_setting_get_member(g, name) == NULL)
+		return (0);
+	return (get_bool(g, name, out, err, len));
+}
+
+/* The expert indicator of key k (its index among them), or -1. */
+int
+eval_expert_find(const struct eval_policy *ep, const char *k)
+{
+	int	 i;
+
+	for (i = 0; i < ep->nexpert; i++)
+		if (strcmp(ep->inds[ep->expert_ind[i]].key, k) == 0)
+			return (i);
+	return (-1);
+}
+
 static int
 parse_indicator(config_setting_t *s, struct eval_policy *ep, int dim,
     char *err, size_t len)
@@ -111,6 +133,7 @@ parse_indicator(config_setting_t *s, struct eval_policy *ep, int dim,
 	config_setting_t	*bands;
 	long long		 v;
 	char			 why[128];
+	int			 expert = 0;
 
 	if (ep->ninds == EVAL_MAX_INDS)
 		return (eerr(err, len, s, "too many indicators"));
@@ -119,16 +142,33 @@ parse_indicator(config_setting_t *s, struct eval_policy *ep, int dim,
 	if (get_str(s, "key", ind->key, sizeof(ind->key), err, len) != 0 ||
 	    get_str(s, "name", ind->name, sizeof(ind->name), err, len) != 0)
 		return (-1);
-	if ((ind->raw = eval_raw_find(ind->key)) < 0) {
+	if (get_bool_opt(s, "expert", &expert, err, len) != 0)
+		return (-1);
+	if (expert) {
+		/* scored by experts, 0..100 points: centi-points as raw */
+		if (eval_raw_find(ind->key) >= 0 || eval_expert_find(ep,
+		    ind->key) >= 0) {
+			snprintf(why, sizeof(why), "expert indicator '%s' must "
+			    "have a key of its own", ind->key);
+			return (eerr(err, len, s, why));
+		}
+		if (ep->nexpert == EVAL_MAX_EXPERT)
+			return (eerr(err, len, s, "too many expert indicators"));
+		ind->raw = RAW_COUNT + ep->nexpert;
+		ep->expert_ind[ep->nexpert++] = ep->ninds;
+	} else if ((ind->raw = eval_raw_find(ind->key)) < 0) {
 		snprintf(why, sizeof(why), "indicator '%s' is not one parkd "
-		    "measures", ind->key);
+		    "measures (a qualitative one: expert = true)", ind->key);
 		return (eerr(err, len, s, why));
 	}
 	if (get_int(s, "weight", 0, 100, &v, err, len) != 0)
 		return (-1);
 	ind->weight = (int)v;
 	ind->dim = dim;
-	if ((bands = config_setting_get_member(s, "bands")) != NULL) {
+	if (expert) {
+		ind->floor = 0;
+		ind->target = 10000;
+	} else if ((bands = config_setting_get_member(s, "bands")) != NULL) {
 		if (parse_bands(bands, ind, err, len) != 0)
 			return (-1);
 	} else {
@@ -300,10 +340,25 @@ parse_rules(config_setting_t *g, struct eval_policy *ep, char *err,
 	}
 	/* optional: live figures, declarations due by 31 March */
 	ep->use_declarations = 0;
-	if (config_setting_get_member(g, "use_declarations") != NULL &&
-	    get_bool(g, "use_declarations", &ep->use_declarations, err,
+	if (get_bool_opt(g, "use_declarations", &ep->use_declarations, err,
 	    len) != 0)
 		return (-1);
+	/* optional: how experts' scores make one (see eval_aggregate) */
+	ep->expert_agg = AGG_TRIMMED_MEAN;
+	if (config_setting_get_member(g, "expert_aggregation") != NULL) {
+		char	 agg[16];
+
+		if (get_str(g, "expert_aggregation", agg, sizeof(agg), err,
+		    len) != 0)
+			return (-1);
+		if (strcmp(agg, "mean") == 0)
+			ep->expert_agg = AGG_MEAN;
+		else if (strcmp(agg, "trimmed_mean") != 0)
+			return (eerr(err, len, config_setting_get_member(g,
+			    "expert_aggregation"), "expert_aggregation must be "
+			    "\"mean\" or \"trimmed_mean\" (without the highest "
+			    "and lowest score, from five experts on)"));
+	}
 	snprintf(ep->decl_deadline, sizeof(ep->decl_deadline), "03-31");
 	if (config_setting_get_member(g, "declaration_deadline") != NULL) {
 		if (get_str(g, "declaration_deadline", ep->decl_deadline,

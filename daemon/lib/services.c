@@ -11,6 +11,7 @@ const ProtobufCServiceDescriptor *const parkd_services[] = {
 	&parkd__v1__sync_service__descriptor,
 	&parkd__v1__evaluation_service__descriptor,
 	&parkd__v1__declaration_service__descriptor,
+	&parkd__v1__expert_service__descriptor,
 };
 const size_t parkd_nservices = sizeof(parkd_services) /
     sizeof(parkd_services[0]);

@@ -783,6 +783,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_eval_consecutive_fails),
 		cmocka_unit_test(test_eval_notice),
 		cmocka_unit_test(test_declarations),
+		cmocka_unit_test(test_experts),
 		cmocka_unit_test(test_scope_matrix),
 		cmocka_unit_test(test_scope_pushes),
 		cmocka_unit_test(test_scope_export),

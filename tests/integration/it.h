@@ -141,6 +141,9 @@ void	 test_eval_notice(void **);
 /* decl_it.c */
 void	 test_declarations(void **);
 
+/* expert_it.c */
+void	 test_experts(void **);
+
 /* scope_it.c */
 void	 test_scope_matrix(void **);
 void	 test_scope_pushes(void **);

@@ -385,6 +385,80 @@ test_admission_gate(void **state)
 	assert_int_equal(r.amount_fen, 0);
 }
 
+/*
+ * Experts' scores made one: the mean, rounded down; the trimmed mean drops
+ * the highest and the lowest from five experts on, not before.
+ */
+static void
+test_expert_aggregate(void **state)
+{
+	static const int	 four[] = { 9000, 6000, 7000, 10000 };
+	static const int	 five[] = { 9000, 2000, 7000, 10000, 8000 };
+	static const int	 odd[] = { 1, 2 };
+
+	(void)state;
+	assert_int_equal(eval_aggregate(four, 0, AGG_MEAN), 0);
+	assert_int_equal(eval_aggregate(four, 4, AGG_MEAN), 8000);
+	assert_int_equal(eval_aggregate(four, 4, AGG_TRIMMED_MEAN), 8000);
+	assert_int_equal(eval_aggregate(five, 5, AGG_MEAN), 7200);
+	/* without 10000 and 2000: (9000 + 7000 + 8000) / 3 */
+	assert_int_equal(eval_aggregate(five, 5, AGG_TRIMMED_MEAN), 8000);
+	assert_int_equal(eval_aggregate(odd, 2, AGG_MEAN), 1);
+	assert_int_equal(five[1], 2000);	/* the input is not reordered */
+}
+
+/* A policy's expert indicators: own keys, slots after the measured. */
+static void
+test_expert_policy(void **state)
+{
+	FILE		*f = fopen("configs/policy/qingdao-2024.conf", "r");
+	char		*buf = calloc(1, 1 << 17), *at, err[256];
+	static const char from[] = "{ key = \"services\"; name = \"创业服务人次\"; "
+	    "weight = 5; floor = 50; target = 400; }";
+	static const char to[] = "{ key = \"services\"; name = \"创业服务人次\"; "
+	    "weight = 3; floor = 50; target = 400; }, { key = \"quality\"; "
+	    "name = \"服务质量\"; weight = 2; expert = true; }";
+	struct policy	 p;
+	struct eval_park pk;
+	struct eval_result r;
+	struct eval_totals t;
+	size_t		 n;
+
+	(void)state;
+	assert_non_null(f);
+	assert_true(fread(buf, 1, (1 << 16) - 1, f) > 0);
+	fclose(f);
+	at = strstr(buf, from);
+	assert_non_null(at);
+	n = strlen(from);
+	memmove(at + strlen(to), at + n, strlen(at + n) + 1);
+	memcpy(at, to, strlen(to));
+	assert_int_equal(policy_parse(buf, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.eval.nexpert, 1);
+	assert_int_equal(p.eval.inds[p.eval.expert_ind[0]].raw, RAW_COUNT);
+	assert_int_equal(p.eval.expert_agg, AGG_TRIMMED_MEAN);
+	assert_string_equal(eval_raw_unit(RAW_COUNT), "cp");
+	/* scored on its aggregate: 75.00 points x 2 = 1.50 of the total */
+	memset(&pk, 0, sizeof(pk));
+	pk.code = "QD-E";
+	pk.admitted = 1;
+	pk.raw[RAW_COUNT] = 7500;
+	pk.experts = 3;
+	eval_run(&p.eval, 2025, &pk, 1, -1, &r, &t);
+	assert_int_equal(r.total_cp, 150);
+	/* none scored it: 0, and said */
+	pk.experts = 0;
+	pk.raw[RAW_COUNT] = 0;
+	eval_run(&p.eval, 2025, &pk, 1, -1, &r, &t);
+	assert_non_null(strstr(r.reasons[0], "无专家评分"));
+	/* an expert indicator's key must be its own */
+	at = strstr(buf, "key = \"quality\"");
+	memcpy(at, "key = \"tenants\"", 15);
+	assert_int_equal(policy_parse(buf, &p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "must have a key of its own"));
+	free(buf);
+}
+
 /* Pro rata to a budget that does not divide evenly. */
 static void
 test_budget(void **state)
@@ -436,6 +510,8 @@ main(void)
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_shared_rank),
 		cmocka_unit_test(test_admission_gate),
+		cmocka_unit_test(test_expert_aggregate),
+		cmocka_unit_test(test_expert_policy),
 	};
 
 	return (cmocka_run_group_tests_name("eval", tests, setup, NULL));

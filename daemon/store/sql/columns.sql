@@ -75,6 +75,17 @@ e.id, e.kind, e.name, e.media_type, e.size, e.sha256, e.added_by,
     to_char(e.added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
         AS added_at
 
+-- fragment: assignment_columns
+-- An expert's assignment (a), as the ExpertAssignment message.
+a.id, (SELECT name FROM principals WHERE id = a.expert_id) AS expert,
+    (SELECT code FROM parks WHERE id = a.park_id) AS park_code, a.year,
+    a.assigned_by,
+    to_char(a.assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS assigned_at,
+    coalesce(a.conflict, '') AS conflict,
+    coalesce(to_char(a.submitted_at AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS submitted_at
+
 -- fragment: objection_columns
 -- An objection (o), as the Objection message.
 o.id, o.run_id, (SELECT code FROM parks WHERE id = o.park_id) AS park_code,

@@ -30,7 +30,7 @@ indicators_json(const struct eval_policy *ep, const struct eval_park *p,
 		    "s:i, s:i, s:i}", "key", ind->key, "name", ind->name,
 		    "dimension", ep->dims[ind->dim].name, "raw",
 		    (json_int_t)p->raw[ind->raw], "unit",
-		    eval_raw_units[ind->raw], "score_cp", res->score_cp[i],
+		    eval_raw_unit(ind->raw), "score_cp", res->score_cp[i],
 		    "weight", ind->weight, "contribution_cp",
 		    res->contrib_cp[i]));
 	}
@@ -147,6 +147,7 @@ summary_json(const struct eval_policy *ep, const struct eval_totals *t,
 static void	create_replay(struct req *, PGresult *);
 static void	create_measure(struct req *);
 static void	create_raw(struct req *);
+static void	create_inputs(struct req *);
 
 /* The run this principal made with this key, if any: the answer. */
 static void
@@ -351,6 +352,38 @@ declared(const struct evrun *e, int64_t id)
 }
 
 /*
+ * The experts' aggregate score of each expert indicator of park p, into
+ * its raw slots after the measured ones; p->experts, how many scored it.
+ */
+static void
+expert_raw(const struct evrun *e, struct eval_park *p)
+{
+	const struct eval_policy *ep = &e->pol->eval;
+	size_t	 lo = 0, hi = e->nscores, i;
+	int	 k, n, v[64];
+
+	while (lo < hi) {			/* the park's first score */
+		size_t mid = (lo + hi) / 2;
+
+		if (e->score_park[mid] < p->park_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (k = 0; k < ep->nexpert; k++) {
+		const char *key = ep->inds[ep->expert_ind[k]].key;
+
+		for (n = 0, i = lo; i < e->nscores &&
+		    e->score_park[i] == p->park_id; i++)
+			if (strcmp(e->score_ind[i], key) == 0 && n < 64)
+				v[n++] = e->score_cp[i];
+		p->raw[RAW_COUNT + k] = eval_aggregate(v, n, ep->expert_agg);
+		if (n > p->experts)
+			p->experts = n;
+	}
+}
+
+/*
  * Every park's figures, and the parks taking part: with use_declarations,
  * those with an approved declaration only (the others into absent).
  * Returns how many take part.
@@ -375,6 +408,7 @@ take_part(struct evrun *e, PGresult *res, struct figsrc *src,
 			continue;
 		}
 		raw_from_src(&src[k], &parks[k]);
+		expert_raw(e, &parks[k]);
 		k++;
 	}
 	return (k);
@@ -463,14 +497,68 @@ create_decls(struct req *r, PGresult *res)
 		e->decl_park[i] = pg_i64(res, i, "park_id");
 	}
 	e->ndecls = (size_t)n;
-	create_raw(r);
+	create_inputs(r);
+}
+
+/* The submitted expert scores of the year, by park (expert_scores_year). */
+static void
+create_scores(struct req *r, PGresult *res)
+{
+	struct evrun	*e = r->state;
+	int		 i, n;
+
+	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
+		return;
+	n = PQntuples(res);
+	e->score_park = req_alloc(r, (size_t)(n + 1) * sizeof(int64_t));
+	e->score_ind = req_alloc(r, (size_t)(n + 1) * sizeof(char *));
+	e->score_cp = req_alloc(r, (size_t)(n + 1) * sizeof(int));
+	if (e->score_park == NULL || e->score_ind == NULL ||
+	    e->score_cp == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e->score_park[i] = pg_i64(res, i, "park_id");
+		e->score_cp[i] = (int)pg_i64(res, i, "score_cp");
+		if ((e->score_ind[i] = req_strdup(r, pg_get(res, i,
+		    "indicator"))) == NULL) {
+			req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+			    "out of memory");
+			return;
+		}
+	}
+	e->nscores = (size_t)n;
+	e->scores_read = 1;
+	create_inputs(r);
+}
+
+/*
+ * What the policy scores besides eval_raw, read one after the other in
+ * the run's snapshot: the approved declarations, the experts' scores;
+ * then the raw-indicator query.
+ */
+static void
+create_inputs(struct req *r)
+{
+	struct evrun	*e = r->state;
+	struct qparams	 q;
+
+	qp_init(&q);
+	qp_i64(&q, e->year);
+	if (e->pol->eval.use_declarations && !e->decls_read) {
+		e->decls_read = 1;
+		db_exec(r, SQL_DECL_APPROVED, q.n, q.v, create_decls);
+	} else if (e->pol->eval.nexpert > 0 && !e->scores_read)
+		db_exec(r, SQL_EXPERT_SCORES_YEAR, q.n, q.v, create_scores);
+	else
+		create_raw(r);
 }
 
 static void
 create_policy(struct req *r, PGresult *res)
 {
 	struct evrun	*e = r->state;
-	struct qparams	 q;
 
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
 		return;
@@ -489,13 +577,7 @@ create_policy(struct req *r, PGresult *res)
 	}
 	e->budget = PQgetisnull(res, 0, PQfnumber(res, "budget")) ? -1 :
 	    pg_i64(res, 0, "budget");
-	if (e->pol->eval.use_declarations) {
-		qp_init(&q);
-		qp_i64(&q, e->year);
-		db_exec(r, SQL_DECL_APPROVED, q.n, q.v, create_decls);
-		return;
-	}
-	create_raw(r);
+	create_inputs(r);
 }
 
 /* Measure every park's raw indicators for the year. */

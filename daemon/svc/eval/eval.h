@@ -24,6 +24,12 @@ struct evrun {
 	size_t			 ndecls;	/* approved declarations, */
 	int64_t			*decl_park;	/* by park id, ascending, */
 	const char		**decl;		/* their figures (JSON) */
+	int			 decls_read;
+	size_t			 nscores;	/* submitted expert scores, */
+	int64_t			*score_park;	/* by park id, ascending, */
+	const char		**score_ind;	/* the indicator, */
+	int			*score_cp;	/* the score */
+	int			 scores_read;
 };
 
 /* objections.c */
