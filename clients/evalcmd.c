@@ -19,24 +19,6 @@ points(int cp, char *buf, size_t n)
 	snprintf(buf, n, "%d.%02d", cp / 100, cp % 100);
 }
 
-static int
-call_ok(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
-    struct parkc_result *res)
-{
-	if (ctl_connect(ctl) != 0)
-		return (-1);
-	if (parkc_call(ctl->pc, method, in, ctl->idem, res) != 0) {
-		fprintf(stderr, "parkctl: %s\n", parkc_error(ctl->pc));
-		return (-1);
-	}
-	if (res->code != 0) {
-		pcmd_print_result(res, 0);
-		parkc_result_free(res);
-		return (-1);
-	}
-	return (0);
-}
-
 static void
 print_run(const Parkd__V1__EvaluationRun *r)
 {
@@ -144,7 +126,7 @@ fetch_results(struct ctl *ctl, int64_t run, size_t *n,
 		struct parkc_result *nk;
 
 		req.page_token = tok;
-		if (call_ok(ctl, "ListEvaluationResults", &req.base, &res) != 0)
+		if (ctl_call(ctl, "ListEvaluationResults", &req.base, &res) != 0)
 			return (all);
 		out = (Parkd__V1__ListEvaluationResultsResponse *)res.body;
 		na = realloc(all, (*n + out->n_results + 1) * sizeof(*all));
@@ -216,7 +198,7 @@ show_run(struct ctl *ctl, int64_t run, size_t max)
 	size_t				 n, nkeep;
 
 	req.run_id = run;
-	if (call_ok(ctl, "GetEvaluationRun", &req.base, &res) != 0)
+	if (ctl_call(ctl, "GetEvaluationRun", &req.base, &res) != 0)
 		return (1);
 	if (ctl->json) {
 		pcmd_print(res.body, 1, stdout);
@@ -245,7 +227,7 @@ show_park(struct ctl *ctl, int64_t run, const char *park)
 
 	req.run_id = run;
 	req.park_code = (char *)park;
-	if (call_ok(ctl, "GetEvaluationResult", &req.base, &res) != 0)
+	if (ctl_call(ctl, "GetEvaluationResult", &req.base, &res) != 0)
 		return (1);
 	o = (Parkd__V1__EvaluationResult *)res.body;
 	if (ctl->json) {
@@ -554,7 +536,7 @@ report_html(struct ctl *ctl, int64_t run, const char *path)
 	char				 a[48], b[48];
 
 	req.run_id = run;
-	if (call_ok(ctl, "GetEvaluationRun", &req.base, &res) != 0)
+	if (ctl_call(ctl, "GetEvaluationRun", &req.base, &res) != 0)
 		return (1);
 	r = (Parkd__V1__EvaluationRun *)res.body;
 	all = fetch_results(ctl, run, &n, &keep, &nkeep);
@@ -619,7 +601,7 @@ run_call(struct ctl *ctl, const char *method, int64_t run)
 	struct parkc_result		 res;
 
 	req.run_id = run;
-	if (call_ok(ctl, method, &req.base, &res) != 0)
+	if (ctl_call(ctl, method, &req.base, &res) != 0)
 		return (1);
 	if (ctl->json)
 		pcmd_print(res.body, 1, stdout);
@@ -648,7 +630,7 @@ objection_reply(struct ctl *ctl, const char *method,
 {
 	struct parkc_result	 res;
 
-	if (call_ok(ctl, method, in, &res) != 0)
+	if (ctl_call(ctl, method, in, &res) != 0)
 		return (1);
 	if (ctl->json)
 		pcmd_print(res.body, 1, stdout);
@@ -668,7 +650,7 @@ list_objections(struct ctl *ctl, int64_t run)
 	size_t			 i;
 
 	req.run_id = run;
-	if (call_ok(ctl, "ListObjections", &req.base, &res) != 0)
+	if (ctl_call(ctl, "ListObjections", &req.base, &res) != 0)
 		return (1);
 	out = (Parkd__V1__ListObjectionsResponse *)res.body;
 	if (ctl->json)
@@ -707,7 +689,7 @@ create_run(struct ctl *ctl, int argc, char **argv)
 	}
 	if (req.year == 0)
 		return (-1);
-	if (call_ok(ctl, "CreateEvaluationRun", &req.base, &res) != 0)
+	if (ctl_call(ctl, "CreateEvaluationRun", &req.base, &res) != 0)
 		return (1);
 	run = ((Parkd__V1__EvaluationRun *)res.body)->id;
 	parkc_result_free(&res);

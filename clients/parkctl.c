@@ -32,13 +32,37 @@ usage(FILE *f)
 "  sync FILE.csv --kind KIND --park-code CODE [--refused FILE] [--chunk N]\n"
 "                       push a CSV file (see README for the columns)\n"
 "  export --kind KIND --park-code CODE [--out FILE]   the same shapes back\n"
-"  eval run --year Y | show RUN [--park CODE] | publish RUN |\n"
-"       export RUN --csv FILE | report RUN --html FILE   the evaluation\n");
+"  eval run --year Y [--provisional] [--corrects RUN] | show RUN [--park CODE]\n"
+"       | publish RUN | finalize RUN | objections RUN | object RUN --park CODE\n"
+"       TEXT | answer ID [--upheld] TEXT | export RUN --csv FILE |\n"
+"       report RUN --html FILE               the evaluation and its notice\n"
+"  declaration status --year Y | show|assemble|submit PARK --year Y |\n"
+"       attach PARK --year Y [--kind K] FILE | approve|return PARK --year Y\n"
+"       [--comment TEXT] | save EVIDENCE_ID FILE   annual declarations\n");
 	pcmd_list_methods(f);
 	fprintf(f, "\nValues: --flag value or --flag=value; lists are "
 	    "comma-separated; @FILE reads a file.\nArea is m2 x 100, money is "
 	    "fen, dates YYYY-MM-DD. Update commands fill update_mask\nwith the "
 	    "fields you give and need --id (or --code) and --version.\n");
+}
+
+/* One call; a failure is printed (and freed): then -1. */
+int
+ctl_call(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
+    struct parkc_result *res)
+{
+	if (ctl_connect(ctl) != 0)
+		return (-1);
+	if (parkc_call(ctl->pc, method, in, ctl->idem, res) != 0) {
+		fprintf(stderr, "parkctl: %s\n", parkc_error(ctl->pc));
+		return (-1);
+	}
+	if (res->code != 0) {
+		pcmd_print_result(res, 0);
+		parkc_result_free(res);
+		return (-1);
+	}
+	return (0);
 }
 
 /* A path from the config file, relative to the file's directory. */
@@ -200,6 +224,8 @@ main(int argc, char **argv)
 		rc = csv_export(&ctl, argc - 1, argv + 1);
 	else if (strcmp(cmd, "eval") == 0)
 		rc = eval_cmd(&ctl, argc - 1, argv + 1);
+	else if (strcmp(cmd, "declaration") == 0)
+		rc = decl_cmd(&ctl, argc - 1, argv + 1);
 	else if ((method = pcmd_method_for(cmd)) != NULL)
 		rc = run_method(&ctl, method, argc - 1, argv + 1);
 	else {

@@ -20,5 +20,8 @@ int	 csv_read_dry(const char *, const char *, size_t, int64_t *,
 int	 csv_export(struct ctl *, int, char **);
 const char *own_park(struct ctl *);
 int	 eval_cmd(struct ctl *, int, char **);
+int	 decl_cmd(struct ctl *, int, char **);
+int	 ctl_call(struct ctl *, const char *, const ProtobufCMessage *,
+	     struct parkc_result *);
 
 #endif

@@ -90,16 +90,18 @@ pcmd_parse_bool(const char *v, protobuf_c_boolean *out)
 	return (0);
 }
 
-/* A value of "@FILE" is the contents of FILE. */
+/* A value of "@FILE" is the contents of FILE (*len: its bytes). */
 static char *
-value_text(const char *v, char *err, size_t errlen)
+value_bytes(const char *v, size_t *len, char *err, size_t errlen)
 {
 	FILE	*f;
 	char	*buf;
 	long	 n;
 
-	if (v[0] != '@')
+	if (v[0] != '@') {
+		*len = strlen(v);
 		return (strdup(v));
+	}
 	if ((f = fopen(v + 1, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", v + 1, strerror(errno));
 		return (NULL);
@@ -112,9 +114,18 @@ value_text(const char *v, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read", v + 1);
 		return (NULL);
 	}
-	buf[fread(buf, 1, (size_t)n, f)] = '\0';
+	*len = fread(buf, 1, (size_t)n, f);
+	buf[*len] = '\0';
 	fclose(f);
 	return (buf);
+}
+
+static char *
+value_text(const char *v, char *err, size_t errlen)
+{
+	size_t	 len;
+
+	return (value_bytes(v, &len, err, errlen));
 }
 
 static int
@@ -162,6 +173,14 @@ set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
 		if ((*(char **)p = value_text(v, err, errlen)) == NULL)
 			return (-1);
 		return (0);
+	case PROTOBUF_C_TYPE_BYTES: {
+		ProtobufCBinaryData	*b = p;
+
+		if ((b->data = (uint8_t *)value_bytes(v, &b->len, err,
+		    errlen)) == NULL)
+			return (-1);
+		return (0);
+	}
 	case PROTOBUF_C_TYPE_BOOL:
 		if (pcmd_parse_bool(v, p) == 0)
 			return (0);
@@ -352,6 +371,9 @@ scalar_json(const ProtobufCFieldDescriptor *fd, const void *p)
 	case PROTOBUF_C_TYPE_MESSAGE:
 		return (*(ProtobufCMessage *const *)p ?
 		    to_json(*(ProtobufCMessage *const *)p) : json_null());
+	case PROTOBUF_C_TYPE_BYTES:
+		return (json_sprintf("%zu bytes",
+		    ((const ProtobufCBinaryData *)p)->len));
 	default:
 		return (json_null());
 	}
