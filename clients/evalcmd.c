@@ -34,7 +34,8 @@ print_run(const Parkd__V1__EvaluationRun *r)
 		    "published\n", r->year);
 	if (strcmp(r->status, "published") == 0)
 		printf("public notice %s%s; %d objection(s), %d not answered\n",
-		    *r->notice_until ? "until " : "none", r->notice_until,
+		    *r->notice_until ? "until " : "open until the run is made "
+		    "final (no fixed length)", r->notice_until,
 		    r->objections, r->open_objections);
 	if (strcmp(r->status, "final") == 0)
 		printf("final since %s; %d objection(s), all answered\n",

@@ -38,7 +38,9 @@ usage(FILE *f)
 "       report RUN --html FILE               the evaluation and its notice\n"
 "  declaration status --year Y | show|assemble|submit PARK --year Y |\n"
 "       attach PARK --year Y [--kind K] FILE | approve|return PARK --year Y\n"
-"       [--comment TEXT] | save EVIDENCE_ID FILE   annual declarations\n");
+"       [--comment TEXT] | save EVIDENCE_ID FILE   annual declarations\n"
+"  expert score PARK --year Y [--comment T] KEY=POINTS... | scores PARK\n"
+"       --year Y                           an expert's scores (0..100.00)\n");
 	pcmd_list_methods(f);
 	fprintf(f, "\nValues: --flag value or --flag=value; lists are "
 	    "comma-separated; @FILE reads a file.\nArea is m2 x 100, money is "
@@ -226,6 +228,8 @@ main(int argc, char **argv)
 		rc = eval_cmd(&ctl, argc - 1, argv + 1);
 	else if (strcmp(cmd, "declaration") == 0)
 		rc = decl_cmd(&ctl, argc - 1, argv + 1);
+	else if (strcmp(cmd, "expert") == 0)
+		rc = expert_cmd(&ctl, argc - 1, argv + 1);
 	else if ((method = pcmd_method_for(cmd)) != NULL)
 		rc = run_method(&ctl, method, argc - 1, argv + 1);
 	else {

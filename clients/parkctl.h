@@ -21,6 +21,7 @@ int	 csv_export(struct ctl *, int, char **);
 const char *own_park(struct ctl *);
 int	 eval_cmd(struct ctl *, int, char **);
 int	 decl_cmd(struct ctl *, int, char **);
+int	 expert_cmd(struct ctl *, int, char **);
 int	 ctl_call(struct ctl *, const char *, const ProtobufCMessage *,
 	     struct parkc_result *);
 

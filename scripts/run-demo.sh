@@ -25,8 +25,26 @@ if [ "${1:-}" = stop ]; then
 	exit 0
 fi
 
+# The shipped policy, for the demo's chain: the year's approved declarations
+# are scored, two qualitative indicators are scored by experts (the services
+# dimension reweighted to keep 15 points), and the notice has no fixed
+# length (it ends when the bureau makes the run final).
+demo_policy() {
+	sed -e 's/^name = "qingdao-2024";/name = "qingdao-2024-demo";/' \
+	    -e 's/use_declarations = false;/use_declarations = true;/' \
+	    -e 's/notice_working_days = 5;/notice_working_days = 0;/' \
+	    -e 's/{ key = "services"; name = "创业服务人次"; weight = 5; floor = 50; target = 400; }/{ key = "services"; name = "创业服务人次"; weight = 1; floor = 50; target = 400; },\
+            { key = "service_quality"; name = "服务质量（专家评审）"; weight = 2; expert = true; },\
+            { key = "industry_focus"; name = "产业聚焦（专家评审）"; weight = 2; expert = true; }/' \
+	    configs/policy/qingdao-2024.conf > "$1"
+	for want in 'qingdao-2024-demo' 'use_declarations = true' \
+	    'notice_working_days = 0' 'key = "industry_focus"'; do
+		grep -q "$want" "$1" || { echo "demo policy: '$want' not set" >&2; return 1; }
+	done
+}
+
 stop_all
-rm -rf "$VAR/pg"
+rm -rf "$VAR/pg" "$VAR/parkctl.d" "$VAR/reviewers.txt" "$VAR/evidence"
 mkdir -p "$VAR"
 [ "$(id -u)" -eq 0 ] && chmod 755 "$VAR"
 PGPORT=$(free_port)
@@ -35,6 +53,11 @@ pg_start "$VAR/pg" "$PGPORT"
 
 echo "==> dev certificates in var/tls"
 mkcerts "$VAR/tls" admin bureau viewer
+
+echo "==> the demo's policy (var/policy-demo.conf: the shipped one, scoring"
+echo "    approved declarations and two expert indicators, notice without a fixed length)"
+demo_policy "$VAR/policy-demo.conf"
+export POLICY=$VAR/policy-demo.conf
 
 PORT=7443
 (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && PORT=$(free_port)
@@ -73,14 +96,7 @@ awk '$1 ~ /^(graduate|clear|park|certificate)$/ { n[$1]++ } END { for (k in n) p
 echo "(full list in var/sweep.txt; decisions are separate calls: exit-firm, warn-park, exit-park)"
 echo
 YEAR=$(($(date +%Y) - 1))
-echo "==> the $YEAR evaluation (parkctl eval run --year $YEAR)"
-"$BUILD/parkctl" eval run --year "$YEAR" --top 20 | tee "$VAR/eval.txt"
-RUN=$(sed -n 's/^evaluation run \([0-9]*\) .*/\1/p' "$VAR/eval.txt")
-"$BUILD/parkctl" eval report "$RUN" --html "$VAR/report-$YEAR.html"
-"$BUILD/parkctl" eval export "$RUN" --csv "$VAR/eval-$YEAR.csv"
-echo "One park explained: $BUILD/parkctl eval show $RUN --park <code>"
-echo "Publish it (warns the 不合格 parks): $BUILD/parkctl eval publish $RUN"
-echo "The bureau's report: $VAR/report-$YEAR.html"
+VAR=$VAR BUILD=$BUILD YEAR=$YEAR scripts/demo-chain.sh
 echo
 echo "parkd is running (pid $(cat "$VAR/parkd.pid"), 127.0.0.1:$PORT)."
 HTTP=$(sed -n 's/^http_listen = "\(.*\)";/\1/p' "$VAR/parkd.conf")

@@ -1,6 +1,7 @@
 /*
  * Objections (异议) during a run's public notice (公示): a park's operator
- * files one on its own park's result while the notice runs; the bureau
+ * files one on its own park's result while the notice runs (to its last
+ * day, or, with no fixed length, until the run is final); the bureau
  * answers each once (upheld or not). A run becomes final only when every
  * objection is answered (runs.c). The run row is locked while an objection
  * is filed, so a run never becomes final with one it has not seen.
@@ -58,8 +59,10 @@ target_checked(struct req *r, PGresult *res)
 		    (long long)in->run_id, in->park_code)));
 	today(&d);
 	ymd_format(&d, now);
+	/* a notice without a fixed length (notice_working_days = 0) runs
+	 * until the bureau makes the run final */
 	if (strcmp(st, "published") != 0 ||
-	    (*until != '\0' && strcmp(now, until) > 0) || *until == '\0') {
+	    (*until != '\0' && strcmp(now, until) > 0)) {
 		viols_add(&r->v, "run_id", "evaluation.notice", "run %lld is "
 		    "%s%s%s", (long long)in->run_id, st, *until ? ", notice "
 		    "until " : "", until);
