@@ -13,7 +13,7 @@
 #include "pcmd.h"
 #include "lib/lib.h"
 
-static void
+void
 points(int cp, char *buf, size_t n)
 {
 	snprintf(buf, n, "%d.%02d", cp / 100, cp % 100);
@@ -76,7 +76,7 @@ print_run(const Parkd__V1__EvaluationRun *r)
 }
 
 /* A rank, "=N" when it is shared with a neighbour (equal totals). */
-static void
+void
 rank_text(Parkd__V1__EvaluationResult **v, size_t n, size_t i, char *b,
     size_t len)
 {
@@ -106,7 +106,7 @@ reasons_text(const Parkd__V1__EvaluationResult *o)
 }
 
 /* All results of a run, in rank order (paged). */
-static Parkd__V1__EvaluationResult **
+Parkd__V1__EvaluationResult **
 fetch_results(struct ctl *ctl, int64_t run, size_t *n,
     struct parkc_result **keep, size_t *nkeep)
 {
@@ -144,7 +144,7 @@ fetch_results(struct ctl *ctl, int64_t run, size_t *n,
 	return (all);
 }
 
-static void
+void
 free_results(Parkd__V1__EvaluationResult **all, struct parkc_result *keep,
     size_t nkeep)
 {
@@ -321,268 +321,6 @@ export_csv(struct ctl *ctl, int64_t run, const char *path)
 }
 
 /* ---- the HTML report ---- */
-
-static void
-html_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/* A horizontal bar chart: labels, values, a maximum; values as text too. */
-static void
-svg_bars(FILE *f, const char *id, const char *title, const char **labels,
-    const int64_t *values, const char **texts, int n, int64_t max,
-    const char *color)
-{
-	int	 i, w = 520, h = 34 * n + 20;
-
-	fprintf(f, "<figure><figcaption>%s</figcaption>\n<svg id=\"%s\" "
-	    "xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"%d\" "
-	    "role=\"img\">\n", title, id, h);
-	for (i = 0; i < n; i++) {
-		int64_t bw = max > 0 ? values[i] * w / max : 0;
-
-		if (bw > w)
-			bw = w;
-		if (bw < 0)
-			bw = 0;
-		fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"14\">", 34 * i +
-		    24);
-		html_text(f, labels[i]);
-		fprintf(f, "</text><rect class=\"bar\" data-label=\"");
-		html_text(f, labels[i]);
-		fprintf(f, "\" data-value=\"%" PRId64 "\" x=\"130\" y=\"%d\" "
-		    "width=\"%" PRId64 "\" height=\"22\" fill=\"%s\"/>"
-		    "<text x=\"%" PRId64 "\" y=\"%d\" font-size=\"13\">", values[i],
-		    34 * i + 8, bw, color, 136 + bw, 34 * i + 24);
-		html_text(f, texts[i]);
-		fputs("</text>\n", f);
-	}
-	fputs("</svg></figure>\n", f);
-}
-
-static void
-chart_grades(FILE *f, const Parkd__V1__EvaluationRun *r)
-{
-	const char	*gl[8], *gt[8];
-	int64_t		 gv[8], gmax = 1;
-	char		 gtb[8][32];
-	size_t		 i;
-
-	for (i = 0; i < r->n_grades && i < 8; i++) {
-		gl[i] = r->grades[i]->name;
-		gv[i] = r->grades[i]->parks;
-		snprintf(gtb[i], sizeof(gtb[i]), "%s %d 个", r->grades[i]->grade,
-		    r->grades[i]->parks);
-		gt[i] = gtb[i];
-		if (gv[i] > gmax)
-			gmax = gv[i];
-	}
-	fputs("<h2>等级分布</h2>\n", f);
-	svg_bars(f, "chart-grades", "各等级园区数量", gl, gv, gt,
-	    (int)i, gmax, "#3b7dd8");
-}
-
-static void
-chart_budget(FILE *f, const Parkd__V1__EvaluationRun *r)
-{
-	const char	*bl[3] = { "补贴申领总额", "实际补贴总额", "年度预算" };
-	const char	*bt[3];
-	int64_t		 bv[3];
-	char		 btb[3][64], y[48];
-	size_t		 i;
-
-	bv[0] = r->requested_fen;
-	bv[1] = r->total_fen;
-	bv[2] = r->budget_fen >= 0 ? r->budget_fen : 0;
-	for (i = 0; i < 3; i++) {
-		fmt_yuan(bv[i], y, sizeof(y));
-		snprintf(btb[i], sizeof(btb[i]), "%s 元", y);
-		bt[i] = btb[i];
-	}
-	if (r->budget_fen < 0)
-		bt[2] = "未设定";
-	fputs("<h2>补贴总额与预算</h2>\n", f);
-	svg_bars(f, "chart-budget", "补贴总额（元）与年度预算", bl, bv, bt, 3,
-	    bv[0] > bv[2] ? bv[0] : bv[2], "#d8873b");
-}
-
-/* Target i: have of want, and the share done in tenths of a percent. */
-static void
-target_text(size_t i, int64_t have, int64_t want, int64_t done, char *buf,
-    size_t len)
-{
-	if (i == 3)		/* revenue: 亿元 */
-		snprintf(buf, len, "%" PRId64 ".%02" PRId64 " / %" PRId64 " (%"
-		    PRId64 ".%" PRId64 "%%)", have / (int64_t)10000000000,
-		    have / 100000000 % 100, want / (int64_t)10000000000,
-		    done / 10, done % 10);
-	else if (i == 7)	/* a share in basis points */
-		snprintf(buf, len, "%" PRId64 ".%02" PRId64 "%% / %" PRId64 "%%",
-		    have / 100, have % 100, want / 100);
-	else
-		snprintf(buf, len, "%" PRId64 " / %" PRId64 " (%" PRId64 ".%"
-		    PRId64 "%%)", have, want, done / 10, done % 10);
-}
-
-static void
-chart_targets(FILE *f, const Parkd__V1__CityFigures *c,
-    const Parkd__V1__CityFigures *t)
-{
-	static const char *names[8] = { "孵化基地（个）", "在孵企业（家）",
-	    "孵化面积（平方米）", "营业收入（亿元）", "带动就业（人）",
-	    "高新技术企业（家）", "专精特新企业（家）", "科技型企业占比" };
-	int64_t	 have[8] = { c->parks, c->firms, c->area / 100, c->revenue_fen,
-	    c->jobs, c->high_tech, c->srdi, c->tech_share_bp };
-	int64_t	 want[8] = { t->parks, t->firms, t->area / 100, t->revenue_fen,
-	    t->jobs, t->high_tech, t->srdi, t->tech_share_bp };
-	const char *tl[8], *tt[8];
-	int64_t	 tv[8];
-	char	 ttb[8][96];
-	size_t	 i;
-
-	for (i = 0; i < 8; i++) {
-		tl[i] = names[i];
-		tv[i] = want[i] > 0 ? have[i] * 1000 / want[i] : 0;
-		target_text(i, have[i], want[i], tv[i], ttb[i], sizeof(ttb[i]));
-		tt[i] = ttb[i];
-	}
-	fputs("<h2>城市目标完成情况</h2>\n", f);
-	svg_bars(f, "chart-targets", "完成值 / 目标值（条长为完成比例，"
-	    "满格为目标）", tl, tv, tt, 8, 1000, "#3ba55c");
-}
-
-static void
-report_charts(FILE *f, const Parkd__V1__EvaluationRun *r)
-{
-	chart_grades(f, r);
-	chart_budget(f, r);
-	if (r->city != NULL && r->targets != NULL)
-		chart_targets(f, r->city, r->targets);
-}
-
-static void
-report_table(FILE *f, Parkd__V1__EvaluationResult **v, size_t n)
-{
-	size_t	 i, k;
-	char	 b[64];
-
-	fputs("<h2>排名与补贴</h2>\n<table id=\"ranking\">\n<thead><tr>"
-	    "<th>排名</th><th>园区</th><th>名称</th><th>区市</th><th>得分</th>"
-	    "<th>等级</th><th>补贴（元）</th><th>说明</th></tr></thead>\n"
-	    "<tbody>\n", f);
-	for (i = 0; i < n; i++) {
-		fprintf(f, "<tr data-park=\"");
-		html_text(f, v[i]->park_code);
-		rank_text(v, n, i, b, sizeof(b));
-		fprintf(f, "\" data-subsidy-fen=\"%" PRId64 "\"><td>%s</td><td>",
-		    v[i]->subsidy_fen, b);
-		html_text(f, v[i]->park_code);
-		fputs("</td><td>", f);
-		html_text(f, v[i]->park_name);
-		fputs("</td><td>", f);
-		html_text(f, v[i]->district);
-		points(v[i]->total_cp, b, sizeof(b));
-		fprintf(f, "</td><td class=\"num\">%s</td><td>%s ", b,
-		    v[i]->grade);
-		html_text(f, v[i]->grade_name);
-		fmt_yuan(v[i]->subsidy_fen, b, sizeof(b));
-		fprintf(f, "</td><td class=\"num\">%s</td><td>", b);
-		for (k = 0; k < v[i]->n_reasons; k++) {
-			if (k > 0)
-				fputs("<br>", f);
-			html_text(f, v[i]->reasons[k]);
-		}
-		fputs("</td></tr>\n", f);
-	}
-	fputs("</tbody></table>\n", f);
-}
-
-static const char *
-status_zh(const char *status)
-{
-	static const char *const m[][2] = { { "draft", "草稿" },
-	    { "provisional", "预评估（年度未结束，不可发布）" },
-	    { "published", "公示中" }, { "final", "最终结果" },
-	    { "superseded", "已被更正批次取代" } };
-	size_t	 i;
-
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (strcmp(status, m[i][0]) == 0)
-			return (m[i][1]);
-	return (status);
-}
-
-static int
-report_html(struct ctl *ctl, int64_t run, const char *path)
-{
-	Parkd__V1__EvaluationRunRequest	 req =
-	    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
-	Parkd__V1__EvaluationRun	*r;
-	Parkd__V1__EvaluationResult	**all;
-	struct parkc_result		 res, *keep;
-	size_t				 n, nkeep;
-	FILE				*f;
-	char				 a[48], b[48];
-
-	req.run_id = run;
-	if (ctl_call(ctl, "GetEvaluationRun", &req.base, &res) != 0)
-		return (1);
-	r = (Parkd__V1__EvaluationRun *)res.body;
-	all = fetch_results(ctl, run, &n, &keep, &nkeep);
-	if ((f = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
-		free_results(all, keep, nkeep);
-		parkc_result_free(&res);
-		return (1);
-	}
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
-	    "charset=\"utf-8\"><title>%d 年度创业孵化基地绩效评估报告</title>\n"
-	    "<style>body{font-family:\"Noto Sans CJK SC\",\"WenQuanYi Micro Hei\","
-	    "\"Microsoft YaHei\",sans-serif;margin:2em;color:#222}"
-	    "table{border-collapse:collapse;font-size:13px}td,th{border:1px "
-	    "solid #ccc;padding:3px 6px}td.num{text-align:right}"
-	    "figure{margin:0 0 1.5em}figcaption{color:#555;margin:.3em 0}"
-	    ".cards span{display:inline-block;margin-right:2em}</style>"
-	    "</head><body>\n", r->year);
-	fprintf(f, "<h1>%d 年度创业孵化基地绩效评估报告</h1>\n", r->year);
-	fmt_yuan(r->total_fen, a, sizeof(a));
-	fprintf(f, "<p class=\"cards\" id=\"summary\" data-run=\"%" PRId64 "\" "
-	    "data-total-fen=\"%" PRId64 "\" data-parks=\"%d\"><span>评估批次 "
-	    "%" PRId64 "（%s）</span><span>政策 ", r->id, r->total_fen,
-	    r->parks, r->id, status_zh(r->status));
-	html_text(f, r->policy);
-	fprintf(f, "</span><span>参评园区 %d 个</span><span id=\"total\">"
-	    "补贴总额 %s 元</span>", r->parks, a);
-	if (r->budget_fen >= 0) {
-		fmt_yuan(r->budget_fen, a, sizeof(a));
-		fmt_yuan(r->remainder_fen, b, sizeof(b));
-		fprintf(f, "<span>年度预算 %s 元，结余 %s 元</span>", a, b);
-	}
-	fputs("</p>\n", f);
-	report_charts(f, r);
-	report_table(f, all, n);
-	fprintf(f, "<p>金额单位：元（精确到分）。得分满分 100 分；"
-	    "等级与补贴由评估政策 ");
-	html_text(f, r->policy);
-	fprintf(f, " 确定。</p>\n</body></html>\n");
-	fclose(f);
-	printf("report written to %s\n", path);
-	free_results(all, keep, nkeep);
-	parkc_result_free(&res);
-	return (0);
-}
 
 static int64_t
 run_arg(const char *s)

@@ -25,4 +25,15 @@ int	 expert_cmd(struct ctl *, int, char **);
 int	 ctl_call(struct ctl *, const char *, const ProtobufCMessage *,
 	     struct parkc_result *);
 
+/* evalcmd.c, shared with report.c */
+void	 points(int, char *, size_t);
+void	 rank_text(Parkd__V1__EvaluationResult **, size_t, size_t, char *,
+	     size_t);
+Parkd__V1__EvaluationResult **fetch_results(struct ctl *, int64_t, size_t *,
+	     struct parkc_result **, size_t *);
+void	 free_results(Parkd__V1__EvaluationResult **, struct parkc_result *,
+	     size_t);
+/* report.c */
+int	 report_html(struct ctl *, int64_t, const char *);
+
 #endif

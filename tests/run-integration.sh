@@ -22,7 +22,7 @@ trap cleanup EXIT
 PGPORT=$(free_port)
 pg_start "$T/pg" "$PGPORT" -c fsync=off -c synchronous_commit=off
 mkcerts "$T/tls" admin bureau opA opB viewer nobody scA scB scGone gone \
-    evA evB dcA dcB rvPD rvJZ ex1 ex2 ex3
+    evA evB dcA dcB rvPD rvJZ ex1 ex2 ex3 ex4
 # A client certificate from a CA parkd does not trust.
 mkcerts "$T/rogue" rogue
 

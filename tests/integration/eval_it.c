@@ -120,7 +120,8 @@ finalize_run(struct parkc *pc, int64_t id, char *warned, size_t wlen)
 
 /*
  * The policy of the test years 2019-2023: the shipped one, with 不合格
- * paying 10,000 yuan (so a gate's cut shows beside the grade's amount).
+ * paying 10,000 yuan (so a gate's cut shows beside the grade's amount) and
+ * two expert indicators in the services dimension.
  */
 static void
 old_years_policy(void)
@@ -135,12 +136,20 @@ old_years_policy(void)
 	    { "name = \"qingdao-2024\";", "name = \"it-2019\";" },
 	    { "years = [2024, 2026];", "years = [2019, 2023];" },
 	    { "min_score = 0; amount_fen = 0;",
-	      "min_score = 0; amount_fen = 1000000;" } };
+	      "min_score = 0; amount_fen = 1000000;" },
+	    { "{ key = \"services\"; name = \"创业服务人次\"; weight = 5; "
+	      "floor = 50; target = 400; }",
+	      "{ key = \"services\"; name = \"创业服务人次\"; weight = 1; "
+	      "floor = 50; target = 400; },\n"
+	      "{ key = \"service_quality\"; name = \"服务质量\"; weight = 2; "
+	      "expert = true; },\n"
+	      "{ key = \"industry_focus\"; name = \"产业聚焦\"; weight = 2; "
+	      "expert = true; }" } };
 	size_t		 i, n;
 	char		*at;
 
 	snprintf(out, sizeof(out), "%s", text);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		at = strstr(out, edits[i][0]);
 		assert_non_null(at);
 		n = strlen(edits[i][0]);
@@ -216,7 +225,23 @@ story_eval_run(void **state)
 	ev_park(bu, "EV-L", "2021-03-01");	/* admitted during the year */
 	add_principal(admin, "evA", "operator", "EV-A");
 	add_principal(admin, "evB", "operator", "EV-B");
+	add_principal(admin, "ex4", "expert", "");
 	parkc_close(admin);
+	/* one expert scores EV-A and EV-B alike (they stay tied) */
+	{
+		static const char *const keys[] = { "service_quality",
+		    "industry_focus" };
+		static const int	 cp[] = { 8000, 7000 };
+		struct parkc		*ex = as("ex4", addr2);
+
+		assert_int_equal(assign_expert(bu, EV_YEAR, "ex4", "EV-A"), 0);
+		assert_int_equal(assign_expert(bu, EV_YEAR, "ex4", "EV-B"), 0);
+		assert_int_equal(submit_scores(ex, EV_YEAR, "EV-A", keys, cp, 2,
+		    NULL), 0);
+		assert_int_equal(submit_scores(ex, EV_YEAR, "EV-B", keys, cp, 2,
+		    NULL), 0);
+		parkc_close(ex);
+	}
 
 	/* this year (2026) has not ended: refused, or provisional only */
 	cr.year = 2026;
@@ -261,7 +286,8 @@ story_eval_run(void **state)
 	/* EV-A holds the award: nothing on top of it, and says why */
 	o = get_result(bu, eval_run_id, "EV-A", &res);
 	assert_int_equal(o->subsidy_fen, 0);
-	assert_int_equal(o->n_indicators, 16);
+	assert_int_equal(o->n_indicators, 18);
+	assert_int_equal(o->total_cp, 300);	/* 80.00 x 2 + 70.00 x 2 */
 	assert_true(has_reason(o, "不重复享受") || has_reason(o, "门槛"));
 	assert_string_equal(o->indicators[0]->key, "tenants");
 	/* equal totals share a rank; the order among them stays fixed */
@@ -373,6 +399,24 @@ story_eval_publish_immutable(void **state)
 	assert_int_equal(change_year(bu, EV_YEAR, "other_award", q,
 	    sizeof(q)), 0);
 	assert_non_null(strstr(q, "does not include"));
+	/* EV-B's operator objects; the bureau answers */
+	{
+		Parkd__V1__FileObjectionRequest	 fo =
+		    PARKD__V1__FILE_OBJECTION_REQUEST__INIT;
+		Parkd__V1__AnswerObjectionRequest ao =
+		    PARKD__V1__ANSWER_OBJECTION_REQUEST__INIT;
+		struct parkc			*eb = as("evB", addr1);
+
+		fo.run_id = eval_run_id;
+		fo.park_code = "EV-B";
+		fo.body = "专家评分未计入第四季度服务记录。";
+		assert_int_equal(call(eb, "FileObjection", &fo.base, &res), 0);
+		ao.objection_id = ((Parkd__V1__Objection *)res.body)->id;
+		parkc_result_free(&res);
+		parkc_close(eb);
+		ao.answer = "经复核，专家评分依据完整，维持原结果。";
+		expect(bu, "AnswerObjection", &ao.base, 0);
+	}
 	/* not final before the notice has ended */
 	assert_int_equal(run_change(bu, "FinalizeEvaluationRun", eval_run_id,
 	    st, sizeof(st), w, sizeof(w), &res), CODE(FAILED_PRECONDITION));

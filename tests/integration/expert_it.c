@@ -53,53 +53,6 @@ ex_policy(void)
 }
 
 static int
-assign(struct parkc *pc, const char *expert, const char *park)
-{
-	Parkd__V1__AssignExpertRequest	 req =
-	    PARKD__V1__ASSIGN_EXPERT_REQUEST__INIT;
-	struct parkc_result		 res;
-	int				 code;
-
-	req.expert = (char *)expert;
-	req.park_code = (char *)park;
-	req.year = EX_YEAR;
-	code = call(pc, "AssignExpert", &req.base, &res);
-	parkc_result_free(&res);
-	return (code);
-}
-
-/* Score park: keys and centi-points (n of them); the code. */
-static int
-score(struct parkc *pc, const char *park, const char *const *keys,
-    const int *cp, size_t n, struct parkc_result *keep)
-{
-	Parkd__V1__SubmitScoresRequest	 req =
-	    PARKD__V1__SUBMIT_SCORES_REQUEST__INIT;
-	Parkd__V1__ExpertScore		 s[4], *v[4];
-	struct parkc_result		 res;
-	size_t				 i;
-	int				 code;
-
-	for (i = 0; i < n; i++) {
-		parkd__v1__expert_score__init(&s[i]);
-		s[i].indicator = (char *)keys[i];
-		s[i].score_cp = cp[i];
-		v[i] = &s[i];
-	}
-	req.park_code = (char *)park;
-	req.year = EX_YEAR;
-	req.scores = v;
-	req.n_scores = n;
-	req.comment = "服务体系完整，产业方向清晰。";
-	code = call(pc, "SubmitScores", &req.base, &res);
-	if (keep != NULL)
-		*keep = res;
-	else
-		parkc_result_free(&res);
-	return (code);
-}
-
-static int
 reviews(struct parkc *pc, const char *park, struct parkc_result *res)
 {
 	Parkd__V1__ListScoresRequest	 req =
@@ -146,18 +99,23 @@ test_experts(void **state)
 	e3 = as("ex3", addr1);
 
 	/* the bureau assigns; once per expert, park and year */
-	assert_int_equal(assign(bu, "ex1", "EX-A"), 0);
-	assert_int_equal(assign(bu, "ex2", "EX-A"), 0);
-	assert_int_equal(assign(bu, "ex3", "EX-A"), 0);
-	assert_int_equal(assign(bu, "ex1", "EX-B"), 0);
-	assert_int_equal(assign(bu, "ex1", "EX-B"), CODE(ALREADY_EXISTS));
-	assert_int_equal(assign(bu, "nobody-here", "EX-B"), CODE(NOT_FOUND));
-	assert_int_equal(assign(bu, "opA", "EX-B"), CODE(NOT_FOUND));
-	assert_int_equal(assign(op, "ex2", "EX-B"), CODE(PERMISSION_DENIED));
-	assert_int_equal(assign(e1, "ex2", "EX-B"), CODE(PERMISSION_DENIED));
+	assert_int_equal(assign_expert(bu, EX_YEAR, "ex1", "EX-A"), 0);
+	assert_int_equal(assign_expert(bu, EX_YEAR, "ex2", "EX-A"), 0);
+	assert_int_equal(assign_expert(bu, EX_YEAR, "ex3", "EX-A"), 0);
+	assert_int_equal(assign_expert(bu, EX_YEAR, "ex1", "EX-B"), 0);
+	assert_int_equal(assign_expert(bu, EX_YEAR, "ex1", "EX-B"),
+	    CODE(ALREADY_EXISTS));
+	assert_int_equal(assign_expert(bu, EX_YEAR, "nobody-here", "EX-B"),
+	    CODE(NOT_FOUND));
+	assert_int_equal(assign_expert(bu, EX_YEAR, "opA", "EX-B"),
+	    CODE(NOT_FOUND));
+	assert_int_equal(assign_expert(op, EX_YEAR, "ex2", "EX-B"),
+	    CODE(PERMISSION_DENIED));
+	assert_int_equal(assign_expert(e1, EX_YEAR, "ex2", "EX-B"),
+	    CODE(PERMISSION_DENIED));
 
 	/* no score of an unassigned park; no peeking before one's own */
-	assert_int_equal(score(e2, "EX-B", keys, s2, 2, NULL),
+	assert_int_equal(submit_scores(e2, EX_YEAR, "EX-B", keys, s2, 2, NULL),
 	    CODE(PERMISSION_DENIED));
 	assert_int_equal(reviews(e1, "EX-A", &res), CODE(PERMISSION_DENIED));
 	parkc_result_free(&res);
@@ -167,24 +125,24 @@ test_experts(void **state)
 	parkc_result_free(&res);
 
 	/* every expert indicator once, 0..10000 */
-	assert_int_equal(score(e1, "EX-A", keys, s1, 1, &res),
+	assert_int_equal(submit_scores(e1, EX_YEAR, "EX-A", keys, s1, 1, &res),
 	    CODE(INVALID_ARGUMENT));
 	assert_true(has_violation(&res, "scores", "expert.missing"));
 	parkc_result_free(&res);
-	assert_int_equal(score(e1, "EX-A", bad, s1, 2, &res),
+	assert_int_equal(submit_scores(e1, EX_YEAR, "EX-A", bad, s1, 2, &res),
 	    CODE(INVALID_ARGUMENT));
 	assert_true(has_violation(&res, "scores[1]", "expert.indicator"));
 	parkc_result_free(&res);
-	assert_int_equal(score(e1, "EX-A", keys, over, 2, &res),
+	assert_int_equal(submit_scores(e1, EX_YEAR, "EX-A", keys, over, 2, &res),
 	    CODE(INVALID_ARGUMENT));
 	assert_true(has_violation(&res, "scores[0]", "range"));
 	parkc_result_free(&res);
-	if (score(e1, "EX-A", keys, s1, 2, &res) != 0)
+	if (submit_scores(e1, EX_YEAR, "EX-A", keys, s1, 2, &res) != 0)
 		fail_msg("SubmitScores: %s (%s)", res.message,
 		    res.status && res.status->n_violations ?
 		    res.status->violations[0]->message : "");
 	parkc_result_free(&res);
-	assert_int_equal(score(e1, "EX-A", keys, s2, 2, NULL),
+	assert_int_equal(submit_scores(e1, EX_YEAR, "EX-A", keys, s2, 2, NULL),
 	    CODE(FAILED_PRECONDITION));
 
 	/* its own in: the others' are visible (ex2 has none yet) */
@@ -216,9 +174,10 @@ test_experts(void **state)
 		expect(e3, "DeclareConflict", &dc.base,
 		    CODE(FAILED_PRECONDITION));
 	}
-	assert_int_equal(score(e3, "EX-A", keys, s2, 2, NULL),
+	assert_int_equal(submit_scores(e3, EX_YEAR, "EX-A", keys, s2, 2, NULL),
 	    CODE(FAILED_PRECONDITION));
-	assert_int_equal(score(e2, "EX-A", keys, s2, 2, NULL), 0);
+	assert_int_equal(submit_scores(e2, EX_YEAR, "EX-A", keys, s2, 2, NULL),
+	    0);
 	/* the bureau sees every expert's scores, and the conflict */
 	assert_int_equal(reviews(bu, "EX-A", &res), 0);
 	ls = (Parkd__V1__ListScoresResponse *)res.body;

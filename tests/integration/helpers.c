@@ -687,3 +687,53 @@ lock_waiting(PGconn *pg)
 	PQclear(r);
 	return (n);
 }
+
+/* AssignExpert: the code. */
+int
+assign_expert(struct parkc *pc, int year, const char *expert,
+    const char *park)
+{
+	Parkd__V1__AssignExpertRequest	 req =
+	    PARKD__V1__ASSIGN_EXPERT_REQUEST__INIT;
+	struct parkc_result		 res;
+	int				 code;
+
+	req.expert = (char *)expert;
+	req.park_code = (char *)park;
+	req.year = year;
+	code = call(pc, "AssignExpert", &req.base, &res);
+	parkc_result_free(&res);
+	return (code);
+}
+
+/* SubmitScores of park: keys and centi-points (n <= 4); the code. */
+int
+submit_scores(struct parkc *pc, int year, const char *park,
+    const char *const *keys, const int *cp, size_t n,
+    struct parkc_result *keep)
+{
+	Parkd__V1__SubmitScoresRequest	 req =
+	    PARKD__V1__SUBMIT_SCORES_REQUEST__INIT;
+	Parkd__V1__ExpertScore		 s[4], *v[4];
+	struct parkc_result		 res;
+	size_t				 i;
+	int				 code;
+
+	for (i = 0; i < n; i++) {
+		parkd__v1__expert_score__init(&s[i]);
+		s[i].indicator = (char *)keys[i];
+		s[i].score_cp = cp[i];
+		v[i] = &s[i];
+	}
+	req.park_code = (char *)park;
+	req.year = year;
+	req.scores = v;
+	req.n_scores = n;
+	req.comment = "服务体系完整，产业方向清晰。";
+	code = call(pc, "SubmitScores", &req.base, &res);
+	if (keep != NULL)
+		*keep = res;
+	else
+		parkc_result_free(&res);
+	return (code);
+}

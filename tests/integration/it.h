@@ -79,6 +79,9 @@ int64_t	sql_int(const char *q);
 int	race_last_free_area(struct parkc *, struct parkc *, struct parkc *, const char *, int, int);
 int	lock_waiting(PGconn *);
 int64_t	audit_rows(void);
+int	assign_expert(struct parkc *, int, const char *, const char *);
+int	submit_scores(struct parkc *, int, const char *, const char *const *,
+	    const int *, size_t, struct parkc_result *);
 
 /* scope_it.c: the firms of parks SC-A and SC-B (see there) */
 enum { FA, FX, FB, FN, NOBJ };
