@@ -111,18 +111,17 @@ status(struct ctl *ctl, int year)
 	return (0);
 }
 
-/* Write evidence id's content to path. */
-static int
-save(struct ctl *ctl, int64_t id, const char *path)
+/* Write the evidence file method returns (an Evidence) to path. */
+int
+save_evidence(struct ctl *ctl, const char *method, const ProtobufCMessage *req,
+    const char *path)
 {
-	Parkd__V1__GetEvidenceRequest req = PARKD__V1__GET_EVIDENCE_REQUEST__INIT;
 	Parkd__V1__Evidence	*e;
 	struct parkc_result	 res;
 	FILE			*f;
 	int			 rc = 0;
 
-	req.id = id;
-	if (ctl_call(ctl, "GetEvidence", &req.base, &res) != 0)
+	if (ctl_call(ctl, method, req, &res) != 0)
 		return (1);
 	e = (Parkd__V1__Evidence *)res.body;
 	if ((f = fopen(path, "wb")) == NULL ||
@@ -139,7 +138,7 @@ save(struct ctl *ctl, int64_t id, const char *path)
 }
 
 /* The file at path, read whole (at most 64 MiB); NULL on error. */
-static uint8_t *
+uint8_t *
 slurp(const char *path, size_t *len)
 {
 	FILE	*f;
@@ -190,8 +189,13 @@ decl_cmd(struct ctl *ctl, int argc, char **argv)
 
 	if (argc >= 1 && strcmp(argv[0], "status") == 0 && year != NULL)
 		return (status(ctl, atoi(year)));
-	if (argc == 3 && strcmp(argv[0], "save") == 0)
-		return (save(ctl, strtoll(argv[1], NULL, 10), argv[2]));
+	if (argc == 3 && strcmp(argv[0], "save") == 0) {
+		Parkd__V1__GetEvidenceRequest ge =
+		    PARKD__V1__GET_EVIDENCE_REQUEST__INIT;
+
+		ge.id = strtoll(argv[1], NULL, 10);
+		return (save_evidence(ctl, "GetEvidence", &ge.base, argv[2]));
+	}
 	if (argc < 4 || year == NULL)
 		goto usage;
 	req.park_code = argv[1];

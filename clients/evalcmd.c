@@ -356,6 +356,9 @@ print_objection(const Parkd__V1__Objection *o)
 	printf("objection %" PRId64 " to run %" PRId64 ", park %s, filed by "
 	    "%s at %s:\n  %s\n", o->id, o->run_id, o->park_code, o->filed_by,
 	    o->filed_at, o->body);
+	if (*o->evidence_name)
+		printf("  evidence: %s (%" PRId64 " bytes, sha256 %s)\n",
+		    o->evidence_name, o->evidence_size, o->evidence_sha256);
 	if (*o->answer)
 		printf("  answer (%s, %s at %s): %s\n", o->upheld ? "upheld" :
 		    "not upheld", o->answered_by, o->answered_at, o->answer);
@@ -466,15 +469,33 @@ eval_cmd(struct ctl *ctl, int argc, char **argv)
 		return (run_call(ctl, "FinalizeEvaluationRun", run));
 	if (strcmp(argv[0], "objections") == 0 && argc == 2)
 		return (list_objections(ctl, run));
-	if (strcmp(argv[0], "object") == 0 && argc == 5 &&
-	    strcmp(argv[2], "--park") == 0) {
+	if (strcmp(argv[0], "object") == 0 && (argc == 5 || (argc == 7 &&
+	    strcmp(argv[4], "--file") == 0)) && strcmp(argv[2], "--park") == 0) {
 		Parkd__V1__FileObjectionRequest req =
 		    PARKD__V1__FILE_OBJECTION_REQUEST__INIT;
+		const char	*slash;
 
 		req.run_id = run;
 		req.park_code = argv[3];
-		req.body = argv[4];
-		return (objection_reply(ctl, "FileObjection", &req.base));
+		req.body = argv[argc - 1];
+		if (argc == 7) {
+			slash = strrchr(argv[5], '/');
+			req.evidence_name = slash ? (char *)slash + 1 : argv[5];
+			if ((req.evidence.data = slurp(argv[5],
+			    &req.evidence.len)) == NULL)
+				return (1);
+		}
+		rc = objection_reply(ctl, "FileObjection", &req.base);
+		free(req.evidence.data);
+		return (rc);
+	}
+	if (strcmp(argv[0], "objection-file") == 0 && argc == 3) {
+		Parkd__V1__ObjectionEvidenceRequest req =
+		    PARKD__V1__OBJECTION_EVIDENCE_REQUEST__INIT;
+
+		req.objection_id = run;
+		return (save_evidence(ctl, "GetObjectionEvidence", &req.base,
+		    argv[2]));
 	}
 	if (strcmp(argv[0], "answer") == 0 && (argc == 3 || (argc == 4 &&
 	    strcmp(argv[2], "--upheld") == 0))) {
@@ -500,7 +521,8 @@ usage:
 	    "       parkctl eval publish RUN      (opens the public notice)\n"
 	    "       parkctl eval finalize RUN     (after the notice; warns)\n"
 	    "       parkctl eval objections RUN\n"
-	    "       parkctl eval object RUN --park CODE TEXT\n"
+	    "       parkctl eval object RUN --park CODE [--file F] TEXT\n"
+	    "       parkctl eval objection-file OBJECTION FILE\n"
 	    "       parkctl eval answer OBJECTION [--upheld] TEXT\n"
 	    "       parkctl eval export RUN --csv FILE\n"
 	    "       parkctl eval report RUN --html FILE\n");

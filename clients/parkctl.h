@@ -21,6 +21,9 @@ int	 csv_export(struct ctl *, int, char **);
 const char *own_park(struct ctl *);
 int	 eval_cmd(struct ctl *, int, char **);
 int	 decl_cmd(struct ctl *, int, char **);
+int	 save_evidence(struct ctl *, const char *, const ProtobufCMessage *,
+	     const char *);
+uint8_t	*slurp(const char *, size_t *);
 int	 expert_cmd(struct ctl *, int, char **);
 int	 ctl_call(struct ctl *, const char *, const ProtobufCMessage *,
 	     struct parkc_result *);

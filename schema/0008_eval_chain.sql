@@ -89,7 +89,14 @@ CREATE TABLE objections (
     upheld       boolean,             -- the answer accepts the objection
     answered_by  text,
     answered_at  timestamptz,
-    CHECK ((answer IS NULL) = (answered_at IS NULL))
+    -- one evidence file, optional (as a declaration's: schema/0009)
+    evidence_name        text,
+    evidence_media_type  text,
+    evidence_size        bigint,
+    evidence_sha256      text CHECK (evidence_sha256 ~ '^[0-9a-f]{64}$'),
+    evidence             bytea,
+    CHECK ((answer IS NULL) = (answered_at IS NULL)),
+    CHECK ((evidence IS NULL) = (evidence_sha256 IS NULL))
 );
 CREATE INDEX objections_run_idx ON objections (run_id, park_id);
 

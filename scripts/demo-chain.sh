@@ -111,7 +111,8 @@ mkcerts "$TLS" op1
 as admin add-principal --name "op1" --role operator --park_code "$OBJ_PARK" \
     --cert_pem "@$TLS/op1.crt" > /dev/null
 echo "==> $OBJ_PARK's operator objects; the bureau answers"
-as op1 eval object "$RUN" --park "$OBJ_PARK" \
+printf '%s 第三季度路演签到表\n' "$OBJ_PARK" > "$VAR/evidence/$OBJ_PARK-签到表.txt"
+as op1 eval object "$RUN" --park "$OBJ_PARK" --file "$VAR/evidence/$OBJ_PARK-签到表.txt" \
     "第三季度路演活动记录遗漏一次，附活动照片及签到表，请复核。" | tee "$VAR/objection.txt"
 OBJ=$(sed -n 's/^objection \([0-9]*\) .*/\1/p' "$VAR/objection.txt")
 "$CTL" eval answer "$OBJ" "经核实，该次路演已计入申报数据，评估结果不变。" > /dev/null

@@ -409,6 +409,86 @@ parse_targets(config_setting_t *g, struct eval_policy *ep, char *err,
 	return (0);
 }
 
+/*
+ * Refuse a key of group (or list element) g that is not in known: a
+ * misspelt optional key (use_declaration) would otherwise be ignored and
+ * the money decided on its default.
+ */
+static int
+check_keys(config_setting_t *g, const char *const *known, char *err,
+    size_t len)
+{
+	config_setting_t	*s;
+	const char		*n;
+	char			 why[128];
+	int			 i, k, ok;
+
+	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)); i++) {
+		if ((n = config_setting_name(s)) == NULL)
+			continue;
+		for (ok = 0, k = 0; known[k] != NULL; k++)
+			ok |= strcmp(known[k], n) == 0;
+		if (!ok) {
+			snprintf(why, sizeof(why), "key '%s' is unknown", n);
+			return (eerr(err, len, s, why));
+		}
+	}
+	return (0);
+}
+
+/* Every key of the evaluation group and its parts is a known one. */
+static int
+check_eval_keys(config_setting_t *g, char *err, size_t len)
+{
+	static const char *const top[] = { "mode", "cap_fen",
+	    "linear_min_score", "grades", "ab_quota_percent", "quota_tie_rule",
+	    "award_kind", "exit_after_failures", "notice_working_days",
+	    "use_declarations", "declaration_deadline", "expert_aggregation",
+	    "city_targets", "gates", "dimensions", NULL };
+	static const char *const targets[] = { "parks", "firms", "area_m2",
+	    "revenue_yuan", "jobs", "high_tech", "srdi", "tech_share_percent",
+	    NULL };
+	static const char *const gates[] = { "legal_person", "min_staff",
+	    "roadshow_quarters", NULL };
+	static const char *const grade[] = { "grade", "name", "min_score",
+	    "amount_fen", NULL };
+	static const char *const dim[] = { "key", "name", "weight",
+	    "indicators", NULL };
+	static const char *const ind[] = { "key", "name", "weight", "floor",
+	    "target", "bands", "expert", NULL };
+	config_setting_t	*l, *e, *il, *x;
+	int			 i, j;
+
+	if (check_keys(g, top, err, len) != 0)
+		return (-1);
+	if ((l = config_setting_get_member(g, "city_targets")) != NULL &&
+	    config_setting_is_group(l) && check_keys(l, targets, err, len) != 0)
+		return (-1);
+	if ((l = config_setting_get_member(g, "gates")) != NULL &&
+	    config_setting_is_group(l) && check_keys(l, gates, err, len) != 0)
+		return (-1);
+	if ((l = config_setting_get_member(g, "grades")) != NULL)
+		for (i = 0; (e = config_setting_get_elem(l, (unsigned)i)); i++)
+			if (config_setting_is_group(e) &&
+			    check_keys(e, grade, err, len) != 0)
+				return (-1);
+	if ((l = config_setting_get_member(g, "dimensions")) == NULL)
+		return (0);
+	for (i = 0; (e = config_setting_get_elem(l, (unsigned)i)); i++) {
+		if (!config_setting_is_group(e))
+			continue;
+		if (check_keys(e, dim, err, len) != 0)
+			return (-1);
+		if ((il = config_setting_get_member(e, "indicators")) == NULL)
+			continue;
+		for (j = 0; (x = config_setting_get_elem(il, (unsigned)j)); j++)
+			if (config_setting_is_group(x) &&
+			    check_keys(x, ind, err, len) != 0)
+				return (-1);
+	}
+	return (0);
+}
+
 /* Parse the evaluation group g (NULL if the document has none). */
 int
 eval_policy_parse(struct config_setting_t *g, struct eval_policy *ep,
@@ -420,7 +500,8 @@ eval_policy_parse(struct config_setting_t *g, struct eval_policy *ep,
 		    0);
 	if (!config_setting_is_group(g))
 		return (eerr(err, len, g, "must be a group"));
-	if (parse_rules(g, ep, err, len) != 0 ||
+	if (check_eval_keys(g, err, len) != 0 ||
+	    parse_rules(g, ep, err, len) != 0 ||
 	    parse_targets(g, ep, err, len) != 0 ||
 	    parse_grades(g, ep, err, len) != 0 ||
 	    parse_dimensions(g, ep, err, len) != 0)

@@ -18,6 +18,69 @@
 
 #define DECL_COMMENT_MAX	4000	/* bytes of a reviewer's comment */
 
+/* ---- evidence files (declarations' and objections') ---- */
+
+/*
+ * A file's name, media type and size checked into r->v (field: its bytes'
+ * field): within evidence_max_kb, not empty.
+ */
+void
+file_check(struct req *r, const char *field, const char *name,
+    const char *media_type, const ProtobufCBinaryData *b)
+{
+	int64_t	 cap = (int64_t)server->cfg->evidence_max_kb * 1024;
+
+	check_text(r, "name", name, 1, 200);
+	if (*media_type != '\0')
+		check_text(r, "media_type", media_type, 3, 100);
+	if (b->len == 0)
+		viols_add(&r->v, field, "evidence.empty", "the file is empty");
+	else if ((int64_t)b->len > cap)
+		viols_add(&r->v, field, "evidence.too_large", "%zu bytes: a "
+		    "file may have at most %lld (evidence_max_kb = %d)",
+		    b->len, (long long)cap, server->cfg->evidence_max_kb);
+}
+
+/* A file's content in hex (r's arena) and its SHA-256 into sha. */
+const char *
+file_hex(struct req *r, const ProtobufCBinaryData *b, char sha[65])
+{
+	static const char	 hx[] = "0123456789abcdef";
+	char			*h;
+	size_t			 i;
+
+	sha256_hex((const char *)b->data, b->len, sha);
+	if ((h = req_alloc(r, b->len * 2 + 1)) == NULL)
+		return (NULL);
+	for (i = 0; i < b->len; i++) {
+		h[2 * i] = hx[b->data[i] >> 4];
+		h[2 * i + 1] = hx[b->data[i] & 15];
+	}
+	h[2 * b->len] = '\0';
+	return (h);
+}
+
+static int
+hexval(char c)
+{
+	return (c >= 'a' ? c - 'a' + 10 : c - '0');
+}
+
+/* Hex text (PostgreSQL's encode) into out, in r's arena; 0 or -1. */
+int
+hex_file(struct req *r, const char *hx, ProtobufCBinaryData *out)
+{
+	size_t	 i, n = strlen(hx) / 2;
+
+	if ((out->data = req_alloc(r, n ? n : 1)) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++)
+		out->data[i] = (uint8_t)(hexval(hx[2 * i]) << 4 |
+		    hexval(hx[2 * i + 1]));
+	out->len = n;
+	return (0);
+}
+
 /* What the first step of a change reads (decl_target). */
 struct decl {
 	const char	*park_code;
@@ -30,7 +93,7 @@ struct decl {
 	int64_t		 letters;
 	char		*figures;	/* assemble: eval_raw's row as JSON */
 	char		 sha[65];	/* evidence */
-	char		*hex;		/* evidence content, hex */
+	const char	*hex;		/* evidence content, hex */
 };
 
 static struct decl *
@@ -372,24 +435,12 @@ static int
 evidence_target_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__AddEvidenceRequest	*in = (void *)r->in;
-	int64_t				 cap;
 
-	cap = (int64_t)server->cfg->evidence_max_kb * 1024;
 	if (strcmp(in->kind, "commitment_letter") != 0 &&
 	    strcmp(in->kind, "other") != 0)
 		viols_add(&r->v, "kind", "evidence.kind", "commitment_letter "
 		    "or other");
-	check_text(r, "name", in->name, 1, 200);
-	if (*in->media_type != '\0')
-		check_text(r, "media_type", in->media_type, 3, 100);
-	if (in->content.len == 0)
-		viols_add(&r->v, "content", "evidence.empty", "the file is "
-		    "empty");
-	else if ((int64_t)in->content.len > cap)
-		viols_add(&r->v, "content", "evidence.too_large", "%zu bytes: "
-		    "a file may have at most %lld (evidence_max_kb = %d)",
-		    in->content.len, (long long)cap,
-		    server->cfg->evidence_max_kb);
+	file_check(r, "content", in->name, in->media_type, &in->content);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad evidence");
 		return (-1);
@@ -403,8 +454,6 @@ evidence_target(struct req *r, PGresult *res)
 	Parkd__V1__AddEvidenceRequest	*in = (void *)r->in;
 	struct decl			*d = r->state;
 	int64_t				 cap;
-	size_t				 i;
-	static const char		 hx[] = "0123456789abcdef";
 
 	if (target_read(r, res, 1) != STEP_NEXT)
 		return (STEP_DONE);
@@ -420,15 +469,9 @@ evidence_target(struct req *r, PGresult *res)
 		return (step_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
 		    "the declaration's evidence is full"));
 	}
-	sha256_hex((const char *)in->content.data, in->content.len, d->sha);
-	if ((d->hex = req_alloc(r, in->content.len * 2 + 1)) == NULL)
+	if ((d->hex = file_hex(r, &in->content, d->sha)) == NULL)
 		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 		    "out of memory"));
-	for (i = 0; i < in->content.len; i++) {
-		d->hex[2 * i] = hx[in->content.data[i] >> 4];
-		d->hex[2 * i + 1] = hx[in->content.data[i] & 15];
-	}
-	d->hex[2 * in->content.len] = '\0';
 	return (STEP_NEXT);
 }
 
@@ -501,40 +544,33 @@ evidence_get_params(struct req *r, struct qparams *q)
 	return (0);
 }
 
-static int
-hexval(char c)
+/* An evidence row (decl_evidence_get, objection_evidence) as the reply. */
+int
+file_reply(struct req *r, PGresult *res)
 {
-	return (c >= 'a' ? c - 'a' + 10 : c - '0');
+	Parkd__V1__Evidence	*e;
+
+	if ((e = req_alloc(r, sizeof(*e))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	evidence_from_row(r, res, e);
+	if (e->added_at == NULL || hex_file(r, pg_get(res, 0, "content"),
+	    &e->content) != 0)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	return (step_reply(r, &e->base));
 }
 
 static int
 evidence_got(struct req *r, PGresult *res)
 {
-	Parkd__V1__Evidence	*e;
-	const char		*hx;
-	size_t			 i, n;
-
 	if (PQntuples(res) == 0 ||
 	    !auth_park_allowed(r, pg_i64(res, 0, "park_id")) ||
 	    (r->pr.role == ROLE_DISTRICT &&
 	    strcmp(r->pr.district, pg_get(res, 0, "district")) != 0))
 		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
 		    "no such evidence (or not yours to read)"));
-	if ((e = req_alloc(r, sizeof(*e))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	evidence_from_row(r, res, e);
-	hx = pg_get(res, 0, "content");
-	n = strlen(hx) / 2;
-	if ((e->content.data = req_alloc(r, n ? n : 1)) == NULL ||
-	    e->added_at == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	for (i = 0; i < n; i++)
-		e->content.data[i] = (uint8_t)(hexval(hx[2 * i]) << 4 |
-		    hexval(hx[2 * i + 1]));
-	e->content.len = n;
-	return (step_reply(r, &e->base));
+	return (file_reply(r, res));
 }
 
 static const struct plan evidence_get = { "GetEvidence", 0,

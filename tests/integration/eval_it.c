@@ -407,12 +407,43 @@ story_eval_publish_immutable(void **state)
 		    PARKD__V1__ANSWER_OBJECTION_REQUEST__INIT;
 		struct parkc			*eb = as("evB", addr1);
 
+		Parkd__V1__ObjectionEvidenceRequest oe =
+		    PARKD__V1__OBJECTION_EVIDENCE_REQUEST__INIT;
+		struct parkc			*ea = as("evA", addr2);
+		static uint8_t			 photo[70 * 1024];
+
 		fo.run_id = eval_run_id;
 		fo.park_code = "EV-B";
 		fo.body = "专家评分未计入第四季度服务记录。";
+		/* with an evidence file: within evidence_max_kb (64 here) */
+		fo.evidence_name = "签到表.jpg";
+		fo.evidence_media_type = "image/jpeg";
+		fo.evidence.data = photo;
+		fo.evidence.len = sizeof(photo);
+		assert_int_equal(call(eb, "FileObjection", &fo.base, &res),
+		    CODE(INVALID_ARGUMENT));
+		assert_true(has_violation(&res, "evidence",
+		    "evidence.too_large"));
+		parkc_result_free(&res);
+		memset(photo, 0xd8, 1000);
+		fo.evidence.len = 1000;
 		assert_int_equal(call(eb, "FileObjection", &fo.base, &res), 0);
 		ao.objection_id = ((Parkd__V1__Objection *)res.body)->id;
+		assert_int_equal(((Parkd__V1__Objection *)res.body)->
+		    evidence_size, 1000);
 		parkc_result_free(&res);
+		oe.objection_id = ao.objection_id;
+		assert_int_equal(call(bu, "GetObjectionEvidence", &oe.base,
+		    &res), 0);
+		assert_int_equal(((Parkd__V1__Evidence *)res.body)->content.len,
+		    1000);
+		assert_memory_equal(((Parkd__V1__Evidence *)res.body)->
+		    content.data, photo, 1000);
+		parkc_result_free(&res);
+		assert_int_equal(call(ea, "GetObjectionEvidence", &oe.base,
+		    &res), CODE(NOT_FOUND));	/* another park's */
+		parkc_result_free(&res);
+		parkc_close(ea);
 		parkc_close(eb);
 		ao.answer = "经复核，专家评分依据完整，维持原结果。";
 		expect(bu, "AnswerObjection", &ao.base, 0);

@@ -451,6 +451,13 @@ test_expert_policy(void **state)
 	pk.raw[RAW_COUNT] = 0;
 	eval_run(&p.eval, 2025, &pk, 1, -1, &r, &t);
 	assert_non_null(strstr(r.reasons[0], "无专家评分"));
+	/* a misspelt key is refused, not ignored (its default would rule) */
+	at = strstr(buf, "use_declarations = false;");
+	assert_non_null(at);
+	memcpy(at, "use_declaration  = false;", 25);
+	assert_int_equal(policy_parse(buf, &p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "key 'use_declaration' is unknown"));
+	memcpy(at, "use_declarations = false;", 25);
 	/* an expert indicator's key must be its own */
 	at = strstr(buf, "key = \"quality\"");
 	memcpy(at, "key = \"tenants\"", 15);

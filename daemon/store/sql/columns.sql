@@ -95,7 +95,10 @@ o.id, o.run_id, (SELECT code FROM parks WHERE id = o.park_id) AS park_code,
     coalesce(o.answer, '') AS answer, coalesce(o.upheld, false) AS upheld,
     coalesce(o.answered_by, '') AS answered_by,
     coalesce(to_char(o.answered_at AT TIME ZONE 'UTC',
-        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS answered_at
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS answered_at,
+    coalesce(o.evidence_name, '') AS evidence_name,
+    coalesce(o.evidence_size, 0) AS evidence_size,
+    coalesce(o.evidence_sha256, '') AS evidence_sha256
 
 -- fragment: result_columns
 -- A park's result (er), as result_from_row reads it.

@@ -373,11 +373,13 @@ LEFT JOIN evaluation_results er ON er.run_id = ru.id AND er.park_code = $2
 WHERE ru.id = $1;
 
 -- name: objection_file
--- An objection of park $6 to its result in run $5 ($7 the text), with the
--- audit row ($1..$4).
+-- An objection of park $6 to its result in run $5 ($7 the text; $8..$12
+-- an evidence file's name, media type, size, SHA-256 and content in hex,
+-- all NULL for none), with the audit row ($1..$4).
 WITH o AS (
-    INSERT INTO objections (run_id, park_id, body, filed_by)
-    VALUES ($5, $6, $7, $2)
+    INSERT INTO objections (run_id, park_id, body, filed_by, evidence_name,
+        evidence_media_type, evidence_size, evidence_sha256, evidence)
+    VALUES ($5, $6, $7, $2, $8, $9, $10, $11, decode($12, 'hex'))
     RETURNING *),
 aud AS (
     INSERT INTO audit_log (principal_id, principal_name, method, object,
@@ -413,6 +415,18 @@ aud AS (
     FROM o)
 SELECT @@objection_columns@@
 FROM o;
+
+-- name: objection_evidence
+-- Objection $1's evidence file (content in hex) and its park.
+SELECT o.id, 'objection' AS kind, coalesce(o.evidence_name, '') AS name,
+    coalesce(o.evidence_media_type, '') AS media_type,
+    coalesce(o.evidence_size, 0) AS size,
+    coalesce(o.evidence_sha256, '') AS sha256, o.filed_by AS added_by,
+    to_char(o.filed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        AS added_at,
+    coalesce(encode(o.evidence, 'hex'), '') AS content, o.park_id
+FROM objections o
+WHERE o.id = $1;
 
 -- name: objection_list
 -- The objections to run $1; an operator ($2, its park; 0: city-wide) sees

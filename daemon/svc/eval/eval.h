@@ -33,7 +33,8 @@ struct evrun {
 };
 
 /* objections.c */
-extern const struct plan objection_file, objection_answer, objection_list;
+extern const struct plan objection_file, objection_answer, objection_list,
+    objection_evidence;
 
 Parkd__V1__EvaluationRun *run_from_row(struct req *, PGresult *, int);
 void	 run_reply(struct req *, PGresult *, const char *);

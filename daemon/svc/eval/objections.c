@@ -25,6 +25,9 @@ target_params(struct req *r, struct qparams *q)
 		    OBJECTION_MAX);
 	if (!valid_text(in->park_code, 1, 32))
 		viols_add(&r->v, "park_code", "required", "the park objecting");
+	if (in->evidence.len > 0 || *in->evidence_name != '\0')
+		file_check(r, "evidence", in->evidence_name,
+		    in->evidence_media_type, &in->evidence);
 	if (r->v.n > 0) {
 		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT, "bad objection");
 		return (-1);
@@ -78,11 +81,31 @@ static int
 file_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__FileObjectionRequest	*in = (void *)r->in;
+	char				 sha[65];
+	const char			*hex;
 
 	qp_audit(q, r);
 	qp_i64(q, in->run_id);
 	qp_i64(q, auth_scope(r));
 	qp_str(q, in->body);
+	if (in->evidence.len == 0) {
+		qp_null(q);
+		qp_null(q);
+		qp_null(q);
+		qp_null(q);
+		qp_null(q);
+		return (0);
+	}
+	if ((hex = file_hex(r, &in->evidence, sha)) == NULL) {
+		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+		return (-1);
+	}
+	qp_str(q, in->evidence_name);
+	qp_str(q, *in->evidence_media_type ? in->evidence_media_type :
+	    "application/octet-stream");
+	qp_i64(q, (int64_t)in->evidence.len);
+	qp_str(q, req_strdup(r, sha));
+	qp_str(q, hex);
 	return (0);
 }
 
@@ -101,10 +124,11 @@ objection_reply(struct req *r, PGresult *res)
 	o->id = pg_i64(res, 0, "id");
 	o->run_id = pg_i64(res, 0, "run_id");
 	o->upheld = pg_bool(res, 0, "upheld");
+	o->evidence_size = pg_i64(res, 0, "evidence_size");
 #define S(f) if ((o->f = req_strdup(r, pg_get(res, 0, #f))) == NULL) \
 	return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory"))
 	S(park_code); S(body); S(filed_by); S(filed_at); S(answer);
-	S(answered_by); S(answered_at);
+	S(answered_by); S(answered_at); S(evidence_name); S(evidence_sha256);
 #undef S
 	return (step_reply(r, &o->base));
 }
@@ -189,6 +213,35 @@ listed(struct req *r, PGresult *res)
 	return (step_reply_list(r, res, PQntuples(res),
 	    &parkd__v1__list_objections_response__descriptor, NULL));
 }
+
+/* ---- GetObjectionEvidence: its park and the bureau ---- */
+
+static int
+evidence_params(struct req *r, struct qparams *q)
+{
+	Parkd__V1__ObjectionEvidenceRequest	*in = (void *)r->in;
+
+	qp_i64(q, in->objection_id);
+	return (0);
+}
+
+static int
+evidence_got(struct req *r, PGresult *res)
+{
+	if (PQntuples(res) == 0 ||
+	    !auth_park_allowed(r, pg_i64(res, 0, "park_id")) ||
+	    *pg_get(res, 0, "sha256") == '\0')
+		return (step_fail(r, PARKD__V1__CODE__NOT_FOUND,
+		    "no evidence file with that objection (or not yours to "
+		    "read)"));
+	return (file_reply(r, res));
+}
+
+const struct plan objection_evidence = { "GetObjectionEvidence", 0,
+    (const struct step[]) {
+	{ SQL_OBJECTION_EVIDENCE, evidence_params, evidence_got },
+	{ 0, NULL, NULL },
+} };
 
 const struct plan objection_list = { "ListObjections", 0,
     (const struct step[]) {

@@ -786,5 +786,7 @@ const struct method_def svc_eval_methods[] = {
 	    .roles = ROLE_BUREAU },
 	{ .name = "ListObjections", .ro = 1, .plan = &objection_list,
 	    .roles = ROLES_ALL },
+	{ .name = "GetObjectionEvidence", .plan = &objection_evidence,
+	    .roles = ROLE_ADMIN | ROLE_BUREAU | ROLE_OPERATOR },
 	{ .name = NULL }
 };
