@@ -663,11 +663,17 @@ story_eval_notice(void **state)
 	assert_int_equal(call(ea, "GetEvaluationRun", &g.base, &res), 0);
 	assert_int_equal(((Parkd__V1__EvaluationRun *)res.body)->corrects, run);
 	parkc_result_free(&res);
-	/* the old run's objections stay with it, answered or not */
+	/* the old run's objections stay with it, answered or not; the
+	 * corrected run has its own notice, and becomes final once the
+	 * objections to the run it replaces are answered too */
 	assert_int_equal(objections_of(bu, run), 2);
-	assert_int_equal(answer(bu, ob, "已由更正批次处理。", 0), 0);
-	/* the corrected run has its own notice, then becomes final */
 	assert_int_equal(objections_of(bu, fixed), 0);
+	notice_over(fixed);
+	assert_int_equal(run_change(bu, "FinalizeEvaluationRun", fixed, st,
+	    sizeof(st), w, sizeof(w), &res), CODE(FAILED_PRECONDITION));
+	assert_true(has_violation(&res, "run_id", "evaluation.objections"));
+	parkc_result_free(&res);
+	assert_int_equal(answer(bu, ob, "已由更正批次处理。", 0), 0);
 	finalize_run(bu, fixed, w, sizeof(w));
 	snprintf(q, sizeof(q), "SELECT count(*) FROM evaluation_runs WHERE "
 	    "year = %d AND status IN ('published', 'final')", EV_CHAIN_YEAR);

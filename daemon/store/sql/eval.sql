@@ -223,7 +223,8 @@ LIMIT $3;
 -- name: eval_run_lock
 -- Run $1, locked for a change of status, with what decides it: the run it
 -- corrects and that run's status, another run of its year in notice or
--- final (0: none), and its objections not answered yet.
+-- final (0: none), and the objections not answered yet to it or to the
+-- runs it corrects (the corrections answer them, the bureau still must).
 SELECT ru.id, ru.year, ru.status, ru.notice_days,
     coalesce(ru.notice_until::text, '') AS notice_until,
     coalesce(ru.corrects, 0) AS corrects,
@@ -235,7 +236,15 @@ SELECT ru.id, ru.year, ru.status, ru.notice_days,
         LIMIT 1), 0) AS other,
     coalesce((SELECT string_agg(o.id::text, ', ' ORDER BY o.id)
         FROM objections o
-        WHERE o.run_id = ru.id AND o.answer IS NULL), '') AS open_objections
+        WHERE o.answer IS NULL AND o.run_id IN (
+            WITH RECURSIVE c(id) AS (
+                SELECT ru.id
+                UNION
+                SELECT r2.corrects
+                FROM evaluation_runs r2
+                JOIN c ON r2.id = c.id
+                WHERE r2.corrects IS NOT NULL)
+            SELECT id FROM c)), '') AS open_objections
 FROM (SELECT pg_advisory_xact_lock(@@run_lock_class@@,
         ($1::bigint & 2147483647)::int)) l,
     evaluation_runs ru
