@@ -117,6 +117,7 @@ check:
 	@scripts/deps.sh install
 	$(MAKE) layers
 	$(MAKE) unit integration
+	tests/clone-test.sh $(BUILD)
 	PARKD_IT_REVERSE=1 $(MAKE) BUILD=build-san SAN=1 OPT="-O1 -g" unit \
 	    integration
 	$(MAKE) fuzz

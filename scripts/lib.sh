@@ -31,12 +31,38 @@ as_pg() {
 	fi
 }
 
+# pg_reach DIR: make DIR a directory the postgres user can use. As root,
+# when it cannot (a clone under /root, or in a 0700 mktemp directory), the
+# cluster lives in a directory of its own under /var/tmp instead, DIR a
+# symbolic link to it, and the user is told. Other users run PostgreSQL as
+# themselves: DIR is theirs.
+pg_reach() {
+	mkdir -p "$1"
+	[ "$(id -u)" -eq 0 ] || return 0
+	chown postgres: "$(readlink -f "$1")"
+	runuser -u postgres -- test -w "$(readlink -f "$1")" 2>/dev/null &&
+	    return 0
+	rmdir "$1" 2>/dev/null || rm -f "$1"
+	real=$(mktemp -d /var/tmp/parkd-pg.XXXXXX) || return 1
+	chown postgres: "$real"
+	ln -s "$real" "$1"
+	echo "note: the postgres user cannot reach $1 (a parent directory is" \
+	    "closed to it): PostgreSQL's files are in $real, linked from there" >&2
+}
+
+# pg_remove DIR: a stopped cluster's directory, and where it links to.
+pg_remove() {
+	[ -L "$1" ] && rm -rf "$(readlink -f "$1")"
+	rm -rf "$1"
+}
+
 # pg_start DIR PORT [extra postgres options]: initdb and start, loopback only.
 pg_start() {
-	dir=$1 port=$2; shift 2
+	port=$2
 	bin=$(pg_bindir) || return 1
-	mkdir -p "$dir"
-	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	pg_reach "$1" || return 1
+	dir=$(readlink -f "$1")
+	shift 2
 	as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
 	    --no-locale >"$dir/initdb.log" 2>&1 ||
 	    { cat "$dir/initdb.log" >&2; return 1; }
@@ -52,7 +78,7 @@ pg_start() {
 }
 
 pg_ctl_cmd() {
-	dir=$1; shift
+	dir=$(readlink -f "$1"); shift
 	as_pg "$(pg_bindir)/pg_ctl" -D "$dir/data" "$@"
 }
 

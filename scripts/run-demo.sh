@@ -44,7 +44,8 @@ demo_policy() {
 }
 
 stop_all
-rm -rf "$VAR/pg" "$VAR/parkctl.d" "$VAR/reviewers.txt" "$VAR/evidence"
+pg_remove "$VAR/pg"
+rm -rf "$VAR/parkctl.d" "$VAR/reviewers.txt" "$VAR/evidence"
 mkdir -p "$VAR"
 [ "$(id -u)" -eq 0 ] && chmod 755 "$VAR"
 PGPORT=$(free_port)
