@@ -42,8 +42,9 @@ PARKCTL_O := $(PARKCTL_SRC:%=$(BUILD)/clients/%.o)
 
 all: deps $(BUILD)/parkd $(BUILD)/libparkc.a $(BUILD)/parkctl
 
+# (NODEPS=1: a package build, whose Build-Depends are already checked)
 deps:
-	@scripts/deps.sh check
+	@[ -n "$(NODEPS)" ] || scripts/deps.sh check
 
 $(BUILD)/gen/parkd.pb-c.c $(BUILD)/gen/parkd.pb-c.h: proto/parkd.proto
 	@mkdir -p $(BUILD)/gen
@@ -193,7 +194,46 @@ run:
 stop:
 	scripts/run-demo.sh stop
 
+# make install PREFIX=/usr/local DESTDIR=…: the binaries, the example
+# configuration and the shipped policies under $(SYSCONFDIR)/parkd (kept if
+# there), the systemd unit, the man pages and parkctl's bash completion.
+# The migrations are embedded in parkd.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= $(PREFIX)/etc
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/parkd/policy $(DESTDIR)$(SYSCONFDIR)/parkd/tls \
+	    $(DESTDIR)$(PREFIX)/share/parkd/policy $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR)
+	install -m 755 $(BUILD)/parkd $(DESTDIR)$(SBINDIR)/parkd
+	install -m 755 $(BUILD)/parkctl $(DESTDIR)$(BINDIR)/parkctl
+	install -m 644 configs/policy/*.conf $(DESTDIR)$(PREFIX)/share/parkd/policy/
+	for f in configs/policy/*.conf; do \
+	    t=$(DESTDIR)$(SYSCONFDIR)/parkd/policy/$$(basename $$f); \
+	    [ -e $$t ] || install -m 644 $$f $$t; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/parkd/parkd.conf ] || \
+	    sed 's|"\.\./var/tls/|"tls/|' configs/parkd.conf > \
+	    $(DESTDIR)$(SYSCONFDIR)/parkd/parkd.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    dist/parkd.service > $(DESTDIR)$(UNITDIR)/parkd.service
+	install -m 644 man/parkd.8 $(DESTDIR)$(MANDIR)/man8/parkd.8
+	install -m 644 man/parkctl.1 $(DESTDIR)$(MANDIR)/man1/parkctl.1
+	install -m 644 man/parkd.conf.5 man/parkd-policy.5 $(DESTDIR)$(MANDIR)/man5/
+	$(BUILD)/parkctl completion bash > $(DESTDIR)$(COMPLETIONDIR)/parkctl
+
+# Build the Debian package, install it on this machine, start the installed
+# parkd with its installed configuration against a throwaway PostgreSQL,
+# call it with the installed parkctl, purge it (tests/package-test.sh).
+package-test:
+	tests/package-test.sh
+
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps layers unit integration check run stop clean bench bench-serve bench-sync bench-eval fuzz
+.PHONY: all deps layers unit integration check run stop clean install package-test bench bench-serve bench-sync bench-eval fuzz

@@ -93,14 +93,14 @@ write_parkctl_conf "$D/parkctl.conf" "127.0.0.1:$PORT" "$D/tls" bureau
 export PARKCTL_CONFIG=$D/parkctl.conf
 {
 	# as parkd runs it (svc/eval/create.c): no JIT, no parallel workers,
-	# no hash joins
+	# no hash joins, custom plans (its park filter $6 = 0 folds away)
 	printf "SET jit = off; SET max_parallel_workers_per_gather = 0; "
-	printf "SET enable_hashjoin = off;\n"
-	printf 'PREPARE raw(int, date, date, text, text) AS\n'
+	printf "SET enable_hashjoin = off; SET plan_cache_mode = force_custom_plan;\n"
+	printf 'PREPARE raw(int, date, date, text, text, bigint) AS\n'
 	"$BUILD/parkd" --print-eval-query
 	printf ';\nEXECUTE raw(%d, '"'"'%d-01-01'"'"', '"'"'%d-12-31'"'"', ' \
 	    "$YEAR" "$YEAR" "$YEAR"
-	printf "'incubation_base', 'D');\n"
+	printf "'incubation_base', 'D', 0);\n"
 } > "$D/query.sql"
 chmod 644 "$D/query.sql"
 

@@ -41,7 +41,8 @@ usage(FILE *f)
 "       attach PARK --year Y [--kind K] FILE | approve|return PARK --year Y\n"
 "       [--comment TEXT] | save EVIDENCE_ID FILE   annual declarations\n"
 "  expert score PARK --year Y [--comment T] KEY=POINTS... | scores PARK\n"
-"       --year Y                           an expert's scores (0..100.00)\n");
+"       --year Y                           an expert's scores (0..100.00)\n"
+"  completion bash      the bash completion script (from the descriptors)\n");
 	pcmd_list_methods(f);
 	fprintf(f, "\nValues: --flag value or --flag=value; lists are "
 	    "comma-separated; @FILE reads a file.\nArea is m2 x 100, money is "
@@ -67,6 +68,22 @@ ctl_call(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
 	}
 	return (0);
 }
+
+/* The commands written by hand, each with the words that may follow it. */
+static const char *const custom_words[] = {
+	"demo-data", "--parks --firms --seed",
+	"summary", "",
+	"sync", "--kind --park-code --refused --chunk",
+	"export", "--kind --park-code --out",
+	"eval", "run show publish finalize objections object answer "
+	    "objection-file export report --year --provisional --corrects --top "
+	    "--park --csv --html --file --upheld",
+	"declaration", "status show assemble attach submit approve return save "
+	    "--year --kind --media-type --comment",
+	"expert", "score scores --year --comment",
+	"completion", "bash",
+	NULL
+};
 
 /* A path from the config file, relative to the file's directory. */
 static const char *
@@ -231,6 +248,11 @@ main(int argc, char **argv)
 		rc = decl_cmd(&ctl, argc - 1, argv + 1);
 	else if (strcmp(cmd, "expert") == 0)
 		rc = expert_cmd(&ctl, argc - 1, argv + 1);
+	else if (strcmp(cmd, "completion") == 0 && argc == 2 &&
+	    strcmp(argv[1], "bash") == 0) {
+		pcmd_completion_bash(stdout, custom_words);
+		rc = 0;
+	}
 	else if ((method = pcmd_method_for(cmd)) != NULL)
 		rc = run_method(&ctl, method, argc - 1, argv + 1);
 	else {

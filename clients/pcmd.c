@@ -48,6 +48,74 @@ pcmd_method_for(const char *cli)
 	return (NULL);
 }
 
+/* The flags of method m's input (nested messages' fields one level down). */
+static void
+print_flags(FILE *f, const ProtobufCMessageDescriptor *d)
+{
+	size_t	 k, l;
+
+	for (k = 0; k < d->n_fields; k++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[k];
+
+		if (fd->type != PROTOBUF_C_TYPE_MESSAGE) {
+			fprintf(f, " --%s", fd->name);
+			continue;
+		}
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+			continue;
+		for (l = 0; l < ((const ProtobufCMessageDescriptor *)
+		    fd->descriptor)->n_fields; l++)
+			fprintf(f, " --%s", ((const ProtobufCMessageDescriptor *)
+			    fd->descriptor)->fields[l].name);
+	}
+}
+
+/*
+ * parkctl completion bash: a bash completion script generated from the
+ * same descriptors that make the commands (custom ones listed by the
+ * caller, with their words).
+ */
+void
+pcmd_completion_bash(FILE *f, const char *const *custom)
+{
+	char		 name[128];
+	size_t		 i, j;
+
+	fputs("# bash completion for parkctl (generated: parkctl completion "
+	    "bash)\n_parkctl()\n{\n\tlocal cur=${COMP_WORDS[COMP_CWORD]} "
+	    "cmd= i\n\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	    "\t\tcase ${COMP_WORDS[i]} in\n"
+	    "\t\t--server|--cert|--key|--ca|--idempotency-key) ((i++)) ;;\n"
+	    "\t\t--*) ;;\n\t\t*) cmd=${COMP_WORDS[i]}; break ;;\n"
+	    "\t\tesac\n\tdone\n\tcase $cmd in\n\t\"\")\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"--server --cert --key --ca --json "
+	    "--idempotency-key help", f);
+	for (i = 0; custom[i] != NULL; i += 2)
+		fprintf(f, " %s", custom[i]);
+	for (i = 0; i < parkc_nservices; i++)
+		for (j = 0; j < parkc_services[i]->n_methods; j++) {
+			pcmd_cli_name(parkc_services[i]->methods[j].name, name,
+			    sizeof(name));
+			fprintf(f, " %s", name);
+		}
+	fputs("\" -- \"$cur\")) ;;\n", f);
+	for (i = 0; custom[i] != NULL; i += 2)
+		fprintf(f, "\t%s)\n\t\tCOMPREPLY=($(compgen -f -W \"%s\" -- "
+		    "\"$cur\")) ;;\n", custom[i], custom[i + 1]);
+	for (i = 0; i < parkc_nservices; i++)
+		for (j = 0; j < parkc_services[i]->n_methods; j++) {
+			const ProtobufCMethodDescriptor *m =
+			    &parkc_services[i]->methods[j];
+
+			pcmd_cli_name(m->name, name, sizeof(name));
+			fprintf(f, "\t%s)\n\t\tCOMPREPLY=($(compgen -W \"",
+			    name);
+			print_flags(f, m->input);
+			fputs("\" -- \"$cur\")) ;;\n", f);
+		}
+	fputs("\tesac\n}\ncomplete -o default -F _parkctl parkctl\n", f);
+}
+
 void
 pcmd_list_methods(FILE *f)
 {

@@ -15,6 +15,7 @@ ProtobufCMessage *pcmd_build(const ProtobufCMessageDescriptor *, int,
 void		 pcmd_print(const ProtobufCMessage *, int, FILE *);
 int		 pcmd_print_result(const struct parkc_result *, int);
 void		 pcmd_list_methods(FILE *);
+void		 pcmd_completion_bash(FILE *, const char *const *);
 void		 pcmd_csv_cell(FILE *, const char *, int);
 size_t		 pcmd_text_width(const char *);
 void		 pcmd_table(FILE *, const char *const *, int,

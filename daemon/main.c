@@ -30,11 +30,12 @@ usage(FILE *f)
 "      --migrate          apply database migrations and exit\n"
 "      --print-eval-query print the query that measures the evaluation's\n"
 "                         raw indicators ($1 year, $2..$3 its first and\n"
-"                         last day, $4 award kind, $5 failing grade)\n"
+"                         last day, $4 award kind, $5 failing grade, $6 one\n"
+"                         park's id or 0 for all)\n"
 "      --print-sql NAME   print statement NAME of daemon/store/sql/\n"
 "      --add-principal CERT  register the certificate CERT (PEM) as a\n"
-"                         principal with --role admin|bureau|operator|viewer\n"
-"                         (operators also --park CODE), then exit\n"
+"                         principal with --role admin|bureau|operator|viewer|\n"
+"                         expert (operators also --park CODE), then exit\n"
 "  -v, --version          print the version\n"
 "  -h, --help             this text\n");
 }
