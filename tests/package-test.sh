@@ -21,9 +21,10 @@ T=$(mktemp -d)
 chmod 755 "$T"
 P=""
 cleanup() {
+	set +e
 	[ -n "$P" ] && kill "$P" 2>/dev/null
 	pg_stop "$T/pg"
-	apt-get purge -y -q parkd >/dev/null 2>&1 || true
+	apt-get purge -y -q parkd >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -73,7 +74,9 @@ runuser -u parkd -- /usr/sbin/parkd -c /etc/parkd/parkd.conf --check-config \
 runuser -u parkd -- /usr/sbin/parkd -c /etc/parkd/parkd.conf \
     --add-principal /etc/parkd/tls/admin.crt --role admin --name "first admin" \
     > /dev/null
-runuser -u parkd -- /usr/sbin/parkd -c /etc/parkd/parkd.conf > "$T/parkd.log" 2>&1 &
+# setpriv execs parkd itself (no process in between): $! is parkd
+setpriv --reuid=parkd --regid=parkd --init-groups /usr/sbin/parkd \
+    -c /etc/parkd/parkd.conf > "$T/parkd.log" 2>&1 &
 P=$!
 wait_port "$PORT" 30 || { cat "$T/parkd.log"; fail "parkd did not start"; }
 ctl() { /usr/bin/parkctl --server "127.0.0.1:$PORT" --cert /etc/parkd/tls/admin.crt \
