@@ -23,7 +23,9 @@ usage(FILE *f)
 "  --server HOST:PORT   parkd address (default 127.0.0.1:7443)\n"
 "  --cert FILE --key FILE  client certificate and key (PEM)\n"
 "  --ca FILE            CA that signed parkd's certificate\n"
-"  --json               print JSON instead of tables\n"
+"  --json               print JSON instead of tables (the wire's units)\n"
+"  --raw                money in fen and area in m2 x 100, as on the wire\n"
+"                       (default: yuan and m2, two decimals, exact)\n"
 "  --idempotency-key K  sent with the request\n"
 "\n"
 "commands:\n"
@@ -45,9 +47,10 @@ usage(FILE *f)
 "  completion bash      the bash completion script (from the descriptors)\n");
 	pcmd_list_methods(f);
 	fprintf(f, "\nValues: --flag value or --flag=value; lists are "
-	    "comma-separated; @FILE reads a file.\nArea is m2 x 100, money is "
-	    "fen, dates YYYY-MM-DD. Update commands fill update_mask\nwith the "
-	    "fields you give and need --id (or --code) and --version.\n");
+	    "comma-separated; @FILE reads a file.\nMoney is yuan and area m2 (two "
+	    "decimals), or fen and m2 x 100 with --raw or a flag\nnamed so "
+	    "(--amount_fen); dates YYYY-MM-DD. Update commands fill update_mask\n"
+	    "with the fields you give and need --id (or --code) and --version.\n");
 }
 
 /* One call; a failure is printed (and freed): then -1. */
@@ -160,6 +163,10 @@ take_globals(struct ctl *ctl, int *argc, char **argv)
 			ctl->json = 1;
 			continue;
 		}
+		if (strcmp(a, "--raw") == 0) {
+			pcmd_raw = 1;
+			continue;
+		}
 		if (strcmp(a, "--server") == 0)
 			dst = &ctl->opts.server;
 		else if (strcmp(a, "--cert") == 0)
@@ -181,6 +188,20 @@ take_globals(struct ctl *ctl, int *argc, char **argv)
 		*dst = argv[++i];
 	}
 	*argc = o;
+	return (0);
+}
+
+/* An uploaded policy: what was stored, not the document sent. */
+static int
+print_uploaded(const struct parkc_result *res)
+{
+	const Parkd__V1__Policy	*p = (const Parkd__V1__Policy *)res->body;
+	size_t			 i;
+
+	printf("policy %s stored, sha256 %s\nactive for:", p->name, p->hash);
+	for (i = 0; i < p->n_active_years; i++)
+		printf(" %d", p->active_years[i]);
+	printf("%s\n", p->n_active_years ? "" : " no year (stored only)");
 	return (0);
 }
 
@@ -208,7 +229,10 @@ run_method(struct ctl *ctl, const char *method, int argc, char **argv)
 		protobuf_c_message_free_unpacked(msg, NULL);
 		return (1);
 	}
-	rc = pcmd_print_result(&res, ctl->json);
+	if (res.code == 0 && !ctl->json && strcmp(method, "UploadPolicy") == 0)
+		rc = print_uploaded(&res);
+	else
+		rc = pcmd_print_result(&res, ctl->json);
 	parkc_result_free(&res);
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return (rc);

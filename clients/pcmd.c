@@ -12,6 +12,57 @@
 #include <jansson.h>
 
 #include "pcmd.h"
+#include "lib/lib.h"
+
+/*
+ * Units for people: money fields (fen on the wire) are typed and shown in
+ * yuan, area fields (m2 x 100) in m2, both with up to two decimals, exact
+ * (lib/units.c); the wire's names and units with --raw (pcmd_raw). A flag
+ * named after its unit means that unit: --amount_fen is fen, --amount_yuan
+ * yuan, --total_area_m2 m2. JSON output is the wire's shape.
+ */
+int	 pcmd_raw;
+
+enum unit { U_NONE, U_FEN, U_AREA };
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t	 n = strlen(s), k = strlen(suffix);
+
+	return (n > k && strcmp(s + n - k, suffix) == 0);
+}
+
+static enum unit
+field_unit(const ProtobufCFieldDescriptor *fd)
+{
+	if (fd->type != PROTOBUF_C_TYPE_INT64)
+		return (U_NONE);
+	if (ends_with(fd->name, "_fen") || strcmp(fd->name, "revenue") == 0 ||
+	    strcmp(fd->name, "rnd_spend") == 0 ||
+	    strcmp(fd->name, "amount") == 0)
+		return (U_FEN);
+	if (strcmp(fd->name, "area") == 0 || ends_with(fd->name, "_area"))
+		return (U_AREA);
+	return (U_NONE);
+}
+
+/* The name a person reads for field fd: amount_fen -> amount_yuan. */
+static const char *
+field_label(const ProtobufCFieldDescriptor *fd, char *buf, size_t n)
+{
+	switch (pcmd_raw ? U_NONE : field_unit(fd)) {
+	case U_FEN:
+		snprintf(buf, n, "%.*s_yuan", (int)(strlen(fd->name) -
+		    (ends_with(fd->name, "_fen") ? 4 : 0)), fd->name);
+		return (buf);
+	case U_AREA:
+		snprintf(buf, n, "%s_m2", fd->name);
+		return (buf);
+	default:
+		return (fd->name);
+	}
+}
 
 /* CreatePark -> create-park */
 void
@@ -220,7 +271,7 @@ set_repeated_strings(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
 /* Set one scalar (or repeated string) field from its text value. */
 static int
 set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
-    const char *v, char *err, size_t errlen)
+    const char *v, int people_units, char *err, size_t errlen)
 {
 	void		*p = (char *)m + fd->offset;
 	char		*end = NULL;
@@ -263,6 +314,15 @@ set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
 		}
 		break;
 	case PROTOBUF_C_TYPE_INT64:
+		if (people_units) {
+			if (parse_hundredths(v, (int64_t *)p) == 0)
+				return (0);
+			snprintf(err, errlen, "--%s: '%s' is not an amount in %s "
+			    "with at most two decimals (--raw: the wire's %s)",
+			    fd->name, v, field_unit(fd) == U_FEN ? "yuan" : "m2",
+			    field_unit(fd) == U_FEN ? "fen" : "m2 x 100");
+			return (-1);
+		}
 		ll = strtoll(v, &end, 10);
 		if (*v && *end == '\0' && !errno) {
 			*(int64_t *)p = ll;
@@ -323,6 +383,43 @@ find_field(ProtobufCMessage *m, const char *name,
 	return (NULL);
 }
 
+/*
+ * The field a flag names, and whether its value is in people's units: a
+ * plain money or area field (unless --raw), or X_yuan / X_m2 for X_fen or
+ * X; a flag named X_fen is fen.
+ */
+static ProtobufCMessage *
+unit_field(ProtobufCMessage *m, const char *name,
+    const ProtobufCFieldDescriptor **out, int *nested, int *people)
+{
+	ProtobufCMessage	*t;
+	char			 base[160];
+	size_t			 n = strlen(name);
+
+	*people = 0;
+	if ((t = find_field(m, name, out, nested)) != NULL) {
+		*people = !pcmd_raw && field_unit(*out) != U_NONE &&
+		    !ends_with(name, "_fen");
+		return (t);
+	}
+	if (ends_with(name, "_yuan") && n < sizeof(base)) {
+		snprintf(base, sizeof(base), "%.*s_fen", (int)(n - 5), name);
+		if ((t = find_field(m, base, out, nested)) == NULL) {
+			base[n - 5] = '\0';
+			t = find_field(m, base, out, nested);
+		}
+		*people = t != NULL && field_unit(*out) == U_FEN;
+		return (*people ? t : NULL);
+	}
+	if (ends_with(name, "_m2") && n < sizeof(base)) {
+		snprintf(base, sizeof(base), "%.*s", (int)(n - 3), name);
+		t = find_field(m, base, out, nested);
+		*people = t != NULL && field_unit(*out) == U_AREA;
+		return (*people ? t : NULL);
+	}
+	return (NULL);
+}
+
 static int
 is_identity_field(const char *name)
 {
@@ -365,7 +462,7 @@ pcmd_build(const ProtobufCMessageDescriptor *d, int argc, char **argv,
 	char				 name[128], *eq, *set[64];
 	const char			*val;
 	size_t				 nset = 0, k;
-	int				 i, nested;
+	int				 i, nested, people;
 
 	if ((m = calloc(1, d->sizeof_message)) == NULL)
 		return (NULL);
@@ -384,7 +481,8 @@ pcmd_build(const ProtobufCMessageDescriptor *d, int argc, char **argv,
 		}
 		for (k = 0; name[k]; k++)
 			name[k] = name[k] == '-' ? '_' : name[k];
-		if ((target = find_field(m, name, &fd, &nested)) == NULL) {
+		if ((target = unit_field(m, name, &fd, &nested, &people)) ==
+		    NULL) {
 			snprintf(err, errlen, "unknown option --%s for %s",
 			    argv[i] + 2, d->short_name);
 			goto fail;
@@ -402,7 +500,7 @@ pcmd_build(const ProtobufCMessageDescriptor *d, int argc, char **argv,
 				goto fail;
 			}
 		}
-		if (set_field(target, fd, val, err, errlen) != 0)
+		if (set_field(target, fd, val, people, err, errlen) != 0)
 			goto fail;
 		if (nested && nset < 64)
 			set[nset++] = (char *)fd->name;
@@ -504,10 +602,23 @@ field_text(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
 		return;
 	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
 		cnt = *(const size_t *)((const char *)m + fd->quantifier_offset);
-		for (i = 0; i < cnt && o < n; i++)
+		for (i = 0; i < cnt && o < n; i++) {
+			j = scalar_json(fd, *(char *const *)p + i *
+			    field_size(fd));
+			s = json_is_string(j) ? strdup(json_string_value(j)) :
+			    json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
 			o += (size_t)snprintf(buf + o, n - o, "%s%s",
-			    i ? "," : "", fd->type == PROTOBUF_C_TYPE_STRING ?
-			    (*(char *const *const *)p)[i] : "?");
+			    i ? "," : "", s ? s : "");
+			free(s);
+			json_decref(j);
+		}
+		return;
+	}
+	if (!pcmd_raw && field_unit(fd) != U_NONE) {
+		if (strcmp(fd->name, "budget_fen") == 0 && *(const int64_t *)p < 0)
+			snprintf(buf, n, "none");
+		else
+			fmt_hundredths(*(const int64_t *)p, buf, n);
 		return;
 	}
 	if ((j = scalar_json(fd, p)) == NULL)
@@ -603,6 +714,7 @@ print_table(FILE *f, const ProtobufCFieldDescriptor *lf,
 	const ProtobufCFieldDescriptor	*cols[64];
 	const char			*head[64], **cells;
 	char				 list[512], *tok, *save, buf[512];
+	char				 labels[64][64];
 	size_t				 i, nc = 0, k;
 
 	snprintf(list, sizeof(list), "%s", "");
@@ -623,7 +735,7 @@ print_table(FILE *f, const ProtobufCFieldDescriptor *lf,
 	if ((cells = calloc(n * nc + 1, sizeof(char *))) == NULL)
 		return;
 	for (k = 0; k < nc; k++)
-		head[k] = cols[k]->name;
+		head[k] = field_label(cols[k], labels[k], sizeof(labels[k]));
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < nc; k++) {
 			field_text(items[i], cols[k], buf, sizeof(buf));
@@ -642,7 +754,7 @@ pcmd_print(const ProtobufCMessage *m, int json, FILE *f)
 {
 	const ProtobufCMessageDescriptor	*d = m->descriptor;
 	json_t					*j;
-	char					*s, buf[4096];
+	char					*s, buf[4096], label[64];
 	size_t					 i;
 
 	if (json) {
@@ -668,7 +780,8 @@ pcmd_print(const ProtobufCMessage *m, int json, FILE *f)
 		}
 		field_text(m, fd, buf, sizeof(buf));
 		if (fd->type != PROTOBUF_C_TYPE_MESSAGE && buf[0] != '\0')
-			fprintf(f, "%-22s %s\n", fd->name, buf);
+			fprintf(f, "%-22s %s\n", field_label(fd, label,
+			    sizeof(label)), buf);
 	}
 }
 

@@ -22,5 +22,6 @@ void		 pcmd_table(FILE *, const char *const *, int,
 		     const char *const *, int);
 
 int	 pcmd_parse_bool(const char *, protobuf_c_boolean *);
+extern int	 pcmd_raw;	/* the wire's units (fen, m2 x 100) */
 
 #endif

@@ -22,7 +22,8 @@ ALTER TABLE evaluation_runs
 
 ALTER TABLE evaluation_results
     ADD COLUMN grade_amount bigint,     -- what the grade pays, before cuts
-    ADD COLUMN position integer;        -- 1..n in ranking order
+    ADD COLUMN position integer,        -- 1..n in ranking order
+    ADD COLUMN reason_codes jsonb NOT NULL DEFAULT '[]';  -- beside reasons
 
 ALTER TABLE evaluation_runs DISABLE TRIGGER evaluation_runs_immutable;
 ALTER TABLE evaluation_results DISABLE TRIGGER evaluation_results_immutable;

@@ -94,20 +94,34 @@ eval_score_cp(const struct eval_indicator *ind, int64_t raw)
 	return ((int)(num / (ind->target - ind->floor)));
 }
 
+/* A reason: a sentence for people, a code for programs. */
 static void
-reason(struct eval_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+reason(struct eval_result *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-reason(struct eval_result *r, const char *fmt, ...)
+reason(struct eval_result *r, const char *code, const char *fmt, ...)
 {
 	va_list	 ap;
 
 	if (r->nreasons == EVAL_MAX_REASONS)
 		return;
+	snprintf(r->reason_codes[r->nreasons], sizeof(r->reason_codes[0]),
+	    "%s", code);
 	va_start(ap, fmt);
 	vsnprintf(r->reasons[r->nreasons++], sizeof(r->reasons[0]), fmt, ap);
 	va_end(ap);
+}
+
+/* The award kinds policies name, in words. */
+static const char *
+award_words(const char *kind)
+{
+	if (strcmp(kind, "incubation_base") == 0)
+		return ("创业孵化基地（示范基地）奖补");
+	if (strcmp(kind, "high_level") == 0)
+		return ("高层次创业孵化基地奖补");
+	return (kind);
 }
 
 /* Every indicator's score and contribution, and the total. */
@@ -201,24 +215,27 @@ gates(const struct eval_policy *ep, int year, const struct eval_park *p,
 	snprintf(jan1, sizeof(jan1), "%04d-01-01", year);
 	if (!p->admitted) {
 		r->eligible = 0;
-		reason(r, "门槛：%d 年内退出，未全年处于认定状态", year);
+		reason(r, "gate.exited", "门槛：该园区 %d 年内退出，未全年处于"
+		    "认定状态。", year);
 	} else if (p->admitted_on != NULL && strcmp(p->admitted_on, jan1) > 0) {
 		r->eligible = 0;
-		reason(r, "门槛：%s 才认定，晚于 %d 年 1 月 1 日，未全年处于认定"
-		    "状态", p->admitted_on, year);
+		reason(r, "gate.admitted_late", "门槛：该园区 %s 才认定，晚于 %d "
+		    "年 1 月 1 日，未全年处于认定状态。", p->admitted_on, year);
 	}
 	if (ep->gate_legal_person && !p->legal_person) {
 		r->eligible = 0;
-		reason(r, "门槛：运营机构不是独立法人");
+		reason(r, "gate.legal_person", "门槛：运营机构不是独立法人。");
 	}
 	if (p->staff < ep->gate_min_staff) {
 		r->eligible = 0;
-		reason(r, "门槛：运营机构专业服务人员 %d 人，少于 %d 人",
+		reason(r, "gate.min_staff", "门槛：运营机构专业服务人员 %d 人，"
+		    "少于要求的 %d 人。",
 		    p->staff, ep->gate_min_staff);
 	}
 	if (p->roadshow_quarters < ep->gate_roadshow_quarters) {
 		r->eligible = 0;
-		reason(r, "门槛：%d 年仅 %d 个季度开展项目路演（要求 %d 个季度）",
+		reason(r, "gate.roadshow_quarters", "门槛：%d 年仅 %d 个季度开展"
+		    "项目路演，要求 %d 个季度。",
 		    year, p->roadshow_quarters, ep->gate_roadshow_quarters);
 	}
 }
@@ -255,8 +272,8 @@ apply_quota(const struct eval_policy *ep, struct order *o, int *gidx,
 		}
 	}
 	for (i = cut; i < nab; i++) {
-		reason(o[i].r, "优良比例限额（%d%%，%zu 个园区中至多 %zu "
-		    "个）：%s 调整为 %s", ep->quota_pct, n, keep,
+		reason(o[i].r, "quota", "优良比例限额（%d%%，%zu 个园区中至多 "
+		    "%zu 个）：等级由 %s 调整为 %s。", ep->quota_pct, n, keep,
 		    ep->grades[gidx[i]].grade, ep->grades[2].grade);
 		gidx[i] = 2;
 		t->downgraded++;
@@ -280,23 +297,26 @@ request_amount(const struct eval_policy *ep, int year,
 		    r->total_cp / 10000);
 	else {
 		r->amount_fen = 0;
-		reason(r, "得分 %d.%02d 低于最低分 %d.%02d",
+		reason(r, "linear.min_score", "得分 %d.%02d 低于领取补贴的最低分 "
+		    "%d.%02d。",
 		    r->total_cp / 100, r->total_cp % 100,
 		    ep->linear_min_cp / 100, ep->linear_min_cp % 100);
 	}
 	r->grade_amount_fen = r->amount_fen;
 	if (ep->nexpert > 0 && p->experts == 0)
-		reason(r, "无专家评分：%d 项定性指标计 0 分", ep->nexpert);
+		reason(r, "expert.none", "无专家评分：%d 项定性指标均计 0 分。",
+		    ep->nexpert);
 	gates(ep, year, p, r);
 	if (!r->eligible)
 		r->amount_fen = 0;
 	if (p->has_award && r->amount_fen > 0) {
 		r->amount_fen = 0;
-		reason(r, "不重复享受：已获 %d 年度 %s", year, ep->award_kind);
+		reason(r, "award.exclusion", "不重复享受：该园区已获 %d 年度%s，"
+		    "不再发放运营补贴。", year, award_words(ep->award_kind));
 	}
 	if (r->amount_fen > ep->cap_fen) {
 		fen_text(ep->cap_fen, a, sizeof(a));
-		reason(r, "补贴上限 %s 元", a);
+		reason(r, "cap", "超过补贴上限，按上限 %s 元核定。", a);
 		r->amount_fen = ep->cap_fen;
 	}
 }
@@ -314,7 +334,8 @@ grade_and_pay(const struct eval_policy *ep, int year, struct order *o, int g,
 	request_amount(ep, year, p, r, g);
 	r->consecutive_fails = g == ep->ngrades - 1 ? p->prev_fails + 1 : 0;
 	if (g == ep->ngrades - 1)
-		reason(r, "%s %s：评估结果发布后警告%s", ep->grades[g].grade,
+		reason(r, "grade.fail", "%s %s：评估结果确定后予以警告%s。",
+		    ep->grades[g].grade,
 		    ep->grades[g].name, r->consecutive_fails >=
 		    ep->fail_exit_after ? "；连续不合格达到退出条件，建议退出" :
 		    "");
@@ -337,7 +358,8 @@ scale_to_budget(struct order *o, size_t n, int64_t budget,
 		if (r->subsidy_fen != r->amount_fen) {
 			fen_text(budget, a, sizeof(a));
 			fen_text(t->requested_fen, b, sizeof(b));
-			reason(r, "按年度预算等比例核减：预算 %s 元，申领合计 %s 元",
+			reason(r, "budget", "按年度预算等比例核减：预算 %s 元，"
+			    "申领合计 %s 元。",
 			    a, b);
 		}
 		t->total_fen += r->subsidy_fen;

@@ -129,6 +129,7 @@ struct eval_result {
 	int		 position;	/* 1..n in ranking order */
 	int		 nreasons;
 	char		 reasons[EVAL_MAX_REASONS][192];
+	char		 reason_codes[EVAL_MAX_REASONS][24];	/* gate.min_staff… */
 };
 
 struct eval_totals {

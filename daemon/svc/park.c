@@ -176,6 +176,11 @@ park_check_status(struct req *r, const Parkd__V1__Park *p)
 	if (*p->admitted_on != '\0' && !valid_date(p->admitted_on))
 		viols_add(&r->v, "park.admitted_on", "date", "not a YYYY-MM-DD "
 		    "date");
+	else if (*p->applied_on != '\0' && *p->admitted_on != '\0' &&
+	    strcmp(p->applied_on, p->admitted_on) > 0)
+		viols_add(&r->v, "park.applied_on", "park.dates", "applied on "
+		    "%s, after its admission on %s", p->applied_on,
+		    p->admitted_on);
 	check_text(r, "park.status_reason", p->status_reason, 0, 500);
 }
 
@@ -213,7 +218,8 @@ svc_park_create(struct req *r)
 	    "staff_count, total_area, leading_industries, level, status, "
 	    "applied_on, admitted_on, status_reason) VALUES ($5, $6, $7, $8, "
 	    "$9, $10, $11, $12, coalesce(string_to_array(nullif($13, ''), "
-	    "','), '{}'), $14, $15, coalesce($16::date, current_date), "
+	    "','), '{}'), $14, $15, coalesce($16::date, least(current_date, "
+	    "$17::date)), "
 	    "CASE WHEN $15 IN ('admitted', 'warned', 'exited') THEN "
 	    "coalesce($17::date, current_date) END, $18) RETURNING *), "
 	    "aud AS (" AUDIT_SQL("'park:' || ins.code",

@@ -287,7 +287,8 @@ test_gates_award_cap(void **state)
 	ep.grades[0].amount_fen = 60000000;
 	eval_run(&ep, 2025, &p, 1, -1, &r, &t);
 	assert_int_equal(r.subsidy_fen, 50000000);
-	assert_non_null(strstr(r.reasons[0], "补贴上限 500000.00"));
+	assert_non_null(strstr(r.reasons[0], "按上限 500000.00 元核定"));
+	assert_string_equal(r.reason_codes[0], "cap");
 	/* failing twice: exit proposed */
 	p = at("QD-G", 1000);
 	p.prev_fails = 1;

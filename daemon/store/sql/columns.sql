@@ -105,7 +105,7 @@ o.id, o.run_id, (SELECT code FROM parks WHERE id = o.park_id) AS park_code,
 er.run_id, er.park_code, er.park_name, er.district, er.rank,
     er.position, er.total_cp, er.grade, er.grade_name, er.eligible,
     er.grade_amount, er.amount, er.subsidy, er.consecutive_fails,
-    er.reasons::text AS reasons
+    er.reasons::text AS reasons, er.reason_codes::text AS reason_codes
 
 -- fragment: certification_columns
 -- A certification (c) and its firm (f), as the Certification message.

@@ -150,7 +150,7 @@ ORDER BY max(code);
 -- policy's hash, $7 budget (NULL: none), $8 requested, $9 total, $10
 -- remainder, $11 parks, $12 downgraded, $13 summary (JSON), $14 the failing
 -- grade, $15 status (draft or provisional), $16 the policy's notice days,
--- $17 the published run it corrects (0: none); $18..$33 the results, one
+-- $17 the published run it corrects (0: none); $18..$34 the results, one
 -- array per column of evaluation_results after run_id, in table order.
 WITH ru AS (
     INSERT INTO evaluation_runs (year, policy_id, budget, requested, total,
@@ -165,7 +165,7 @@ res AS (
     FROM unnest($18::bigint[], $19::text[], $20::text[], $21::text[],
         $22::int[], $23::int[], $24::text[], $25::text[], $26::boolean[],
         $27::bigint[], $28::bigint[], $29::int[], $30::jsonb[], $31::jsonb[],
-        $32::bigint[], $33::int[])
+        $32::bigint[], $33::int[], $34::jsonb[])
     RETURNING 1),
 aud AS (
     INSERT INTO audit_log (principal_id, principal_name, method, object,

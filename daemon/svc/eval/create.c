@@ -48,6 +48,17 @@ reasons_json(const struct eval_result *res)
 	return (a);
 }
 
+static json_t *
+codes_json(const struct eval_result *res)
+{
+	json_t	*a = json_array();
+	int	 i;
+
+	for (i = 0; i < res->nreasons; i++)
+		json_array_append_new(a, json_string(res->reason_codes[i]));
+	return (a);
+}
+
 /* Append a JSON value to a colbuf-like string list (owned text). */
 static char *
 dump(json_t *j)
@@ -246,7 +257,7 @@ raw_from_src(const struct figsrc *s, struct eval_park *p)
 	p->prev_fails = (int)pg_i64(res, i, "prev_fails");
 }
 
-#define NCOLS	16	/* array columns of the results insert */
+#define NCOLS	17	/* array columns of the results insert */
 
 /* Add one json text to an array column; 0 unless memory ran out. */
 static int
@@ -289,6 +300,8 @@ build_cols(const struct eval_policy *ep, const struct figsrc *src,
 			return (-1);
 		pgarray_add_i64(&cols[14], out[i].grade_amount_fen);
 		pgarray_add_i64(&cols[15], out[i].position);
+		if (add_json(&cols[16], codes_json(&out[i])) != 0)
+			return (-1);
 	}
 	return (0);
 }
@@ -325,7 +338,7 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	qp_i64(&q, e->corrects);			/* $17 */
 	for (k = 0; k < q.n; k++)
 		params[k] = q.v[k];
-	for (c = 0; c < NCOLS; c++)			/* $18..$33 */
+	for (c = 0; c < NCOLS; c++)			/* $18..$34 */
 		if ((params[q.n + (int)c] = pgarray_finish(&cols[c])) == NULL)
 			return (-1);
 	db_exec(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS, params, create_stored);

@@ -444,13 +444,30 @@ results_page(int32_t n)
 	return (n <= 0 ? 1000 : n > 5000 ? 5000 : n);
 }
 
+/* A JSON array of strings into r's arena. */
+static char **
+json_strings(struct req *r, const char *text, size_t *n)
+{
+	json_t	*a, *v;
+	char	**out;
+	size_t	 k;
+
+	*n = 0;
+	if ((a = json_loads(text, 0, NULL)) == NULL)
+		return (NULL);
+	out = req_alloc(r, (json_array_size(a) + 1) * sizeof(char *));
+	json_array_foreach(a, k, v) {
+		if (out != NULL)
+			out[(*n)++] = req_strdup(r, json_string_value(v));
+	}
+	json_decref(a);
+	return (out);
+}
+
 static void
 result_from_row(struct req *r, PGresult *res, int i,
     Parkd__V1__EvaluationResult *o)
 {
-	json_t	*a, *v;
-	size_t	 k;
-
 	parkd__v1__evaluation_result__init(o);
 	o->run_id = pg_i64(res, i, "run_id");
 	o->park_code = (char *)pg_get(res, i, "park_code");
@@ -466,15 +483,9 @@ result_from_row(struct req *r, PGresult *res, int i,
 	o->amount_fen = pg_i64(res, i, "amount");
 	o->subsidy_fen = pg_i64(res, i, "subsidy");
 	o->consecutive_fails = (int32_t)pg_i64(res, i, "consecutive_fails");
-	if ((a = json_loads(pg_get(res, i, "reasons"), 0, NULL)) == NULL)
-		return;
-	o->reasons = req_alloc(r, (json_array_size(a) + 1) * sizeof(char *));
-	json_array_foreach(a, k, v) {
-		if (o->reasons != NULL)
-			o->reasons[o->n_reasons++] = req_strdup(r,
-			    json_string_value(v));
-	}
-	json_decref(a);
+	o->reasons = json_strings(r, pg_get(res, i, "reasons"), &o->n_reasons);
+	o->reason_codes = json_strings(r, pg_get(res, i, "reason_codes"),
+	    &o->n_reason_codes);
 }
 
 static void
