@@ -131,6 +131,12 @@ if ! tests/parkctl-sync.sh "$BIN" "$T"; then
 	rc=1
 fi
 
+# parkctl's units for people, dates in order, upload and list output.
+if ! tests/parkctl-cli.sh "$BIN" "$T"; then
+	echo "parkctl cli test failed" >&2
+	rc=1
+fi
+
 # The evaluation report as a person sees it (headless Chromium).
 if ! tests/report-test.sh "$BIN" "$T"; then
 	echo "report test failed" >&2

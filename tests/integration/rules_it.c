@@ -39,6 +39,7 @@ story_admission(void **state)
 	(void)state;
 	park_init(&p, "IT-C", "城阳区");
 	p.status = "applied";
+	p.applied_on = "2026-01-15";	/* before its admission below */
 	p.staff_count = 9;
 	cp.park = &p;
 	assert_int_equal(call(bu, "CreatePark", &cp.base, &res), 0);
