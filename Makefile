@@ -27,7 +27,7 @@ PURE_SRC := $(patsubst daemon/%.c,%,$(wildcard daemon/lib/*.c daemon/domain/*.c)
 DAEMON_SRC := main http $(patsubst daemon/%.c,%,$(wildcard daemon/core/*.c \
 	   daemon/rpc/*.c daemon/store/*.c daemon/svc/*.c daemon/svc/*/*.c))
 CLIENT_SRC := libparkc
-PARKCTL_SRC := parkctl pcmd demo csvsync csvexport evalcmd report declcmd expertcmd
+PARKCTL_SRC := parkctl pcmd demo csvsync csvexport evalcmd report declcmd expertcmd decide
 UNIT_TESTS := test_frame test_creditcode test_config test_validate test_arena \
 	   test_rules test_eval
 

@@ -44,6 +44,10 @@ usage(FILE *f)
 "       [--comment TEXT] | save EVIDENCE_ID FILE   annual declarations\n"
 "  expert score PARK --year Y [--comment T] KEY=POINTS... | scores PARK\n"
 "       --year Y                           an expert's scores (0..100.00)\n"
+"  sweep [--as-of D] --csv FILE   the rules' proposals, as CSV for decide\n"
+"  decide FILE.csv [--all-or-nothing] [--refused FILE] [--date D]\n"
+"                       exit-firm / warn-park / exit-park rows (or the sweep's\n"
+"                       proposals), row by row or all or nothing\n"
 "  completion bash      the bash completion script (from the descriptors)\n");
 	pcmd_list_methods(f);
 	fprintf(f, "\nValues: --flag value or --flag=value; lists are "
@@ -84,6 +88,8 @@ static const char *const custom_words[] = {
 	"declaration", "status show assemble attach submit approve return save "
 	    "--year --kind --media-type --comment",
 	"expert", "score scores --year --comment",
+	"decide", "--all-or-nothing --refused --date",
+	"sweep", "--as-of --csv",
 	"completion", "bash",
 	NULL
 };
@@ -272,6 +278,10 @@ main(int argc, char **argv)
 		rc = decl_cmd(&ctl, argc - 1, argv + 1);
 	else if (strcmp(cmd, "expert") == 0)
 		rc = expert_cmd(&ctl, argc - 1, argv + 1);
+	else if (strcmp(cmd, "decide") == 0)
+		rc = decide_cmd(&ctl, argc - 1, argv + 1);
+	else if (strcmp(cmd, "sweep") == 0)
+		rc = sweep_cmd(&ctl, argc - 1, argv + 1);
 	else if (strcmp(cmd, "completion") == 0 && argc == 2 &&
 	    strcmp(argv[1], "bash") == 0) {
 		pcmd_completion_bash(stdout, custom_words);

@@ -25,6 +25,8 @@ int	 save_evidence(struct ctl *, const char *, const ProtobufCMessage *,
 	     const char *);
 uint8_t	*slurp(const char *, size_t *);
 int	 expert_cmd(struct ctl *, int, char **);
+int	 decide_cmd(struct ctl *, int, char **);
+int	 sweep_cmd(struct ctl *, int, char **);
 int	 ctl_call(struct ctl *, const char *, const ProtobufCMessage *,
 	     struct parkc_result *);
 

@@ -61,6 +61,37 @@ echo "$out" | grep -q "^active for: 2030 2031$" || fail "upload years: $out"
 echo "$out" | grep -q "evaluation:" && fail "upload echoed the document"
 ctl list-policies | grep "cli-2030" | grep -q "2030,2031" || fail "list-policies years"
 
+# decisions in bulk: row by row, then all or nothing
+park CL-C --total-area 100 --admitted-on 2024-01-01 >/dev/null
+park CL-D --total-area 100 --admitted-on 2024-01-01 >/dev/null
+cat > "$T/decide.csv" <<CSV
+decision,subject,rule,date,reason
+warn-park,CL-C,,,"评估不合格，予以警告"
+fly,CL-C,,,
+exit-firm,91370000MA0000000X,firm.graduate.revenue,,
+CSV
+if out=$(ctl decide "$T/decide.csv"); then fail "decide with refused rows exited 0"; fi
+echo "$out" | grep -q "3 rows: 1 applied, 2 refused" || fail "decide: $out"
+[ "$("${PSQL[@]}" -c "SELECT status FROM parks WHERE code = 'CL-C'")" = warned ] ||
+    fail "the good row was not applied"
+[ "$(wc -l < "$T/decide.csv.refused.csv")" -eq 3 ] || fail "refused file rows"
+grep -q "fly.*is not a decision" "$T/decide.csv.refused.csv" || fail "no reason for fly"
+cat > "$T/decide2.csv" <<CSV
+decision,subject,reason
+warn-park,CL-D,"不合格"
+warn-park,CL-C,"again: it is already warned"
+CSV
+if out=$(ctl decide "$T/decide2.csv" --all-or-nothing); then
+	fail "all or nothing with a bad row exited 0"
+fi
+echo "$out" | grep -q "nothing applied" || fail "all-or-nothing: $out"
+[ "$("${PSQL[@]}" -c "SELECT status FROM parks WHERE code = 'CL-D'")" = admitted ] ||
+    fail "all or nothing applied a row"
+grep -q "CL-C.*the park is warned" "$T/decide2.csv.refused.csv" || fail "all-or-nothing reason"
+ctl sweep --csv "$T/sweep.csv" | grep -q "proposals of" || fail "sweep --csv"
+head -1 "$T/sweep.csv" | grep -q "^kind,rule,subject,park_code,date,detail$" ||
+    fail "sweep csv header"
+
 # JSON ends with a newline
 [ "$(ctl --json get-park --code CL-A | tail -c 1 | od -An -c | tr -d ' ')" = '\n' ] ||
     fail "JSON without a final newline"
