@@ -252,9 +252,17 @@ show_park(struct ctl *ctl, int64_t run, const char *park)
 
 		cells[i * 7] = strdup(x->dimension);
 		cells[i * 7 + 1] = strdup(x->name);
-		snprintf(b, sizeof(b), "%" PRId64, x->raw);
+		/* in a person's units: yuan, percent, points */
+		if (strcmp(x->unit, "fen") == 0)
+			fmt_yuan(x->raw, b, sizeof(b));
+		else if (strcmp(x->unit, "bp") == 0 || strcmp(x->unit, "cp") == 0)
+			fmt_hundredths(x->raw, b, sizeof(b));
+		else
+			snprintf(b, sizeof(b), "%" PRId64, x->raw);
 		cells[i * 7 + 2] = strdup(b);
-		cells[i * 7 + 3] = strdup(x->unit);
+		cells[i * 7 + 3] = strdup(strcmp(x->unit, "fen") == 0 ? "yuan" :
+		    strcmp(x->unit, "bp") == 0 ? "%" : strcmp(x->unit, "cp") == 0 ?
+		    "points" : x->unit);
 		points(x->score_cp, b, sizeof(b));
 		cells[i * 7 + 4] = strdup(b);
 		snprintf(b, sizeof(b), "%d", x->weight);
