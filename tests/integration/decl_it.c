@@ -20,33 +20,12 @@ static char	 dc_firm[19];
 static void
 dc_policy(void)
 {
-	struct parkc	*admin = as("admin", addr1);
-	Parkd__V1__UploadPolicyRequest req =
-	    PARKD__V1__UPLOAD_POLICY_REQUEST__INIT;
-	struct parkc_result res;
-	char		*text = read_file("configs/policy/qingdao-2024.conf");
-	char		 out[70000];
-	const char	*edits[][2] = {
+	const char *const edits[][2] = {
 	    { "name = \"qingdao-2024\";", "name = \"it-2017\";" },
 	    { "years = [2024, 2026];", "years = [2017, 2018];" },
 	    { "use_declarations = false;", "use_declarations = true;" } };
-	size_t		 i, n;
-	char		*at;
 
-	snprintf(out, sizeof(out), "%s", text);
-	for (i = 0; i < 3; i++) {
-		at = strstr(out, edits[i][0]);
-		assert_non_null(at);
-		n = strlen(edits[i][0]);
-		memmove(at + strlen(edits[i][1]), at + n, strlen(at + n) + 1);
-		memcpy(at, edits[i][1], strlen(edits[i][1]));
-	}
-	req.body = out;
-	if (call(admin, "UploadPolicy", &req.base, &res) != 0)
-		fail_msg("UploadPolicy: %s", res.message);
-	parkc_result_free(&res);
-	free(text);
-	parkc_close(admin);
+	upload_policy_variant(edits, sizeof(edits) / sizeof(edits[0]));
 }
 
 static void

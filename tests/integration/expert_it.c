@@ -14,42 +14,14 @@
 static void
 ex_policy(void)
 {
-	struct parkc	*admin = as("admin", addr1);
-	Parkd__V1__UploadPolicyRequest req =
-	    PARKD__V1__UPLOAD_POLICY_REQUEST__INIT;
-	struct parkc_result res;
-	char		*text = read_file("configs/policy/qingdao-2024.conf");
-	char		 out[70000];
-	const char	*edits[][2] = {
+	const char *const edits[][2] = {
 	    { "name = \"qingdao-2024\";", "name = \"it-2015\";" },
 	    { "years = [2024, 2026];", "years = [2015, 2016];" },
 	    { "use_declarations = false;", "use_declarations = false;\n"
 	      "    expert_aggregation = \"mean\";" },
-	    { "{ key = \"services\"; name = \"创业服务人次\"; weight = 5; "
-	      "floor = 50; target = 400; }",
-	      "{ key = \"services\"; name = \"创业服务人次\"; weight = 1; "
-	      "floor = 50; target = 400; },\n"
-	      "{ key = \"service_quality\"; name = \"服务质量\"; weight = 2; "
-	      "expert = true; },\n"
-	      "{ key = \"industry_focus\"; name = \"产业聚焦\"; weight = 2; "
-	      "expert = true; }" } };
-	size_t		 i, n;
-	char		*at;
+	    { expert_indicators_edit[0], expert_indicators_edit[1] } };
 
-	snprintf(out, sizeof(out), "%s", text);
-	for (i = 0; i < 4; i++) {
-		at = strstr(out, edits[i][0]);
-		assert_non_null(at);
-		n = strlen(edits[i][0]);
-		memmove(at + strlen(edits[i][1]), at + n, strlen(at + n) + 1);
-		memcpy(at, edits[i][1], strlen(edits[i][1]));
-	}
-	req.body = out;
-	if (call(admin, "UploadPolicy", &req.base, &res) != 0)
-		fail_msg("UploadPolicy: %s", res.message);
-	parkc_result_free(&res);
-	free(text);
-	parkc_close(admin);
+	upload_policy_variant(edits, sizeof(edits) / sizeof(edits[0]));
 }
 
 static int

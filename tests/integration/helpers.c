@@ -737,3 +737,48 @@ submit_scores(struct parkc *pc, int year, const char *park,
 		parkc_result_free(&res);
 	return (code);
 }
+
+/*
+ * Upload (as admin) the shipped policy with edits: each {from, to} pair
+ * replaces the first occurrence of from, which must be there. The test
+ * years' policies are made so.
+ */
+void
+upload_policy_variant(const char *const (*edits)[2], size_t nedits)
+{
+	struct parkc	*admin = as("admin", addr1);
+	Parkd__V1__UploadPolicyRequest req =
+	    PARKD__V1__UPLOAD_POLICY_REQUEST__INIT;
+	struct parkc_result res;
+	char		*text = read_file("configs/policy/qingdao-2024.conf");
+	char		 out[70000];
+	size_t		 i, n;
+	char		*at;
+
+	snprintf(out, sizeof(out), "%s", text);
+	for (i = 0; i < nedits; i++) {
+		at = strstr(out, edits[i][0]);
+		assert_non_null(at);
+		n = strlen(edits[i][0]);
+		assert_true(strlen(out) - n + strlen(edits[i][1]) < sizeof(out));
+		memmove(at + strlen(edits[i][1]), at + n, strlen(at + n) + 1);
+		memcpy(at, edits[i][1], strlen(edits[i][1]));
+	}
+	req.body = out;
+	if (call(admin, "UploadPolicy", &req.base, &res) != 0)
+		fail_msg("UploadPolicy: %s", res.message);
+	parkc_result_free(&res);
+	free(text);
+	parkc_close(admin);
+}
+
+/* The policy edit that adds two expert indicators to services. */
+const char *const expert_indicators_edit[2] = {
+	"{ key = \"services\"; name = \"创业服务人次\"; weight = 5; "
+	"floor = 50; target = 400; }",
+	"{ key = \"services\"; name = \"创业服务人次\"; weight = 1; "
+	"floor = 50; target = 400; },\n"
+	"{ key = \"service_quality\"; name = \"服务质量\"; weight = 2; "
+	"expert = true; },\n"
+	"{ key = \"industry_focus\"; name = \"产业聚焦\"; weight = 2; "
+	"expert = true; }" };

@@ -80,6 +80,8 @@ int	race_last_free_area(struct parkc *, struct parkc *, struct parkc *, const ch
 int	lock_waiting(PGconn *);
 int64_t	audit_rows(void);
 int	assign_expert(struct parkc *, int, const char *, const char *);
+void	upload_policy_variant(const char *const (*)[2], size_t);
+extern const char *const expert_indicators_edit[2];
 int	submit_scores(struct parkc *, int, const char *, const char *const *,
 	    const int *, size_t, struct parkc_result *);
 
