@@ -26,12 +26,13 @@ int	 fingerprint_normalise(const char *, char [65]);
 int	 svc_principal_add_cli(const struct config *, const char *,
 	     const char *, const char *, const char *, char **);
 
-/* declaration.c: evidence files, of declarations and objections */
+/* evidence.c: evidence files, of declarations and objections */
 void	 file_check(struct req *, const char *, const char *, const char *,
 	     const ProtobufCBinaryData *);
 const char *file_hex(struct req *, const ProtobufCBinaryData *, char [65]);
 int	 hex_file(struct req *, const char *, ProtobufCBinaryData *);
 int	 file_reply(struct req *, PGresult *);
+void	 evidence_from_row(struct req *, PGresult *, Parkd__V1__Evidence *);
 
 /* sync/: a push ends with its connection */
 void	 sync_session_closed(struct session *);
