@@ -288,6 +288,58 @@ valid_month_day(const char *s)
 	return (m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1]);
 }
 
+/*
+ * The evaluation chain's keys (issue 11), optional with defaults so that
+ * policies written before it still parse: the notice, declarations, the
+ * experts' aggregation.
+ */
+static int
+parse_chain(config_setting_t *g, struct eval_policy *ep, char *err,
+    size_t len)
+{
+	long long	 v;
+
+	/* optional (policies older than the notice): 5 working days */
+	ep->notice_days = 5;
+	if (config_setting_get_member(g, "notice_working_days") != NULL) {
+		if (get_int(g, "notice_working_days", 0, 60, &v, err, len) != 0)
+			return (-1);
+		ep->notice_days = (int)v;
+	}
+	/* optional: live figures, declarations due by 31 March */
+	ep->use_declarations = 0;
+	if (get_bool_opt(g, "use_declarations", &ep->use_declarations, err,
+	    len) != 0)
+		return (-1);
+	/* optional: how experts' scores make one (see eval_aggregate) */
+	ep->expert_agg = AGG_TRIMMED_MEAN;
+	if (config_setting_get_member(g, "expert_aggregation") != NULL) {
+		char	 agg[16];
+
+		if (get_str(g, "expert_aggregation", agg, sizeof(agg), err,
+		    len) != 0)
+			return (-1);
+		if (strcmp(agg, "mean") == 0)
+			ep->expert_agg = AGG_MEAN;
+		else if (strcmp(agg, "trimmed_mean") != 0)
+			return (eerr(err, len, config_setting_get_member(g,
+			    "expert_aggregation"), "expert_aggregation must be "
+			    "\"mean\" or \"trimmed_mean\" (without the highest "
+			    "and lowest score, from five experts on)"));
+	}
+	snprintf(ep->decl_deadline, sizeof(ep->decl_deadline), "03-31");
+	if (config_setting_get_member(g, "declaration_deadline") != NULL) {
+		if (get_str(g, "declaration_deadline", ep->decl_deadline,
+		    sizeof(ep->decl_deadline), err, len) != 0)
+			return (-1);
+		if (!valid_month_day(ep->decl_deadline))
+			return (eerr(err, len, config_setting_get_member(g,
+			    "declaration_deadline"), "declaration_deadline must "
+			    "be \"MM-DD\" (of the year after the one declared)"));
+	}
+	return (0);
+}
+
 static int
 parse_rules(config_setting_t *g, struct eval_policy *ep, char *err,
     size_t len)
@@ -331,44 +383,8 @@ parse_rules(config_setting_t *g, struct eval_policy *ep, char *err,
 	    len) != 0)
 		return (-1);
 	ep->fail_exit_after = (int)v;
-	/* optional (policies older than the notice): 5 working days */
-	ep->notice_days = 5;
-	if (config_setting_get_member(g, "notice_working_days") != NULL) {
-		if (get_int(g, "notice_working_days", 0, 60, &v, err, len) != 0)
-			return (-1);
-		ep->notice_days = (int)v;
-	}
-	/* optional: live figures, declarations due by 31 March */
-	ep->use_declarations = 0;
-	if (get_bool_opt(g, "use_declarations", &ep->use_declarations, err,
-	    len) != 0)
+	if (parse_chain(g, ep, err, len) != 0)
 		return (-1);
-	/* optional: how experts' scores make one (see eval_aggregate) */
-	ep->expert_agg = AGG_TRIMMED_MEAN;
-	if (config_setting_get_member(g, "expert_aggregation") != NULL) {
-		char	 agg[16];
-
-		if (get_str(g, "expert_aggregation", agg, sizeof(agg), err,
-		    len) != 0)
-			return (-1);
-		if (strcmp(agg, "mean") == 0)
-			ep->expert_agg = AGG_MEAN;
-		else if (strcmp(agg, "trimmed_mean") != 0)
-			return (eerr(err, len, config_setting_get_member(g,
-			    "expert_aggregation"), "expert_aggregation must be "
-			    "\"mean\" or \"trimmed_mean\" (without the highest "
-			    "and lowest score, from five experts on)"));
-	}
-	snprintf(ep->decl_deadline, sizeof(ep->decl_deadline), "03-31");
-	if (config_setting_get_member(g, "declaration_deadline") != NULL) {
-		if (get_str(g, "declaration_deadline", ep->decl_deadline,
-		    sizeof(ep->decl_deadline), err, len) != 0)
-			return (-1);
-		if (!valid_month_day(ep->decl_deadline))
-			return (eerr(err, len, config_setting_get_member(g,
-			    "declaration_deadline"), "declaration_deadline must "
-			    "be \"MM-DD\" (of the year after the one declared)"));
-	}
 	if (gates == NULL || !config_setting_is_group(gates))
 		return (eerr(err, len, g, "'gates' must be a group"));
 	if (get_bool(gates, "legal_person", &ep->gate_legal_person, err, len) ||
