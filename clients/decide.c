@@ -363,6 +363,42 @@ free_file(struct dfile *d)
 }
 
 /*
+ * Apply the rows not refused yet; how many are refused now. All or
+ * nothing: a row refused now (a change since its check) stops the run and
+ * marks the rest not applied.
+ */
+static size_t
+apply_rows(struct ctl *ctl, struct dfile *d, int all, const char *path,
+    size_t *applied)
+{
+	size_t	 i, refused = 0;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->rows[i].refused != NULL)
+			continue;
+		if (apply(ctl, &d->rows[i], d->rows[i].dec) == 0)
+			(*applied)++;
+		else {
+			refused++;
+			if (all) {
+				printf("%s: row %d refused after %zu applied "
+				    "(a change since the check); the rest not "
+				    "applied\n", path, d->rows[i].line, *applied);
+				for (i++; i < d->n; i++)
+					if (d->rows[i].refused == NULL) {
+						refuse(&d->rows[i], "not applied: "
+						    "an earlier row was refused%s",
+						    "");
+						refused++;
+					}
+				break;
+			}
+		}
+	}
+	return (refused);
+}
+
+/*
  * parkctl decide FILE.csv [--all-or-nothing] [--refused FILE]
  *     [--date YYYY-MM-DD]
  */
@@ -395,8 +431,9 @@ decide_cmd(struct ctl *ctl, int argc, char **argv)
 		    "[--refused FILE] [--date YYYY-MM-DD]\n");
 		return (2);
 	}
-	snprintf(rpath, sizeof(rpath), "%s", refused_path ? refused_path : "");
-	if (!refused_path)
+	if (refused_path != NULL)
+		snprintf(rpath, sizeof(rpath), "%s", refused_path);
+	else
 		snprintf(rpath, sizeof(rpath), "%s.refused.csv", path);
 	memset(&d, 0, sizeof(d));
 	if (read_decisions(path, &d) != 0 || ctl_connect(ctl) != 0) {
@@ -415,28 +452,7 @@ decide_cmd(struct ctl *ctl, int argc, char **argv)
 		    "(--all-or-nothing)\n", path, d.n, refused);
 		goto done;
 	}
-	for (i = 0; i < d.n; i++) {
-		if (d.rows[i].refused != NULL)
-			continue;
-		if (apply(ctl, &d.rows[i], d.rows[i].dec) == 0)
-			applied++;
-		else {
-			refused++;
-			if (all) {
-				printf("%s: row %d refused after %zu applied "
-				    "(a change since the check); the rest not "
-				    "applied\n", path, d.rows[i].line, applied);
-				for (i++; i < d.n; i++)
-					if (d.rows[i].refused == NULL) {
-						refuse(&d.rows[i], "not applied: "
-						    "an earlier row was refused%s",
-						    "");
-						refused++;
-					}
-				break;
-			}
-		}
-	}
+	refused += apply_rows(ctl, &d, all, path, &applied);
 	printf("%s: %zu rows: %zu applied, %zu refused\n", path, d.n, applied,
 	    refused);
 done:

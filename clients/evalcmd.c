@@ -413,6 +413,59 @@ list_objections(struct ctl *ctl, int64_t run)
 	return (0);
 }
 
+/*
+ * eval objections RUN | object RUN --park CODE [--file F] TEXT |
+ * objection-file OBJECTION FILE | answer OBJECTION [--upheld] TEXT;
+ * -1 if argv is none of them.
+ */
+static int
+objection_cmd(struct ctl *ctl, int64_t id, int argc, char **argv)
+{
+	int	 rc;
+
+	if (strcmp(argv[0], "objections") == 0 && argc == 2)
+		return (list_objections(ctl, id));
+	if (strcmp(argv[0], "object") == 0 && (argc == 5 || (argc == 7 &&
+	    strcmp(argv[4], "--file") == 0)) && strcmp(argv[2], "--park") == 0) {
+		Parkd__V1__FileObjectionRequest req =
+		    PARKD__V1__FILE_OBJECTION_REQUEST__INIT;
+		const char	*slash;
+
+		req.run_id = id;
+		req.park_code = argv[3];
+		req.body = argv[argc - 1];
+		if (argc == 7) {
+			slash = strrchr(argv[5], '/');
+			req.evidence_name = slash ? (char *)slash + 1 : argv[5];
+			if ((req.evidence.data = slurp(argv[5],
+			    &req.evidence.len)) == NULL)
+				return (1);
+		}
+		rc = objection_reply(ctl, "FileObjection", &req.base);
+		free(req.evidence.data);
+		return (rc);
+	}
+	if (strcmp(argv[0], "objection-file") == 0 && argc == 3) {
+		Parkd__V1__ObjectionEvidenceRequest req =
+		    PARKD__V1__OBJECTION_EVIDENCE_REQUEST__INIT;
+
+		req.objection_id = id;
+		return (save_evidence(ctl, "GetObjectionEvidence", &req.base,
+		    argv[2]));
+	}
+	if (strcmp(argv[0], "answer") == 0 && (argc == 3 || (argc == 4 &&
+	    strcmp(argv[2], "--upheld") == 0))) {
+		Parkd__V1__AnswerObjectionRequest req =
+		    PARKD__V1__ANSWER_OBJECTION_REQUEST__INIT;
+
+		req.objection_id = id;
+		req.upheld = argc == 4;
+		req.answer = argv[argc - 1];
+		return (objection_reply(ctl, "AnswerObjection", &req.base));
+	}
+	return (-1);
+}
+
 /* eval run --year Y [--provisional] [--corrects RUN] [--top N] */
 static int
 create_run(struct ctl *ctl, int argc, char **argv)
@@ -475,46 +528,8 @@ eval_cmd(struct ctl *ctl, int argc, char **argv)
 		return (run_call(ctl, "PublishEvaluationRun", run));
 	if (strcmp(argv[0], "finalize") == 0 && argc == 2)
 		return (run_call(ctl, "FinalizeEvaluationRun", run));
-	if (strcmp(argv[0], "objections") == 0 && argc == 2)
-		return (list_objections(ctl, run));
-	if (strcmp(argv[0], "object") == 0 && (argc == 5 || (argc == 7 &&
-	    strcmp(argv[4], "--file") == 0)) && strcmp(argv[2], "--park") == 0) {
-		Parkd__V1__FileObjectionRequest req =
-		    PARKD__V1__FILE_OBJECTION_REQUEST__INIT;
-		const char	*slash;
-
-		req.run_id = run;
-		req.park_code = argv[3];
-		req.body = argv[argc - 1];
-		if (argc == 7) {
-			slash = strrchr(argv[5], '/');
-			req.evidence_name = slash ? (char *)slash + 1 : argv[5];
-			if ((req.evidence.data = slurp(argv[5],
-			    &req.evidence.len)) == NULL)
-				return (1);
-		}
-		rc = objection_reply(ctl, "FileObjection", &req.base);
-		free(req.evidence.data);
+	if ((rc = objection_cmd(ctl, run, argc, argv)) >= 0)
 		return (rc);
-	}
-	if (strcmp(argv[0], "objection-file") == 0 && argc == 3) {
-		Parkd__V1__ObjectionEvidenceRequest req =
-		    PARKD__V1__OBJECTION_EVIDENCE_REQUEST__INIT;
-
-		req.objection_id = run;
-		return (save_evidence(ctl, "GetObjectionEvidence", &req.base,
-		    argv[2]));
-	}
-	if (strcmp(argv[0], "answer") == 0 && (argc == 3 || (argc == 4 &&
-	    strcmp(argv[2], "--upheld") == 0))) {
-		Parkd__V1__AnswerObjectionRequest req =
-		    PARKD__V1__ANSWER_OBJECTION_REQUEST__INIT;
-
-		req.objection_id = run;
-		req.upheld = argc == 4;
-		req.answer = argv[argc - 1];
-		return (objection_reply(ctl, "AnswerObjection", &req.base));
-	}
 	if (strcmp(argv[0], "export") == 0 && argc == 4 &&
 	    strcmp(argv[2], "--csv") == 0)
 		return (ctl_connect(ctl) != 0 ? 1 : export_csv(ctl, run,

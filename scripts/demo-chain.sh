@@ -31,7 +31,7 @@ n_parks=$(echo "$PARKS" | wc -w)
 
 echo "==> district reviewers and experts (parkctl add-principal)"
 i=0
-for dist in $DISTRICTS; do	# (not "d": lib.sh's mkcert sets it)
+for dist in $DISTRICTS; do
 	i=$((i + 1))
 	mkcerts "$TLS" "rv$i"
 	echo "$dist rv$i" >> "$VAR/reviewers.txt"

@@ -1,7 +1,10 @@
 # Shell helpers shared by make run and the test harness (sourced, not run).
 # A throwaway PostgreSQL as an unprivileged user, dev certificates, configs.
 
+# Every helper keeps its variables local (a caller's "d" or "dir" loop
+# variable once lost its value to mkcert).
 pg_bindir() {
+	local d
 	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 	[ -n "$d" ] || { echo "PostgreSQL server binaries not found" >&2; return 1; }
 	echo "$d"
@@ -10,11 +13,13 @@ pg_bindir() {
 # A TCP port on 127.0.0.1 that no socket uses, below the ephemeral range
 # (so no outgoing connection can be holding it).
 port_used() {
+	local hex
 	hex=$(printf ':%04X ' "$1")
 	grep -q "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
 free_port() {
+	local p
 	p=$(( 10000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000 ))
 	while port_used "$p" || (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do
 		p=$(( p >= 30000 ? 10000 : p + 1 ))
@@ -37,6 +42,7 @@ as_pg() {
 # symbolic link to it, and the user is told. Other users run PostgreSQL as
 # themselves: DIR is theirs.
 pg_reach() {
+	local real
 	mkdir -p "$1"
 	[ "$(id -u)" -eq 0 ] || return 0
 	chown postgres: "$(readlink -f "$1")"
@@ -58,6 +64,7 @@ pg_remove() {
 
 # pg_start DIR PORT [extra postgres options]: initdb and start, loopback only.
 pg_start() {
+	local port bin dir
 	port=$2
 	bin=$(pg_bindir) || return 1
 	pg_reach "$1" || return 1
@@ -78,6 +85,7 @@ pg_start() {
 }
 
 pg_ctl_cmd() {
+	local dir
 	dir=$(readlink -f "$1"); shift
 	as_pg "$(pg_bindir)/pg_ctl" -D "$dir/data" "$@"
 }
@@ -85,6 +93,7 @@ pg_ctl_cmd() {
 # pg_signal DIR SIG: signal the postmaster and every backend (a hung
 # database with STOP, back with CONT). /proc only: no procps needed.
 pg_signal() {
+	local pm kids
 	pm=$(head -1 "$1/data/postmaster.pid")
 	kids=$(awk -v pm="$pm" '$4 == pm { print $1 }' /proc/[0-9]*/stat \
 	    2>/dev/null)
@@ -100,6 +109,7 @@ pg_stop() {
 # mkcerts DIR NAME...: a dev CA, a server certificate for 127.0.0.1 and
 # localhost, and one client certificate per NAME (ca.crt, NAME.crt/.key).
 mkcerts() {
+	local dir n
 	dir=$1; shift
 	mkdir -p "$dir"
 	if [ ! -f "$dir/ca.crt" ]; then
@@ -116,6 +126,7 @@ mkcerts() {
 
 # mkcert DIR NAME [EXT]: a key and a certificate signed by DIR/ca.
 mkcert() {
+	local d n ext rc
 	d=$1 n=$2 ext=${3:-}
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$d/$n.key" -out "$d/$n.csr" -subj "/CN=$n" 2>/dev/null ||
@@ -139,6 +150,7 @@ mkcert() {
 # write_conf FILE PORT PGPORT TLSDIR [extra lines]
 POLICY=${POLICY:-$PWD/configs/policy/qingdao-2024.conf}
 write_conf() {
+	local f port pgport tls l
 	f=$1 port=$2 pgport=$3 tls=$4; shift 4
 	cat > "$f" <<CONF
 # parkd configuration (generated)
@@ -161,6 +173,7 @@ CONF
 
 # wait_port PORT SECONDS: until something listens on 127.0.0.1:PORT.
 wait_port() {
+	local i
 	i=0
 	while ! (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; do
 		i=$((i + 1))

@@ -41,27 +41,6 @@ dc_park(struct parkc *bu, const char *code, const char *district)
 }
 
 static void
-dc_district(struct parkc *admin, const char *who, const char *district)
-{
-	Parkd__V1__AddPrincipalRequest	 req =
-	    PARKD__V1__ADD_PRINCIPAL_REQUEST__INIT;
-	struct parkc_result		 res;
-	char				 path[512];
-
-	snprintf(path, sizeof(path), "%s/%s.crt", tlsdir, who);
-	req.name = (char *)who;
-	req.role = "district";
-	req.district = (char *)district;
-	req.cert_pem = read_file(path);
-	if (call(admin, "AddPrincipal", &req.base, &res) != 0)
-		fail_msg("AddPrincipal %s: %s", who, res.message);
-	assert_string_equal(((Parkd__V1__Principal *)res.body)->district,
-	    district);
-	parkc_result_free(&res);
-	free(req.cert_pem);
-}
-
-static void
 report(struct parkc *pc, const char *code, int year, int quarter,
     int64_t revenue)
 {
@@ -86,17 +65,10 @@ decl(struct parkc *pc, const char *method, const char *park, int year,
 {
 	Parkd__V1__DeclarationRequest	 req =
 	    PARKD__V1__DECLARATION_REQUEST__INIT;
-	struct parkc_result		 res;
-	int				 code;
 
 	req.park_code = (char *)park;
 	req.year = year;
-	code = call(pc, method, &req.base, &res);
-	if (keep != NULL)
-		*keep = res;
-	else
-		parkc_result_free(&res);
-	return (code);
+	return (call_keep(pc, method, &req.base, keep));
 }
 
 static int64_t
@@ -121,8 +93,6 @@ evidence(struct parkc *pc, const char *park, const char *kind,
 {
 	Parkd__V1__AddEvidenceRequest	 req =
 	    PARKD__V1__ADD_EVIDENCE_REQUEST__INIT;
-	struct parkc_result		 res;
-	int				 code;
 
 	req.park_code = (char *)park;
 	req.year = DC_YEAR;
@@ -131,12 +101,7 @@ evidence(struct parkc *pc, const char *park, const char *kind,
 	req.media_type = "application/pdf";
 	req.content.data = (uint8_t *)data;
 	req.content.len = len;
-	code = call(pc, "AddEvidence", &req.base, &res);
-	if (keep != NULL)
-		*keep = res;
-	else
-		parkc_result_free(&res);
-	return (code);
+	return (call_keep(pc, "AddEvidence", &req.base, keep));
 }
 
 static int
@@ -200,8 +165,8 @@ test_declarations(void **state)
 	dc_park(bu, "DC-C", "胶州市");
 	add_principal(admin, "dcA", "operator", "DC-A");
 	add_principal(admin, "dcB", "operator", "DC-B");
-	dc_district(admin, "rvPD", "平度市");
-	dc_district(admin, "rvJZ", "胶州市");
+	add_principal_in(admin, "rvPD", "district", "", "平度市");
+	add_principal_in(admin, "rvJZ", "district", "", "胶州市");
 	parkc_close(admin);
 	op = as("dcA", addr1);
 	opb = as("dcB", addr2);

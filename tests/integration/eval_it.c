@@ -540,15 +540,11 @@ answer(struct parkc *pc, int64_t id, const char *text, int upheld)
 {
 	Parkd__V1__AnswerObjectionRequest req =
 	    PARKD__V1__ANSWER_OBJECTION_REQUEST__INIT;
-	struct parkc_result		 res;
-	int				 code;
 
 	req.objection_id = id;
 	req.answer = (char *)text;
 	req.upheld = upheld;
-	code = call(pc, "AnswerObjection", &req.base, &res);
-	parkc_result_free(&res);
-	return (code);
+	return (call_keep(pc, "AnswerObjection", &req.base, NULL));
 }
 
 static size_t

@@ -44,6 +44,21 @@ call(struct parkc *pc, const char *method, const ProtobufCMessage *in,
 	return (res->code);
 }
 
+/* A call: its code; the result is kept in *keep, or freed if keep is NULL. */
+int
+call_keep(struct parkc *pc, const char *method, const ProtobufCMessage *in,
+    struct parkc_result *keep)
+{
+	struct parkc_result	 res;
+	int			 code = call(pc, method, in, &res);
+
+	if (keep != NULL)
+		*keep = res;
+	else
+		parkc_result_free(&res);
+	return (code);
+}
+
 /* A call that must return code; the result is freed. */
 void
 expect(struct parkc *pc, const char *method, const ProtobufCMessage *in,
@@ -127,6 +142,14 @@ void
 add_principal(struct parkc *admin, const char *who, const char *role,
     const char *park)
 {
+	add_principal_in(admin, who, role, park, "");
+}
+
+/* A principal of its park (operators) or district (district reviewers). */
+void
+add_principal_in(struct parkc *admin, const char *who, const char *role,
+    const char *park, const char *district)
+{
 	Parkd__V1__AddPrincipalRequest	 req =
 	    PARKD__V1__ADD_PRINCIPAL_REQUEST__INIT;
 	struct parkc_result		 res;
@@ -136,10 +159,13 @@ add_principal(struct parkc *admin, const char *who, const char *role,
 	req.name = (char *)who;
 	req.role = (char *)role;
 	req.park_code = (char *)park;
+	req.district = (char *)district;
 	req.cert_pem = read_file(path);
 	if (call(admin, "AddPrincipal", &req.base, &res) != 0)
 		fail_msg("AddPrincipal %s: %s", who, res.message);
 	assert_string_equal(((Parkd__V1__Principal *)res.body)->role, role);
+	assert_string_equal(((Parkd__V1__Principal *)res.body)->district,
+	    district);
 	assert_int_equal(strlen(((Parkd__V1__Principal *)res.body)->fingerprint),
 	    64);
 	parkc_result_free(&res);
@@ -695,15 +721,11 @@ assign_expert(struct parkc *pc, int year, const char *expert,
 {
 	Parkd__V1__AssignExpertRequest	 req =
 	    PARKD__V1__ASSIGN_EXPERT_REQUEST__INIT;
-	struct parkc_result		 res;
-	int				 code;
 
 	req.expert = (char *)expert;
 	req.park_code = (char *)park;
 	req.year = year;
-	code = call(pc, "AssignExpert", &req.base, &res);
-	parkc_result_free(&res);
-	return (code);
+	return (call_keep(pc, "AssignExpert", &req.base, NULL));
 }
 
 /* SubmitScores of park: keys and centi-points (n <= 4); the code. */
@@ -715,9 +737,7 @@ submit_scores(struct parkc *pc, int year, const char *park,
 	Parkd__V1__SubmitScoresRequest	 req =
 	    PARKD__V1__SUBMIT_SCORES_REQUEST__INIT;
 	Parkd__V1__ExpertScore		 s[4], *v[4];
-	struct parkc_result		 res;
 	size_t				 i;
-	int				 code;
 
 	for (i = 0; i < n; i++) {
 		parkd__v1__expert_score__init(&s[i]);
@@ -730,12 +750,7 @@ submit_scores(struct parkc *pc, int year, const char *park,
 	req.scores = v;
 	req.n_scores = n;
 	req.comment = "服务体系完整，产业方向清晰。";
-	code = call(pc, "SubmitScores", &req.base, &res);
-	if (keep != NULL)
-		*keep = res;
-	else
-		parkc_result_free(&res);
-	return (code);
+	return (call_keep(pc, "SubmitScores", &req.base, keep));
 }
 
 /*

@@ -43,6 +43,8 @@ void	park_init(Parkd__V1__Park *p, const char *code, const char *district);
 int64_t	create_park(struct parkc *pc, const char *code, const char *district);
 char *read_file(const char *path);
 void	add_principal(struct parkc *admin, const char *who, const char *role, const char *park);
+void	add_principal_in(struct parkc *, const char *, const char *, const char *, const char *);
+int	call_keep(struct parkc *, const char *, const ProtobufCMessage *, struct parkc_result *);
 void	update_staff(struct parkc *pc, int64_t id, int64_t version, int staff, int want);
 void	get_park(struct parkc *pc, int64_t id, int *staff, int64_t *version);
 void	send_frame(struct parkc *pc, const void *body, uint32_t len);
