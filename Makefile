@@ -28,7 +28,7 @@ DAEMON_SRC := main http $(patsubst daemon/%.c,%,$(wildcard daemon/core/*.c \
 	   daemon/rpc/*.c daemon/store/*.c daemon/svc/*.c daemon/svc/*/*.c))
 CLIENT_SRC := libparkc
 PARKCTL_SRC := parkctl pcmd demo csvsync csvexport evalcmd report declcmd expertcmd decide
-UNIT_TESTS := test_frame test_creditcode test_config test_validate test_arena \
+UNIT_TESTS := test_frame test_pgbin test_creditcode test_config test_validate test_arena \
 	   test_rules test_eval
 
 GEN	:= $(BUILD)/gen/parkd.pb-c.c $(BUILD)/gen/parkd.pb-c.h
@@ -66,7 +66,7 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/parkd.pb-c.h \
     $(BUILD)/gen/parkd_sql.h
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/daemon/%.o: daemon/%.c daemon/*.h daemon/*/*.h $(GEN) \
+$(BUILD)/daemon/%.o: daemon/%.c daemon/*.h daemon/*/*.h daemon/*/*/*.h $(GEN) \
     $(BUILD)/gen/parkd_sql.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -166,7 +166,8 @@ FUZZ_TARGETS := fuzz_request fuzz_policy fuzz_fields fuzz_sync_rows fuzz_csv
 FUZZ_SECONDS ?= 10
 # fuzz_csv links parkctl's CSV reader and what it calls (no server is used).
 FUZZ_CSV_SRC := clients/csvsync.c clients/pcmd.c clients/libparkc.c
-build-fuzz/%: tests/fuzz/%.c $(wildcard daemon/*/*.c daemon/*/*.h clients/*.c) \
+build-fuzz/%: tests/fuzz/%.c $(wildcard daemon/*/*.c daemon/*/*.h daemon/*/*/*.c \
+    daemon/*/*/*.h clients/*.c) \
     proto/parkd.proto
 	@mkdir -p build-fuzz/gen
 	protoc-c --proto_path=proto --c_out=build-fuzz/gen proto/parkd.proto

@@ -711,15 +711,21 @@ sync_args(struct ctl *ctl, int argc, char **argv, struct push *p,
 			*kind = argv[++i];
 		else if (strcmp(argv[i], "--park-code") == 0 && i + 1 < argc)
 			*park = argv[++i];
-		else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) {
 			p->chunk_size = (size_t)atoi(argv[++i]);
-		else if (strcmp(argv[i], "--refused") == 0 && i + 1 < argc)
+			if (p->chunk_size == 0)
+				p->chunk_size = 20001;	/* refused below */
+		} else if (strcmp(argv[i], "--refused") == 0 && i + 1 < argc)
 			p->refused_path = argv[++i];
 		else if (argv[i][0] != '-' && *file == NULL)
 			*file = argv[i];
 		else
 			break;
 	}
+	/* the bulk kind in bigger chunks: fewer statements (bench-sync) */
+	if (p->chunk_size == 0 && *kind != NULL)
+		p->chunk_size = strcmp(*kind, "firm_reports") == 0 ? 5000 :
+		    2000;
 	if (i == argc && *file != NULL && *kind != NULL && *park == NULL &&
 	    (*park = own_park(ctl)) == NULL)
 		return (-2);
@@ -745,9 +751,9 @@ csv_sync(struct ctl *ctl, int argc, char **argv)
 	int				 i, rc = 1;
 
 	memset(&p, 0, sizeof(p));
-	p.chunk_size = 2000;
 	if ((i = sync_args(ctl, argc, argv, &p, &file, &kind, &park)) != 0)
 		return (i == -2 ? 1 : 2);
+
 	if (file_key(file, park, kind, key, &p.total_rows) != 0) {
 		fprintf(stderr, "parkctl: %s: %s\n", file, strerror(errno));
 		return (1);

@@ -237,6 +237,8 @@ void	 dbpool_stop(void);
 void	 dbpool_acquire(int, dbpool_conn_cb, void *);
 void	 dbpool_query(struct dbconn *, const char *, int, const char *const *,
 	     dbpool_result_cb, void *);
+void	 dbpool_exec_bin(struct dbconn *, int, int, const char *const *,
+	    const int *, const int *, dbpool_result_cb, void *);
 void	 dbpool_exec(struct dbconn *, int, int, const char *const *,
 	     dbpool_result_cb, void *);
 void	 dbpool_exec_begin(struct dbconn *, const char *, int, int,

@@ -367,7 +367,6 @@ dbpool_query(struct dbconn *d, const char *sql, int n,
     const char *const *params, dbpool_result_cb cb, void *arg)
 {
 	assert(d->state == DB_OWNED && !d->querying);
-	d->arg = arg;
 	db_send(d, sql, n, params, cb, arg, pool.query_timeout_ms);
 }
 
@@ -393,13 +392,24 @@ void
 dbpool_exec(struct dbconn *d, int stmt, int n, const char *const *params,
     dbpool_result_cb cb, void *arg)
 {
+	dbpool_exec_bin(d, stmt, n, params, NULL, NULL, cb, arg);
+}
+
+/*
+ * The same with parameters in binary where fmts[i] is 1 (lens[i] bytes,
+ * e.g. lib/pgbin.c's arrays), in text where it is 0.
+ */
+void
+dbpool_exec_bin(struct dbconn *d, int stmt, int n, const char *const *params,
+    const int *lens, const int *fmts, dbpool_result_cb cb, void *arg)
+{
 	assert(d->state == DB_OWNED && !d->querying);
 	d->cb = cb;
 	d->arg = arg;
 	d->querying = 1;
 	db_timer(d, pool.query_timeout_ms);
-	if (PQsendQueryPrepared(d->pg, pool.stmts[stmt].name, n, params, NULL,
-	    NULL, 0) == 0) {
+	if (PQsendQueryPrepared(d->pg, pool.stmts[stmt].name, n, params, lens,
+	    fmts, 0) == 0) {
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
 	}

@@ -8,10 +8,15 @@
 #include "domain/rules.h"
 #include "domain/checks.h"
 
-/* prefix + name, for the field of a violation ("report." + "quarter"). */
+/*
+ * prefix + name, for the field of a violation ("report." + "quarter");
+ * name itself without a prefix (a push's rows: no formatting per field).
+ */
 static const char *
 field_name(char *buf, size_t n, const char *prefix, const char *name)
 {
+	if (*prefix == '\0')
+		return (name);
 	snprintf(buf, n, "%s%s", prefix, name);
 	return (buf);
 }
@@ -40,6 +45,16 @@ check_firm_report(struct viols *v, const char *prefix,
 	if (creditcode_check(p->credit_code, &why) != 0)
 		viols_add(v, field_name(f, sizeof(f), prefix, "credit_code"),
 		    "credit_code.gb32100", "'%.32s': %s", p->credit_code, why);
+	check_firm_report_figures(v, prefix, p);
+}
+
+/* The same without the credit code (a push checked it in an earlier row). */
+void
+check_firm_report_figures(struct viols *v, const char *prefix,
+    const Parkd__V1__FirmReport *p)
+{
+	char		 f[64];
+
 	check_quarter(v, field_name(f, sizeof(f), prefix, "quarter"), p->year,
 	    p->quarter);
 	viols_range(v, field_name(f, sizeof(f), prefix, "revenue"),

@@ -8,6 +8,8 @@
 void	 check_quarter(struct viols *, const char *, int, int);
 void	 check_firm_report(struct viols *, const char *,
 	     const Parkd__V1__FirmReport *);
+void	 check_firm_report_figures(struct viols *, const char *,
+	    const Parkd__V1__FirmReport *);
 void	 check_certification(struct viols *, const char *,
 	     const Parkd__V1__Certification *);
 

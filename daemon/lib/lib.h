@@ -30,6 +30,24 @@ void		 arena_set_budget(struct arena *, size_t);
 void		 arena_free(struct arena *);
 ProtobufCAllocator arena_allocator(struct arena *);
 
+/* pgbin.c: one-dimensional arrays in PostgreSQL's binary format */
+#define PGBIN_BOOL	16		/* element type OIDs (pg_type) */
+#define PGBIN_INT8	20
+#define PGBIN_INT4	23
+struct pgbin {
+	unsigned char	*b;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 n;		/* elements */
+	uint32_t	 oid;
+	int		 oom;
+};
+void	 pgbin_i64(struct pgbin *, int64_t);
+void	 pgbin_i32(struct pgbin *, int32_t);
+void	 pgbin_bool(struct pgbin *, int);
+int	 pgbin_end(struct pgbin *);
+void	 pgbin_free(struct pgbin *);
+
 /* creditcode.c: GB 32100-2015 and GB 11714 */
 int	 creditcode_check(const char *, const char **);
 int	 creditcode_char_value(char);

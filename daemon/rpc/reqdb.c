@@ -158,6 +158,16 @@ db_exec(struct req *r, int stmt, int n, const char *const *params,
 	dbpool_exec(r->db, stmt, n, params, db_result, r);
 }
 
+/* Like db_exec, with some parameters in binary (dbpool_exec_bin). */
+void
+db_exec_bin(struct req *r, int stmt, int n, const char *const *params,
+    const int *lens, const int *fmts, db_result_cb cb)
+{
+	assert(r->db != NULL);
+	r->db_cb = cb;
+	dbpool_exec_bin(r->db, stmt, n, params, lens, fmts, db_result, r);
+}
+
 /*
  * Send statement stmt for r on a pipelined read connection, in r's scope,
  * without taking a connection (core/dbpipe.c): for a read that needs no

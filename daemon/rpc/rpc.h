@@ -156,6 +156,8 @@ void	 db_acquire(struct req *, db_acquire_cb);
 void	 db_acquire_push(struct req *, db_acquire_cb);
 void	 db_query(struct req *, const char *, int, const char *const *,
 	     db_result_cb);
+void	 db_exec_bin(struct req *, int, int, const char *const *,
+	    const int *, const int *, db_result_cb);
 void	 db_exec(struct req *, int, int, const char *const *, db_result_cb);
 int	 db_submit(struct req *, int, int, const char *const *, db_result_cb);
 void	 db_exec_begin(struct req *, int, int, const char *const *,

@@ -777,6 +777,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_sync_good_and_bad),
 		cmocka_unit_test(test_sync_sigkill),
 		cmocka_unit_test(test_sync_two_operators),
+		cmocka_unit_test(test_sync_report_paths),
+		cmocka_unit_test(test_sync_report_race),
 		cmocka_unit_test(test_eval_run),
 		cmocka_unit_test(test_eval_publish_immutable),
 		cmocka_unit_test(test_eval_operator),

@@ -137,6 +137,8 @@ void	 test_policy_file_reload(void **);
 void	 test_sync_good_and_bad(void **);
 void	 test_sync_sigkill(void **);
 void	 test_sync_two_operators(void **);
+void	 test_sync_report_paths(void **);
+void	 test_sync_report_race(void **);
 
 /* eval_it.c */
 void	 test_eval_run(void **);

@@ -232,3 +232,154 @@ test_sync_two_operators(void **state)
 	parkc_close(a);
 	parkc_close(b);
 }
+
+/* Chunk c of the report-paths push: rows (year, quarter, revenue). */
+static void
+report_chunk(struct parkc *op, int64_t id, const char *code, int first,
+    const int (*rows)[3], int n, int applied_want)
+{
+	Parkd__V1__SyncChunkRequest	 ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	Parkd__V1__FirmReport		 fr[8], *fp[8];
+	Parkd__V1__SyncChunkResponse	*cr;
+	struct parkc_result		 res;
+	int				 i;
+
+	for (i = 0; i < n; i++) {
+		parkd__v1__firm_report__init(&fr[i]);
+		fr[i].credit_code = (char *)code;
+		fr[i].year = rows[i][0];
+		fr[i].quarter = rows[i][1];
+		fr[i].revenue = rows[i][2];
+		fr[i].jobs = 3;
+		fp[i] = &fr[i];
+	}
+	ch.sync_id = id;
+	ch.first_row = first;
+	ch.firm_reports = fp;
+	ch.n_firm_reports = (size_t)n;
+	assert_int_equal(call(op, "SyncChunk", &ch.base, &res), 0);
+	cr = (Parkd__V1__SyncChunkResponse *)res.body;
+	assert_int_equal(cr->accepted, applied_want);
+	assert_int_equal(cr->n_refused, 0);
+	parkc_result_free(&res);
+}
+
+/*
+ * The two ways a push writes reports: quarters known to be new (after the
+ * firm's latest stored one and after any the push wrote) in one plain
+ * insert, any other looked up and updated or inserted. Out of order, a
+ * quarter written twice in one push, quarters stored before it.
+ */
+void
+test_sync_report_paths(void **state)
+{
+	struct parkc		*bu = as("bureau", addr1), *op = as("opA", addr1);
+	Parkd__V1__SyncOutcome	 o = PARKD__V1__SYNC_OUTCOME__INIT;
+	static const int	 c1[][3] = { { 2024, 2, 200 }, { 2024, 3, 300 },
+				    { 2024, 1, 100 }, { 2024, 4, 400 } };
+	static const int	 c2[][3] = { { 2024, 3, 333 }, { 2025, 1, 500 } };
+	static const int	 c3[][3] = { { 2025, 2, 600 }, { 2025, 3, 700 } };
+	char			 code[19], q[512];
+	int			 done;
+	int64_t			 id;
+
+	(void)state;
+	create_firm(bu, code_for(402, code), "I65", "2023-06-01");
+	enter_ok(bu, "IT-A", code, "2024-01-02", 1000);
+	/* Q1 and Q2 of 2024 stored before the push, version 1, revenue 1 */
+	snprintf(q, sizeof(q), "WITH x AS (INSERT INTO firm_reports (firm_id, "
+	    "year, quarter, revenue) SELECT id, 2024, g, 1 FROM firms, "
+	    "generate_series(1, 2) g WHERE credit_code = '%s' RETURNING 1) "
+	    "SELECT count(*) FROM x", code);
+	assert_int_equal(sql_int(q), 2);
+
+	id = begin_sync(op, "IT-A", "firm_reports", "it-sync-paths", &done,
+	    NULL);
+	assert_false(done);
+	/* stored Q2 (update), new Q3, stored Q1 out of order, new Q4 */
+	report_chunk(op, id, code, 2, c1, 4, 4);
+	/* Q3 again (written by this push: update), new 2025 Q1 */
+	report_chunk(op, id, code, 6, c2, 2, 2);
+	/* new quarters only: the plain insert */
+	report_chunk(op, id, code, 8, c3, 2, 2);
+	commit_sync(op, id, &o);
+	assert_int_equal(o.rows, 8);
+	assert_int_equal(o.applied, 5);		/* 2024 Q3 Q4, 2025 Q1 Q2 Q3 */
+	assert_int_equal(o.updated, 3);		/* 2024 Q2 Q1, Q3 again */
+	assert_int_equal(o.refused, 0);
+	snprintf(q, sizeof(q), "SELECT (string_agg(year || 'Q' || quarter || "
+	    "'=' || revenue || 'v' || r.version, ' ' ORDER BY year, quarter) "
+	    "= '2024Q1=100v2 2024Q2=200v2 2024Q3=333v2 2024Q4=400v1 "
+	    "2025Q1=500v1 2025Q2=600v1 2025Q3=700v1')::int FROM firm_reports "
+	    "r JOIN firms f ON f.id = r.firm_id WHERE f.credit_code = '%s'",
+	    code);
+	assert_int_equal(sql_int(q), 1);
+	parkc_close(op);
+	parkc_close(bu);
+}
+
+static int
+push_waits(void *arg)
+{
+	return (lock_waiting(arg) > 0);
+}
+
+/*
+ * A quarter the push takes for new, inserted meanwhile by another
+ * transaction: the push ends UNAVAILABLE saying so, and keeps nothing.
+ */
+void
+test_sync_report_race(void **state)
+{
+	struct parkc			*bu = as("bureau", addr1);
+	struct parkc			*op = as("opA", addr1);
+	static const int		 q1[][3] = { { 2024, 1, 10 } };
+	Parkd__V1__SyncChunkRequest	 ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
+	Parkd__V1__FirmReport		 fr, *fp = &fr;
+	Parkd__V1__Response		*resp;
+	PGconn				*pg = PQconnectdb(getenv("PARKD_DSN"));
+	PGresult			*res;
+	char				 code[19], q[512];
+	int				 done;
+	int64_t				 id;
+
+	(void)state;
+	create_firm(bu, code_for(403, code), "I65", "2023-06-01");
+	enter_ok(bu, "IT-A", code, "2024-01-02", 1000);
+	id = begin_sync(op, "IT-A", "firm_reports", "it-sync-race", &done,
+	    NULL);
+	report_chunk(op, id, code, 2, q1, 1, 1);	/* the firm looked up */
+	snprintf(q, sizeof(q), "BEGIN; INSERT INTO firm_reports (firm_id, "
+	    "year, quarter, revenue) SELECT id, 2024, 2, 1 FROM firms WHERE "
+	    "credit_code = '%s'", code);
+	res = PQexec(pg, q);
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	parkd__v1__firm_report__init(&fr);
+	fr.credit_code = code;
+	fr.year = 2024;
+	fr.quarter = 2;
+	fr.revenue = 20;
+	ch.sync_id = id;
+	ch.first_row = 3;
+	ch.firm_reports = &fp;
+	ch.n_firm_reports = 1;
+	assert_int_equal(parkc_send(op, "SyncChunk", &ch.base, "", NULL), 0);
+	assert_true(wait_until(push_waits, pg, 5000));
+	res = PQexec(pg, "COMMIT");
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	assert_int_equal(parkc_recv(op, &resp), 0);
+	assert_non_null(resp->status);
+	assert_int_equal(resp->status->code, CODE(UNAVAILABLE));
+	assert_non_null(strstr(resp->status->message, "same firm and quarter"));
+	parkd__v1__response__free_unpacked(resp, NULL);
+	/* the push's first quarter went with it; the other one stays */
+	snprintf(q, sizeof(q), "SELECT (string_agg(r.quarter || '=' || "
+	    "r.revenue, ' ') = '2=1')::int FROM firm_reports r JOIN firms f "
+	    "ON f.id = r.firm_id WHERE f.credit_code = '%s'", code);
+	assert_int_equal(sql_int(q), 1);
+	PQfinish(pg);
+	parkc_close(op);
+	parkc_close(bu);
+}

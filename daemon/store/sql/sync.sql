@@ -85,3 +85,55 @@ SELECT (SELECT count(*) FROM x WHERE ins) AS applied,
     (SELECT count(*) FROM x WHERE NOT ins) AS updated,
     (SELECT count(*) FROM m WHERE ok) - (SELECT count(*) FROM d) AS superseded,
     concat_ws(E'\n', nullif(coalesce((SELECT string_agg(row_no || E'\t' || CASE WHEN firm_id IS NULL THEN 'unknown_firm' ELSE 'not_in_park' END, E'\n' ORDER BY row_no) FROM m WHERE NOT ok), ''), ''), (SELECT string_agg(row_no || E'\tother_firm', E'\n' ORDER BY row_no) FROM d WHERE (kind, number) NOT IN (SELECT kind, number FROM x))) AS refused;
+
+-- The firm_reports fast path (daemon/svc/sync/reports.c): its arrays come
+-- in binary (lib/pgbin.c), $1..$8 firm_id, year, quarter, revenue, jobs,
+-- graduate_jobs, rnd_spend, ip_granted.
+
+-- name: sync_report_firms
+-- Credit codes ($2) new to a push of park $1: the firm, whether it is an
+-- active tenant here, was ever here, was ever elsewhere, and its latest
+-- stored quarter (year * 4 + quarter - 1).
+SELECT c.code, f.id, coalesce(bool_or(t.park_id = $1 AND t.status = 'active'), false),
+    coalesce(bool_or(t.park_id = $1), false),
+    coalesce(bool_or(t.park_id <> $1), false),
+    (SELECT r.year * 4 + r.quarter - 1
+    FROM firm_reports r
+    WHERE r.firm_id = f.id
+    ORDER BY r.year DESC, r.quarter DESC
+    LIMIT 1)
+    FROM unnest($2::text[]) AS c(code)
+    LEFT JOIN firms f ON f.credit_code = c.code
+    LEFT JOIN tenancies t ON t.firm_id = f.id
+    GROUP BY c.code, f.id;
+
+-- name: sync_reports_fresh
+-- Reports whose quarters are known not to be stored: one plain insert
+-- ($9 their number).
+WITH ins AS (INSERT INTO firm_reports (firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) SELECT *
+    FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::bigint[], $8::int[]))
+SELECT $9::bigint AS applied, 0 AS updated, 0 AS superseded, '' AS refused;
+
+-- name: sync_reports_write
+-- Any reports ($9 row numbers, $10 check the quarter's scope, $11 fresh,
+-- $12 the park): each quarter not fresh looked up once (a sub-select is
+-- always an index probe, where a join was planned as a hash over the
+-- whole table), then updated by its row address or inserted. A concurrent
+-- update of the report is followed (the address is not checked again); a
+-- concurrent insert fails the insert.
+WITH e AS MATERIALIZED (SELECT u.*, (NOT u.chk OR scope_report_write($12, u.firm_id, u.year, u.quarter)) AS ok,
+    CASE WHEN u.fresh THEN NULL ELSE (SELECT r.ctid
+    FROM firm_reports r
+    WHERE r.firm_id = u.firm_id AND r.year = u.year AND r.quarter = u.quarter) END AS tid
+    FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::bigint[], $8::int[], $9::bigint[], $10::boolean[], $11::boolean[]) AS u(firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted, row_no, chk, fresh)),
+up AS (UPDATE firm_reports AS r SET revenue = s.revenue, jobs = s.jobs, graduate_jobs = s.graduate_jobs, rnd_spend = s.rnd_spend, ip_granted = s.ip_granted, version = r.version + 1, updated_at = now()
+    FROM e s
+    WHERE s.ok AND s.tid IS NOT NULL AND r.ctid = s.tid),
+ins AS (INSERT INTO firm_reports (firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) SELECT firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted
+    FROM e
+    WHERE ok AND tid IS NULL)
+SELECT count(*) FILTER (WHERE ok AND tid IS NULL) AS applied,
+    count(*) FILTER (WHERE ok AND tid IS NOT NULL) AS updated,
+    0 AS superseded,
+    coalesce(string_agg(row_no || E'\tother_park', E'\n' ORDER BY row_no) FILTER (WHERE NOT ok), '') AS refused
+    FROM e;

@@ -20,6 +20,8 @@ chunk_free(struct chunk *k)
 	for (i = 0; i < k->errs.n; i++)
 		viols_free(&k->errs.e[i].v);
 	free(k->errs.e);
+	for (i = 0; i < SYNC_BIN_COLS; i++)
+		pgbin_free(&k->bin[i]);
 	memset(k, 0, sizeof(*k));
 }
 

@@ -8,16 +8,23 @@
 
 #include "svc/sync/sync.h"
 
-static void	reports_insert(struct req *r, int anychk);
+static void	reports_insert(struct req *r);
 
 /* ---- firm_reports: the fast path of the big quarterly pushes ---- */
 
-#define REPORTS_UPSERT							\
-	"ON CONFLICT (firm_id, year, quarter) DO UPDATE SET revenue = "	\
-	"EXCLUDED.revenue, jobs = EXCLUDED.jobs, graduate_jobs = "	\
-	"EXCLUDED.graduate_jobs, rnd_spend = EXCLUDED.rnd_spend, "	\
-	"ip_granted = EXCLUDED.ip_granted, version = r.version + 1, "	\
-	"updated_at = now() RETURNING (xmax = 0) AS ins"
+/*
+ * A chunk's reports go to PostgreSQL as arrays in binary (lib/pgbin.c): no
+ * text to write here or to parse there. A report is fresh when this push
+ * knows its quarter is not stored: its firm is only ever an active tenant
+ * here (all its reports are visible to the push) and the quarter comes
+ * after the firm's latest stored at the firm's first lookup and after any
+ * this push wrote. A chunk of fresh reports only is one plain INSERT
+ * (sync_reports_fresh: the cost of COPY, minus the parsing); otherwise
+ * sync_reports_write updates or inserts each. ON CONFLICT's speculative
+ * insertion cost a third more per row. A concurrent insert of the same
+ * quarter fails the push (reports_written).
+ */
+#define REPORTS_NBIN	11
 
 static uint64_t
 fc_hash(const char *s)
@@ -76,6 +83,7 @@ fc_get(struct sync_session *s, const char *code, int add)
 	}
 	snprintf(e->code, sizeof(e->code), "%s", code);
 	e->id = 0;
+	e->last = -1;
 	fc->n++;
 	return (e);
 }
@@ -107,7 +115,9 @@ reports_keep(struct req *r, size_t i, uint64_t *seen, size_t cap,
 	struct rstate			*rs = r->state;
 	struct chunk			*k = &rs->k;
 	Parkd__V1__FirmReport		*f = in->firm_reports[i];
-	struct fcent			*e = fc_get(k->s, f->credit_code, 0);
+	struct fcent			*e = rs->ent[i] = rs->moved ?
+					    fc_get(k->s, f->credit_code, 0) :
+					    rs->ent[i];
 	struct viols			*v;
 	uint64_t			 key;
 	size_t				 h;
@@ -137,28 +147,33 @@ reports_keep(struct req *r, size_t i, uint64_t *seen, size_t cap,
 	return (1);
 }
 
-/* Report i into the chunk's columns; 1 if its quarter must be checked. */
+/* Report i into the chunk's columns; 0 if it is fresh, 1 if not. */
 static int
 reports_column(struct req *r, size_t i)
 {
 	Parkd__V1__SyncChunkRequest	*in = (void *)r->in;
 	struct chunk			*k = &((struct rstate *)r->state)->k;
 	Parkd__V1__FirmReport		*f = in->firm_reports[i];
-	struct fcent			*e = fc_get(k->s, f->credit_code, 0);
-	char				 b[9][40];
+	struct fcent			*e = ((struct rstate *)r->state)->ent[i];
+	struct pgbin			*b = k->bin;
+	int32_t				 q = f->year * 4 + f->quarter - 1;
+	int				 fresh = !e->chk && q > e->last;
 
-	pgarray_add(&k->cols[0], i64s(b[0], e->id));
-	pgarray_add(&k->cols[1], i64s(b[1], f->year));
-	pgarray_add(&k->cols[2], i64s(b[2], f->quarter));
-	pgarray_add(&k->cols[3], i64s(b[3], f->revenue));
-	pgarray_add(&k->cols[4], i64s(b[4], f->jobs));
-	pgarray_add(&k->cols[5], i64s(b[5], f->graduate_jobs));
-	pgarray_add(&k->cols[6], i64s(b[6], f->rnd_spend));
-	pgarray_add(&k->cols[7], i64s(b[7], f->ip_granted));
-	pgarray_add(&k->cols[8], i64s(b[8], rec_row(in, i)));
-	pgarray_add(&k->cols[9], e->chk ? "t" : "f");
+	if (q > e->last)
+		e->last = q;
+	pgbin_i64(&b[0], e->id);
+	pgbin_i32(&b[1], f->year);
+	pgbin_i32(&b[2], f->quarter);
+	pgbin_i64(&b[3], f->revenue);
+	pgbin_i32(&b[4], f->jobs);
+	pgbin_i32(&b[5], f->graduate_jobs);
+	pgbin_i64(&b[6], f->rnd_spend);
+	pgbin_i32(&b[7], f->ip_granted);
+	pgbin_i64(&b[8], rec_row(in, i));
+	pgbin_bool(&b[9], e->chk);
+	pgbin_bool(&b[10], fresh);
 	k->nvalid++;
-	return (e->chk);
+	return (!fresh);
 }
 
 /* Every firm is resolved: refuse strangers, drop superseded, apply. */
@@ -171,7 +186,6 @@ reports_apply(struct req *r)
 	uint64_t			*seen;
 	size_t				 i, n = in->n_firm_reports, cap;
 	int64_t				 superseded = 0;
-	int				 anychk = 0;
 
 	cap = 16;
 	while (cap < n * 2)
@@ -187,63 +201,67 @@ reports_apply(struct req *r)
 	}
 	for (i = 0; i < n; i++) {
 		if (rs->ok[i])
-			anychk |= reports_column(r, i);
+			rs->stale |= reports_column(r, i);
 	}
 	k->s->updated += superseded;
 	if (k->nvalid == 0) {
 		chunk_record_refusals(r);
 		return;
 	}
-	reports_insert(r, anychk);
+	reports_insert(r);
 }
 
-/* Insert the chunk's reports (checking quarters if anychk). */
+/*
+ * Written. A quarter that another request inserted after this push looked
+ * (a unique violation) ends the push, which can be pushed again.
+ */
 static void
-reports_insert(struct req *r, int anychk)
+reports_written(struct req *r, PGresult *res)
 {
-	struct chunk	*k = &((struct rstate *)r->state)->k;
-	const char	*p[11];
-	char		 pid[40];
+	const char	*st = NULL;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR)
+		st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (st != NULL && strcmp(st, "23505") == 0) {
+		chunk_abort_as(r, res, PARKD__V1__CODE__UNAVAILABLE, "another "
+		    "request wrote a report of the same firm and quarter at "
+		    "the same moment");
+		return;
+	}
+	chunk_applied(r, res);
+}
+
+/* Write the chunk's reports: fresh ones only, or any. */
+static void
+reports_insert(struct req *r)
+{
+	struct rstate	*rs = r->state;
+	struct chunk	*k = &rs->k;
+	const char	*p[REPORTS_NBIN + 1];
+	int		 len[REPORTS_NBIN + 1], fmt[REPORTS_NBIN + 1];
+	char		 num[24];
 	int		 i;
 
-	for (i = 0; i < 10; i++) {
-		if ((p[i] = pgarray_finish(&k->cols[i])) == NULL) {
+	for (i = 0; i < REPORTS_NBIN; i++) {
+		if (pgbin_end(&k->bin[i]) != 0) {
 			chunk_abort(r, NULL, "out of memory");
 			return;
 		}
+		p[i] = (const char *)k->bin[i].b;
+		len[i] = (int)k->bin[i].len;
+		fmt[i] = 1;
 	}
-	p[10] = i64s(pid, k->s->park_id);
-	if (!anychk) {		/* every firm: an active tenant only ever here */
-		db_query(r, "WITH x AS (INSERT INTO firm_reports AS r (firm_id, "
-		    "year, quarter, revenue, jobs, graduate_jobs, rnd_spend, "
-		    "ip_granted) SELECT firm_id, year, quarter, revenue, jobs, "
-		    "graduate_jobs, rnd_spend, ip_granted FROM unnest("
-		    "$1::bigint[], $2::int[], $3::int[], $4::bigint[], "
-		    "$5::int[], $6::int[], $7::bigint[], $8::int[]) AS u("
-		    "firm_id, year, quarter, revenue, jobs, graduate_jobs, "
-		    "rnd_spend, ip_granted) " REPORTS_UPSERT ") SELECT count(*) "
-		    "FILTER (WHERE ins) AS applied, count(*) FILTER (WHERE NOT "
-		    "ins) AS updated, 0 AS superseded, '' AS refused FROM x", 8,
-		    p, chunk_applied);
+	len[i] = fmt[i] = 0;
+	if (!rs->stale) {
+		p[8] = i64s(num, k->nvalid);
+		fmt[8] = len[8] = 0;
+		db_exec_bin(r, SQL_SYNC_REPORTS_FRESH, 9, p, len, fmt,
+		    reports_written);
 		return;
 	}
-	/* some were: each of their quarters is checked (0005_scope.sql) */
-	db_query(r, "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::int[], "
-	    "$3::int[], $4::bigint[], $5::int[], $6::int[], $7::bigint[], "
-	    "$8::int[], $9::bigint[], $10::boolean[]) AS u(firm_id, year, "
-	    "quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted, "
-	    "row_no, chk)), "
-	    "m AS (SELECT u.*, (NOT chk OR scope_report_write($11, firm_id, "
-	    "year, quarter)) AS ok FROM u), "
-	    "x AS (INSERT INTO firm_reports AS r (firm_id, year, "
-	    "quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) "
-	    "SELECT firm_id, year, quarter, revenue, jobs, graduate_jobs, "
-	    "rnd_spend, ip_granted FROM m WHERE ok " REPORTS_UPSERT ") "
-	    "SELECT (SELECT count(*) FILTER (WHERE ins) FROM x) AS applied, "
-	    "(SELECT count(*) FILTER (WHERE NOT ins) FROM x) AS updated, 0 AS "
-	    "superseded, coalesce((SELECT string_agg(row_no || "
-	    "E'\\tother_park', E'\\n' ORDER BY row_no) FROM m WHERE NOT ok), "
-	    "'') AS refused", 11, p, chunk_applied);
+	p[REPORTS_NBIN] = i64s(num, k->s->park_id);
+	db_exec_bin(r, SQL_SYNC_REPORTS_WRITE, REPORTS_NBIN + 1, p, len, fmt,
+	    reports_written);
 }
 
 /* The lookup of firms new to this push came back: cache them. */
@@ -271,6 +289,8 @@ reports_resolved(struct req *r, PGresult *res)
 		/* each quarter checked unless an active tenant only ever here */
 		e->chk = PQgetvalue(res, i, 4)[0] == 't' ||
 		    PQgetvalue(res, i, 2)[0] != 't';
+		e->last = PQgetisnull(res, i, 5) ? -1 :
+		    (int32_t)strtol(PQgetvalue(res, i, 5), NULL, 10);
 	}
 	reports_apply(r);
 }
@@ -286,12 +306,17 @@ reports_check(struct req *r, struct pgarray *codes)
 	struct rstate			*rs = r->state;
 	struct chunk			*k = &rs->k;
 	struct viols			 v = { 0 }, *dst;
-	size_t				 i;
+	struct fcent			*e;
+	size_t				 i, cap = k->s->fc ? k->s->fc->cap : 0;
 
 	for (i = 0; i < in->n_firm_reports; i++) {
-		const char *code = in->firm_reports[i]->credit_code;
+		Parkd__V1__FirmReport *f = in->firm_reports[i];
 
-		check_firm_report(&v, "", in->firm_reports[i]);
+		/* a cached code passed its check in an earlier row */
+		if ((e = fc_get(k->s, f->credit_code, 0)) != NULL)
+			check_firm_report_figures(&v, "", f);
+		else
+			check_firm_report(&v, "", f);
 		if (v.n > 0) {
 			if ((dst = rowerr_new(k, rec_row(in, i))) != NULL)
 				*dst = v;
@@ -301,15 +326,16 @@ reports_check(struct req *r, struct pgarray *codes)
 			continue;
 		}
 		rs->ok[i] = 1;
-		if (fc_get(k->s, code, 0) != NULL)
+		if ((rs->ent[i] = e) != NULL)
 			continue;
-		if (fc_get(k->s, code, 1) == NULL) {
+		if ((rs->ent[i] = fc_get(k->s, f->credit_code, 1)) == NULL) {
 			chunk_abort(r, NULL, "too many firms in one push");
 			return (-1);
 		}
-		fc_get(k->s, code, 0)->id = 0;
-		pgarray_add(codes, code);
+		pgarray_add(codes, f->credit_code);
 	}
+	/* a table that grew moved its entries: look them up again */
+	rs->moved = k->s->fc == NULL || k->s->fc->cap != cap;
 	return (0);
 }
 
@@ -325,7 +351,9 @@ reports_chunk(struct req *r)
 	char				 pid[24];
 
 	memset(&codes, 0, sizeof(codes));
-	if ((rs->ok = req_alloc(r, in->n_firm_reports + 1)) == NULL) {
+	if ((rs->ok = req_alloc(r, in->n_firm_reports + 1)) == NULL ||
+	    (rs->ent = req_alloc(r, (in->n_firm_reports + 1) *
+	    sizeof(*rs->ent))) == NULL) {
 		chunk_abort(r, NULL, "out of memory");
 		return;
 	}
@@ -349,12 +377,6 @@ reports_chunk(struct req *r)
 	 * which scope_report_write allows for every quarter; any other firm
 	 * that was a tenant here is checked quarter by quarter.
 	 */
-	db_query(r, "SELECT c.code, f.id, coalesce(bool_or(t.park_id = $1 AND "
-	    "t.status = 'active'), false), coalesce(bool_or(t.park_id = $1), "
-	    "false), coalesce(bool_or(t.park_id <> $1), false) FROM "
-	    "unnest($2::text[]) AS c(code) LEFT JOIN firms f ON f.credit_code "
-	    "= c.code LEFT JOIN tenancies t ON t.firm_id = f.id GROUP BY "
-	    "c.code, f.id", 2, p,
-	    reports_resolved);
+	db_exec(r, SQL_SYNC_REPORT_FIRMS, 2, p, reports_resolved);
 	pgarray_free(&codes);
 }

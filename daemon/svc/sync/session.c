@@ -170,11 +170,18 @@ void
 sync_abort(struct req *r, struct sync_session *s, PGresult *res,
     const char *why)
 {
+	sync_abort_as(r, s, res, PARKD__V1__CODE__RESOURCE_EXHAUSTED, why);
+}
+
+/* The same, refused with code when why says why (else res's mapping). */
+void
+sync_abort_as(struct req *r, struct sync_session *s, PGresult *res,
+    Parkd__V1__Code code, const char *why)
+{
 	sync_release(r, s);
 	if (why != NULL)
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "%s: %s; the "
-		    "push was closed, start again with the same "
-		    "idempotency_key", r->m->name, why);
+		req_fail(r, code, "%s: %s; the push was closed, start again "
+		    "with the same idempotency_key", r->m->name, why);
 	else
 		req_fail_pg(r, res, r->m->name);
 	sync_detach(s);
@@ -185,9 +192,16 @@ sync_abort(struct req *r, struct sync_session *s, PGresult *res,
 void
 chunk_abort(struct req *r, PGresult *res, const char *why)
 {
+	chunk_abort_as(r, res, PARKD__V1__CODE__RESOURCE_EXHAUSTED, why);
+}
+
+void
+chunk_abort_as(struct req *r, PGresult *res, Parkd__V1__Code code,
+    const char *why)
+{
 	struct chunk	 keep = *(struct chunk *)r->state;
 
-	sync_abort(r, keep.s, res, why);
+	sync_abort_as(r, keep.s, res, code, why);
 	chunk_free(&keep);
 }
 

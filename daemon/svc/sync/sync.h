@@ -26,6 +26,8 @@ struct fcent {
 	int64_t	 id;
 	int	 chk;		/* check each quarter: not only ever an
 				   active tenant here (0005_scope.sql) */
+	int32_t	 last;		/* its latest quarter stored or written by
+				   this push (year * 4 + quarter - 1), -1 */
 };
 struct firmcache {
 	struct fcent	*v;
@@ -81,6 +83,7 @@ struct rowerrs {
 };
 
 #define SYNC_MAX_COLS	10
+#define SYNC_BIN_COLS	11
 
 struct chunk {
 	struct sync_session	*s;
@@ -88,12 +91,16 @@ struct chunk {
 	struct pgarray		 cols[SYNC_MAX_COLS + 1];	/* [0] row_no */
 	int64_t			 nrows;
 	int64_t			 nvalid;
+	struct pgbin		 bin[SYNC_BIN_COLS];	/* firm_reports' */
 };
 
 /* The state of a firm_reports chunk. */
 struct rstate {
 	struct chunk	 k;		/* must be first: r->state is both */
 	unsigned char	*ok;		/* per record: passed the checks */
+	struct fcent	**ent;		/* per record kept: its firm's entry */
+	int		 moved;		/* the cache grew: ent is stale */
+	int		 stale;		/* a report is not known fresh */
 };
 
 typedef void (*row_fn)(struct req *, struct chunk *, size_t, int64_t,
@@ -152,6 +159,10 @@ void	 sync_fail(struct req *r, struct sync_session *s, int code, const char *fmt
 void	 sync_reply(struct req *r, struct sync_session *s, const ProtobufCMessage *m);
 void	 sync_abort(struct req *r, struct sync_session *s, PGresult *res, const char *why);
 void	 chunk_abort(struct req *r, PGresult *res, const char *why);
+void	 sync_abort_as(struct req *, struct sync_session *, PGresult *,
+	    Parkd__V1__Code, const char *);
+void	 chunk_abort_as(struct req *, PGresult *, Parkd__V1__Code,
+	    const char *);
 struct sync_session *session_of(struct req *r, int64_t id);
 
 /* tenancy.c */
