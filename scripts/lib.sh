@@ -150,8 +150,13 @@ mkcert() {
 # write_conf FILE PORT PGPORT TLSDIR [extra lines]
 POLICY=${POLICY:-$PWD/configs/policy/qingdao-2024.conf}
 write_conf() {
-	local f port pgport tls l
+	local f port pgport tls l http
 	f=$1 port=$2 pgport=$3 tls=$4; shift 4
+	# the listen port is not bound yet: free_port may hand it out again
+	http=$(free_port)
+	while [ "$http" = "$port" ]; do
+		http=$(free_port)
+	done
 	cat > "$f" <<CONF
 # parkd configuration (generated)
 listen = "127.0.0.1:$port";
@@ -162,7 +167,7 @@ database = "hostaddr=127.0.0.1 port=$pgport dbname=parkd user=parkd";
 pool_size = 4;
 log_level = "info";
 policy_file = "$POLICY";
-http_listen = "127.0.0.1:$(free_port)";
+http_listen = "127.0.0.1:$http";
 CONF
 	for l in "$@"; do
 		# an extra line replaces the default for its key

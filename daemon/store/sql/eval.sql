@@ -150,22 +150,35 @@ ORDER BY max(code);
 -- policy's hash, $7 budget (NULL: none), $8 requested, $9 total, $10
 -- remainder, $11 parks, $12 downgraded, $13 summary (JSON), $14 the failing
 -- grade, $15 status (draft or provisional), $16 the policy's notice days,
--- $17 the published run it corrects (0: none); $18..$34 the results, one
--- array per column of evaluation_results after run_id, in table order.
+-- $17 the published run it corrects (0: none), $18 the indicators'
+-- definitions (JSON, schema/0012); $19..$34 the results, one array per
+-- column; $35..$37 every result's raw figures, scores and contributions,
+-- $38 of them per result, one result after the other.
 WITH ru AS (
     INSERT INTO evaluation_runs (year, policy_id, budget, requested, total,
         remainder, parks, downgraded, summary, fail_grade, created_by,
-        idempotency_key, status, notice_days, corrects)
+        idempotency_key, status, notice_days, corrects, indicator_defs)
     VALUES ($5, (SELECT id FROM policies WHERE hash = $6), $7, $8, $9, $10,
-        $11, $12, $13::jsonb, $14, $2, $4, $15, $16, nullif($17::bigint, 0))
+        $11, $12, $13::jsonb, $14, $2, $4, $15, $16, nullif($17::bigint, 0),
+        $18::jsonb)
     RETURNING *),
 res AS (
-    INSERT INTO evaluation_results
-    SELECT (SELECT id FROM ru), *
-    FROM unnest($18::bigint[], $19::text[], $20::text[], $21::text[],
-        $22::int[], $23::int[], $24::text[], $25::text[], $26::boolean[],
-        $27::bigint[], $28::bigint[], $29::int[], $30::jsonb[], $31::jsonb[],
-        $32::bigint[], $33::int[], $34::jsonb[])
+    INSERT INTO evaluation_results (run_id, park_id, park_code, park_name,
+        district, rank, total_cp, grade, grade_name, eligible, amount,
+        subsidy, consecutive_fails, reasons, grade_amount, position,
+        reason_codes, raw, score_cp, contribution_cp)
+    SELECT (SELECT id FROM ru), u.park_id, u.code, u.name, u.district,
+        u.rank, u.total_cp, u.grade, u.grade_name, u.eligible, u.amount,
+        u.subsidy, u.fails, u.reasons, u.grade_amount, u.position, u.codes,
+        ($35::bigint[])[(u.n - 1) * $38 + 1:u.n * $38],
+        ($36::int[])[(u.n - 1) * $38 + 1:u.n * $38],
+        ($37::int[])[(u.n - 1) * $38 + 1:u.n * $38]
+    FROM unnest($19::bigint[], $20::text[], $21::text[], $22::text[],
+        $23::int[], $24::int[], $25::text[], $26::text[], $27::boolean[],
+        $28::bigint[], $29::bigint[], $30::int[], $31::jsonb[], $32::bigint[],
+        $33::int[], $34::jsonb[]) WITH ORDINALITY AS u(park_id, code, name,
+        district, rank, total_cp, grade, grade_name, eligible, amount, subsidy,
+        fails, reasons, grade_amount, position, codes, n)
     RETURNING 1),
 aud AS (
     INSERT INTO audit_log (principal_id, principal_name, method, object,
@@ -187,7 +200,13 @@ WHERE ru.created_by = $1 AND ru.idempotency_key = $2 AND $2 <> '';
 -- One park's result ($2 park code) in run $1, with what decides who may
 -- read it (the park and the run's status).
 SELECT @@result_columns@@, er.park_id,
-    er.indicators::text AS indicators, ru.status
+    (SELECT json_agg(json_build_object('key', i.key, 'name', i.name,
+        'dimension', i.dimension, 'raw', i.raw, 'unit', i.unit,
+        'score_cp', i.score_cp, 'weight', i.weight,
+        'contribution_cp', i.contribution_cp) ORDER BY i.n)
+    FROM evaluation_result_indicators i
+    WHERE i.run_id = er.run_id AND i.park_id = er.park_id)::text
+        AS indicators, ru.status
 FROM evaluation_results er
 JOIN evaluation_runs ru ON ru.id = er.run_id
 WHERE er.run_id = $1 AND er.park_code = $2;

@@ -16,25 +16,25 @@
 
 /* ---- CreateEvaluationRun ---- */
 
-static json_t *
-indicators_json(const struct eval_policy *ep, const struct eval_park *p,
-    const struct eval_result *res)
+/* The policy's indicators, stored once with the run (schema/0012). */
+static char *
+indicator_defs(const struct eval_policy *ep)
 {
 	json_t	*a = json_array();
+	char	*s;
 	int	 i;
 
 	for (i = 0; i < ep->ninds; i++) {
 		const struct eval_indicator *ind = &ep->inds[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:s, "
-		    "s:i, s:i, s:i}", "key", ind->key, "name", ind->name,
-		    "dimension", ep->dims[ind->dim].name, "raw",
-		    (json_int_t)p->raw[ind->raw], "unit",
-		    eval_raw_unit(ind->raw), "score_cp", res->score_cp[i],
-		    "weight", ind->weight, "contribution_cp",
-		    res->contrib_cp[i]));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:i}",
+		    "key", ind->key, "name", ind->name, "dimension",
+		    ep->dims[ind->dim].name, "unit", eval_raw_unit(ind->raw),
+		    "weight", ind->weight));
 	}
-	return (a);
+	s = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(a);
+	return (s);
 }
 
 static json_t *
@@ -257,7 +257,12 @@ raw_from_src(const struct figsrc *s, struct eval_park *p)
 	p->prev_fails = (int)pg_i64(res, i, "prev_fails");
 }
 
-#define NCOLS	17	/* array columns of the results insert */
+/*
+ * Array columns of the results insert: 16 of one element per result, then
+ * 3 of the indicators' figures, ninds per result (FIGCOL on).
+ */
+#define NCOLS	19
+#define FIGCOL	16
 
 /* Add one json text to an array column; 0 unless memory ran out. */
 static int
@@ -279,6 +284,7 @@ build_cols(const struct eval_policy *ep, const struct figsrc *src,
     struct pgarray *cols)
 {
 	size_t	 i;
+	int	 k;
 
 	for (i = 0; i < n; i++) {
 		pgarray_add_i64(&cols[0], parks[i].park_id);
@@ -294,14 +300,18 @@ build_cols(const struct eval_policy *ep, const struct figsrc *src,
 		pgarray_add_i64(&cols[9], out[i].amount_fen);
 		pgarray_add_i64(&cols[10], out[i].subsidy_fen);
 		pgarray_add_i64(&cols[11], out[i].consecutive_fails);
-		if (add_json(&cols[12], reasons_json(&out[i])) != 0 ||
-		    add_json(&cols[13], indicators_json(ep, &parks[i],
-		    &out[i])) != 0)
+		if (add_json(&cols[12], reasons_json(&out[i])) != 0)
 			return (-1);
-		pgarray_add_i64(&cols[14], out[i].grade_amount_fen);
-		pgarray_add_i64(&cols[15], out[i].position);
-		if (add_json(&cols[16], codes_json(&out[i])) != 0)
+		pgarray_add_i64(&cols[13], out[i].grade_amount_fen);
+		pgarray_add_i64(&cols[14], out[i].position);
+		if (add_json(&cols[15], codes_json(&out[i])) != 0)
 			return (-1);
+		for (k = 0; k < ep->ninds; k++) {
+			pgarray_add_i64(&cols[FIGCOL],
+			    parks[i].raw[ep->inds[k].raw]);
+			pgarray_add_i64(&cols[FIGCOL + 1], out[i].score_cp[k]);
+			pgarray_add_i64(&cols[FIGCOL + 2], out[i].contrib_cp[k]);
+		}
 	}
 	return (0);
 }
@@ -314,7 +324,8 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	struct evrun			*e = r->state;
 	const struct eval_policy	*ep = &e->pol->eval;
 	struct qparams			 q;
-	const char			*params[17 + NCOLS];
+	const char			*params[18 + NCOLS + 1];
+	char				*defs, nind[24];
 	size_t				 c;
 	int				 k;
 
@@ -336,12 +347,23 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	qp_str(&q, e->provisional ? "provisional" : "draft");
 	qp_i64(&q, ep->notice_days);
 	qp_i64(&q, e->corrects);			/* $17 */
+	if ((defs = indicator_defs(ep)) == NULL)
+		return (-1);
+	qp_str(&q, defs);		/* $18, sent (copied) by db_exec */
 	for (k = 0; k < q.n; k++)
 		params[k] = q.v[k];
-	for (c = 0; c < NCOLS; c++)			/* $18..$34 */
-		if ((params[q.n + (int)c] = pgarray_finish(&cols[c])) == NULL)
+	for (c = 0; c < NCOLS; c++) {			/* $19..$37 */
+		if ((params[q.n + (int)c] = pgarray_finish(&cols[c])) ==
+		    NULL) {
+			free(defs);
 			return (-1);
-	db_exec(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS, params, create_stored);
+		}
+	}
+	snprintf(nind, sizeof(nind), "%d", ep->ninds);
+	params[q.n + NCOLS] = nind;			/* $38 */
+	db_exec(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS + 1, params,
+	    create_stored);
+	free(defs);
 	return (0);
 }
 
