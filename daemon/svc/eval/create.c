@@ -258,11 +258,38 @@ raw_from_src(const struct figsrc *s, struct eval_park *p)
 }
 
 /*
- * Array columns of the results insert: 16 of one element per result, then
- * 3 of the indicators' figures, ninds per result (FIGCOL on).
+ * The array columns of the results insert ($19..$37), in order: 16 of one
+ * element per result, then the indicators' raw figures, scores and
+ * contributions, ninds per result. Numbers and flags go in binary
+ * (lib/pgbin.c: nothing to print here or parse there), text as text.
  */
 #define NCOLS	19
-#define FIGCOL	16
+struct rescols {
+	struct pgarray	 t[NCOLS];	/* the text ones */
+	struct pgbin	 b[NCOLS];	/* the binary ones */
+};
+enum {
+	RC_PARK, RC_CODE, RC_NAME, RC_DISTRICT, RC_RANK, RC_TOTAL, RC_GRADE,
+	RC_GRADE_NAME, RC_ELIGIBLE, RC_AMOUNT, RC_SUBSIDY, RC_FAILS,
+	RC_REASONS, RC_GRADE_AMOUNT, RC_POSITION, RC_CODES, RC_RAW, RC_SCORE,
+	RC_CONTRIB
+};
+/* 1 where the column is text */
+static const unsigned char rc_text[NCOLS] = {
+	[RC_CODE] = 1, [RC_NAME] = 1, [RC_DISTRICT] = 1, [RC_GRADE] = 1,
+	[RC_GRADE_NAME] = 1, [RC_REASONS] = 1, [RC_CODES] = 1,
+};
+
+static void
+rescols_free(struct rescols *c)
+{
+	int	 i;
+
+	for (i = 0; i < NCOLS; i++) {
+		pgarray_free(&c->t[i]);
+		pgbin_free(&c->b[i]);
+	}
+}
 
 /* Add one json text to an array column; 0 unless memory ran out. */
 static int
@@ -281,36 +308,39 @@ add_json(struct pgarray *col, json_t *j)
 static int
 build_cols(const struct eval_policy *ep, const struct figsrc *src,
     const struct eval_park *parks, const struct eval_result *out, size_t n,
-    struct pgarray *cols)
+    struct rescols *c)
 {
-	size_t	 i;
-	int	 k;
+	struct pgbin	*b = c->b;
+	struct pgarray	*t = c->t;
+	size_t		 i;
+	int		 k;
 
 	for (i = 0; i < n; i++) {
-		pgarray_add_i64(&cols[0], parks[i].park_id);
-		pgarray_add(&cols[1], pg_get(src[i].res, src[i].row, "code"));
-		pgarray_add(&cols[2], pg_get(src[i].res, src[i].row, "name"));
-		pgarray_add(&cols[3], pg_get(src[i].res, src[i].row,
+		pgbin_i64(&b[RC_PARK], parks[i].park_id);
+		pgarray_add(&t[RC_CODE], pg_get(src[i].res, src[i].row,
+		    "code"));
+		pgarray_add(&t[RC_NAME], pg_get(src[i].res, src[i].row,
+		    "name"));
+		pgarray_add(&t[RC_DISTRICT], pg_get(src[i].res, src[i].row,
 		    "district"));
-		pgarray_add_i64(&cols[4], out[i].rank);
-		pgarray_add_i64(&cols[5], out[i].total_cp);
-		pgarray_add(&cols[6], out[i].grade);
-		pgarray_add(&cols[7], out[i].grade_name);
-		pgarray_add(&cols[8], out[i].eligible ? "t" : "f");
-		pgarray_add_i64(&cols[9], out[i].amount_fen);
-		pgarray_add_i64(&cols[10], out[i].subsidy_fen);
-		pgarray_add_i64(&cols[11], out[i].consecutive_fails);
-		if (add_json(&cols[12], reasons_json(&out[i])) != 0)
+		pgbin_i32(&b[RC_RANK], out[i].rank);
+		pgbin_i32(&b[RC_TOTAL], out[i].total_cp);
+		pgarray_add(&t[RC_GRADE], out[i].grade);
+		pgarray_add(&t[RC_GRADE_NAME], out[i].grade_name);
+		pgbin_bool(&b[RC_ELIGIBLE], out[i].eligible);
+		pgbin_i64(&b[RC_AMOUNT], out[i].amount_fen);
+		pgbin_i64(&b[RC_SUBSIDY], out[i].subsidy_fen);
+		pgbin_i32(&b[RC_FAILS], out[i].consecutive_fails);
+		if (add_json(&t[RC_REASONS], reasons_json(&out[i])) != 0)
 			return (-1);
-		pgarray_add_i64(&cols[13], out[i].grade_amount_fen);
-		pgarray_add_i64(&cols[14], out[i].position);
-		if (add_json(&cols[15], codes_json(&out[i])) != 0)
+		pgbin_i64(&b[RC_GRADE_AMOUNT], out[i].grade_amount_fen);
+		pgbin_i32(&b[RC_POSITION], out[i].position);
+		if (add_json(&t[RC_CODES], codes_json(&out[i])) != 0)
 			return (-1);
 		for (k = 0; k < ep->ninds; k++) {
-			pgarray_add_i64(&cols[FIGCOL],
-			    parks[i].raw[ep->inds[k].raw]);
-			pgarray_add_i64(&cols[FIGCOL + 1], out[i].score_cp[k]);
-			pgarray_add_i64(&cols[FIGCOL + 2], out[i].contrib_cp[k]);
+			pgbin_i64(&b[RC_RAW], parks[i].raw[ep->inds[k].raw]);
+			pgbin_i32(&b[RC_SCORE], out[i].score_cp[k]);
+			pgbin_i32(&b[RC_CONTRIB], out[i].contrib_cp[k]);
 		}
 	}
 	return (0);
@@ -319,15 +349,16 @@ build_cols(const struct eval_policy *ep, const struct figsrc *src,
 /* Store the scored run: its totals, then one array per results column. */
 static int
 create_store(struct req *r, const struct eval_totals *t, size_t n,
-    const char *summary, struct pgarray *cols)
+    const char *summary, struct rescols *cols)
 {
 	struct evrun			*e = r->state;
 	const struct eval_policy	*ep = &e->pol->eval;
 	struct qparams			 q;
 	const char			*params[18 + NCOLS + 1];
+	int				 len[18 + NCOLS + 1];
+	int				 fmt[18 + NCOLS + 1];
 	char				*defs, nind[24];
-	size_t				 c;
-	int				 k;
+	int				 c, k;
 
 	qp_init(&q);
 	qp_audit(&q, r);
@@ -350,18 +381,30 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	if ((defs = indicator_defs(ep)) == NULL)
 		return (-1);
 	qp_str(&q, defs);		/* $18, sent (copied) by db_exec */
+	memset(len, 0, sizeof(len));
+	memset(fmt, 0, sizeof(fmt));
 	for (k = 0; k < q.n; k++)
 		params[k] = q.v[k];
 	for (c = 0; c < NCOLS; c++) {			/* $19..$37 */
-		if ((params[q.n + (int)c] = pgarray_finish(&cols[c])) ==
-		    NULL) {
+		k = q.n + c;
+		if (rc_text[c])
+			params[k] = pgarray_finish(&cols->t[c]);
+		else if (cols->b[c].n == 0)	/* no indicators */
+			params[k] = "{}";
+		else if (pgbin_end(&cols->b[c]) == 0) {
+			params[k] = (const char *)cols->b[c].b;
+			len[k] = (int)cols->b[c].len;
+			fmt[k] = 1;
+		} else
+			params[k] = NULL;
+		if (params[k] == NULL) {
 			free(defs);
 			return (-1);
 		}
 	}
 	snprintf(nind, sizeof(nind), "%d", ep->ninds);
 	params[q.n + NCOLS] = nind;			/* $38 */
-	db_exec(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS + 1, params,
+	db_exec_bin(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS + 1, params, len, fmt,
 	    create_stored);
 	free(defs);
 	return (0);
@@ -459,13 +502,13 @@ create_scored(struct req *r, PGresult *res)
 	struct eval_result	*out = NULL;
 	struct figsrc		*src = NULL;
 	struct eval_totals	 t;
-	struct pgarray		 cols[NCOLS];
+	struct rescols		 cols;
 	json_t			*absent = json_array();
 	char			*summary = NULL;
-	size_t			 n = 0, i, c;
+	size_t			 n = 0, i;
 	int			 ok = 0;
 
-	memset(cols, 0, sizeof(cols));
+	memset(&cols, 0, sizeof(cols));
 	if (!pg_ok(r, res, PGRES_TUPLES_OK, "CreateEvaluationRun"))
 		goto done;
 	n = (size_t)PQntuples(res);
@@ -485,9 +528,9 @@ create_scored(struct req *r, PGresult *res)
 	}
 	json_incref(absent);		/* summary_json takes one reference */
 	if (eval_run(ep, e->year, parks, n, e->budget, out, &t) != 0 ||
-	    build_cols(ep, src, parks, out, n, cols) != 0 ||
+	    build_cols(ep, src, parks, out, n, &cols) != 0 ||
 	    (summary = summary_json(ep, &t, parks, src, n, absent)) == NULL ||
-	    create_store(r, &t, n, summary, cols) != 0)
+	    create_store(r, &t, n, summary, &cols) != 0)
 		goto out;
 	ok = 1;
 out:
@@ -495,8 +538,7 @@ out:
 		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED, "out of memory "
 		    "scoring %zu parks", n);
 done:
-	for (c = 0; c < NCOLS; c++)
-		pgarray_free(&cols[c]);
+	rescols_free(&cols);
 	free(summary);
 	for (i = 0; src != NULL && i < n; i++)
 		json_decref(src[i].decl);
