@@ -25,6 +25,12 @@ bench_start() {
 	PORT=$(free_port)
 	write_conf "$T/parkd.conf" "$PORT" "$PGPORT" "$T/tls" \
 	    'log_level = "warn";' "$@"
+	# parkd's own pool sizes (core/config.c), not the tests' smaller one,
+	# unless the caller set one
+	case " $* " in
+	*" pool_size = "*) ;;
+	*) sed -i '/^pool_size = 4;$/d' "$T/parkd.conf" ;;
+	esac
 	"$BUILD/parkd" -c "$T/parkd.conf" --migrate >/dev/null 2>&1
 	PSQL=(as_pg "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1
 	    -p "$PGPORT" -U postgres -d parkd)

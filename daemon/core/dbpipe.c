@@ -40,7 +40,12 @@
 
 #include "core/dbpool_int.h"
 
-#define PIPE_OUT	1
+/*
+ * Two: the backend has the next batch while parkd reads the answers of the
+ * one before (bench-serve, 16 connections: 6,100-6,800 reads/s with one
+ * out, 7,100-7,400 with two).
+ */
+#define PIPE_OUT	2
 
 struct pipeq {
 	struct dbsubmit		 s;
