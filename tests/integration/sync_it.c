@@ -233,17 +233,15 @@ test_sync_two_operators(void **state)
 	parkc_close(b);
 }
 
-/* Chunk c of the report-paths push: rows (year, quarter, revenue). */
+/* Fill ch with n reports of code: rows (year, quarter, revenue). */
 static void
-report_chunk(struct parkc *op, int64_t id, const char *code, int first,
-    const int (*rows)[3], int n, int applied_want)
+report_fill(Parkd__V1__SyncChunkRequest *ch, Parkd__V1__FirmReport *fr,
+    Parkd__V1__FirmReport **fp, int64_t id, const char *code, int first,
+    const int (*rows)[3], int n)
 {
-	Parkd__V1__SyncChunkRequest	 ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
-	Parkd__V1__FirmReport		 fr[8], *fp[8];
-	Parkd__V1__SyncChunkResponse	*cr;
-	struct parkc_result		 res;
-	int				 i;
+	int	 i;
 
+	parkd__v1__sync_chunk_request__init(ch);
 	for (i = 0; i < n; i++) {
 		parkd__v1__firm_report__init(&fr[i]);
 		fr[i].credit_code = (char *)code;
@@ -253,15 +251,43 @@ report_chunk(struct parkc *op, int64_t id, const char *code, int first,
 		fr[i].jobs = 3;
 		fp[i] = &fr[i];
 	}
-	ch.sync_id = id;
-	ch.first_row = first;
-	ch.firm_reports = fp;
-	ch.n_firm_reports = (size_t)n;
+	ch->sync_id = id;
+	ch->first_row = first;
+	ch->firm_reports = fp;
+	ch->n_firm_reports = (size_t)n;
+}
+
+/* Send those reports as one chunk: accepted_want of them, none refused. */
+static void
+report_chunk(struct parkc *op, int64_t id, const char *code, int first,
+    const int (*rows)[3], int n, int accepted_want)
+{
+	Parkd__V1__SyncChunkRequest	 ch;
+	Parkd__V1__FirmReport		 fr[8], *fp[8];
+	Parkd__V1__SyncChunkResponse	*cr;
+	struct parkc_result		 res;
+
+	report_fill(&ch, fr, fp, id, code, first, rows, n);
 	assert_int_equal(call(op, "SyncChunk", &ch.base, &res), 0);
 	cr = (Parkd__V1__SyncChunkResponse *)res.body;
-	assert_int_equal(cr->accepted, applied_want);
+	assert_int_equal(cr->accepted, accepted_want);
 	assert_int_equal(cr->n_refused, 0);
 	parkc_result_free(&res);
+}
+
+/* A new firm (code_for(n)) in IT-A since 2024, and a push of its reports. */
+static int64_t
+report_push(struct parkc *bu, struct parkc *op, int n, char *code,
+    const char *key)
+{
+	int	 done;
+	int64_t	 id;
+
+	create_firm(bu, code_for(n, code), "I65", "2023-06-01");
+	enter_ok(bu, "IT-A", code, "2024-01-02", 1000);
+	id = begin_sync(op, "IT-A", "firm_reports", key, &done, NULL);
+	assert_false(done);
+	return (id);
 }
 
 /*
@@ -280,22 +306,16 @@ test_sync_report_paths(void **state)
 	static const int	 c2[][3] = { { 2024, 3, 333 }, { 2025, 1, 500 } };
 	static const int	 c3[][3] = { { 2025, 2, 600 }, { 2025, 3, 700 } };
 	char			 code[19], q[512];
-	int			 done;
 	int64_t			 id;
 
 	(void)state;
-	create_firm(bu, code_for(402, code), "I65", "2023-06-01");
-	enter_ok(bu, "IT-A", code, "2024-01-02", 1000);
+	id = report_push(bu, op, 402, code, "it-sync-paths");
 	/* Q1 and Q2 of 2024 stored before the push, version 1, revenue 1 */
 	snprintf(q, sizeof(q), "WITH x AS (INSERT INTO firm_reports (firm_id, "
 	    "year, quarter, revenue) SELECT id, 2024, g, 1 FROM firms, "
 	    "generate_series(1, 2) g WHERE credit_code = '%s' RETURNING 1) "
 	    "SELECT count(*) FROM x", code);
 	assert_int_equal(sql_int(q), 2);
-
-	id = begin_sync(op, "IT-A", "firm_reports", "it-sync-paths", &done,
-	    NULL);
-	assert_false(done);
 	/* stored Q2 (update), new Q3, stored Q1 out of order, new Q4 */
 	report_chunk(op, id, code, 2, c1, 4, 4);
 	/* Q3 again (written by this push: update), new 2025 Q1 */
@@ -334,20 +354,17 @@ test_sync_report_race(void **state)
 	struct parkc			*bu = as("bureau", addr1);
 	struct parkc			*op = as("opA", addr1);
 	static const int		 q1[][3] = { { 2024, 1, 10 } };
-	Parkd__V1__SyncChunkRequest	 ch = PARKD__V1__SYNC_CHUNK_REQUEST__INIT;
-	Parkd__V1__FirmReport		 fr, *fp = &fr;
+	static const int		 q2[][3] = { { 2024, 2, 20 } };
+	Parkd__V1__SyncChunkRequest	 ch;
+	Parkd__V1__FirmReport		 fr, *fp;
 	Parkd__V1__Response		*resp;
 	PGconn				*pg = PQconnectdb(getenv("PARKD_DSN"));
 	PGresult			*res;
 	char				 code[19], q[512];
-	int				 done;
 	int64_t				 id;
 
 	(void)state;
-	create_firm(bu, code_for(403, code), "I65", "2023-06-01");
-	enter_ok(bu, "IT-A", code, "2024-01-02", 1000);
-	id = begin_sync(op, "IT-A", "firm_reports", "it-sync-race", &done,
-	    NULL);
+	id = report_push(bu, op, 403, code, "it-sync-race");
 	report_chunk(op, id, code, 2, q1, 1, 1);	/* the firm looked up */
 	snprintf(q, sizeof(q), "BEGIN; INSERT INTO firm_reports (firm_id, "
 	    "year, quarter, revenue) SELECT id, 2024, 2, 1 FROM firms WHERE "
@@ -355,15 +372,7 @@ test_sync_report_race(void **state)
 	res = PQexec(pg, q);
 	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
-	parkd__v1__firm_report__init(&fr);
-	fr.credit_code = code;
-	fr.year = 2024;
-	fr.quarter = 2;
-	fr.revenue = 20;
-	ch.sync_id = id;
-	ch.first_row = 3;
-	ch.firm_reports = &fp;
-	ch.n_firm_reports = 1;
+	report_fill(&ch, &fr, &fp, id, code, 3, q2, 1);
 	assert_int_equal(parkc_send(op, "SyncChunk", &ch.base, "", NULL), 0);
 	assert_true(wait_until(push_waits, pg, 5000));
 	res = PQexec(pg, "COMMIT");
