@@ -153,9 +153,7 @@ void
 db_exec(struct req *r, int stmt, int n, const char *const *params,
     db_result_cb cb)
 {
-	assert(r->db != NULL);
-	r->db_cb = cb;
-	dbpool_exec(r->db, stmt, n, params, db_result, r);
+	db_exec_bin(r, stmt, n, params, NULL, NULL, cb);
 }
 
 /* Like db_exec, with some parameters in binary (dbpool_exec_bin). */
