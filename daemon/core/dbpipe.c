@@ -396,16 +396,66 @@ db_replica_usable(int i)
 	    now_ms() - r->probed_ms <= 3000);
 }
 
+/*
+ * How far behind a standby is. Its own view (the time since the last
+ * transaction it replayed, while WAL it received waits for replay) misses
+ * a standby cut off from the primary: it receives nothing, so it replays
+ * everything it has and looks caught up. So parkd also samples the
+ * primary's WAL position every second (a ring reaching back past
+ * replica_max_lag_ms): a standby whose replay position is short of what
+ * the primary had written at time t is at least now - t behind. No role
+ * beyond parkd's own is needed for either.
+ */
+#define PRIMARY_LSN_SQL	"SELECT (pg_current_wal_lsn() - '0/0')::bigint"
 #define REPLICA_LAG_SQL	"SELECT CASE WHEN NOT pg_is_in_recovery() OR " \
 	"pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 " \
 	"ELSE coalesce((extract(epoch FROM now() - " \
-	"pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END"
+	"pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END, " \
+	"pg_is_in_recovery(), coalesce((pg_last_wal_replay_lsn() - " \
+	"'0/0')::bigint, 0)"
+
+static void
+db_primary_lsn_cb(void *arg, PGresult *res)
+{
+	struct walsample	*w;
+
+	(void)arg;
+	pool.walprobing = 0;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1 || pool.walcap == 0)
+		return;
+	w = &pool.wal[pool.walhead];
+	w->ms = now_ms();
+	w->lsn = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	pool.walhead = (pool.walhead + 1) % pool.walcap;
+	if (pool.wallen < pool.walcap)
+		pool.wallen++;
+}
+
+/*
+ * Milliseconds since the primary first held WAL beyond replay (from the
+ * samples, oldest first); 0 if it held none.
+ */
+static int64_t
+db_wal_lag(int64_t replay)
+{
+	int	 i, k;
+
+	for (i = 0; i < pool.wallen; i++) {
+		k = (pool.walhead - pool.wallen + i + pool.walcap) %
+		    pool.walcap;
+		if (pool.wal[k].lsn > replay)
+			return ((int64_t)(now_ms() - pool.wal[k].ms));
+	}
+	return (0);
+}
 
 static void
 db_replica_lag_cb(void *arg, PGresult *res)
 {
 	struct replica	*r = arg;
 	int		 was = r->ok && r->lag_ms <= pool.max_lag_ms;
+	int64_t		 wl;
 
 	r->probing = 0;
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
@@ -414,12 +464,39 @@ db_replica_lag_cb(void *arg, PGresult *res)
 		return;
 	}
 	r->lag_ms = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (PQgetvalue(res, 0, 1)[0] == 't' &&
+	    (wl = db_wal_lag(strtoll(PQgetvalue(res, 0, 2), NULL, 10))) >
+	    r->lag_ms)
+		r->lag_ms = wl;
 	r->probed_ms = now_ms();
 	r->ok = 1;
 	if (was != (r->lag_ms <= pool.max_lag_ms))
 		log_info("db replica=%d lag_ms=%lld: %s", (int)(r - pool.reps),
 		    (long long)r->lag_ms, r->lag_ms <= pool.max_lag_ms ?
 		    "serving reads" : "behind: reads go to the primary");
+}
+
+/* Every second: sample the primary's WAL position (for db_wal_lag). */
+static void
+db_pipe_probe_primary(void)
+{
+	struct dbconn	*d = NULL;
+	struct pipeq	*q;
+	int		 i;
+
+	if (pool.nrep == 0 || pool.walprobing)
+		return;
+	for (i = PIPE_FIRST; i < PIPE_END && d == NULL; i++)
+		if (pool.conns[i].replica < 0 &&
+		    pool.conns[i].state == DB_PIPE)
+			d = &pool.conns[i];
+	if (d == NULL || (q = calloc(1, sizeof(*q))) == NULL)
+		return;
+	q->s.sql = PRIMARY_LSN_SQL;
+	q->s.tag = DBPOOL_TAG_NONE;
+	q->s.cb = db_primary_lsn_cb;
+	pool.walprobing = 1;
+	db_pipe_queue(d, q);
 }
 
 /* Every second: ask each standby how far behind it is. */
@@ -430,6 +507,7 @@ db_pipe_probe_replicas(void)
 	struct pipeq	*q;
 	int		 i, r;
 
+	db_pipe_probe_primary();
 	for (r = 0; r < pool.nrep; r++) {
 		if (pool.reps[r].probing)
 			continue;

@@ -429,6 +429,10 @@ db_replicas_start(const struct config *cfg, char **cause)
 		pool.nrep++;
 	}
 	free(list);
+	/* a second's samples of the primary's WAL, as far back as the bound */
+	pool.walcap = pool.max_lag_ms / 1000 + 8;
+	if ((pool.wal = calloc((size_t)pool.walcap, sizeof(*pool.wal))) == NULL)
+		fatal("db pool");
 	return (0);
 }
 
@@ -506,6 +510,9 @@ dbpool_stop(void)
 	free(pool.reps);
 	pool.reps = NULL;
 	pool.nrep = 0;
+	free(pool.wal);
+	pool.wal = NULL;
+	pool.walcap = pool.walhead = pool.wallen = pool.walprobing = 0;
 	db_conn_free(&pool.probe);
 	if (pool.probe_timer != NULL)
 		event_free(pool.probe_timer);

@@ -61,6 +61,12 @@ struct replica {
 	int		 probing;
 };
 
+/* The primary's WAL position at a moment (dbpipe.c's replica lag). */
+struct walsample {
+	uint64_t	 ms;
+	int64_t		 lsn;
+};
+
 struct dbpool {
 	struct dbconn			*conns;	/* n for requests, then npush */
 	int				 n;
@@ -70,6 +76,11 @@ struct dbpool {
 	int				 nrep;		/* read replicas */
 	struct replica			*reps;
 	int				 max_lag_ms;
+	struct walsample		*wal;		/* a ring, every second */
+	int				 walcap;
+	int				 walhead;	/* the next slot */
+	int				 wallen;
+	int				 walprobing;
 	int				 queue_max;
 	struct dbconf			 conf;
 	TAILQ_HEAD(, waiter)		 waiters;

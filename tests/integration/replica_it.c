@@ -37,6 +37,28 @@ rp_sql(const char *dsn, const char *q)
 	return (ok ? 0 : -1);
 }
 
+/* The first value of q on dsn, into buf ("" if none). */
+static void
+rp_text(const char *dsn, const char *q, char *buf, size_t len)
+{
+	PGconn		*pg = PQconnectdb(dsn);
+	PGresult	*r = PQexec(pg, q);
+
+	snprintf(buf, len, "%s", PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	PQfinish(pg);
+}
+
+static int
+rp_receiver_gone(void *arg)
+{
+	char	 n[16];
+
+	rp_text(arg, "SELECT count(*) FROM pg_stat_wal_receiver", n, sizeof(n));
+	return (strcmp(n, "0") == 0);
+}
+
 struct rp_get {
 	struct parkc	*pc;
 	const char	*code;
@@ -54,6 +76,51 @@ rp_found(void *arg)
 	code = call(g->pc, "GetPark", &gp.base, &res);
 	parkc_result_free(&res);
 	return (code == 0);
+}
+
+/*
+ * Cut the standby off from the primary (no primary_conninfo): it replays
+ * all it received and, by its own clock, looks caught up. A park created
+ * meanwhile must be read from the primary. Then connect it again.
+ */
+static int
+rp_cut_off(struct parkc *pc, const char *dsn, Parkd__V1__CreateParkRequest *cp,
+    Parkd__V1__Park *p, struct rp_get *g)
+{
+	static long	 zero = 0, one = 1;
+	char		 orig[2048], q[4200], *o, *w;
+
+	rp_text(dsn, "SHOW primary_conninfo", orig, sizeof(orig));
+	if (orig[0] == '\0' ||
+	    rp_sql(dsn, "ALTER SYSTEM SET primary_conninfo = ''") != 0 ||
+	    rp_sql(dsn, "SELECT pg_reload_conf()") != 0 ||
+	    !wait_until(rp_receiver_gone, (void *)dsn, 10000)) {
+		printf("replica: cannot cut the standby off\n");
+		return (1);
+	}
+	park_init(p, "RP-C", "市南区");
+	expect(pc, "CreatePark", &cp->base, 0);
+	g->code = "RP-C";
+	if (!wait_until(usable_is, &zero, 10000) ||
+	    !wait_until(rp_found, g, 5000)) {
+		printf("replica: a standby cut off still served reads\n");
+		return (1);
+	}
+	printf("replica: cut off from the primary: standby unusable, RP-C "
+	    "read from the primary\n");
+	w = q + snprintf(q, sizeof(q), "ALTER SYSTEM SET primary_conninfo = '");
+	for (o = orig; *o != '\0' && w < q + sizeof(q) - 4; o++) {
+		if (*o == '\'')
+			*w++ = '\'';
+		*w++ = *o;
+	}
+	snprintf(w, 3, "'");
+	if (rp_sql(dsn, q) != 0 || rp_sql(dsn, "SELECT pg_reload_conf()") != 0 ||
+	    !wait_until(usable_is, &one, 15000)) {
+		printf("replica: the standby did not come back\n");
+		return (1);
+	}
+	return (0);
 }
 
 /*
@@ -133,7 +200,11 @@ rp_stages(struct parkc *pc, const char *dsn, const char *stop)
 		return (1);
 	}
 
-	/* 3: the standby killed: every read still answered */
+	/* 3: cut off from the primary */
+	if (rp_cut_off(pc, dsn, &cp, &p, &g) != 0)
+		return (1);
+
+	/* 4: the standby killed: every read still answered */
 	r0 = metric3("parkd_db_replica_statements_total");
 	bad = rp_reads(pc, "RP-B", 100, stop);
 	printf("replica: standby killed with reads in flight: 100 reads, %ld "
