@@ -141,7 +141,7 @@ $(BUILD)/bench/tlsecho: bench/tlsecho.c $(CORE_O) $(PURE_O) $(PB_O)
 
 $(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/libparkc.a
 	@mkdir -p $(BUILD)/bench
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/idleconns: bench/idleconns.c $(BUILD)/libparkc.a
 	@mkdir -p $(BUILD)/bench

@@ -1,7 +1,8 @@
 /*
  * loadgen: requests per second and latency of a running parkd, over
  * persistent mutual-TLS connections (libparkc), each keeping DEPTH
- * requests in flight, for a fixed time. One thread per connection.
+ * requests in flight, for a fixed time. All connections are driven from
+ * one thread with poll(2), as pgbench drives its clients.
  *
  *	loadgen -a HOST:PORT -t TLSDIR -n CERTNAME -c CONNS -d DEPTH \
  *	    -s SECONDS -m read|write -p PARK -f FIRM -r RUN
@@ -14,7 +15,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +36,14 @@ static struct {
     "", 1, 1, 10, 0 };
 
 struct worker {
-	pthread_t	 t;
+	struct parkc	*pc;
+	uint64_t	 k;		/* requests sent */
+	int		 out;		/* of them, not answered */
 	uint64_t	*lat;		/* microseconds */
 	size_t		 n;
 	size_t		 cap;
 	uint64_t	 errors;
 	uint64_t	 sent_at[MAX_DEPTH * 4];
-	int		 failed;
 };
 
 static uint64_t
@@ -96,16 +98,12 @@ send_one(struct parkc *pc, uint64_t k, uint64_t *id)
 	}
 }
 
-static void *
-work(void *arg)
+/* Connect worker w; 0, or -1 (said on stderr). */
+static int
+conn_open(struct worker *w)
 {
-	struct worker		*w = arg;
 	struct parkc_opts	 po;
-	struct parkc		*pc;
-	Parkd__V1__Response	*resp;
 	char			 cert[512], key[512], ca[512], err[256];
-	uint64_t		 k = 0, id, end, t;
-	int			 out = 0;
 
 	memset(&po, 0, sizeof(po));
 	snprintf(cert, sizeof(cert), "%s/%s.crt", o.tls, o.cert);
@@ -115,42 +113,84 @@ work(void *arg)
 	po.cert = cert;
 	po.key = key;
 	po.ca = ca;
-	if ((pc = parkc_connect(&po, err, sizeof(err))) == NULL) {
+	if ((w->pc = parkc_connect(&po, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "loadgen: %s\n", err);
-		w->failed = 1;
-		return (NULL);
+		return (-1);
 	}
-	end = now_us() + (uint64_t)o.seconds * 1000000;
-	for (; out < o.depth; out++, k++) {
-		if (send_one(pc, k, &id) != 0)
-			goto fail;
-		w->sent_at[id % (MAX_DEPTH * 4)] = now_us();
-	}
-	while (out > 0) {
-		if (parkc_recv(pc, &resp) != 0)
-			goto fail;
-		t = now_us();
-		if (resp->status != NULL && resp->status->code != 0)
-			w->errors++;
-		else if (w->n < w->cap)
-			w->lat[w->n++] = t - w->sent_at[resp->id %
-			    (MAX_DEPTH * 4)];
-		parkd__v1__response__free_unpacked(resp, NULL);
-		out--;
-		if (t < end) {
-			if (send_one(pc, k++, &id) != 0)
+	return (0);
+}
+
+/* Send the next request of the mix on w. */
+static int
+conn_send(struct worker *w)
+{
+	uint64_t	 id;
+
+	if (send_one(w->pc, w->k++, &id) != 0)
+		return (-1);
+	w->sent_at[id % (MAX_DEPTH * 4)] = now_us();
+	w->out++;
+	return (0);
+}
+
+/* One response on w: its latency, and the next request until end. */
+static int
+conn_recv(struct worker *w, uint64_t end)
+{
+	Parkd__V1__Response	*resp;
+	uint64_t		 t;
+
+	if (parkc_recv(w->pc, &resp) != 0)
+		return (-1);
+	t = now_us();
+	if (resp->status != NULL && resp->status->code != 0)
+		w->errors++;
+	else if (w->n < w->cap)
+		w->lat[w->n++] = t - w->sent_at[resp->id % (MAX_DEPTH * 4)];
+	parkd__v1__response__free_unpacked(resp, NULL);
+	w->out--;
+	return (t < end ? conn_send(w) : 0);
+}
+
+/*
+ * Every connection from one thread, as pgbench drives its clients: poll(2)
+ * for the sockets with a response, then whatever the TLS layer holds.
+ */
+static int
+run(struct worker *w, int n)
+{
+	struct pollfd	*pf;
+	uint64_t	 end = now_us() + (uint64_t)o.seconds * 1000000;
+	int		 i, d, busy;
+
+	if ((pf = calloc((size_t)n, sizeof(*pf))) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		pf[i].fd = parkc_fd(w[i].pc);
+		pf[i].events = POLLIN;
+		for (d = 0; d < o.depth; d++)
+			if (conn_send(&w[i]) != 0)
 				goto fail;
-			w->sent_at[id % (MAX_DEPTH * 4)] = now_us();
-			out++;
+	}
+	for (busy = n; busy > 0;) {
+		if (poll(pf, (nfds_t)n, 1000) < 0 && errno != EINTR)
+			goto fail;
+		for (busy = 0, i = 0; i < n; i++) {
+			while (w[i].out > 0 && ((pf[i].revents & POLLIN) ||
+			    parkc_pending(w[i].pc))) {
+				pf[i].revents = 0;
+				if (conn_recv(&w[i], end) != 0)
+					goto fail;
+			}
+			busy += w[i].out > 0;
 		}
 	}
-	parkc_close(pc);
-	return (NULL);
+	free(pf);
+	return (0);
 fail:
-	fprintf(stderr, "loadgen: %s\n", parkc_error(pc));
-	w->failed = 1;
-	parkc_close(pc);
-	return (NULL);
+	fprintf(stderr, "loadgen: %s\n", parkc_error(w[i].pc));
+	free(pf);
+	return (-1);
 }
 
 static int
@@ -209,16 +249,16 @@ main(int argc, char **argv)
 		if ((w[i].lat = malloc(w[i].cap * sizeof(uint64_t))) == NULL)
 			return (1);
 	}
+	for (i = 0; i < (size_t)o.conns; i++)
+		if (conn_open(&w[i]) != 0)
+			return (1);
 	t0 = now_us();
-	for (i = 0; i < (size_t)o.conns; i++)
-		pthread_create(&w[i].t, NULL, work, &w[i]);
-	for (i = 0; i < (size_t)o.conns; i++)
-		pthread_join(w[i].t, NULL);
+	failed = run(w, o.conns) != 0;
 	t1 = now_us();
 	for (i = 0; i < (size_t)o.conns; i++) {
 		n += w[i].n;
 		errors += w[i].errors;
-		failed |= w[i].failed;
+		parkc_close(w[i].pc);
 	}
 	if ((all = malloc((n + 1) * sizeof(*all))) == NULL)
 		return (1);

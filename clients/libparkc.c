@@ -65,6 +65,16 @@ parkc_fd(const struct parkc *pc)
 	return (pc->fd);
 }
 
+/*
+ * 1 if bytes from parkd wait inside the TLS layer already: poll(2) on
+ * parkc_fd says nothing about those (read-ahead).
+ */
+int
+parkc_pending(const struct parkc *pc)
+{
+	return (SSL_has_pending(pc->ssl));
+}
+
 const char *
 parkc_code_name(int code)
 {
@@ -192,6 +202,8 @@ parkc_connect(const struct parkc_opts *o, char *err, size_t errlen)
 		seterr(NULL, err, errlen, "SSL setup");
 		goto fail;
 	}
+	/* a record in one read(2), not two (header, then body) */
+	SSL_set_read_ahead(pc->ssl, 1);
 	if (SSL_connect(pc->ssl) != 1) {
 		seterr(NULL, err, errlen, "TLS handshake with %s failed",
 		    server);

@@ -57,6 +57,7 @@ int	 parkc_decode(const char *, Parkd__V1__Response *,
 void	 parkc_result_free(struct parkc_result *);
 int	 parkc_send_raw(struct parkc *, const void *, size_t);
 int	 parkc_fd(const struct parkc *);
+int	 parkc_pending(const struct parkc *);
 const char *parkc_code_name(int);
 
 /* the protocol's services (daemon/services.c) */
