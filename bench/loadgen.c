@@ -173,10 +173,14 @@ run(struct worker *w, int n)
 				goto fail;
 	}
 	for (busy = n; busy > 0;) {
-		if (poll(pf, (nfds_t)n, 1000) < 0 && errno != EINTR)
-			goto fail;
+		if (poll(pf, (nfds_t)n, 1000) < 0 && errno != EINTR) {
+			fprintf(stderr, "loadgen: poll: %s\n", strerror(errno));
+			free(pf);
+			return (-1);
+		}
 		for (busy = 0, i = 0; i < n; i++) {
-			while (w[i].out > 0 && ((pf[i].revents & POLLIN) ||
+			while (w[i].out > 0 && ((pf[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)) ||
 			    parkc_pending(w[i].pc))) {
 				pf[i].revents = 0;
 				if (conn_recv(&w[i], end) != 0)
