@@ -280,6 +280,29 @@ static const unsigned char rc_text[NCOLS] = {
 	[RC_GRADE_NAME] = 1, [RC_REASONS] = 1, [RC_CODES] = 1,
 };
 
+/* The NCOLS parameters of c, text or binary (len, fmt zeroed); 0 or -1. */
+static int
+rescols_params(struct rescols *c, const char **params, int *len, int *fmt)
+{
+	int	 i;
+
+	for (i = 0; i < NCOLS; i++) {
+		if (rc_text[i])
+			params[i] = pgarray_finish(&c->t[i]);
+		else if (c->b[i].n == 0)	/* no indicators */
+			params[i] = "{}";
+		else if (pgbin_end(&c->b[i]) == 0) {
+			params[i] = (const char *)c->b[i].b;
+			len[i] = (int)c->b[i].len;
+			fmt[i] = 1;
+		} else
+			params[i] = NULL;
+		if (params[i] == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
 static void
 rescols_free(struct rescols *c)
 {
@@ -358,7 +381,7 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	int				 len[18 + NCOLS + 1];
 	int				 fmt[18 + NCOLS + 1];
 	char				*defs, nind[24];
-	int				 c, k;
+	int				 k;
 
 	qp_init(&q);
 	qp_audit(&q, r);
@@ -385,22 +408,9 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	memset(fmt, 0, sizeof(fmt));
 	for (k = 0; k < q.n; k++)
 		params[k] = q.v[k];
-	for (c = 0; c < NCOLS; c++) {			/* $19..$37 */
-		k = q.n + c;
-		if (rc_text[c])
-			params[k] = pgarray_finish(&cols->t[c]);
-		else if (cols->b[c].n == 0)	/* no indicators */
-			params[k] = "{}";
-		else if (pgbin_end(&cols->b[c]) == 0) {
-			params[k] = (const char *)cols->b[c].b;
-			len[k] = (int)cols->b[c].len;
-			fmt[k] = 1;
-		} else
-			params[k] = NULL;
-		if (params[k] == NULL) {
-			free(defs);
-			return (-1);
-		}
+	if (rescols_params(cols, params + q.n, len + q.n, fmt + q.n) != 0) {
+		free(defs);				/* $19..$37 */
+		return (-1);
 	}
 	snprintf(nind, sizeof(nind), "%d", ep->ninds);
 	params[q.n + NCOLS] = nind;			/* $38 */
