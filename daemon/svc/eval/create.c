@@ -16,59 +16,6 @@
 
 /* ---- CreateEvaluationRun ---- */
 
-/* The policy's indicators, stored once with the run (schema/0012). */
-static char *
-indicator_defs(const struct eval_policy *ep)
-{
-	json_t	*a = json_array();
-	char	*s;
-	int	 i;
-
-	for (i = 0; i < ep->ninds; i++) {
-		const struct eval_indicator *ind = &ep->inds[i];
-
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:i}",
-		    "key", ind->key, "name", ind->name, "dimension",
-		    ep->dims[ind->dim].name, "unit", eval_raw_unit(ind->raw),
-		    "weight", ind->weight));
-	}
-	s = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(a);
-	return (s);
-}
-
-static json_t *
-reasons_json(const struct eval_result *res)
-{
-	json_t	*a = json_array();
-	int	 i;
-
-	for (i = 0; i < res->nreasons; i++)
-		json_array_append_new(a, json_string(res->reasons[i]));
-	return (a);
-}
-
-static json_t *
-codes_json(const struct eval_result *res)
-{
-	json_t	*a = json_array();
-	int	 i;
-
-	for (i = 0; i < res->nreasons; i++)
-		json_array_append_new(a, json_string(res->reason_codes[i]));
-	return (a);
-}
-
-/* Append a JSON value to a colbuf-like string list (owned text). */
-static char *
-dump(json_t *j)
-{
-	char	*s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-	json_decref(j);
-	return (s);
-}
-
 static json_t *
 city_json(int64_t parks, int64_t firms, int64_t area, int64_t revenue,
     int64_t jobs, int64_t ht, int64_t srdi, int64_t share)
@@ -94,12 +41,6 @@ sat64(__int128 v)
  * columns, assembled from the same query (svc/declaration.c). Who the
  * park is, its admission, awards and past results are always the row's.
  */
-struct figsrc {
-	PGresult	*res;
-	int		 row;
-	json_t		*decl;		/* NULL: live figures */
-};
-
 static int64_t
 fig(const struct figsrc *s, const char *col)
 {
@@ -146,8 +87,8 @@ summary_json(const struct eval_policy *ep, const struct eval_totals *t,
 		srdi += parks[i].raw[RAW_SRDI];
 		tech += fig(&src[i], "tech");
 	}
-	return (dump(json_pack("{s:o, s:o, s:o, s:o}", "absent", absent,
-	    "grades", g, "city",
+	return (eval_json_dump(json_pack("{s:o, s:o, s:o, s:o}", "absent",
+	    absent, "grades", g, "city",
 	    city_json((int64_t)n, sat64(firms), sat64(a), sat64(rev),
 	    sat64(jobs), sat64(ht), sat64(srdi), firms ? sat64(tech * 10000 /
 	    firms) : 0), "targets", city_json(ep->t_parks,
@@ -257,118 +198,6 @@ raw_from_src(const struct figsrc *s, struct eval_park *p)
 	p->prev_fails = (int)pg_i64(res, i, "prev_fails");
 }
 
-/*
- * The array columns of the results insert ($19..$37), in order: 16 of one
- * element per result, then the indicators' raw figures, scores and
- * contributions, ninds per result. Numbers and flags go in binary
- * (lib/pgbin.c: nothing to print here or parse there), text as text.
- */
-#define NCOLS	19
-struct rescols {
-	struct pgarray	 t[NCOLS];	/* the text ones */
-	struct pgbin	 b[NCOLS];	/* the binary ones */
-};
-enum {
-	RC_PARK, RC_CODE, RC_NAME, RC_DISTRICT, RC_RANK, RC_TOTAL, RC_GRADE,
-	RC_GRADE_NAME, RC_ELIGIBLE, RC_AMOUNT, RC_SUBSIDY, RC_FAILS,
-	RC_REASONS, RC_GRADE_AMOUNT, RC_POSITION, RC_CODES, RC_RAW, RC_SCORE,
-	RC_CONTRIB
-};
-/* 1 where the column is text */
-static const unsigned char rc_text[NCOLS] = {
-	[RC_CODE] = 1, [RC_NAME] = 1, [RC_DISTRICT] = 1, [RC_GRADE] = 1,
-	[RC_GRADE_NAME] = 1, [RC_REASONS] = 1, [RC_CODES] = 1,
-};
-
-/* The NCOLS parameters of c, text or binary (len, fmt zeroed); 0 or -1. */
-static int
-rescols_params(struct rescols *c, const char **params, int *len, int *fmt)
-{
-	int	 i;
-
-	for (i = 0; i < NCOLS; i++) {
-		if (rc_text[i])
-			params[i] = pgarray_finish(&c->t[i]);
-		else if (c->b[i].n == 0)	/* no indicators */
-			params[i] = "{}";
-		else if (pgbin_end(&c->b[i]) == 0) {
-			params[i] = (const char *)c->b[i].b;
-			len[i] = (int)c->b[i].len;
-			fmt[i] = 1;
-		} else
-			params[i] = NULL;
-		if (params[i] == NULL)
-			return (-1);
-	}
-	return (0);
-}
-
-static void
-rescols_free(struct rescols *c)
-{
-	int	 i;
-
-	for (i = 0; i < NCOLS; i++) {
-		pgarray_free(&c->t[i]);
-		pgbin_free(&c->b[i]);
-	}
-}
-
-/* Add one json text to an array column; 0 unless memory ran out. */
-static int
-add_json(struct pgarray *col, json_t *j)
-{
-	char	*t = dump(j);
-
-	if (t == NULL)
-		return (-1);
-	pgarray_add(col, t);
-	free(t);
-	return (0);
-}
-
-/* The NCOLS array columns of the results insert; 0 on success. */
-static int
-build_cols(const struct eval_policy *ep, const struct figsrc *src,
-    const struct eval_park *parks, const struct eval_result *out, size_t n,
-    struct rescols *c)
-{
-	struct pgbin	*b = c->b;
-	struct pgarray	*t = c->t;
-	size_t		 i;
-	int		 k;
-
-	for (i = 0; i < n; i++) {
-		pgbin_i64(&b[RC_PARK], parks[i].park_id);
-		pgarray_add(&t[RC_CODE], pg_get(src[i].res, src[i].row,
-		    "code"));
-		pgarray_add(&t[RC_NAME], pg_get(src[i].res, src[i].row,
-		    "name"));
-		pgarray_add(&t[RC_DISTRICT], pg_get(src[i].res, src[i].row,
-		    "district"));
-		pgbin_i32(&b[RC_RANK], out[i].rank);
-		pgbin_i32(&b[RC_TOTAL], out[i].total_cp);
-		pgarray_add(&t[RC_GRADE], out[i].grade);
-		pgarray_add(&t[RC_GRADE_NAME], out[i].grade_name);
-		pgbin_bool(&b[RC_ELIGIBLE], out[i].eligible);
-		pgbin_i64(&b[RC_AMOUNT], out[i].amount_fen);
-		pgbin_i64(&b[RC_SUBSIDY], out[i].subsidy_fen);
-		pgbin_i32(&b[RC_FAILS], out[i].consecutive_fails);
-		if (add_json(&t[RC_REASONS], reasons_json(&out[i])) != 0)
-			return (-1);
-		pgbin_i64(&b[RC_GRADE_AMOUNT], out[i].grade_amount_fen);
-		pgbin_i32(&b[RC_POSITION], out[i].position);
-		if (add_json(&t[RC_CODES], codes_json(&out[i])) != 0)
-			return (-1);
-		for (k = 0; k < ep->ninds; k++) {
-			pgbin_i64(&b[RC_RAW], parks[i].raw[ep->inds[k].raw]);
-			pgbin_i32(&b[RC_SCORE], out[i].score_cp[k]);
-			pgbin_i32(&b[RC_CONTRIB], out[i].contrib_cp[k]);
-		}
-	}
-	return (0);
-}
-
 /* Store the scored run: its totals, then one array per results column. */
 static int
 create_store(struct req *r, const struct eval_totals *t, size_t n,
@@ -377,9 +206,9 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	struct evrun			*e = r->state;
 	const struct eval_policy	*ep = &e->pol->eval;
 	struct qparams			 q;
-	const char			*params[18 + NCOLS + 1];
-	int				 len[18 + NCOLS + 1];
-	int				 fmt[18 + NCOLS + 1];
+	const char			*params[18 + RESULT_NCOLS + 1];
+	int				 len[18 + RESULT_NCOLS + 1];
+	int				 fmt[18 + RESULT_NCOLS + 1];
 	char				*defs, nind[24];
 	int				 k;
 
@@ -401,7 +230,7 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 	qp_str(&q, e->provisional ? "provisional" : "draft");
 	qp_i64(&q, ep->notice_days);
 	qp_i64(&q, e->corrects);			/* $17 */
-	if ((defs = indicator_defs(ep)) == NULL)
+	if ((defs = run_indicator_defs(ep)) == NULL)
 		return (-1);
 	qp_str(&q, defs);		/* $18, sent (copied) by db_exec */
 	memset(len, 0, sizeof(len));
@@ -413,9 +242,9 @@ create_store(struct req *r, const struct eval_totals *t, size_t n,
 		return (-1);
 	}
 	snprintf(nind, sizeof(nind), "%d", ep->ninds);
-	params[q.n + NCOLS] = nind;			/* $38 */
-	db_exec_bin(r, SQL_EVAL_RUN_INSERT, q.n + NCOLS + 1, params, len, fmt,
-	    create_stored);
+	params[q.n + RESULT_NCOLS] = nind;			/* $38 */
+	db_exec_bin(r, SQL_EVAL_RUN_INSERT, q.n + RESULT_NCOLS + 1, params, len,
+	    fmt, create_stored);
 	free(defs);
 	return (0);
 }
@@ -538,7 +367,7 @@ create_scored(struct req *r, PGresult *res)
 	}
 	json_incref(absent);		/* summary_json takes one reference */
 	if (eval_run(ep, e->year, parks, n, e->budget, out, &t) != 0 ||
-	    build_cols(ep, src, parks, out, n, &cols) != 0 ||
+	    rescols_build(&cols, ep, src, parks, out, n) != 0 ||
 	    (summary = summary_json(ep, &t, parks, src, n, absent)) == NULL ||
 	    create_store(r, &t, n, summary, &cols) != 0)
 		goto out;
@@ -799,7 +628,8 @@ svc_eval_create(struct req *r)
 	e->year = in->year;
 	e->provisional = in->provisional;
 	e->corrects = in->corrects;
-	snprintf(e->start, sizeof(e->start), "%04u-01-01", (unsigned)in->year % 10000u);
+	snprintf(e->start, sizeof(e->start), "%04u-01-01",
+	    (unsigned)in->year % 10000u);
 	snprintf(e->end, sizeof(e->end), "%04u-12-31", (unsigned)in->year % 10000u);
 	/* one snapshot: the data as of this moment, consistently */
 	db_query(r, "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE", 0, NULL,

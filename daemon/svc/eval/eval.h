@@ -1,8 +1,9 @@
 /*
- * EvaluationService split in two: create.c scores a year and stores the
- * run (CreateEvaluationRun); runs.c is everything else (the run message,
- * publish, finalize, delete, get, list, results, budget, awards);
- * objections.c the objections filed during a run's public notice.
+ * EvaluationService: create.c scores a year and stores the run
+ * (CreateEvaluationRun), results.c puts its results into the insert's
+ * parameters; runs.c is everything else (the run message, publish,
+ * finalize, delete, get, list, results, budget, awards); objections.c the
+ * objections filed during a run's public notice.
  */
 #ifndef PARKD_SVC_EVAL_H
 #define PARKD_SVC_EVAL_H
@@ -31,6 +32,27 @@ struct evrun {
 	int			*score_cp;	/* the score */
 	int			 scores_read;
 };
+
+/* Where a park's figures come from: a row of the raw query, or JSON. */
+struct figsrc {
+	PGresult	*res;
+	int		 row;
+	json_t		*decl;		/* NULL: live figures */
+};
+
+/* results.c */
+#define RESULT_NCOLS	19
+struct rescols {
+	struct pgarray	 t[RESULT_NCOLS];	/* the text ones */
+	struct pgbin	 b[RESULT_NCOLS];	/* the binary ones */
+};
+char	*eval_json_dump(json_t *);
+char	*run_indicator_defs(const struct eval_policy *);
+int	 rescols_build(struct rescols *, const struct eval_policy *,
+	    const struct figsrc *, const struct eval_park *,
+	    const struct eval_result *, size_t);
+int	 rescols_params(struct rescols *, const char **, int *, int *);
+void	 rescols_free(struct rescols *);
 
 /* objections.c */
 extern const struct plan objection_file, objection_answer, objection_list,
