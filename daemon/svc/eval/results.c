@@ -47,25 +47,15 @@ run_indicator_defs(const struct eval_policy *ep)
 	return (eval_json_dump(a));
 }
 
+/* n strings, stride bytes apart from base (a result's reasons, codes). */
 static json_t *
-reasons_json(const struct eval_result *res)
+strings_json(const char *base, size_t stride, int n)
 {
 	json_t	*a = json_array();
 	int	 i;
 
-	for (i = 0; i < res->nreasons; i++)
-		json_array_append_new(a, json_string(res->reasons[i]));
-	return (a);
-}
-
-static json_t *
-codes_json(const struct eval_result *res)
-{
-	json_t	*a = json_array();
-	int	 i;
-
-	for (i = 0; i < res->nreasons; i++)
-		json_array_append_new(a, json_string(res->reason_codes[i]));
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(base + (size_t)i * stride));
 	return (a);
 }
 
@@ -149,11 +139,14 @@ rescols_build(struct rescols *c, const struct eval_policy *ep,
 		pgbin_i64(&b[RC_AMOUNT], out[i].amount_fen);
 		pgbin_i64(&b[RC_SUBSIDY], out[i].subsidy_fen);
 		pgbin_i32(&b[RC_FAILS], out[i].consecutive_fails);
-		if (add_json(&t[RC_REASONS], reasons_json(&out[i])) != 0)
+		if (add_json(&t[RC_REASONS], strings_json(out[i].reasons[0],
+		    sizeof(out[i].reasons[0]), out[i].nreasons)) != 0)
 			return (-1);
 		pgbin_i64(&b[RC_GRADE_AMOUNT], out[i].grade_amount_fen);
 		pgbin_i32(&b[RC_POSITION], out[i].position);
-		if (add_json(&t[RC_CODES], codes_json(&out[i])) != 0)
+		if (add_json(&t[RC_CODES], strings_json(
+		    out[i].reason_codes[0], sizeof(out[i].reason_codes[0]),
+		    out[i].nreasons)) != 0)
 			return (-1);
 		for (k = 0; k < ep->ninds; k++) {
 			pgbin_i64(&b[RC_RAW], parks[i].raw[ep->inds[k].raw]);
