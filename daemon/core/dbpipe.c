@@ -476,55 +476,57 @@ db_replica_lag_cb(void *arg, PGresult *res)
 		    "serving reads" : "behind: reads go to the primary");
 }
 
-/* Every second: sample the primary's WAL position (for db_wal_lag). */
-static void
-db_pipe_probe_primary(void)
+/* A pipelined connection up to replica r (-1: the primary), or NULL. */
+static struct dbconn *
+db_pipe_conn_of(int r)
 {
-	struct dbconn	*d = NULL;
-	struct pipeq	*q;
-	int		 i;
+	int	 i;
 
-	if (pool.nrep == 0 || pool.walprobing)
-		return;
-	for (i = PIPE_FIRST; i < PIPE_END && d == NULL; i++)
-		if (pool.conns[i].replica < 0 &&
+	for (i = PIPE_FIRST; i < PIPE_END; i++)
+		if (pool.conns[i].replica == r &&
 		    pool.conns[i].state == DB_PIPE)
-			d = &pool.conns[i];
-	if (d == NULL || (q = calloc(1, sizeof(*q))) == NULL)
-		return;
-	q->s.sql = PRIMARY_LSN_SQL;
-	q->s.tag = DBPOOL_TAG_NONE;
-	q->s.cb = db_primary_lsn_cb;
-	pool.walprobing = 1;
-	db_pipe_queue(d, q);
+			return (&pool.conns[i]);
+	return (NULL);
 }
 
-/* Every second: ask each standby how far behind it is. */
-void
-db_pipe_probe_replicas(void)
+/* Queue probe sql on a connection up to replica r (-1: the primary). */
+static int
+db_pipe_probe(int r, const char *sql, dbpool_result_cb cb, void *arg)
 {
 	struct dbconn	*d;
 	struct pipeq	*q;
-	int		 i, r;
 
-	db_pipe_probe_primary();
+	if ((d = db_pipe_conn_of(r)) == NULL ||
+	    (q = calloc(1, sizeof(*q))) == NULL)
+		return (-1);
+	q->s.sql = sql;
+	q->s.tag = DBPOOL_TAG_NONE;
+	q->s.cb = cb;
+	q->s.arg = arg;
+	db_pipe_queue(d, q);
+	return (0);
+}
+
+/*
+ * Every second: sample the primary's WAL position (for db_wal_lag) and ask
+ * each standby how far behind it is.
+ */
+void
+db_pipe_probe_replicas(void)
+{
+	int	 r;
+
+	if (pool.nrep > 0 && !pool.walprobing)
+		pool.walprobing = db_pipe_probe(-1, PRIMARY_LSN_SQL,
+		    db_primary_lsn_cb, NULL) == 0;
 	for (r = 0; r < pool.nrep; r++) {
 		if (pool.reps[r].probing)
 			continue;
-		for (i = PIPE_FIRST, d = NULL; i < PIPE_END && d == NULL; i++)
-			if (pool.conns[i].replica == r &&
-			    pool.conns[i].state == DB_PIPE)
-				d = &pool.conns[i];
-		if (d == NULL || (q = calloc(1, sizeof(*q))) == NULL) {
+		if (db_pipe_probe(r, REPLICA_LAG_SQL, db_replica_lag_cb,
+		    &pool.reps[r]) != 0)
 			pool.reps[r].ok = 0;
-			continue;
-		}
-		q->s.sql = REPLICA_LAG_SQL;
-		q->s.tag = DBPOOL_TAG_NONE;
-		q->s.cb = db_replica_lag_cb;
-		q->s.arg = &pool.reps[r];
-		pool.reps[r].probing = 1;
-		db_pipe_queue(d, q);
+		else
+			pool.reps[r].probing = 1;
 	}
 }
 

@@ -31,38 +31,15 @@ city_from_json(struct req *r, json_t *o)
 	return (c);
 }
 
-Parkd__V1__EvaluationRun *
-run_from_row(struct req *r, PGresult *res, int i)
+/* A run's summary (JSON): grades, parks not taking part, city, targets. */
+static void
+run_summary(struct req *r, Parkd__V1__EvaluationRun *o, const char *text)
 {
-	Parkd__V1__EvaluationRun	*o = req_alloc(r, sizeof(*o));
-	json_t				*sum, *grades, *g;
-	size_t				 k;
+	json_t	*sum, *grades, *g;
+	size_t	 k;
 
-	if (o == NULL)
-		return (NULL);
-	parkd__v1__evaluation_run__init(o);
-	o->id = pg_i64(res, i, "id");
-	o->year = (int32_t)pg_i64(res, i, "year");
-	o->policy = req_strdup(r, pg_get(res, i, "policy"));
-	o->policy_hash = req_strdup(r, pg_get(res, i, "policy_hash"));
-	o->status = req_strdup(r, pg_get(res, i, "status"));
-	o->budget_fen = pg_i64(res, i, "budget");
-	o->requested_fen = pg_i64(res, i, "requested");
-	o->total_fen = pg_i64(res, i, "total");
-	o->remainder_fen = pg_i64(res, i, "remainder");
-	o->parks = (int32_t)pg_i64(res, i, "parks");
-	o->downgraded = (int32_t)pg_i64(res, i, "downgraded");
-	o->created_at = req_strdup(r, pg_get(res, i, "created_at"));
-	o->published_at = req_strdup(r, pg_get(res, i, "published_at"));
-	o->notice_until = req_strdup(r, pg_get(res, i, "notice_until"));
-	o->finalized_at = req_strdup(r, pg_get(res, i, "finalized_at"));
-	o->corrects = pg_i64(res, i, "corrects");
-	o->superseded_by = pg_i64(res, i, "superseded_by");
-	o->notice_days = (int32_t)pg_i64(res, i, "notice_days");
-	o->objections = (int32_t)pg_i64(res, i, "objections");
-	o->open_objections = (int32_t)pg_i64(res, i, "open_objections");
-	if ((sum = json_loads(pg_get(res, i, "summary"), 0, NULL)) == NULL)
-		return (o);
+	if ((sum = json_loads(text, 0, NULL)) == NULL)
+		return;
 	grades = json_object_get(sum, "grades");
 	o->grades = req_alloc(r, (json_array_size(grades) + 1) *
 	    sizeof(void *));
@@ -91,6 +68,37 @@ run_from_row(struct req *r, PGresult *res, int i)
 	o->city = city_from_json(r, json_object_get(sum, "city"));
 	o->targets = city_from_json(r, json_object_get(sum, "targets"));
 	json_decref(sum);
+}
+
+Parkd__V1__EvaluationRun *
+run_from_row(struct req *r, PGresult *res, int i)
+{
+	Parkd__V1__EvaluationRun	*o = req_alloc(r, sizeof(*o));
+
+	if (o == NULL)
+		return (NULL);
+	parkd__v1__evaluation_run__init(o);
+	o->id = pg_i64(res, i, "id");
+	o->year = (int32_t)pg_i64(res, i, "year");
+	o->policy = req_strdup(r, pg_get(res, i, "policy"));
+	o->policy_hash = req_strdup(r, pg_get(res, i, "policy_hash"));
+	o->status = req_strdup(r, pg_get(res, i, "status"));
+	o->budget_fen = pg_i64(res, i, "budget");
+	o->requested_fen = pg_i64(res, i, "requested");
+	o->total_fen = pg_i64(res, i, "total");
+	o->remainder_fen = pg_i64(res, i, "remainder");
+	o->parks = (int32_t)pg_i64(res, i, "parks");
+	o->downgraded = (int32_t)pg_i64(res, i, "downgraded");
+	o->created_at = req_strdup(r, pg_get(res, i, "created_at"));
+	o->published_at = req_strdup(r, pg_get(res, i, "published_at"));
+	o->notice_until = req_strdup(r, pg_get(res, i, "notice_until"));
+	o->finalized_at = req_strdup(r, pg_get(res, i, "finalized_at"));
+	o->corrects = pg_i64(res, i, "corrects");
+	o->superseded_by = pg_i64(res, i, "superseded_by");
+	o->notice_days = (int32_t)pg_i64(res, i, "notice_days");
+	o->objections = (int32_t)pg_i64(res, i, "objections");
+	o->open_objections = (int32_t)pg_i64(res, i, "open_objections");
+	run_summary(r, o, pg_get(res, i, "summary"));
 	return (o);
 }
 
