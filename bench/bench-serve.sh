@@ -84,7 +84,7 @@ pgbench_script park_get_by_code firm_get_by_code tenancy_list_by_park \
 chmod 644 "$T"/*.sql
 READ_VARS=(-D s1_1=BENCH -D s2_1="$FIRM" -D s2_2=0
     -D s3_1=BENCH -D s3_4=0 -D s3_5=0 -D s3_6=21
-    -D s4_1="$RUN" -D s4_2=BENCH)
+    -D s4_1="$RUN" -D s4_2=BENCH -D s4_3=f)
 WRITE_VARS=(-D s1_1=0 -D s1_2=bench -D s1_3=PutFirmReport
     -D s1_5="$FIRM" -D s1_6=0 -D s1_9=100000
     -D s1_10=10 -D s1_11=0 -D s1_12=0 -D s1_13=0)

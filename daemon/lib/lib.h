@@ -47,6 +47,7 @@ void	 pgbin_i32(struct pgbin *, int32_t);
 void	 pgbin_bool(struct pgbin *, int);
 int	 pgbin_end(struct pgbin *);
 void	 pgbin_free(struct pgbin *);
+int	 pgtext_i64s(const char *, int64_t *, size_t);
 
 /* creditcode.c: GB 32100-2015 and GB 11714 */
 int	 creditcode_check(const char *, const char **);

@@ -5,7 +5,11 @@
  * element type, the length, lower bound 1), then each element as a 4-byte
  * length and its big-endian value. Integers and booleans only. A failed
  * allocation is kept (oom) and reported by pgbin_end.
+ *
+ * And the way back for integers in text: pgtext_i64s reads a result's
+ * bigint[] or integer[] column as PostgreSQL prints it ("{1,-2,NULL}").
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,4 +111,41 @@ pgbin_free(struct pgbin *b)
 {
 	free(b->b);
 	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * The integers of a one-dimensional array printed by PostgreSQL, "{1,-2}",
+ * into out (at most max); a NULL element reads as 0. The count, or -1 if s
+ * is not such an array or has more than max elements.
+ */
+int
+pgtext_i64s(const char *s, int64_t *out, size_t max)
+{
+	size_t	 n = 0;
+	char	*end;
+
+	if (*s++ != '{')
+		return (-1);
+	if (*s == '}')
+		return (s[1] == '\0' ? 0 : -1);
+	for (;;) {
+		if (n == max)
+			return (-1);
+		if (strncmp(s, "NULL", 4) == 0) {
+			out[n++] = 0;
+			s += 4;
+		} else {
+			if (!(*s == '-' || (*s >= '0' && *s <= '9')))
+				return (-1);
+			errno = 0;
+			out[n++] = strtoll(s, &end, 10);
+			if (errno != 0 || end == s)
+				return (-1);
+			s = end;
+		}
+		if (*s == '}')
+			return (s[1] == '\0' ? (int)n : -1);
+		if (*s++ != ',')
+			return (-1);
+	}
 }

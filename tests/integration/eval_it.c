@@ -173,6 +173,100 @@ has_reason(const Parkd__V1__EvaluationResult *o, const char *part)
 	return (0);
 }
 
+/*
+ * GetEvaluationResult reads a result of the older form (schema 0012: its
+ * indicators as JSON, no arrays) as it read the new one, and a result
+ * whose figures do not match its run's indicators gives INTERNAL with the
+ * run and park named, not a crash. The row is put back as it was.
+ */
+static void
+check_result_forms(struct parkc *bu, int64_t run, const char *park)
+{
+	Parkd__V1__EvaluationResult	*a, *b;
+	struct parkc_result		 ra, rb;
+	char				 q[1024], where[128];
+	size_t				 i;
+
+	snprintf(where, sizeof(where), "WHERE run_id = %lld AND park_code = "
+	    "'%s'", (long long)run, park);
+	a = get_result(bu, run, park, &ra);
+	assert_true(a->n_indicators > 0);
+	/* the reply's figures are the stored ones, each in its place */
+	for (i = 0; i < a->n_indicators; i++) {
+		snprintf(q, sizeof(q), "SELECT raw * 3 + score_cp * 5 + "
+		    "contribution_cp * 7 + weight * 11 FROM "
+		    "evaluation_result_indicators %s AND key = '%s'", where,
+		    a->indicators[i]->key);
+		assert_int_equal(sql_int(q), a->indicators[i]->raw * 3 +
+		    a->indicators[i]->score_cp * 5 +
+		    a->indicators[i]->contribution_cp * 7 +
+		    a->indicators[i]->weight * 11);
+	}
+	snprintf(q, sizeof(q), "WITH u AS (UPDATE evaluation_results er SET "
+	    "indicators = (SELECT jsonb_agg(jsonb_build_object('key', i.key, "
+	    "'name', i.name, 'dimension', i.dimension, 'raw', i.raw, 'unit', "
+	    "i.unit, 'score_cp', i.score_cp, 'weight', i.weight, "
+	    "'contribution_cp', i.contribution_cp) ORDER BY i.n) FROM "
+	    "evaluation_result_indicators i WHERE i.run_id = er.run_id AND "
+	    "i.park_id = er.park_id), raw = NULL, score_cp = NULL, "
+	    "contribution_cp = NULL %s RETURNING 1) SELECT count(*) FROM u",
+	    where);
+	assert_int_equal(sql_int(q), 1);
+	b = get_result(bu, run, park, &rb);
+	assert_int_equal(b->n_indicators, a->n_indicators);
+	for (i = 0; i < a->n_indicators; i++) {
+		assert_string_equal(b->indicators[i]->key, a->indicators[i]->key);
+		assert_string_equal(b->indicators[i]->name,
+		    a->indicators[i]->name);
+		assert_string_equal(b->indicators[i]->unit,
+		    a->indicators[i]->unit);
+		assert_int_equal(b->indicators[i]->raw, a->indicators[i]->raw);
+		assert_int_equal(b->indicators[i]->weight,
+		    a->indicators[i]->weight);
+		assert_int_equal(b->indicators[i]->score_cp,
+		    a->indicators[i]->score_cp);
+		assert_int_equal(b->indicators[i]->contribution_cp,
+		    a->indicators[i]->contribution_cp);
+	}
+	parkc_result_free(&rb);
+	/* back to the arrays, one figure too many */
+	snprintf(q, sizeof(q), "WITH u AS (UPDATE evaluation_results er SET "
+	    "raw = (SELECT array_agg(i.raw ORDER BY i.n) || 0::bigint FROM "
+	    "evaluation_result_indicators i WHERE i.run_id = er.run_id AND "
+	    "i.park_id = er.park_id), score_cp = (SELECT array_agg(i.score_cp "
+	    "ORDER BY i.n) FROM evaluation_result_indicators i WHERE i.run_id "
+	    "= er.run_id AND i.park_id = er.park_id), contribution_cp = "
+	    "(SELECT array_agg(i.contribution_cp ORDER BY i.n) FROM "
+	    "evaluation_result_indicators i WHERE i.run_id = er.run_id AND "
+	    "i.park_id = er.park_id) %s RETURNING 1) SELECT count(*) FROM u",
+	    where);
+	assert_int_equal(sql_int(q), 1);
+	snprintf(q, sizeof(q), "WITH u AS (UPDATE evaluation_results SET "
+	    "indicators = NULL %s RETURNING 1) SELECT count(*) FROM u", where);
+	assert_int_equal(sql_int(q), 1);
+	{
+		Parkd__V1__GetEvaluationResultRequest g =
+		    PARKD__V1__GET_EVALUATION_RESULT_REQUEST__INIT;
+
+		g.run_id = run;
+		g.park_code = (char *)park;
+		assert_int_equal(call(bu, "GetEvaluationResult", &g.base, &rb),
+		    CODE(INTERNAL));
+		assert_non_null(strstr(rb.message, park));
+		assert_non_null(strstr(rb.message, "does not match"));
+		parkc_result_free(&rb);
+	}
+	snprintf(q, sizeof(q), "WITH u AS (UPDATE evaluation_results SET raw "
+	    "= raw[1:array_length(raw, 1) - 1] %s RETURNING 1) SELECT count(*) "
+	    "FROM u", where);
+	assert_int_equal(sql_int(q), 1);
+	b = get_result(bu, run, park, &rb);
+	assert_int_equal(b->n_indicators, a->n_indicators);
+	assert_int_equal(b->indicators[0]->raw, a->indicators[0]->raw);
+	parkc_result_free(&rb);
+	parkc_result_free(&ra);
+}
+
 static void
 story_eval_run(void **state)
 {
@@ -280,6 +374,7 @@ story_eval_run(void **state)
 	assert_true(has_reason(o, "2021-03-01 才认定"));
 	assert_true(o->n_reasons >= 3);		/* gates, 不合格 warning */
 	parkc_result_free(&res);
+	check_result_forms(bu, eval_run_id, "EV-A");
 	parkc_close(bu);
 }
 

@@ -80,6 +80,34 @@ test_empty_refused(void **state)
 	pgbin_free(&b);
 }
 
+static void
+test_text_integers(void **state)
+{
+	int64_t	 v[4];
+
+	(void)state;
+	assert_int_equal(pgtext_i64s("{}", v, 4), 0);
+	assert_int_equal(pgtext_i64s("{7}", v, 4), 1);
+	assert_int_equal(v[0], 7);
+	assert_int_equal(pgtext_i64s("{1,-2,NULL,9223372036854775807}", v, 4),
+	    4);
+	assert_int_equal(v[1], -2);
+	assert_int_equal(v[2], 0);
+	assert_int_equal(v[3], INT64_MAX);
+	/* more than max, or not an array of integers as printed */
+	assert_int_equal(pgtext_i64s("{1,2,3,4,5}", v, 4), -1);
+	assert_int_equal(pgtext_i64s("", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{1,}", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{1}x", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{}x", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{a}", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{ 1}", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{1;2}", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{99999999999999999999}", v, 4), -1);
+	assert_int_equal(pgtext_i64s("{{1}}", v, 4), -1);
+}
+
 int
 main(void)
 {
@@ -87,6 +115,7 @@ main(void)
 		cmocka_unit_test(test_int8_array),
 		cmocka_unit_test(test_int4_and_bool),
 		cmocka_unit_test(test_empty_refused),
+		cmocka_unit_test(test_text_integers),
 	};
 
 	return (cmocka_run_group_tests_name("pgbin", tests, NULL, NULL));

@@ -204,15 +204,16 @@ WHERE ru.created_by = $1 AND ru.idempotency_key = $2 AND $2 <> '';
 
 -- name: eval_result_get
 -- One park's result ($2 park code) in run $1, with what decides who may
--- read it (the park and the run's status).
-SELECT @@result_columns@@, er.park_id,
-    (SELECT json_agg(json_build_object('key', i.key, 'name', i.name,
-        'dimension', i.dimension, 'raw', i.raw, 'unit', i.unit,
-        'score_cp', i.score_cp, 'weight', i.weight,
-        'contribution_cp', i.contribution_cp) ORDER BY i.n)
-    FROM evaluation_result_indicators i
-    WHERE i.run_id = er.run_id AND i.park_id = er.park_id)::text
-        AS indicators, ru.status
+-- read it (the park and the run's status). Its indicators: a run stored
+-- since schema 0012 keeps their definitions once (indicator_defs, sent only
+-- if $3: parkd keeps them once read, svc/eval/defs.c) and each result its
+-- figures as three arrays in their order; an older result its JSON
+-- (indicators).
+SELECT @@result_columns@@, er.park_id, ru.status,
+    er.indicators::text AS indicators, er.raw::text AS raw,
+    er.score_cp::text AS score_cp,
+    er.contribution_cp::text AS contribution_cp,
+    CASE WHEN $3 THEN ru.indicator_defs::text END AS indicator_defs
 FROM evaluation_results er
 JOIN evaluation_runs ru ON ru.id = er.run_id
 WHERE er.run_id = $1 AND er.park_code = $2;

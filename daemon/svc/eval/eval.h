@@ -1,7 +1,7 @@
 /*
  * EvaluationService: create.c scores a year and stores the run
  * (CreateEvaluationRun), results.c puts its results into the insert's
- * parameters; runs.c is everything else (the run message, publish,
+ * parameters, defs.c keeps the runs' indicator definitions once read; runs.c is everything else (the run message, publish,
  * finalize, delete, get, list, results, budget, awards); objections.c the
  * objections filed during a run's public notice.
  */
@@ -53,6 +53,22 @@ int	 rescols_build(struct rescols *, const struct eval_policy *,
 	    const struct eval_result *, size_t);
 int	 rescols_params(struct rescols *, const char **, int *, int *);
 void	 rescols_free(struct rescols *);
+
+/* defs.c: a run's indicator definitions, read once */
+struct run_def {
+	const char	*key;
+	const char	*name;
+	const char	*dimension;
+	const char	*unit;
+	int32_t		 weight;
+};
+struct run_defs {
+	int64_t		 run;
+	size_t		 n;
+	struct run_def	 ind[];
+};
+const struct run_defs *run_defs_kept(int64_t);
+const struct run_defs *run_defs_read(struct req *, int64_t, const char *);
 
 /* objections.c */
 extern const struct plan objection_file, objection_answer, objection_list,
