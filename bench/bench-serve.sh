@@ -89,12 +89,26 @@ WRITE_VARS=(-D s1_1=0 -D s1_2=bench -D s1_3=PutFirmReport
     -D s1_5="$FIRM" -D s1_6=0 -D s1_9=100000
     -D s1_10=10 -D s1_11=0 -D s1_12=0 -D s1_13=0)
 
+# The ceiling's sessions are set as parkd's: its read connections plan with
+# read_plan_cache_mode (auto unless PARKD_CONF says), its
+# others with PostgreSQL's default. PGBENCH_READ_PLAN=auto measures
+# against a ceiling that re-plans instead.
+READ_PLAN=auto
+case "${PARKD_CONF:-}" in
+*read_plan_cache_mode*)
+	READ_PLAN=$(echo "$PARKD_CONF" |
+	    sed -E 's/.*read_plan_cache_mode = "([a-z_]+)".*/\1/') ;;
+esac
+READ_PLAN=${PGBENCH_READ_PLAN:-$READ_PLAN}
+
 # pgbench_rate MIX CONNS: statements per second.
 pgbench_rate() {
-	local vars per
+	local vars per opts=
 	if [ "$1" = read ]; then vars=("${READ_VARS[@]}"); per=4
+		opts="-c plan_cache_mode=$READ_PLAN"
 	else vars=("${WRITE_VARS[@]}"); per=1; fi
-	if ! as_pg "$(pg_bindir)/pgbench" -n -M prepared -h 127.0.0.1 \
+	if ! as_pg env PGOPTIONS="$opts" "$(pg_bindir)/pgbench" -n -M prepared \
+	    -h 127.0.0.1 \
 	    -p "$PGPORT" -U parkd -c "$2" -j 2 -T "$SECONDS_EACH" \
 	    -f "$T/$1.sql" "${vars[@]}" parkd > "$T/pgbench.out" 2>&1; then
 		cat "$T/pgbench.out" >&2
@@ -115,7 +129,8 @@ EPORT=$(free_port)
 PIDS="$! $PIDS"
 wait_port "$EPORT" 10
 
-echo "firms $FIRMS, run $RUN, $ROUNDS rounds of $SECONDS_EACH s, depth $DEPTH"
+echo "firms $FIRMS, run $RUN, $ROUNDS rounds of $SECONDS_EACH s, depth $DEPTH," \
+    "pgbench's reads plan_cache_mode=$READ_PLAN"
 for mix in read write; do
 	for c in $CONNS; do
 		: > "$T/p.$mix.$c"; : > "$T/g.$mix.$c"; : > "$T/l.$mix.$c"

@@ -53,6 +53,11 @@ static const struct ckey keys[] = {
 	    "reads" },
 	{ "read_pool_size", CT_INT, OFF(read_pool_size), NULL, 2, 0, 64, 0,
 	    "pipelined PostgreSQL connections shared by reads (0: none)" },
+	{ "read_plan_cache_mode", CT_STR, OFF(read_plan_cache_mode),
+	    "auto", 0, 0, 0, 0, "plan_cache_mode of the "
+	    "pipelined read connections and the replicas': force_generic_plan "
+	    "(one plan per statement, planned once), auto or "
+	    "force_custom_plan" },
 	{ "push_pool_size", CT_INT, OFF(push_pool_size), NULL, 2, 1, 256, 0,
 	    "PostgreSQL connections for pushes (sync), apart from the pool" },
 	{ "push_per_principal", CT_INT, OFF(push_per_principal), NULL, 1, 1,
@@ -282,6 +287,14 @@ check_values(struct config *c, char **cause)
 	if (log_level_parse(c->log_level) < 0) {
 		asprintf(cause, "%s: key 'log_level': '%s' is not one of "
 		    "error, warn, info, debug", c->path, c->log_level);
+		return (-1);
+	}
+	if (strcmp(c->read_plan_cache_mode, "force_generic_plan") != 0 &&
+	    strcmp(c->read_plan_cache_mode, "auto") != 0 &&
+	    strcmp(c->read_plan_cache_mode, "force_custom_plan") != 0) {
+		asprintf(cause, "%s: key 'read_plan_cache_mode': '%s' is not "
+		    "one of force_generic_plan, auto, force_custom_plan",
+		    c->path, c->read_plan_cache_mode);
 		return (-1);
 	}
 	if (strcmp(c->tls_min_version, "1.3") != 0 &&

@@ -46,6 +46,7 @@ struct config {
 	int	 pool_size;
 	int	 push_pool_size;
 	int	 read_pool_size;
+	char	*read_plan_cache_mode;	/* of the pipelined reads */
 	int	 slow_request_ms;
 	char	*read_replicas;		/* DSNs, one per line; "" none */
 	int	 replica_max_lag_ms;
@@ -211,9 +212,9 @@ struct dbconf {
 	char	**val;
 	int	  n;
 };
-int	 dbconf_build(struct dbconf *, const struct config *, char **);
+int	 dbconf_build(struct dbconf *, const struct config *, int, char **);
 int	 dbconf_build_dsn(struct dbconf *, const char *, const struct config *,
-	     char **);
+	     int, char **);
 void	 dbconf_free(struct dbconf *);
 
 /* dbpool.c: non-blocking libpq connections on the loop */

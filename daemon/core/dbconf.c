@@ -72,17 +72,21 @@ kw_resolve_host(struct dbconf *dc, char **cause)
 	return (0);
 }
 
-/* Connection keywords: the configured string plus what the pool needs. */
+/*
+ * Connection keywords: the configured string plus what the pool needs;
+ * reads: for the pipelined read connections (read_plan_cache_mode).
+ */
 int
-dbconf_build(struct dbconf *dc, const struct config *cfg, char **cause)
+dbconf_build(struct dbconf *dc, const struct config *cfg, int reads,
+    char **cause)
 {
-	return (dbconf_build_dsn(dc, cfg->database, cfg, cause));
+	return (dbconf_build_dsn(dc, cfg->database, cfg, reads, cause));
 }
 
 /* The same for another server's string (a read replica's). */
 int
 dbconf_build_dsn(struct dbconf *dc, const char *dsn, const struct config *cfg,
-    char **cause)
+    int reads, char **cause)
 {
 	PQconninfoOption	*opts, *o;
 	char			*err = NULL, extra[256], *options;
@@ -107,7 +111,9 @@ dbconf_build_dsn(struct dbconf *dc, const char *dsn, const struct config *cfg,
 	}
 	PQconninfoFree(opts);
 	snprintf(extra, sizeof(extra), "-c statement_timeout=%d "
-	    "-c DateStyle=ISO -c TimeZone=UTC", cfg->statement_timeout_ms);
+	    "-c DateStyle=ISO -c TimeZone=UTC%s%s", cfg->statement_timeout_ms,
+	    reads ? " -c plan_cache_mode=" : "",
+	    reads ? cfg->read_plan_cache_mode : "");
 	old = kw_get(dc, "options");
 	if (rc == 0 && asprintf(&options, "%s%s%s", old ? old : "",
 	    old ? " " : "", extra) != -1) {

@@ -340,7 +340,8 @@ void
 db_connect_start(struct dbconn *d)
 {
 	const struct dbconf	*dc = d->replica >= 0 ?
-				    &pool.reps[d->replica].conf : &pool.conf;
+				    &pool.reps[d->replica].conf : d->pipe ?
+				    &pool.pipe_conf : &pool.conf;
 
 	d->pg = PQconnectStartParams((const char *const *)dc->kw,
 	    (const char *const *)dc->val, 0);

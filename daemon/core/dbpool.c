@@ -422,7 +422,8 @@ db_replicas_start(const struct config *cfg, char **cause)
 			fatal("db pool");
 		pool.reps = r;
 		memset(&r[pool.nrep], 0, sizeof(*r));
-		if (dbconf_build_dsn(&r[pool.nrep].conf, dsn, cfg, cause) != 0) {
+		if (dbconf_build_dsn(&r[pool.nrep].conf, dsn, cfg, 1,
+		    cause) != 0) {
 			free(list);
 			return (-1);
 		}
@@ -468,7 +469,8 @@ dbpool_start(const struct config *cfg, dbpool_lost_cb lost,
 	pool.prepare = db_prepare_sql(stmts);
 	pool.queue_max = cfg->db_queue_max;
 	pool.query_timeout_ms = cfg->query_timeout_ms;
-	if (dbconf_build(&pool.conf, cfg, cause) != 0)
+	if (dbconf_build(&pool.conf, cfg, 0, cause) != 0 ||
+	    dbconf_build(&pool.pipe_conf, cfg, 1, cause) != 0)
 		return (-1);
 	pool.n = cfg->pool_size;
 	pool.npush = cfg->push_pool_size;
@@ -525,6 +527,7 @@ dbpool_stop(void)
 		event_free(pool.handoff);
 	pool.handoff = NULL;
 	dbconf_free(&pool.conf);
+	dbconf_free(&pool.pipe_conf);
 	free(pool.prepare);
 	pool.prepare = NULL;
 }

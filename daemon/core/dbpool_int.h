@@ -83,6 +83,7 @@ struct dbpool {
 	int				 walprobing;
 	int				 queue_max;
 	struct dbconf			 conf;
+	struct dbconf			 pipe_conf;	/* the read pipelines' */
 	TAILQ_HEAD(, waiter)		 waiters;
 	int				 nwait;
 	int				 npinned;

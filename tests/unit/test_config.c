@@ -55,6 +55,7 @@ test_defaults(void **state)
 	assert_int_equal(c->listen_port, 7443);
 	assert_int_equal(c->max_frame_size, 4 << 20);
 	assert_string_equal(c->tls_min_version, "1.3");
+	assert_string_equal(c->read_plan_cache_mode, "auto");
 	/* relative paths are relative to the config file */
 	assert_string_equal(c->tls_cert, "/tmp/s.crt");
 	config_unref(c);
@@ -102,6 +103,8 @@ test_bad_range(void **state)
 	expect_error("listen = \"nocolon\";\n", "key 'listen'");
 	expect_error("log_level = \"loud\";\n", "'log_level': 'loud'");
 	expect_error("tls_min_version = \"1.1\";\n", "tls_min_version");
+	expect_error("read_plan_cache_mode = \"generic\";\n",
+	    "'read_plan_cache_mode': 'generic' is not one of");
 }
 
 static void

@@ -4,14 +4,16 @@
 -- One firm, by id ($1); in_scope: may the caller's park ($2, 0 for the
 -- city-wide roles) read it (schema/0005_scope.sql). firm_get_by_code: by
 -- credit code ($1). Two statements, not one with an OR: each keeps a plan.
+-- The city-wide roles never call scope_firm_read: PostgreSQL parses and
+-- plans a function's body on every statement that calls it.
 SELECT @@firm_columns@@,
-    scope_firm_read($2, f.id, NULL, NULL) AS in_scope
+    $2::bigint = 0 OR scope_firm_read($2, f.id, NULL, NULL) AS in_scope
 FROM firms f
 WHERE f.id = $1;
 
 -- name: firm_get_by_code
 SELECT @@firm_columns@@,
-    scope_firm_read($2, f.id, NULL, NULL) AS in_scope
+    $2::bigint = 0 OR scope_firm_read($2, f.id, NULL, NULL) AS in_scope
 FROM firms f
 WHERE f.credit_code = $1;
 
