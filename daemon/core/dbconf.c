@@ -110,10 +110,12 @@ dbconf_build_dsn(struct dbconf *dc, const char *dsn, const struct config *cfg,
 			rc = kw_set(dc, o->keyword, o->val);
 	}
 	PQconninfoFree(opts);
+	/* reads: no parallel workers (starting them costs a page of rows
+	 * tens of ms) and the configured plan_cache_mode */
 	snprintf(extra, sizeof(extra), "-c statement_timeout=%d "
 	    "-c DateStyle=ISO -c TimeZone=UTC%s%s", cfg->statement_timeout_ms,
-	    reads ? " -c plan_cache_mode=" : "",
-	    reads ? cfg->read_plan_cache_mode : "");
+	    reads ? " -c max_parallel_workers_per_gather=0 "
+	    "-c plan_cache_mode=" : "", reads ? cfg->read_plan_cache_mode : "");
 	old = kw_get(dc, "options");
 	if (rc == 0 && asprintf(&options, "%s%s%s", old ? old : "",
 	    old ? " " : "", extra) != -1) {

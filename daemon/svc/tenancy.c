@@ -407,6 +407,8 @@ tenancy_list_params(struct req *r, struct qparams *q)
 		qp_stmt(q, SQL_TENANCY_LIST_BY_PARK);
 	else if (*in->credit_code != '\0')
 		qp_stmt(q, SQL_TENANCY_LIST_BY_FIRM);
+	else if (auth_scope(r) != 0)
+		qp_stmt(q, SQL_TENANCY_LIST_SCOPED);
 	qp_str(q, in->park_code);
 	qp_str(q, in->status);
 	qp_str(q, in->credit_code);

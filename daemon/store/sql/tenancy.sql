@@ -63,6 +63,17 @@ WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND $3 = '' AND t.id > $4
 ORDER BY t.id
 LIMIT $6;
 
+-- name: tenancy_list_scoped
+-- tenancy_list for an operator ($5 its park): the park picks the index, as
+-- in tenancy_list_by_park; with "$5 = 0 OR" a cached plan would read every
+-- tenancy in id order to find the park's.
+SELECT @@tenancy_columns@@
+FROM @@tenancy_joins@@
+WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND $3 = '' AND t.id > $4
+    AND t.park_id = $5
+ORDER BY t.id
+LIMIT $6;
+
 -- name: tenancy_list_by_park
 SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
