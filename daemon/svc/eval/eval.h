@@ -1,9 +1,10 @@
 /*
  * EvaluationService: create.c scores a year and stores the run
  * (CreateEvaluationRun), results.c puts its results into the insert's
- * parameters, defs.c keeps the runs' indicator definitions once read; runs.c is everything else (the run message, publish,
- * finalize, delete, get, list, results, budget, awards); objections.c the
- * objections filed during a run's public notice.
+ * parameters, defs.c keeps the runs' indicator definitions once read and
+ * builds a result's indicators from them; runs.c is everything else (the
+ * run message, publish, finalize, delete, get, list, results, budget,
+ * awards); objections.c the objections filed during a run's public notice.
  */
 #ifndef PARKD_SVC_EVAL_H
 #define PARKD_SVC_EVAL_H
@@ -69,6 +70,8 @@ struct run_defs {
 };
 const struct run_defs *run_defs_kept(int64_t);
 const struct run_defs *run_defs_read(struct req *, int64_t, const char *);
+int	 result_indicators(struct req *, PGresult *,
+	    Parkd__V1__EvaluationResult *);
 
 /* objections.c */
 extern const struct plan objection_file, objection_answer, objection_list,

@@ -542,87 +542,6 @@ static const struct plan results_list = { "ListEvaluationResults", 0,
 	{ 0, NULL, NULL },
 } };
 
-/* An older result's indicators (their JSON, before schema 0012). */
-static void
-result_indicators_json(struct req *r, const char *json,
-    Parkd__V1__EvaluationResult *o)
-{
-	json_t	*a, *v;
-	size_t	 k;
-
-	if ((a = json_loads(json, 0, NULL)) == NULL)
-		return;
-	o->indicators = req_alloc(r, (json_array_size(a) + 1) *
-	    sizeof(void *));
-	json_array_foreach(a, k, v) {
-		Parkd__V1__IndicatorResult *x = req_alloc(r, sizeof(*x));
-
-		if (x == NULL || o->indicators == NULL)
-			break;
-		parkd__v1__indicator_result__init(x);
-#define S(f) x->f = req_strdup(r, json_string_value(json_object_get(v, #f)))
-#define I(f) x->f = json_integer_value(json_object_get(v, #f))
-		S(key); S(name); S(dimension); I(raw); S(unit); I(score_cp);
-		I(weight); I(contribution_cp);
-#undef S
-#undef I
-		o->indicators[o->n_indicators++] = x;
-	}
-	json_decref(a);
-}
-
-/*
- * A result's indicators from its run's definitions (kept, or in the row)
- * and its three arrays of figures; -1 (r failed) if they do not match.
- * The strings are the kept definitions': a reply without a transaction
- * is sent before another request can run (rpc/step.c).
- */
-#define RESULT_MAX_INDICATORS	256
-static int
-result_indicators(struct req *r, PGresult *res, Parkd__V1__EvaluationResult *o)
-{
-	const struct run_defs		*d;
-	Parkd__V1__IndicatorResult	*x;
-	int64_t				 v[3][RESULT_MAX_INDICATORS];
-	static const char *const	 col[3] = { "raw", "score_cp",
-					    "contribution_cp" };
-	int				 i, n[3];
-	size_t				 k;
-
-	if ((d = run_defs_kept(o->run_id)) == NULL)
-		d = run_defs_read(r, o->run_id, pg_get(res, 0,
-		    "indicator_defs"));
-	for (i = 0; i < 3; i++)
-		n[i] = pgtext_i64s(pg_get(res, 0, col[i]), v[i],
-		    RESULT_MAX_INDICATORS);
-	if (d == NULL || n[0] != (int)d->n || n[1] != n[0] || n[2] != n[0]) {
-		req_fail(r, PARKD__V1__CODE__INTERNAL, "run %lld: the result "
-		    "of %s does not match the run's indicators",
-		    (long long)o->run_id, o->park_code);
-		return (-1);
-	}
-	if ((o->indicators = req_alloc(r, (d->n + 1) * sizeof(void *))) ==
-	    NULL || (x = req_alloc(r, (d->n + 1) * sizeof(*x))) == NULL) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory");
-		return (-1);
-	}
-	for (k = 0; k < d->n; k++, x++) {
-		parkd__v1__indicator_result__init(x);
-		x->key = (char *)d->ind[k].key;
-		x->name = (char *)d->ind[k].name;
-		x->dimension = (char *)d->ind[k].dimension;
-		x->unit = (char *)d->ind[k].unit;
-		x->weight = d->ind[k].weight;
-		x->raw = v[0][k];
-		x->score_cp = (int32_t)v[1][k];
-		x->contribution_cp = (int32_t)v[2][k];
-		o->indicators[k] = x;
-	}
-	o->n_indicators = d->n;
-	return (0);
-}
-
 /* Published, final or superseded: seen by the parks it grades. */
 static int
 run_public(const char *status)
@@ -661,9 +580,7 @@ result_row(struct req *r, PGresult *res)
 		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 		    "out of memory"));
 	result_from_row(r, res, 0, o);
-	if (!PQgetisnull(res, 0, PQfnumber(res, "indicators")))
-		result_indicators_json(r, pg_get(res, 0, "indicators"), o);
-	else if (result_indicators(r, res, o) != 0)
+	if (result_indicators(r, res, o) != 0)
 		return (STEP_DONE);
 	return (step_reply(r, &o->base));
 }
