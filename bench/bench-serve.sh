@@ -89,10 +89,10 @@ WRITE_VARS=(-D s1_1=0 -D s1_2=bench -D s1_3=PutFirmReport
     -D s1_5="$FIRM" -D s1_6=0 -D s1_9=100000
     -D s1_10=10 -D s1_11=0 -D s1_12=0 -D s1_13=0)
 
-# The ceiling's sessions are set as parkd's: its read connections plan with
-# read_plan_cache_mode (auto unless PARKD_CONF says), its
-# others with PostgreSQL's default. PGBENCH_READ_PLAN=auto measures
-# against a ceiling that re-plans instead.
+# The ceiling's sessions are set as parkd's: its read connections start no
+# parallel workers and plan with read_plan_cache_mode (auto unless
+# PARKD_CONF says), its others keep PostgreSQL's defaults.
+# PGBENCH_READ_PLAN=auto measures against a ceiling that re-plans instead.
 READ_PLAN=auto
 case "${PARKD_CONF:-}" in
 *read_plan_cache_mode*)
@@ -105,7 +105,8 @@ READ_PLAN=${PGBENCH_READ_PLAN:-$READ_PLAN}
 pgbench_rate() {
 	local vars per opts=
 	if [ "$1" = read ]; then vars=("${READ_VARS[@]}"); per=4
-		opts="-c plan_cache_mode=$READ_PLAN"
+		opts="-c max_parallel_workers_per_gather=0"
+		opts="$opts -c plan_cache_mode=$READ_PLAN"
 	else vars=("${WRITE_VARS[@]}"); per=1; fi
 	if ! as_pg env PGOPTIONS="$opts" "$(pg_bindir)/pgbench" -n -M prepared \
 	    -h 127.0.0.1 \
