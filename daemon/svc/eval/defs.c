@@ -10,7 +10,9 @@
  * reply points to stays valid, and a request that was told "kept" when it
  * asked finds them still kept when its row comes back. A run beyond that
  * (a city makes a few a year) is read again for each request, into the
- * request's arena.
+ * request's arena. Run ids are never reused (bigserial), so the cache is
+ * right for as long as the database is the one parkd started with:
+ * restoring an older dump under a running parkd calls for a restart.
  *
  * And a result's indicators for GetEvaluationResult, built from them and
  * the result's three arrays of figures (or, for a result stored before
