@@ -59,22 +59,24 @@ defs_copy(char **at, const char *s)
 }
 
 /*
- * Run's definitions from their JSON, kept if there is room, else in r's
- * arena; NULL if json is not an array of definitions (or out of memory).
+ * Run's definitions: the kept ones, else from their JSON (the row's),
+ * kept if there is room, else in r's arena; NULL if json is not an array
+ * of definitions (or out of memory).
  */
 const struct run_defs *
 run_defs_read(struct req *r, int64_t run, const char *json)
 {
 	static const char *const keys[] = { "key", "name", "dimension",
 	    "unit" };
-	struct run_defs	*d = NULL;
-	json_t		*a, *v;
-	size_t		 i, k, size;
-	char		*at;
-	int		 keep = nkept < RUN_DEFS_KEPT;
+	const struct run_defs	*old;
+	struct run_defs		*d = NULL;
+	json_t			*a, *v;
+	size_t			 i, k, size;
+	char			*at;
+	int			 keep = nkept < RUN_DEFS_KEPT;
 
-	if ((d = (struct run_defs *)run_defs_kept(run)) != NULL)
-		return (d);
+	if ((old = run_defs_kept(run)) != NULL)
+		return (old);
 	if ((a = json_loads(json, 0, NULL)) == NULL || !json_is_array(a))
 		goto done;
 	size = sizeof(*d) + json_array_size(a) * sizeof(d->ind[0]);
@@ -137,8 +139,9 @@ result_indicators_json(struct req *r, const char *json,
 }
 
 /*
- * A result's indicators from its run's definitions (kept, or in the row)
- * and its three arrays of figures; -1 (r failed) if they do not match.
+ * A result's indicators from its run's definitions (kept, or in the row:
+ * eval_result_get sends them when parkd had not kept them) and its three
+ * arrays of figures; -1 (r failed) if they do not match.
  * The strings are the kept definitions': a reply without a transaction
  * is sent before another request can run (rpc/step.c).
  */
@@ -155,9 +158,7 @@ result_indicators_arrays(struct req *r, PGresult *res,
 	int				 i, n[3];
 	size_t				 k;
 
-	if ((d = run_defs_kept(o->run_id)) == NULL)
-		d = run_defs_read(r, o->run_id, pg_get(res, 0,
-		    "indicator_defs"));
+	d = run_defs_read(r, o->run_id, pg_get(res, 0, "indicator_defs"));
 	for (i = 0; i < 3; i++)
 		n[i] = pgtext_i64s(pg_get(res, 0, col[i]), v[i],
 		    RESULT_MAX_INDICATORS);
