@@ -23,6 +23,7 @@ ROUNDS=${ROUNDS:-3}
 SECONDS_EACH=${SECONDS_EACH:-5}
 CONNS=${CONNS:-"1 16 64"}
 DEPTH=${DEPTH:-1}
+MIXES=${MIXES:-"read write"}
 bench_start 'max_connections = 12000;' 'max_per_address = 12000;' \
     'idle_timeout = 3600;' \
     'max_inflight = 64;' ${PARKD_CONF:-}
@@ -132,7 +133,7 @@ wait_port "$EPORT" 10
 
 echo "firms $FIRMS, run $RUN, $ROUNDS rounds of $SECONDS_EACH s, depth $DEPTH," \
     "pgbench's reads plan_cache_mode=$READ_PLAN"
-for mix in read write; do
+for mix in $MIXES; do
 	for c in $CONNS; do
 		: > "$T/p.$mix.$c"; : > "$T/g.$mix.$c"; : > "$T/l.$mix.$c"
 		: > "$T/e.$mix.$c"
@@ -168,7 +169,7 @@ done
 printf '\n%-6s %6s %12s %10s %12s %11s %7s\n' mix conns parkd_rps p99_us \
     pgbench_sps tls_echo ratio
 : > "$T/plot"
-for mix in read write; do
+for mix in $MIXES; do
 	for c in $CONNS; do
 		p=$(median < "$T/p.$mix.$c")
 		l=$(median < "$T/l.$mix.$c")

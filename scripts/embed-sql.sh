@@ -6,7 +6,9 @@
 # at the next "-- name:" or the end of the file, without its final ";".
 # A block after "-- fragment: NAME" is no statement: "@@NAME@@" in a
 # statement stands for it (the column lists that several statements
-# return), so one list serves them all.
+# return), so one list serves them all. A statement with the comment line
+# "-- planned per call" is sent as text, not prepared (core/dbconn.c,
+# db_send_stmt): PostgreSQL plans it for each call's parameters.
 set -eu
 mode=$1
 shift
@@ -25,10 +27,12 @@ function flush() {
 	else {
 		names[n] = name
 		texts[n] = text
+		percall[n] = pc
 		n++
 	}
 	name = ""
 	text = ""
+	pc = 0
 }
 # Put the fragments in: "@@NAME@@" for fragment NAME.
 function expand(t, s,    k, out) {
@@ -54,6 +58,15 @@ function expand(t, s,    k, out) {
 		exit 1
 	}
 	seen[name] = 1
+	next
+}
+/^-- planned per call[ \t]*$/ {
+	if (name == "" || frag) {
+		printf "%s:%d: -- planned per call outside a statement\n",
+		    FILENAME, FNR > "/dev/stderr"
+		exit 1
+	}
+	pc = 1
 	next
 }
 /^[ \t]*--/ { next }
@@ -94,9 +107,10 @@ END {
 		printf "\t{ \"%s\",\n", names[i]
 		m = split(texts[i], ls, "\n")
 		for (j = 1; j <= m; j++)
-			printf "\t    \"%s%s\"\n", ls[j], j < m ? "\\n" : ""
-		print "\t},"
+			printf "\t    \"%s%s\"%s\n", ls[j], j < m ? "\\n" : "",
+			    j < m ? "" : ","
+		printf "\t    %d },\n", percall[i]
 	}
-	print "\t{ NULL, NULL }"
+	print "\t{ NULL, NULL, 0 }"
 	print "};"
 }' "$@"

@@ -231,6 +231,7 @@ typedef void (*dbpool_lost_cb)(void *);
 struct dbpool_stmt {
 	const char	*name;
 	const char	*sql;
+	int		 per_call;	/* sent as text, planned per call */
 };
 int	 dbpool_start(const struct config *, dbpool_lost_cb,
 	     const struct dbpool_stmt *, char **);

@@ -397,6 +397,26 @@ dbpool_exec(struct dbconn *d, int stmt, int n, const char *const *params,
 }
 
 /*
+ * Send statement stmt (libpq's PQsend*: 1, or 0 on failure): by its
+ * prepared name; or, for one marked "-- planned per call" in store/sql/,
+ * as text (an unnamed statement), so that PostgreSQL plans it for this
+ * call's parameters and never caches a generic plan for it. That is for a
+ * filter whose best plan depends on the value: a rare status wants its
+ * index, a common one the primary key, and no single plan serves both.
+ */
+int
+db_send_stmt(PGconn *pg, int stmt, int n, const char *const *params,
+    const int *lens, const int *fmts)
+{
+	const struct dbpool_stmt	*st = &pool.stmts[stmt];
+
+	if (st->per_call)
+		return (PQsendQueryParams(pg, st->sql, n, NULL, params, lens,
+		    fmts, 0));
+	return (PQsendQueryPrepared(pg, st->name, n, params, lens, fmts, 0));
+}
+
+/*
  * The same with parameters in binary where fmts[i] is 1 (lens[i] bytes,
  * e.g. lib/pgbin.c's arrays), in text where it is 0.
  */
@@ -409,8 +429,7 @@ dbpool_exec_bin(struct dbconn *d, int stmt, int n, const char *const *params,
 	d->arg = arg;
 	d->querying = 1;
 	db_timer(d, pool.query_timeout_ms);
-	if (PQsendQueryPrepared(d->pg, pool.stmts[stmt].name, n, params, lens,
-	    fmts, 0) == 0) {
+	if (db_send_stmt(d->pg, stmt, n, params, lens, fmts) == 0) {
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
 	}
@@ -435,8 +454,8 @@ dbpool_exec_begin(struct dbconn *d, const char *begin, int stmt, int n,
 	db_timer(d, pool.query_timeout_ms);
 	if (PQenterPipelineMode(d->pg) != 1 ||
 	    PQsendQueryParams(d->pg, begin, 0, NULL, NULL, NULL, NULL, 0) == 0 ||
-	    PQsendQueryPrepared(d->pg, pool.stmts[stmt].name, n, params, NULL,
-	    NULL, 0) == 0 || PQpipelineSync(d->pg) != 1) {
+	    db_send_stmt(d->pg, stmt, n, params, NULL, NULL) == 0 ||
+	    PQpipelineSync(d->pg) != 1) {
 		db_broken(d, PQerrorMessage(d->pg));
 		return;
 	}

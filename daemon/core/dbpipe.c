@@ -178,8 +178,8 @@ db_pipe_send(struct dbconn *d)
 		}
 		if ((q->s.sql != NULL ? PQsendQueryParams(d->pg, q->s.sql,
 		    q->s.n, NULL, q->s.params, NULL, NULL, 0) :
-		    PQsendQueryPrepared(d->pg, pool.stmts[q->s.stmt].name,
-		    q->s.n, q->s.params, NULL, NULL, 0)) == 0)
+		    db_send_stmt(d->pg, q->s.stmt, q->s.n, q->s.params, NULL,
+		    NULL)) == 0)
 			goto broken;
 		TAILQ_REMOVE(&d->unsent, q, entry);
 		TAILQ_INSERT_TAIL(&d->sent, q, entry);

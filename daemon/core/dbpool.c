@@ -450,7 +450,9 @@ db_prepare_sql(const struct dbpool_stmt *stmts)
 	if ((f = open_memstream(&s, &len)) == NULL)
 		fatal("db pool");
 	for (; stmts->name != NULL; stmts++)
-		fprintf(f, "PREPARE %s AS %s;\n", stmts->name, stmts->sql);
+		if (!stmts->per_call)	/* sent as text (db_send_stmt) */
+			fprintf(f, "PREPARE %s AS %s;\n", stmts->name,
+			    stmts->sql);
 	if (fclose(f) != 0)
 		fatal("db pool");
 	return (s);

@@ -116,6 +116,8 @@ int	 db_connecting(void);
 void	 db_fail_waiters(void);
 int	 db_healthy(void);
 void	 db_flush(struct dbconn *d);
+int	 db_send_stmt(PGconn *, int, int, const char *const *, const int *,
+	    const int *);
 void	 db_make_idle(struct dbconn *d);
 void	 db_send(struct dbconn *d, const char *sql, int n,
 	     const char *const *params, dbpool_result_cb cb, void *arg, int ms);

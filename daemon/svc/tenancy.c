@@ -409,6 +409,8 @@ tenancy_list_params(struct req *r, struct qparams *q)
 		qp_stmt(q, SQL_TENANCY_LIST_BY_FIRM);
 	else if (auth_scope(r) != 0)
 		qp_stmt(q, SQL_TENANCY_LIST_SCOPED);
+	else if (*in->status != '\0')
+		qp_stmt(q, SQL_TENANCY_LIST_BY_STATUS);
 	qp_str(q, in->park_code);
 	qp_str(q, in->status);
 	qp_str(q, in->credit_code);

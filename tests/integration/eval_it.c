@@ -588,6 +588,7 @@ story_eval_operator(void **state)
 	    PARKD__V1__LIST_EVALUATION_RESULTS_REQUEST__INIT;
 	struct parkc_result		 res;
 	int64_t				 draft;
+	char				 q[128];
 
 	(void)state;
 	g.run_id = eval_run_id;
@@ -604,6 +605,22 @@ story_eval_operator(void **state)
 	assert_int_equal(call(op, "ListEvaluationResults", &l.base, &res), 0);
 	assert_int_equal(((Parkd__V1__ListEvaluationResultsResponse *)
 	    res.body)->n_results, 1);
+	assert_string_equal(((Parkd__V1__ListEvaluationResultsResponse *)
+	    res.body)->results[0]->park_code, "EV-A");
+	parkc_result_free(&res);
+	/* and nothing of a draft (eval_result_list_scoped) */
+	l.run_id = draft;
+	assert_int_equal(call(op, "ListEvaluationResults", &l.base, &res), 0);
+	assert_int_equal(((Parkd__V1__ListEvaluationResultsResponse *)
+	    res.body)->n_results, 0);
+	parkc_result_free(&res);
+	/* the bureau sees the draft's whole ranking */
+	assert_int_equal(call(bu, "ListEvaluationResults", &l.base, &res), 0);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM evaluation_results "
+	    "WHERE run_id = %lld", (long long)draft);
+	assert_true(sql_int(q) > 1);
+	assert_int_equal(((Parkd__V1__ListEvaluationResultsResponse *)
+	    res.body)->n_results, sql_int(q));
 	parkc_result_free(&res);
 	expect(op, "CreateEvaluationRun", &l.base, CODE(PERMISSION_DENIED));
 	parkc_close(op);

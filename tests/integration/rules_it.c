@@ -286,6 +286,40 @@ story_graduation_and_sweep(void **state)
 	parkc_close(bu);
 }
 
+/*
+ * Every tenancy of status st city-wide, two a page (tenancy_list_by_status,
+ * planned per call): each of that status and after the one before; how
+ * many.
+ */
+static int64_t
+tenancies_of_status(struct parkc *pc, const char *st)
+{
+	Parkd__V1__ListTenanciesRequest	 lt =
+	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
+	Parkd__V1__ListTenanciesResponse *lr;
+	struct parkc_result		 res;
+	char				 token[64] = "";
+	int64_t				 n = 0, last = 0;
+	size_t				 i;
+	int				 pages = 0;
+
+	lt.status = (char *)st;
+	lt.page_size = 2;
+	do {
+		lt.page_token = token;
+		assert_int_equal(call(pc, "ListTenancies", &lt.base, &res), 0);
+		lr = (Parkd__V1__ListTenanciesResponse *)res.body;
+		for (i = 0; i < lr->n_tenancies; i++, n++) {
+			assert_string_equal(lr->tenancies[i]->status, st);
+			assert_true(lr->tenancies[i]->id > last);
+			last = lr->tenancies[i]->id;
+		}
+		snprintf(token, sizeof(token), "%s", lr->next_page_token);
+		parkc_result_free(&res);
+	} while (*token != '\0' && ++pages < 10000);
+	return (n);
+}
+
 /* Exit: every active tenancy closed in the same statement, once. */
 static void
 story_park_exit(void **state)
@@ -334,6 +368,12 @@ story_park_exit(void **state)
 		assert_string_equal(lr->tenancies[i]->exit_date, "2026-09-30");
 	}
 	parkc_result_free(&res);
+	/* the same status city-wide: every one, and only those */
+	assert_true(tenancies_of_status(bu, "left") >= (int64_t)active);
+	assert_int_equal(tenancies_of_status(bu, "left"),
+	    sql_int("SELECT count(*) FROM tenancies WHERE status = 'left'"));
+	assert_int_equal(tenancies_of_status(bu, "active"),
+	    sql_int("SELECT count(*) FROM tenancies WHERE status = 'active'"));
 	expect(bu, "ExitPark", &d.base, CODE(FAILED_PRECONDITION));
 	/* an exited park takes nobody */
 	assert_int_equal(enter(bu, "IT-C", c, "2026-10-01", 100, &res),

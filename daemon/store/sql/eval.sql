@@ -235,14 +235,24 @@ ORDER BY ru.id;
 
 -- name: eval_result_list
 -- A page of run $1's results in ranking order after position $2, $3 the
--- page size + 1; an operator ($4, its park; 0: city-wide) sees its own of
--- runs made public (published, final, superseded).
+-- page size + 1, for the city-wide roles ($4 is 0: unused).
+SELECT @@result_columns@@
+FROM evaluation_results er
+WHERE er.run_id = $1 AND er.position > $2 AND $4::bigint = 0
+ORDER BY er.position
+LIMIT $3;
+
+-- name: eval_result_list_scoped
+-- eval_result_list for an operator ($4, its park): its own result of a run
+-- made public (published, final, superseded), found by the results' key.
+-- With "$4 = 0 OR" in one statement, a cached plan (and a fresh one while
+-- the statistics did not know the run) read every result of the run in
+-- ranking order to find the park's: 8-18 ms at 20,000 parks, not 0.1.
 SELECT @@result_columns@@
 FROM evaluation_results er
 JOIN evaluation_runs ru ON ru.id = er.run_id
-WHERE er.run_id = $1 AND er.position > $2
-    AND ($4::bigint = 0 OR (er.park_id = $4
-        AND ru.status IN ('published', 'final', 'superseded')))
+WHERE er.run_id = $1 AND er.park_id = $4 AND er.position > $2
+    AND ru.status IN ('published', 'final', 'superseded')
 ORDER BY er.position
 LIMIT $3;
 

@@ -511,6 +511,8 @@ results_params(struct req *r, struct qparams *q)
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
+	if (auth_scope(r) != 0)
+		qp_stmt(q, SQL_EVAL_RESULT_LIST_SCOPED);
 	qp_i64(q, in->run_id);
 	qp_i64(q, after);
 	qp_i64(q, results_page(in->page_size) + 1);
