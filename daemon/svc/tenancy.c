@@ -394,6 +394,20 @@ svc_tenancy_exit(struct req *r)
 
 /* ---- list ---- */
 
+/* A tenancy's statuses (schema/0002_rules.sql's CHECK). */
+static int
+tenancy_status_known(const char *s)
+{
+	static const char *const known[] = { "active", "graduated",
+	    "cleared", "left" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(s, known[i]) == 0)
+			return (1);
+	return (0);
+}
+
 /* ListTenancies: a page, filtered; an operator sees its park's only. */
 static int
 tenancy_list_params(struct req *r, struct qparams *q)
@@ -403,6 +417,14 @@ tenancy_list_params(struct req *r, struct qparams *q)
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
+	if (*in->status != '\0' && !tenancy_status_known(in->status)) {
+		viols_add(&r->v, "status", "tenancy.status",
+		    "'%.16s' is not a tenancy status: active, graduated, "
+		    "cleared or left", in->status);
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "filter is not valid");
+		return (-1);
+	}
 	if (*in->park_code != '\0')
 		qp_stmt(q, SQL_TENANCY_LIST_BY_PARK);
 	else if (*in->credit_code != '\0')

@@ -374,6 +374,12 @@ story_park_exit(void **state)
 	    sql_int("SELECT count(*) FROM tenancies WHERE status = 'left'"));
 	assert_int_equal(tenancies_of_status(bu, "active"),
 	    sql_int("SELECT count(*) FROM tenancies WHERE status = 'active'"));
+	/* a status there is none of is a mistake, not an empty list */
+	lt.status = "exited";
+	assert_int_equal(call(bu, "ListTenancies", &lt.base, &res),
+	    CODE(INVALID_ARGUMENT));
+	assert_true(has_violation(&res, "status", "tenancy.status"));
+	parkc_result_free(&res);
 	expect(bu, "ExitPark", &d.base, CODE(FAILED_PRECONDITION));
 	/* an exited park takes nobody */
 	assert_int_equal(enter(bu, "IT-C", c, "2026-10-01", 100, &res),
