@@ -52,14 +52,15 @@ JOIN firms f ON f.id = t.firm_id;
 -- name: tenancy_list
 -- A page of tenancies by id, each filter '' for any: $1 park code, $2
 -- status, $3 credit code; $4 the last id of the previous page, $5 the
--- caller's park (0: every park), $6 the page size + 1.
--- tenancy_list_by_park (a park code is given) and tenancy_list_by_firm (a
--- credit code and no park code) take the same parameters: the filter that
+-- caller's park (0: every park), $6 the page size + 1. This one is for
+-- none of them (svc/tenancy.c picks): tenancy_list_by_park (a park code),
+-- tenancy_list_by_firm (a credit code and no park code),
+-- tenancy_list_scoped (an operator's, neither) and tenancy_list_by_status
+-- (a status, city-wide) take the same parameters, and the filter that
 -- picks the index is the one without an OR, so that each keeps its plan.
 SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
-WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND $3 = '' AND t.id > $4
-    AND ($5::bigint = 0 OR t.park_id = $5)
+WHERE $1 = '' AND $2 = '' AND $3 = '' AND t.id > $4 AND $5::bigint = 0
 ORDER BY t.id
 LIMIT $6;
 
