@@ -63,6 +63,7 @@ int	 valid_industry_prefix(const char *);
 int	 valid_utf8(const char *);
 int	 valid_document(const char *);
 int	 valid_text(const char *, size_t, size_t);
+int	 str_in_list(const char *, const char *const *);
 int	 date_to_days(const char *, int32_t *);
 int32_t	 civil_days(int, int, int);
 

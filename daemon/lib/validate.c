@@ -158,6 +158,16 @@ utf8_check(const char *s, int ws)
 	return (1);
 }
 
+/* Is s one of list (NULL-terminated)? */
+int
+str_in_list(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return (1);
+	return (0);
+}
+
 /* Text of min..max bytes of clean UTF-8. */
 int
 valid_text(const char *s, size_t min, size_t max)

@@ -26,16 +26,6 @@ static const char *const park_updatable[] = { "operator_name",
     "district", "total_area", "leading_industries", "level", NULL };
 #define PARK_OPERATOR_UPDATABLE	4
 
-static int
-in_list(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++) {
-		if (strcmp(s, *list) == 0)
-			return (1);
-	}
-	return (0);
-}
-
 static void
 park_from_row(struct req *r, PGresult *res, int i, Parkd__V1__Park *p)
 {
@@ -126,7 +116,7 @@ park_check(struct req *r, const Parkd__V1__Park *p, char **mask, size_t nm)
 		check_industries(r, p->leading_industries,
 		    p->n_leading_industries);
 	if (W("level") && (mask != NULL || *p->level != '\0') &&
-	    !in_list(p->level, park_levels))
+	    !str_in_list(p->level, park_levels))
 		viols_add(&r->v, "park.level", "park.level",
 		    "must be base or high_level");
 #undef W
@@ -167,7 +157,7 @@ park_create_done(struct req *r, PGresult *res)
 static void
 park_check_status(struct req *r, const Parkd__V1__Park *p)
 {
-	if (*p->status != '\0' && !in_list(p->status, park_statuses))
+	if (*p->status != '\0' && !str_in_list(p->status, park_statuses))
 		viols_add(&r->v, "park.status", "park.status",
 		    "must be applied, admitted, warned or exited");
 	if (*p->applied_on != '\0' && !valid_date(p->applied_on))
@@ -276,43 +266,60 @@ park_fill(struct req *r, PGresult *res, int i, void *m)
 	park_from_row(r, res, i, m);
 }
 
-static void
-park_list_done(struct req *r, PGresult *res)
+/* ListParks: a page, filtered; an operator sees its own park only. */
+static int
+park_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListParksRequest	*in = (void *)r->in;
-	Parkd__V1__ListParksResponse	 out = PARKD__V1__LIST_PARKS_RESPONSE__INIT;
-
-	if (!pg_ok(r, res, PGRES_TUPLES_OK, "ListParks"))
-		return;
-	out.parks = (Parkd__V1__Park **)page_build(r, res,
-	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Park), park_fill,
-	    "id", &out.n_parks, &out.next_page_token);
-	if (out.parks != NULL)
-		req_reply(r, &out.base);
-}
-
-static void
-svc_park_list(struct req *r)
-{
-	Parkd__V1__ListParksRequest	*in = (void *)r->in;
-	struct qparams			 q;
 	int64_t				 after;
 
 	if (page_after(r, in->page_token, &after) != 0)
-		return;
-	qp_init(&q);
-	qp_str(&q, in->district);
-	qp_str(&q, in->status);
-	qp_str(&q, in->level);
-	qp_i64(&q, after);
-	qp_i64(&q, auth_scope(r));
-	qp_i64(&q, page_size_clamp(in->page_size) + 1);
-	db_query(r, "SELECT " PARK_COLS " FROM parks p WHERE "
-	    "($1 = '' OR p.district = $1) AND ($2 = '' OR p.status = $2) AND "
-	    "($3 = '' OR p.level = $3) AND p.id > $4 AND "
-	    "($5::bigint = 0 OR p.id = $5) ORDER BY p.id LIMIT $6",
-	    q.n, q.v, park_list_done);
+		return (-1);
+	check_text(r, "district", in->district, 0, 100);
+	if (*in->status != '\0' && !str_in_list(in->status, park_statuses))
+		viols_add(&r->v, "status", "park.status", "'%.16s' is not a "
+		    "park status: applied, admitted, warned or exited",
+		    in->status);
+	if (*in->level != '\0' && !str_in_list(in->level, park_levels))
+		viols_add(&r->v, "level", "park.level", "'%.16s' is not a "
+		    "park level: base or high_level", in->level);
+	if (r->v.n > 0) {
+		req_fail(r, PARKD__V1__CODE__INVALID_ARGUMENT,
+		    "filter is not valid");
+		return (-1);
+	}
+	qp_str(q, in->district);
+	qp_str(q, in->status);
+	qp_str(q, in->level);
+	qp_i64(q, after);
+	qp_i64(q, auth_scope(r));
+	qp_i64(q, page_size_clamp(in->page_size) + 1);
+	return (0);
 }
+
+static int
+park_list_page(struct req *r, PGresult *res)
+{
+	Parkd__V1__ListParksRequest	*in = (void *)r->in;
+	Parkd__V1__ListParksResponse	*out;
+
+	if ((out = req_alloc(r, sizeof(*out))) == NULL)
+		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
+		    "out of memory"));
+	parkd__v1__list_parks_response__init(out);
+	out->parks = (Parkd__V1__Park **)page_build(r, res,
+	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Park), park_fill,
+	    "id", &out->n_parks, &out->next_page_token);
+	if (out->parks == NULL)
+		return (STEP_DONE);		/* page_build failed r */
+	return (step_reply(r, &out->base));
+}
+
+static const struct plan park_list = { "ListParks", 0,
+    (const struct step[]) {
+	{ SQL_PARK_LIST, park_list_params, park_list_page },
+	{ 0, NULL, NULL },
+} };
 
 static void
 park_update_done(struct req *r, PGresult *res)
@@ -607,7 +614,7 @@ const struct method_def svc_park_methods[] = {
 	    .roles = ROLE_BUREAU },
 	{ .name = "GetPark", .ro = 1, .plan = &park_get,
 	    .roles = ROLES_ALL },
-	{ .name = "ListParks", .ro = 1, .handler = svc_park_list,
+	{ .name = "ListParks", .ro = 1, .plan = &park_list,
 	    .roles = ROLES_ALL },
 	{ .name = "UpdatePark", .handler = svc_park_update,
 	    .roles = ROLE_BUREAU | ROLE_OPERATOR },

@@ -395,18 +395,8 @@ svc_tenancy_exit(struct req *r)
 /* ---- list ---- */
 
 /* A tenancy's statuses (schema/0002_rules.sql's CHECK). */
-static int
-tenancy_status_known(const char *s)
-{
-	static const char *const known[] = { "active", "graduated",
-	    "cleared", "left" };
-	size_t			 i;
-
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(s, known[i]) == 0)
-			return (1);
-	return (0);
-}
+static const char *const tenancy_statuses[] = { "active", "graduated",
+    "cleared", "left", NULL };
 
 /* ListTenancies: a page, filtered; an operator sees its park's only. */
 static int
@@ -417,7 +407,8 @@ tenancy_list_params(struct req *r, struct qparams *q)
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
-	if (*in->status != '\0' && !tenancy_status_known(in->status)) {
+	if (*in->status != '\0' &&
+	    !str_in_list(in->status, tenancy_statuses)) {
 		viols_add(&r->v, "status", "tenancy.status",
 		    "'%.16s' is not a tenancy status: active, graduated, "
 		    "cleared or left", in->status);

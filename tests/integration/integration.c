@@ -89,6 +89,22 @@ test_park_crud(void **state)
 	assert_string_equal(lr->parks[0]->code, "IT-B");
 	parkc_result_free(&res);
 	free(list.page_token);
+	list.page_token = "";
+	/* by level, and as many as SQL counts (planned per call) */
+	list.page_size = 0;
+	list.level = "base";
+	assert_int_equal(call(pc, "ListParks", &list.base, &res), 0);
+	assert_int_equal(((Parkd__V1__ListParksResponse *)res.body)->n_parks,
+	    sql_int("SELECT count(*) FROM parks WHERE level = 'base'"));
+	parkc_result_free(&res);
+	/* a status or level that is none is a mistake, not an empty list */
+	list.level = "gold";
+	list.status = "open";
+	assert_int_equal(call(pc, "ListParks", &list.base, &res),
+	    CODE(INVALID_ARGUMENT));
+	assert_true(has_violation(&res, "level", "park.level"));
+	assert_true(has_violation(&res, "status", "park.status"));
+	parkc_result_free(&res);
 	parkc_close(pc);
 }
 

@@ -69,6 +69,21 @@ test_utf8(void **state)
 }
 
 static void
+test_in_list(void **state)
+{
+	static const char *const l[] = { "active", "left", NULL };
+	static const char *const none[] = { NULL };
+
+	(void)state;
+	assert_true(str_in_list("active", l));
+	assert_true(str_in_list("left", l));
+	assert_false(str_in_list("Active", l));
+	assert_false(str_in_list("activ", l));
+	assert_false(str_in_list("", l));
+	assert_false(str_in_list("active", none));
+}
+
+static void
 test_viols(void **state)
 {
 	struct viols	 v = { 0 };
@@ -146,6 +161,7 @@ main(void)
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_industry),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_in_list),
 		cmocka_unit_test(test_viols),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_pb_strings),
