@@ -20,9 +20,11 @@ static void	reports_insert(struct req *r);
  * after the firm's latest stored at the firm's first lookup and after any
  * this push wrote. A chunk of fresh reports only is one plain INSERT
  * (sync_reports_fresh: the cost of COPY, minus the parsing); otherwise
- * sync_reports_write updates or inserts each. ON CONFLICT's speculative
- * insertion cost a third more per row. A concurrent insert of the same
- * quarter fails the push (reports_written).
+ * sync_reports_write inserts the fresh ones and upserts the others (ON
+ * CONFLICT's speculative insertion cost a third more per row than a plain
+ * insert, and less than finding a stored row and updating it). A
+ * concurrent insert of a quarter thought fresh fails the push
+ * (reports_written).
  */
 #define REPORTS_NBIN	11
 
