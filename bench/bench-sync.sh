@@ -79,7 +79,7 @@ for r in $(seq "$ROUNDS"); do
 	t0=$(now)
 	"$BUILD/parkctl" --idempotency-key "bench-$r-$$" sync \
 	    "$T/reports.csv" --kind firm_reports --park-code BENCH \
-	    --refused "$T/refused.csv" 2>/dev/null
+	    --refused "$T/refused.csv" ${CHUNK:+--chunk "$CHUNK"} 2>/dev/null
 	t1=$(now)
 	n=$("${PSQL[@]}" -At -c "SELECT count(*) FROM firm_reports")
 	[ "$n" -eq "$ROWS" ] || { echo "parkd loaded $n rows" >&2; exit 1; }
@@ -108,7 +108,7 @@ for r in $(seq "$ROUNDS"); do
 	t0=$(now)
 	"$BUILD/parkctl" --idempotency-key "bench-again-$r-$$" sync \
 	    "$T/reports.csv" --kind firm_reports --park-code BENCH \
-	    --refused "$T/refused.csv" 2>/dev/null
+	    --refused "$T/refused.csv" ${CHUNK:+--chunk "$CHUNK"} 2>/dev/null
 	t1=$(now)
 	n=$("${PSQL[@]}" -At -c "SELECT count(*) FROM firm_reports
 	    WHERE version = 2")
