@@ -77,6 +77,9 @@ int	 result_indicators(struct req *, PGresult *,
 extern const struct plan objection_file, objection_answer, objection_list,
     objection_evidence;
 
+/* budget.c */
+extern const struct plan eval_budget, eval_award;
+
 Parkd__V1__EvaluationRun *run_from_row(struct req *, PGresult *, int);
 void	 run_reply(struct req *, PGresult *, const char *);
 void	 svc_eval_create(struct req *);
