@@ -275,7 +275,7 @@ park_list_params(struct req *r, struct qparams *q)
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
-	check_text(r, "district", in->district, 0, 100);
+	check_text(r, "district", in->district, 0, 64);
 	if (*in->status != '\0' && !str_in_list(in->status, park_statuses))
 		viols_add(&r->v, "status", "park.status", "'%.16s' is not a "
 		    "park status: applied, admitted, warned or exited",
