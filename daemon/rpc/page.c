@@ -34,39 +34,6 @@ page_size_clamp(int32_t n)
 	return (n > 1000 ? 1000 : n);
 }
 
-/*
- * The messages of one page: at most size rows of res (the query fetched one
- * more to tell whether a next page follows), each sz bytes, filled by fill.
- * *next is keycol of the last row when another page follows, else "".
- * NULL, after failing r, when memory runs out.
- */
-void **
-page_build(struct req *r, PGresult *res, int size, size_t sz,
-    page_fill fill, const char *keycol, size_t *n, char **next)
-{
-	void	**v;
-	char	*mem;
-	int	 i, rows = PQntuples(res) > size ? size : PQntuples(res);
-
-	*n = 0;
-	*next = "";
-	v = req_alloc(r, (size_t)(rows ? rows : 1) * sizeof(void *));
-	mem = req_alloc(r, (size_t)(rows ? rows : 1) * sz);
-	if (v == NULL || mem == NULL) {
-		req_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory building the page");
-		return (NULL);
-	}
-	for (i = 0; i < rows; i++) {
-		v[i] = mem + (size_t)i * sz;
-		fill(r, res, i, v[i]);
-	}
-	*n = (size_t)rows;
-	if (keycol != NULL && PQntuples(res) > size && rows > 0)
-		*next = req_strdup(r, pg_get(res, rows - 1, keycol));
-	return (v);
-}
-
 /* The page_token of a list request; fails r if it is not one of ours. */
 int
 page_after(struct req *r, const char *tok, int64_t *after)

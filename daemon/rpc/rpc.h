@@ -70,6 +70,9 @@ int	 step_reply_row(struct req *, PGresult *,
 	     const ProtobufCMessageDescriptor *);
 int	 step_reply_list(struct req *, PGresult *, int,
 	     const ProtobufCMessageDescriptor *, const char *);
+typedef void (*page_fill)(struct req *, PGresult *, int, void *);
+int	 step_reply_page(struct req *, PGresult *, int,
+	     const ProtobufCMessageDescriptor *, const char *, page_fill);
 
 /* dispatch.c: the methods, from the services' own tables */
 typedef void (*method_handler)(struct req *);
@@ -220,9 +223,6 @@ int	 date_or_today(struct req *, const char *, const char *, struct ymd *,
 /* page.c: list pages and their tokens */
 int	 page_token_parse(struct req *, const char *, int64_t *);
 int	 page_size_clamp(int32_t);
-typedef void (*page_fill)(struct req *, PGresult *, int, void *);
-void	**page_build(struct req *, PGresult *, int, size_t, page_fill,
-	     const char *, size_t *, char **);
 int	 page_after(struct req *, const char *, int64_t *);
 
 #endif /* PARKD_RPC_H */

@@ -64,7 +64,21 @@ int
 step_reply_list(struct req *r, PGresult *res, int size,
     const ProtobufCMessageDescriptor *desc, const char *keycol)
 {
+	return (step_reply_page(r, res, size, desc, keycol, NULL));
+}
+
+/*
+ * The same, each message filled by fill(r, res, row, message) instead,
+ * for a message whose fields need more than their columns' text (a JSON
+ * list, a comma-separated one, a field under another name).
+ */
+int
+step_reply_page(struct req *r, PGresult *res, int size,
+    const ProtobufCMessageDescriptor *desc, const char *keycol,
+    page_fill fill)
+{
 	const ProtobufCFieldDescriptor	*list = NULL, *tok;
+	const ProtobufCMessageDescriptor *elem;
 	ProtobufCMessage		*out, **v = NULL;
 	int				*cols = NULL, i, n;
 	unsigned			 f;
@@ -76,18 +90,27 @@ step_reply_list(struct req *r, PGresult *res, int size,
 			list = &desc->fields[f];
 	}
 	assert(list != NULL);
+	elem = list->descriptor;
 	n = PQntuples(res) > size ? size : PQntuples(res);
 	if ((out = req_alloc(r, desc->sizeof_message)) == NULL ||
 	    (v = req_alloc(r, (size_t)(n + 1) * sizeof(*v))) == NULL ||
-	    (cols = pg_message_columns(r, list->descriptor, res)) == NULL)
+	    (fill == NULL &&
+	    (cols = pg_message_columns(r, list->descriptor, res)) == NULL))
 		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 		    "out of memory"));
 	desc->message_init(out);
-	for (i = 0; i < n; i++)
-		if ((v[i] = pg_message(r, list->descriptor, res, i, cols)) ==
-		    NULL)
+	for (i = 0; i < n; i++) {
+		if (fill == NULL)
+			v[i] = pg_message(r, list->descriptor, res, i, cols);
+		else if ((v[i] = req_alloc(r, elem->sizeof_message)) !=
+		    NULL) {
+			elem->message_init(v[i]);
+			fill(r, res, i, v[i]);
+		}
+		if (v[i] == NULL)
 			return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
 			    "out of memory"));
+	}
 	*(size_t *)((char *)out + list->quantifier_offset) = (size_t)n;
 	*(ProtobufCMessage ***)((char *)out + list->offset) = v;
 	tok = protobuf_c_message_descriptor_get_field_by_name(desc,

@@ -301,18 +301,9 @@ static int
 park_list_page(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListParksRequest	*in = (void *)r->in;
-	Parkd__V1__ListParksResponse	*out;
 
-	if ((out = req_alloc(r, sizeof(*out))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	parkd__v1__list_parks_response__init(out);
-	out->parks = (Parkd__V1__Park **)page_build(r, res,
-	    page_size_clamp(in->page_size), sizeof(Parkd__V1__Park), park_fill,
-	    "id", &out->n_parks, &out->next_page_token);
-	if (out->parks == NULL)
-		return (STEP_DONE);		/* page_build failed r */
-	return (step_reply(r, &out->base));
+	return (step_reply_page(r, res, page_size_clamp(in->page_size),
+	    &parkd__v1__list_parks_response__descriptor, "id", park_fill));
 }
 
 static const struct plan park_list = { "ListParks", 0,

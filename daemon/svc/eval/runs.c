@@ -524,18 +524,10 @@ static int
 results_listed(struct req *r, PGresult *res)
 {
 	Parkd__V1__ListEvaluationResultsRequest	*in = (void *)r->in;
-	Parkd__V1__ListEvaluationResultsResponse *out;
 
-	if ((out = req_alloc(r, sizeof(*out))) == NULL)
-		return (step_fail(r, PARKD__V1__CODE__RESOURCE_EXHAUSTED,
-		    "out of memory"));
-	parkd__v1__list_evaluation_results_response__init(out);
-	out->results = (Parkd__V1__EvaluationResult **)page_build(r, res,
-	    results_page(in->page_size), sizeof(Parkd__V1__EvaluationResult),
-	    result_fill, "position", &out->n_results, &out->next_page_token);
-	if (out->results == NULL)
-		return (STEP_DONE);		/* page_build failed r */
-	return (step_reply(r, &out->base));
+	return (step_reply_page(r, res, results_page(in->page_size),
+	    &parkd__v1__list_evaluation_results_response__descriptor,
+	    "position", result_fill));
 }
 
 static const struct plan results_list = { "ListEvaluationResults", 0,
