@@ -22,6 +22,12 @@ void		 pcmd_table(FILE *, const char *const *, int,
 		     const char *const *, int);
 
 int	 pcmd_parse_bool(const char *, protobuf_c_boolean *);
+
+/* Units for people: fen shown in yuan, m2 x 100 in m2 (pcmd.c). */
+enum pcmd_unit { PCMD_U_NONE, PCMD_U_FEN, PCMD_U_AREA };
+enum pcmd_unit	 pcmd_field_unit(const ProtobufCFieldDescriptor *);
+const char	*pcmd_field_label(const ProtobufCFieldDescriptor *, char *,
+		     size_t);
 extern int	 pcmd_raw;	/* the wire's units (fen, m2 x 100) */
 
 #endif
