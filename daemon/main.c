@@ -107,7 +107,8 @@ static const struct method_def *const method_tables[] = {
 	svc_park_methods, svc_firm_methods, svc_facts_methods,
 	svc_tenancy_methods, svc_rules_methods, svc_sync_methods,
 	svc_export_methods, svc_eval_methods, svc_principal_methods,
-	svc_declaration_methods, svc_expert_methods, NULL
+	svc_declaration_methods, svc_declstatus_methods, svc_expert_methods,
+	NULL
 };
 
 /* The layers meet here: who owns connections, reloads, push clean-up. */

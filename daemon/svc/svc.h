@@ -20,6 +20,7 @@ extern const struct method_def svc_export_methods[];
 extern const struct method_def svc_eval_methods[];
 extern const struct method_def svc_principal_methods[];
 extern const struct method_def svc_declaration_methods[];
+extern const struct method_def svc_declstatus_methods[];
 extern const struct method_def svc_expert_methods[];
 /* principal.c */
 int	 fingerprint_normalise(const char *, char [65]);
