@@ -6,9 +6,11 @@
 # at the next "-- name:" or the end of the file, without its final ";".
 # A block after "-- fragment: NAME" is no statement: "@@NAME@@" in a
 # statement stands for it (the column lists that several statements
-# return), so one list serves them all. A statement with the comment line
-# "-- planned per call" is sent as text, not prepared (core/dbconn.c,
-# db_send_stmt): PostgreSQL plans it for each call's parameters.
+# return), so one list serves them all; "@@NAME(A,B)@@" puts A for "@1"
+# and B for "@2" in it (a parameter's number, say). A statement with the
+# comment line "-- planned per call" is sent as text, not prepared
+# (core/dbconn.c, db_send_stmt): PostgreSQL plans it for each call's
+# parameters.
 set -eu
 mode=$1
 shift
@@ -34,17 +36,34 @@ function flush() {
 	text = ""
 	pc = 0
 }
-# Put the fragments in: "@@NAME@@" for fragment NAME.
-function expand(t, s,    k, out) {
+# Put the fragments in: "@@NAME@@" for fragment NAME, "@@NAME(A,B)@@"
+# for it with "@1" in its text replaced by A, "@2" by B (up to 9).
+function expand(t, s,    k, out, f, args, na, i, at, len) {
 	out = ""
-	while (match(t, /@@[a-z0-9_]+@@/)) {
-		k = substr(t, RSTART + 2, RLENGTH - 4)
+	while (match(t, /@@[a-z0-9_]+(\([^()@]*\))?@@/)) {
+		at = RSTART
+		len = RLENGTH
+		k = substr(t, at + 2, len - 4)
+		na = 0
+		if (index(k, "(") > 0) {
+			na = split(substr(k, index(k, "(") + 1,
+			    length(k) - index(k, "(") - 1), args, ",")
+			k = substr(k, 1, index(k, "(") - 1)
+		}
 		if (!(k in frags)) {
 			printf "statement %s: no fragment %s\n", s, k > "/dev/stderr"
 			exit 1
 		}
-		out = out substr(t, 1, RSTART - 1) frags[k]
-		t = substr(t, RSTART + RLENGTH)
+		f = frags[k]
+		for (i = 1; i <= na; i++)
+			gsub("@" i, args[i], f)
+		if (match(f, /@[1-9]/)) {
+			printf "statement %s: fragment %s needs more arguments\n",
+			    s, k > "/dev/stderr"
+			exit 1
+		}
+		out = out substr(t, 1, at - 1) f
+		t = substr(t, at + len)
 	}
 	return (out t)
 }

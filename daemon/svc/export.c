@@ -139,8 +139,7 @@ svc_export(struct req *r)
 	*size = in->page_size <= 0 ? 1000 : in->page_size > 10000 ? 10000 :
 	    in->page_size;
 	if (r->pr.role == ROLE_OPERATOR)
-		db_query(r, "SELECT id FROM parks WHERE code = $1", 1, p,
-		    export_scoped);
+		db_exec(r, SQL_EXPORT_PARK_ID, 1, p, export_scoped);
 	else
 		export_query(r);
 }

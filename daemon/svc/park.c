@@ -4,18 +4,6 @@
 
 #include "svc/svc.h"
 
-#define PARK_COLS							\
-	"p.id, p.code, p.name, p.district, p.operator_name, "		\
-	"p.operator_credit_code, p.operator_legal_person, p.staff_count, " \
-	"p.total_area, array_to_string(p.leading_industries, ',') AS "	\
-	"leading_industries, p.level, p.status, "			\
-	DATE_COL("p.applied_on") " AS applied_on, "			\
-	DATE_COL("p.admitted_on") " AS admitted_on, "			\
-	DATE_COL("p.warned_on") " AS warned_on, "			\
-	DATE_COL("p.exited_on") " AS exited_on, p.status_reason, "	\
-	"p.version, " TS_COL("p.created_at") " AS created_at, "		\
-	TS_COL("p.updated_at") " AS updated_at"
-
 static const char *const park_levels[] = { "base", "high_level", NULL };
 static const char *const park_statuses[] = { "applied", "admitted",
     "warned", "exited", NULL };
@@ -203,18 +191,7 @@ svc_park_create(struct req *r)
 	qp_str_or_null(&q, p->applied_on);
 	qp_str_or_null(&q, p->admitted_on);
 	qp_str(&q, p->status_reason);
-	db_query(r, "WITH ins AS (INSERT INTO parks (code, name, district, "
-	    "operator_name, operator_credit_code, operator_legal_person, "
-	    "staff_count, total_area, leading_industries, level, status, "
-	    "applied_on, admitted_on, status_reason) VALUES ($5, $6, $7, $8, "
-	    "$9, $10, $11, $12, coalesce(string_to_array(nullif($13, ''), "
-	    "','), '{}'), $14, $15, coalesce($16::date, least(current_date, "
-	    "$17::date)), "
-	    "CASE WHEN $15 IN ('admitted', 'warned', 'exited') THEN "
-	    "coalesce($17::date, current_date) END, $18) RETURNING *), "
-	    "aud AS (" AUDIT_SQL("'park:' || ins.code",
-	    "jsonb_build_object('after', to_jsonb(ins))", "ins") ") "
-	    "SELECT " PARK_COLS " FROM ins p", q.n, q.v, park_create_done);
+	db_exec(r, SQL_PARK_INSERT, q.n, q.v, park_create_done);
 }
 
 /* GetPark: by id or by code; an operator reads only its own park. */
@@ -401,28 +378,7 @@ svc_park_update(struct req *r)
 	qp_i64(&q, auth_scope(r));
 	qp_str(&q, mask);				/* $9 */
 	qp_park_fields(&q, r, p);			/* $10..$18 */
-#define SET(col, val) col " = CASE WHEN '" col "' = ANY($9::text[]) THEN " \
-	val " ELSE p." col " END, "
-	db_query(r, "WITH old AS (SELECT * FROM parks WHERE "
-	    "($5::bigint <> 0 AND id = $5) OR ($5 = 0 AND code = $6)), "
-	    "upd AS (UPDATE parks p SET "
-	    SET("name", "$10") SET("district", "$11")
-	    SET("operator_name", "$12") SET("operator_credit_code", "$13")
-	    SET("operator_legal_person", "$14::boolean")
-	    SET("staff_count", "$15::integer") SET("total_area", "$16::bigint")
-	    SET("leading_industries", "coalesce(string_to_array(nullif($17, "
-	    "''), ','), '{}')") SET("level", "$18")
-	    "version = p.version + 1, updated_at = now() FROM old "
-	    "WHERE p.id = old.id AND p.version = $7 AND "
-	    "($8::bigint = 0 OR p.id = $8) RETURNING p.*), "
-	    "aud AS (" AUDIT_SQL("'park:' || upd.code",
-	    "jsonb_build_object('fields', $9::text[], 'before', to_jsonb(old), "
-	    "'after', to_jsonb(upd))", "upd, old") ") "
-	    "SELECT 'updated' AS outcome, " PARK_COLS " FROM upd p "
-	    "UNION ALL SELECT CASE WHEN $8 <> 0 AND p.id <> $8 THEN 'denied' "
-	    "ELSE 'stale' END, " PARK_COLS " FROM old p "
-	    "WHERE NOT EXISTS (SELECT 1 FROM upd)", q.n, q.v, park_update_done);
-#undef SET
+	db_exec(r, SQL_PARK_UPDATE, q.n, q.v, park_update_done);
 }
 
 /* ---- lifecycle: applied -> admitted -> warned -> exited ---- */
@@ -485,27 +441,7 @@ decision_write(struct req *r)
 	qp_str(&q, in->reason);
 	qp_str(&q, d->from);
 	qp_i64(&q, d->version);
-	db_query(r, "WITH old AS (SELECT * FROM parks WHERE code = $5), "
-	    "upd AS (UPDATE parks p SET status = $6, "
-	    "admitted_on = CASE WHEN $6 = 'admitted' THEN $7::date ELSE "
-	    "p.admitted_on END, warned_on = CASE WHEN $6 = 'warned' THEN "
-	    "$7::date ELSE p.warned_on END, exited_on = CASE WHEN $6 = "
-	    "'exited' THEN $7::date ELSE p.exited_on END, status_reason = $8, "
-	    "version = p.version + 1, updated_at = now() FROM old WHERE "
-	    "p.id = old.id AND old.status = ANY($9::text[]) AND ($10::bigint = "
-	    "0 OR old.version = $10) RETURNING p.*), "
-	    "ten AS (UPDATE tenancies t SET status = 'left', exit_date = "
-	    "$7::date, exit_reason = 'park_exited', version = t.version + 1, "
-	    "updated_at = now() FROM upd WHERE $6 = 'exited' AND t.park_id = "
-	    "upd.id AND t.status = 'active' RETURNING t.id), "
-	    "aud AS (" AUDIT_SQL("'park:' || upd.code",
-	    "jsonb_build_object('before', to_jsonb(old), 'after', "
-	    "to_jsonb(upd), 'tenancies_closed', (SELECT count(*) FROM ten))",
-	    "upd, old") ") "
-	    "SELECT 'done' AS outcome, " PARK_COLS ", (SELECT count(*) FROM "
-	    "ten) AS closed FROM upd p UNION ALL SELECT 'refused', " PARK_COLS
-	    ", 0 FROM old p WHERE NOT EXISTS (SELECT 1 FROM upd)", q.n, q.v,
-	    decision_done);
+	db_exec(r, SQL_PARK_DECIDE, q.n, q.v, decision_done);
 }
 
 static struct decision *
@@ -581,8 +517,7 @@ svc_park_admit(struct req *r)
 	qp_init(&q);
 	qp_str(&q, in->park_code);
 	qp_i64(&q, d->date.y);
-	db_query(r, "SELECT " PARK_COLS ", " POLICY_COLS("$2") " FROM parks p "
-	    "WHERE p.code = $1", q.n, q.v, admit_checked);
+	db_exec(r, SQL_PARK_ADMIT_FACTS, q.n, q.v, admit_checked);
 }
 
 static void

@@ -175,17 +175,8 @@ svc_principal_add_cli(const struct config *cfg, const char *cert,
 	p[2] = role;
 	p[3] = park ? park : "";
 	p[4] = cert;
-	res = PQexecParams(pg, "WITH pk AS (SELECT id FROM parks WHERE code = "
-	    "$4), ins AS (INSERT INTO principals (name, fingerprint, role, "
-	    "park_id) SELECT $1, $2, $3, (SELECT id FROM pk) WHERE $4 = '' OR "
-	    "EXISTS (SELECT 1 FROM pk) ON CONFLICT (fingerprint) DO UPDATE "
-	    "SET name = EXCLUDED.name, role = EXCLUDED.role, park_id = "
-	    "EXCLUDED.park_id, enabled = true, version = principals.version + 1 "
-	    "RETURNING *), aud AS (INSERT INTO audit_log (principal_name, "
-	    "method, object, change) SELECT 'parkd --add-principal', "
-	    "'AddPrincipal', 'principal:' || ins.fingerprint, "
-	    "jsonb_build_object('after', to_jsonb(ins), 'cert', $5::text) "
-	    "FROM ins) SELECT id FROM ins", 5, NULL, p, NULL, NULL, 0);
+	res = PQexecParams(pg, sql_stmts[SQL_PRINCIPAL_ADD_CLI].sql, 5, NULL, p,
+	    NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		asprintf(cause, "%s", PQresultErrorMessage(res));
 	else if (PQntuples(res) == 0)

@@ -245,14 +245,7 @@ sweep_parks_done(struct req *r, PGresult *res)
 	qp_init(&q);
 	qp_str(&q, s->as_of_s);
 	qp_i64(&q, s->pol->cert_warn_days);
-	db_query(r, "SELECT f.credit_code, c.kind, c.number, "
-	    "c.valid_to::text AS valid_to, coalesce((SELECT p.code FROM "
-	    "tenancies t JOIN parks p ON p.id = t.park_id WHERE t.firm_id = "
-	    "f.id AND t.status = 'active'), '') AS park_code FROM "
-	    "certifications c JOIN firms f ON f.id = c.firm_id WHERE "
-	    "c.expired_on IS NULL AND c.valid_to >= $1::date AND c.valid_to <= "
-	    "$1::date + $2::integer ORDER BY c.valid_to, c.id", q.n, q.v,
-	    sweep_certs_done);
+	db_exec(r, SQL_SWEEP_CERTS, q.n, q.v, sweep_certs_done);
 }
 
 static void
@@ -276,14 +269,7 @@ sweep_tenancies_done(struct req *r, PGresult *res)
 		if (tenancy_facts_from_row(r, res, i, &t) == 0)
 			rules_tenancy_sweep(s->pol, &t, &s->as_of, &s->ps);
 	}
-	db_query(r, "SELECT code, operator_legal_person, staff_count, "
-	    "array_to_string(leading_industries, ',') AS industries, "
-	    "total_area, status, coalesce((SELECT er.consecutive_fails FROM "
-	    "evaluation_results er JOIN evaluation_runs ru ON ru.id = "
-	    "er.run_id WHERE er.park_id = parks.id AND ru.status = "
-	    "'final' ORDER BY ru.year DESC LIMIT 1), 0) AS fails FROM "
-	    "parks WHERE status IN ('admitted', 'warned') ORDER BY id", 0, NULL,
-	    sweep_parks_done);
+	db_exec(r, SQL_SWEEP_PARKS, 0, NULL, sweep_parks_done);
 }
 
 /* RunSweep(as_of): every proposal of the active rules; changes nothing. */
@@ -307,10 +293,7 @@ svc_rules_sweep(struct req *r)
 	qp_i64(&q, 0);
 	qp_i64(&q, s->as_of.y);
 	/* one extra row carries the policy even when there is no tenancy */
-	db_query(r, "SELECT facts.*, " POLICY_COLS("$4") " FROM (SELECT 1) one "
-	    "LEFT JOIN (" TENANCY_FACTS_SQL("$1::date", "$2::integer", "$3")
-	    ") facts ON true ORDER BY facts.park_code, facts.credit_code",
-	    q.n, q.v, sweep_tenancies_done);
+	db_exec(r, SQL_SWEEP_TENANCY_FACTS, q.n, q.v, sweep_tenancies_done);
 }
 
 /* The methods this file serves (rpc/dispatch.c builds the table). */

@@ -9,12 +9,6 @@
 
 #include "svc/svc.h"
 
-#define TENANCY_COLS							\
-	"t.id, p.code AS park_code, f.credit_code, f.name AS firm_name, " \
-	"t.entry_date::text AS entry_date, t.area, t.status, "		\
-	DATE_COL("t.exit_date") " AS exit_date, t.exit_reason, "	\
-	"t.exit_rule, t.waiver_source, t.version"
-
 struct tstate {
 	int64_t			 park_id;
 	int64_t			 firm_id;
@@ -241,13 +235,7 @@ exit_write(struct req *r)
 	qp_str(&q, s->date_s);
 	qp_str(&q, in->reason);
 	qp_str(&q, in->rule);
-	db_query(r, "WITH t AS (UPDATE tenancies SET status = $6, exit_date = "
-	    "$7, exit_reason = $8, exit_rule = $9, version = version + 1, "
-	    "updated_at = now() WHERE id = $5 RETURNING *), aud AS ("
-	    AUDIT_SQL("'tenancy:' || t.id", "jsonb_build_object('after', "
-	    "to_jsonb(t))", "t") ") SELECT " TENANCY_COLS " FROM t JOIN parks "
-	    "p ON p.id = t.park_id JOIN firms f ON f.id = t.firm_id", q.n, q.v,
-	    exit_written);
+	db_exec(r, SQL_TENANCY_EXIT, q.n, q.v, exit_written);
 }
 
 /* Does the stated rule hold on the exit date? */
@@ -337,9 +325,7 @@ exit_locked(struct req *r, PGresult *res)
 	qp_i64(&q, ymd_quarter_index(&s->date));
 	qp_i64(&q, s->tenancy_id);
 	qp_i64(&q, s->date.y);
-	db_query(r, "SELECT facts.*, " POLICY_COLS("$4") " FROM ("
-	    TENANCY_FACTS_SQL("$1::date", "$2::integer", "$3") ") facts",
-	    q.n, q.v, exit_facts_done);
+	db_exec(r, SQL_TENANCY_EXIT_FACTS, q.n, q.v, exit_facts_done);
 }
 
 static void
@@ -353,11 +339,7 @@ exit_begun(struct req *r, PGresult *res)
 	qp_init(&q);
 	qp_i64(&q, in->tenancy_id);
 	qp_str(&q, in->credit_code);
-	db_query(r, "SELECT t.id, t.park_id, t.status, t.entry_date::text AS "
-	    "entry_date FROM tenancies t JOIN firms f ON f.id = t.firm_id "
-	    "WHERE ($1::bigint <> 0 AND t.id = $1) OR ($1 = 0 AND "
-	    "f.credit_code = $2 AND t.status = 'active') FOR UPDATE OF t",
-	    q.n, q.v, exit_locked);
+	db_exec(r, SQL_TENANCY_EXIT_LOCK, q.n, q.v, exit_locked);
 }
 
 static void

@@ -157,3 +157,41 @@ LEFT JOIN x ON true
     (SELECT count(*) FROM x WHERE NOT ins) AS updated,
     (SELECT count(*) FROM s) - (SELECT count(*) FROM d) AS superseded,
     '' AS refused
+
+-- fragment: year_policy
+-- The policy active for the year in parameter @1 (policy_from_row reads
+-- these two; no policy: both NULL).
+(SELECT pp.hash FROM policy_years py JOIN policies pp
+        ON pp.id = py.policy_id WHERE py.year = @1) AS policy_hash,
+    (SELECT pp.body FROM policy_years py JOIN policies pp
+        ON pp.id = py.policy_id WHERE py.year = @1) AS policy_body
+
+-- fragment: tenancy_facts
+-- What the exit rules read of each active tenancy (tenancy_facts_from_row,
+-- store/facts.c), as of date $1 and quarter index $2 (year * 4 + quarter
+-- - 1): the firm's high-tech certificate, equity raised, revenue of the
+-- eight quarters before, acquisition or listing, its last reported
+-- quarter; $3 one tenancy (0: every active one).
+SELECT t.id, p.code AS park_code,
+    array_to_string(p.leading_industries, ',') AS park_industries,
+    f.credit_code, f.industry_code, t.entry_date::text AS entry_date,
+    EXISTS (SELECT 1 FROM certifications c
+        WHERE c.firm_id = f.id AND c.kind = 'high_tech'
+            AND c.valid_from <= $1::date AND c.valid_to >= $1::date
+            AND (c.expired_on IS NULL OR c.expired_on > $1::date))
+        AS high_tech,
+    (SELECT coalesce(sum(x.amount), 0) FROM firm_financings x
+        WHERE x.firm_id = f.id AND x.date <= $1::date) AS equity,
+    (SELECT coalesce(sum(r.revenue), 0) FROM firm_reports r
+        WHERE r.firm_id = f.id AND r.year * 4 + r.quarter - 1
+            BETWEEN $2::integer - 8 AND $2::integer - 1) AS revenue_2y,
+    EXISTS (SELECT 1 FROM firm_events e
+        WHERE e.firm_id = f.id AND e.date <= $1::date)
+        AS acquired_or_listed,
+    coalesce((SELECT max(r.year * 4 + r.quarter - 1) FROM firm_reports r
+        WHERE r.firm_id = f.id
+            AND r.year * 4 + r.quarter - 1 < $2::integer), -1) AS last_qi
+FROM tenancies t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id
+WHERE t.status = 'active' AND ($3::bigint = 0 OR t.id = $3)

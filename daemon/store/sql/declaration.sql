@@ -156,10 +156,7 @@ WHERE p.code = $1 AND d.year = $2;
 
 -- name: decl_policy
 -- The policy of year $1 (policy_from_row; none: NULL).
-SELECT (SELECT pp.hash FROM policy_years py JOIN policies pp
-        ON pp.id = py.policy_id WHERE py.year = $1) AS policy_hash,
-    (SELECT pp.body FROM policy_years py JOIN policies pp
-        ON pp.id = py.policy_id WHERE py.year = $1) AS policy_body;
+SELECT @@year_policy($1)@@;
 
 -- name: decl_status_list
 -- Every park taking part in year $1 (as eval_raw chooses them) and its

@@ -480,3 +480,18 @@ SELECT @@objection_columns@@
 FROM objections o
 WHERE o.run_id = $1 AND ($2::bigint = 0 OR o.park_id = $2)
 ORDER BY o.id;
+
+-- name: eval_create_inputs
+-- CreateEvaluationRun, first in its transaction: the policy of year $1,
+-- the year's budget (NULL: none), the status of the run $2 corrects (''
+-- for none), and the transaction's settings for the raw-indicator query
+-- (svc/eval/create.c says why: no JIT, no parallel workers, no hash
+-- joins, a custom plan).
+SELECT @@year_policy($1)@@,
+    (SELECT amount FROM evaluation_budgets WHERE year = $1) AS budget,
+    coalesce((SELECT status FROM evaluation_runs
+        WHERE id = $2 AND year = $1), '') AS corrects_status,
+    set_config('jit', 'off', true) AS jit,
+    set_config('max_parallel_workers_per_gather', '0', true) AS par,
+    set_config('enable_hashjoin', 'off', true) AS hj,
+    set_config('plan_cache_mode', 'force_custom_plan', true) AS pcm;

@@ -34,10 +34,7 @@ FROM a;
 SELECT a.id, coalesce(a.conflict, '') AS conflict,
     coalesce(to_char(a.submitted_at AT TIME ZONE 'UTC',
         'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') AS submitted_at,
-    (SELECT pp.hash FROM policy_years py JOIN policies pp
-        ON pp.id = py.policy_id WHERE py.year = $3) AS policy_hash,
-    (SELECT pp.body FROM policy_years py JOIN policies pp
-        ON pp.id = py.policy_id WHERE py.year = $3) AS policy_body
+    @@year_policy($3)@@
 FROM expert_assignments a
 JOIN parks p ON p.id = a.park_id
 WHERE a.expert_id = $1 AND p.code = $2 AND a.year = $3

@@ -60,3 +60,7 @@ JOIN firms f ON f.id = c.firm_id, parks p
 WHERE p.code = $1 AND scope_firm_read(p.id, f.id, c.valid_from, c.valid_to)
 ORDER BY f.credit_code, c.kind, c.number
 LIMIT $2 OFFSET $3;
+
+-- name: export_park_id
+-- The id of park $1 (code), to check the caller may export it.
+SELECT id FROM parks WHERE code = $1;

@@ -43,3 +43,26 @@ FROM upd x;
 SELECT @@principal_columns@@
 FROM principals x
 WHERE x.id = $1;
+
+-- name: principal_add_cli
+-- parkd --add-principal (svc/principal.c, on its own connection, outside
+-- any request): $1 name, $2 fingerprint, $3 role, $4 park code ('' for
+-- none), $5 the certificate's subject for the audit row. A known
+-- fingerprint is updated and enabled again; no row: no park $4.
+WITH pk AS (SELECT id FROM parks WHERE code = $4),
+ins AS (
+    INSERT INTO principals (name, fingerprint, role, park_id)
+    SELECT $1, $2, $3, (SELECT id FROM pk)
+    WHERE $4 = '' OR EXISTS (SELECT 1 FROM pk)
+    ON CONFLICT (fingerprint) DO UPDATE
+    SET name = EXCLUDED.name, role = EXCLUDED.role,
+        park_id = EXCLUDED.park_id, enabled = true,
+        version = principals.version + 1
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_name, method, object, change)
+    SELECT 'parkd --add-principal', 'AddPrincipal',
+        'principal:' || ins.fingerprint,
+        jsonb_build_object('after', to_jsonb(ins), 'cert', $5::text)
+    FROM ins)
+SELECT id FROM ins;

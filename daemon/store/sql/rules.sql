@@ -52,3 +52,41 @@ WHERE y.year = $1;
 SELECT @@policy_columns@@
 FROM policies x
 ORDER BY x.id;
+
+-- name: sweep_tenancy_facts
+-- RunSweep: every active tenancy's facts (tenancy_facts) as of $1 (date),
+-- $2 (its quarter index), $3 = 0, and the policy of year $4. One extra
+-- row with no tenancy carries the policy when there is none.
+-- planned per call
+SELECT facts.*, @@year_policy($4)@@
+FROM (SELECT 1) one
+LEFT JOIN (@@tenancy_facts@@) facts ON true
+ORDER BY facts.park_code, facts.credit_code;
+
+-- name: sweep_certs
+-- RunSweep: certifications not expired that end between $1 (date) and $2
+-- days after, with the park of the firm's active tenancy ('' for none).
+-- planned per call
+SELECT f.credit_code, c.kind, c.number, c.valid_to::text AS valid_to,
+    coalesce((SELECT p.code FROM tenancies t JOIN parks p ON p.id = t.park_id
+        WHERE t.firm_id = f.id AND t.status = 'active'), '') AS park_code
+FROM certifications c
+JOIN firms f ON f.id = c.firm_id
+WHERE c.expired_on IS NULL AND c.valid_to >= $1::date
+    AND c.valid_to <= $1::date + $2::integer
+ORDER BY c.valid_to, c.id;
+
+-- name: sweep_parks
+-- RunSweep: the admitted and warned parks, each with its consecutive
+-- failed evaluations as of the last final run that scored it.
+SELECT code, operator_legal_person, staff_count,
+    array_to_string(leading_industries, ',') AS industries, total_area,
+    status,
+    coalesce((SELECT er.consecutive_fails
+        FROM evaluation_results er
+        JOIN evaluation_runs ru ON ru.id = er.run_id
+        WHERE er.park_id = parks.id AND ru.status = 'final'
+        ORDER BY ru.year DESC LIMIT 1), 0) AS fails
+FROM parks
+WHERE status IN ('admitted', 'warned')
+ORDER BY id;

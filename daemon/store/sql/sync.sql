@@ -138,3 +138,119 @@ SELECT (SELECT count(*) FROM e WHERE ok AND fresh) + (SELECT count(*) FROM up WH
     (SELECT count(*) FROM up WHERE NOT inserted) AS updated,
     0 AS superseded,
     coalesce((SELECT string_agg(row_no || E'\tother_park', E'\n' ORDER BY row_no) FROM e WHERE NOT ok), '') AS refused;
+
+-- name: sync_begin_lookup
+-- BeginSync: park $1 (code) and the push already committed under key $2
+-- by principal $3, if any (b_park NULL: none).
+SELECT p.id AS park_id, b.kind, b.park_id AS b_park, b.rows, b.applied,
+    b.updated, b.refused
+FROM parks p
+LEFT JOIN sync_batches b ON b.idempotency_key = $2 AND b.principal_id = $3
+WHERE p.code = $1;
+
+-- name: sync_refusals_list
+-- The rows a push (key $1, principal $2) refused, the first 1,000.
+SELECT row_no, field, rule, message
+FROM sync_refusals
+WHERE idempotency_key = $1 AND principal_id = $2
+ORDER BY row_no
+LIMIT 1000;
+
+-- name: sync_refusals_insert
+-- A chunk's refused rows, for push key $1 and principal $6: row numbers
+-- $2, fields $3, rules $4, messages $5 (arrays, one element a violation).
+INSERT INTO sync_refusals (idempotency_key, row_no, field, rule, message,
+    principal_id)
+SELECT $1, *, $6
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]);
+
+-- name: sync_tenancies_check
+-- What a tenancies chunk's rows are checked against (svc/sync/tenancy.c),
+-- for park $1: each row ($2 row numbers, $3 credit codes, $4 entry dates)
+-- with its firm, the firm's active tenancy elsewhere and here, the policy
+-- of its entry year (its body once per policy), and the park with the
+-- area its active tenancies occupy.
+SELECT s.row_no, f.id AS firm_id, f.industry_code,
+    f.registered_on::text AS registered_on,
+    (SELECT p2.code FROM tenancies t2 JOIN parks p2 ON p2.id = t2.park_id
+        WHERE t2.firm_id = f.id AND t2.status = 'active'
+            AND t2.park_id <> $1) AS active_park,
+    (SELECT t3.id FROM tenancies t3 WHERE t3.firm_id = f.id
+        AND t3.status = 'active' AND t3.park_id = $1) AS same_id,
+    (SELECT t3.area FROM tenancies t3 WHERE t3.firm_id = f.id
+        AND t3.status = 'active' AND t3.park_id = $1) AS same_area,
+    pol.hash AS policy_hash,
+    CASE WHEN row_number() OVER (PARTITION BY pol.hash ORDER BY s.row_no)
+        = 1 THEN pol.body END AS policy_body,
+    p.code, p.status, p.total_area,
+    array_to_string(p.leading_industries, ',') AS industries,
+    (SELECT coalesce(sum(area), 0) FROM tenancies
+        WHERE park_id = $1 AND status = 'active') AS occupied
+FROM unnest($2::bigint[], $3::text[], $4::date[])
+    AS s(row_no, credit_code, entry_date)
+LEFT JOIN firms f ON f.credit_code = s.credit_code
+LEFT JOIN LATERAL (
+    SELECT pp.hash, pp.body
+    FROM policy_years py JOIN policies pp ON pp.id = py.policy_id
+    WHERE py.year = extract(year FROM s.entry_date)::int) pol ON true
+CROSS JOIN parks p
+WHERE p.id = $1
+ORDER BY s.row_no;
+
+-- name: sync_tenancies_write
+-- A tenancies chunk's checked rows for park $1: new entries ($2 firms, $3
+-- entry dates, $4 areas, $5 waivers) and updates of active tenancies ($6
+-- ids, $7 areas, $8 waivers).
+WITH ins AS (
+    INSERT INTO tenancies (firm_id, park_id, entry_date, area,
+        waiver_source)
+    SELECT firm_id, $1, entry_date, area, waiver
+    FROM unnest($2::bigint[], $3::date[], $4::bigint[], $5::text[])
+        AS u(firm_id, entry_date, area, waiver)
+    RETURNING 1),
+upd AS (
+    UPDATE tenancies t SET area = u.area, waiver_source = u.waiver,
+        version = t.version + 1, updated_at = now()
+    FROM unnest($6::bigint[], $7::bigint[], $8::text[])
+        AS u(id, area, waiver)
+    WHERE t.id = u.id
+    RETURNING 1)
+SELECT (SELECT count(*) FROM ins) AS applied,
+    (SELECT count(*) FROM upd) AS updated, 0 AS superseded, '' AS refused;
+
+-- name: sync_commit_park_lock
+-- CommitSync of tenancies: park $1 locked, with the area its active
+-- tenancies occupy.
+SELECT p.status, p.total_area,
+    (SELECT coalesce(sum(t.area), 0) FROM tenancies t
+        WHERE t.park_id = p.id AND t.status = 'active') AS occupied
+FROM parks p
+WHERE p.id = $1
+FOR NO KEY UPDATE;
+
+-- name: sync_commit_firms_elsewhere
+-- CommitSync: one of firms $1 (bigint[]) with a tenancy in a park other
+-- than $2, if any.
+SELECT f.credit_code
+FROM tenancies t
+JOIN firms f ON f.id = t.firm_id
+WHERE t.firm_id = ANY($1::bigint[]) AND t.park_id <> $2
+LIMIT 1;
+
+-- name: sync_commit_batch
+-- CommitSync: the push's stored outcome and its audit row ($1..$4, $4 the
+-- push's key): key $5, park $6, kind $7, rows $8, applied $9, updated
+-- $10, refused $11.
+WITH b AS (
+    INSERT INTO sync_batches (idempotency_key, principal_id, park_id, kind,
+        rows, applied, updated, refused)
+    VALUES ($5, $1::bigint, $6, $7, $8, $9, $10, $11)
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3,
+        'park:' || (SELECT code FROM parks WHERE id = b.park_id), $4,
+        jsonb_build_object('sync', to_jsonb(b))
+    FROM b)
+SELECT 1 FROM b;

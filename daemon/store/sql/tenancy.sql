@@ -109,3 +109,41 @@ WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND f.credit_code = $3
     AND t.id > $4 AND ($5::bigint = 0 OR t.park_id = $5)
 ORDER BY t.id
 LIMIT $6;
+
+-- name: tenancy_exit_lock
+-- ExitFirm: the tenancy to end, locked: tenancy $1, or (0) the active
+-- tenancy of the firm of credit code $2.
+-- planned per call
+SELECT t.id, t.park_id, t.status, t.entry_date::text AS entry_date
+FROM tenancies t
+JOIN firms f ON f.id = t.firm_id
+WHERE ($1::bigint <> 0 AND t.id = $1)
+    OR ($1 = 0 AND f.credit_code = $2 AND t.status = 'active')
+FOR UPDATE OF t;
+
+-- name: tenancy_exit_facts
+-- ExitFirm: the facts of tenancy $3 (tenancy_facts) as of the exit date
+-- $1 (its quarter index $2), and the policy of year $4. Planned for its
+-- tenancy: a cached plan of "$3 = 0 OR t.id = $3" reads every tenancy.
+-- planned per call
+SELECT facts.*, @@year_policy($4)@@
+FROM (@@tenancy_facts@@) facts;
+
+-- name: tenancy_exit
+-- ExitFirm: tenancy $5 ends with status $6 on $7, reason $8, rule $9, with
+-- the audit row ($1..$4).
+WITH t AS (
+    UPDATE tenancies SET status = $6, exit_date = $7, exit_reason = $8,
+        exit_rule = $9, version = version + 1, updated_at = now()
+    WHERE id = $5
+    RETURNING *),
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'tenancy:' || t.id, $4,
+        jsonb_build_object('after', to_jsonb(t))
+    FROM t)
+SELECT @@tenancy_columns@@
+FROM t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id;

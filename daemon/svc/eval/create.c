@@ -579,15 +579,7 @@ create_measure(struct req *r)
 	 * all three. A custom plan always: its park filter ($6 = 0) folds
 	 * away only in one.
 	 */
-	db_query(r, "SELECT " POLICY_COLS("$1") ", (SELECT amount FROM "
-	    "evaluation_budgets WHERE year = $1) AS budget, "
-	    "coalesce((SELECT status FROM evaluation_runs WHERE id = $2 AND "
-	    "year = $1), '') AS corrects_status, "
-	    "set_config('jit', 'off', true) AS jit, "
-	    "set_config('max_parallel_workers_per_gather', '0', true) AS par, "
-	    "set_config('enable_hashjoin', 'off', true) AS hj, "
-	    "set_config('plan_cache_mode', 'force_custom_plan', true) AS pcm",
-	    q.n, q.v, create_policy);
+	db_exec(r, SQL_EVAL_CREATE_INPUTS, q.n, q.v, create_policy);
 }
 
 void

@@ -149,7 +149,7 @@ begin_checked(struct req *r, PGresult *res)
 		b->refused = pg_i64(res, 0, "refused");
 		p[0] = r->idem_key;
 		p[1] = i64s(pid, r->pr.id);
-		db_query(r, REFUSALS_SQL, 2, p, begin_replay_done);
+		db_exec(r, SQL_SYNC_REFUSALS_LIST, 2, p, begin_replay_done);
 		return;
 	}
 	if (sync_open_count(r->pr.id) >= server->cfg->push_per_principal) {
@@ -211,9 +211,5 @@ svc_sync_begin(struct req *r)
 	p[0] = in->park_code;
 	p[1] = r->idem_key;
 	p[2] = i64s(pid, r->pr.id);
-	db_query(r, "SELECT p.id AS park_id, b.kind, b.park_id AS b_park, "
-	    "b.rows, b.applied, b.updated, b.refused FROM parks p LEFT JOIN "
-	    "sync_batches b ON b.idempotency_key = $2 AND b.principal_id = $3 "
-	    "WHERE p.code = $1", 3, p,
-	    begin_checked);
+	db_exec(r, SQL_SYNC_BEGIN_LOOKUP, 3, p, begin_checked);
 }

@@ -98,10 +98,7 @@ chunk_record_refusals(struct req *r)
 		return;
 	}
 	p[5] = k->s->principal;
-	db_query(r, "INSERT INTO sync_refusals (idempotency_key, row_no, "
-	    "field, rule, message, principal_id) SELECT $1, *, $6 FROM unnest("
-	    "$2::bigint[], $3::text[], $4::text[], $5::text[])", 6, p,
-	    chunk_refusals_done);
+	db_exec(r, SQL_SYNC_REFUSALS_INSERT, 6, p, chunk_refusals_done);
 	for (n = 0; n < 4; n++)
 		pgarray_free(&c[n]);
 }

@@ -85,7 +85,7 @@ commit_recorded(struct req *r, PGresult *res)
 		sync_abort(r, cm->s, res, NULL);
 		return;
 	}
-	db_query(r, REFUSALS_SQL, 2, p, commit_refusals);
+	db_exec(r, SQL_SYNC_REFUSALS_LIST, 2, p, commit_refusals);
 }
 
 /*
@@ -101,11 +101,7 @@ commit_lock_park(struct req *r)
 	const char	*p[1] = { pid };
 
 	snprintf(pid, sizeof(pid), "%lld", (long long)cm->s->park_id);
-	db_query(r, "SELECT p.status, p.total_area, (SELECT coalesce(sum("
-	    "t.area), 0) FROM tenancies t WHERE t.park_id = p.id AND t.status "
-	    "= 'active') AS occupied FROM parks p WHERE p.id = $1 FOR NO KEY "
-	    "UPDATE",
-	    1, p, commit_park_locked);
+	db_exec(r, SQL_SYNC_COMMIT_PARK_LOCK, 1, p, commit_park_locked);
 }
 
 static void
@@ -176,9 +172,7 @@ commit_check_firms(struct req *r)
 		return;
 	}
 	p[1] = i64s(b, cm->s->park_id);
-	db_query(r, "SELECT f.credit_code FROM tenancies t JOIN firms f ON "
-	    "f.id = t.firm_id WHERE t.firm_id = ANY($1::bigint[]) AND "
-	    "t.park_id <> $2 LIMIT 1", 2, p, commit_firms_checked);
+	db_exec(r, SQL_SYNC_COMMIT_FIRMS_ELSEWHERE, 2, p, commit_firms_checked);
 	pgarray_free(&ids);
 }
 
@@ -218,13 +212,7 @@ commit_record(struct req *r)
 	qp_i64(&q, s->updated);
 	qp_i64(&q, s->refused);
 	q.v[3] = s->key;	/* the push's key, for the audit row */
-	db_query(r, "WITH b AS (INSERT INTO sync_batches (idempotency_key, "
-	    "principal_id, park_id, kind, rows, applied, updated, refused) "
-	    "VALUES ($5, $1::bigint, $6, $7, $8, $9, $10, $11) "
-	    "RETURNING *), aud AS (" AUDIT_SQL("'park:' || (SELECT code FROM "
-	    "parks WHERE id = b.park_id)", "jsonb_build_object('sync', "
-	    "to_jsonb(b))", "b") ") SELECT 1 FROM b", q.n, q.v,
-	    commit_recorded);
+	db_exec(r, SQL_SYNC_COMMIT_BATCH, q.n, q.v, commit_recorded);
 }
 
 static void

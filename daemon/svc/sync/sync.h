@@ -120,11 +120,7 @@ struct sync_kind {
 
 extern int64_t	 next_sync_id;
 
-
 /* begin.c */
-#define REFUSALS_SQL							\
-	"SELECT row_no, field, rule, message FROM sync_refusals WHERE "	\
-	"idempotency_key = $1 AND principal_id = $2 ORDER BY row_no LIMIT 1000"
 Parkd__V1__SyncRowError **pack_rowerrs(struct req *, PGresult *, size_t *);
 void	 svc_sync_begin(struct req *r);
 

@@ -219,18 +219,7 @@ tenancy_state_done(struct req *r, PGresult *res)
 	if (seen.v == NULL || oom || !ok) /* never drop checked rows silently */
 		chunk_abort(r, NULL, "out of memory");
 	else if (j > 0)
-		db_query(r, "WITH ins AS (INSERT INTO tenancies (firm_id, "
-		    "park_id, entry_date, area, waiver_source) SELECT firm_id, "
-		    "$1, entry_date, area, waiver FROM unnest($2::bigint[], "
-		    "$3::date[], $4::bigint[], $5::text[]) AS u(firm_id, "
-		    "entry_date, area, waiver) RETURNING 1), upd AS (UPDATE "
-		    "tenancies t SET area = u.area, waiver_source = u.waiver, "
-		    "version = t.version + 1, updated_at = now() FROM unnest("
-		    "$6::bigint[], $7::bigint[], $8::text[]) AS u(id, area, "
-		    "waiver) WHERE t.id = u.id RETURNING 1) SELECT (SELECT "
-		    "count(*) FROM ins) AS applied, (SELECT count(*) FROM upd) "
-		    "AS updated, 0 AS superseded, '' AS refused", 8, p,
-		    chunk_applied);
+		db_exec(r, SQL_SYNC_TENANCIES_WRITE, 8, p, chunk_applied);
 	else
 		chunk_record_refusals(r);
 	for (i = 0; i < 4; i++)
@@ -265,26 +254,7 @@ tenancy_state(struct req *r, PGresult *res)
 			return;
 		}
 	}
-	db_query(r, "SELECT s.row_no, f.id AS firm_id, f.industry_code, "
-	    "f.registered_on::text AS registered_on, (SELECT p2.code FROM "
-	    "tenancies t2 JOIN parks p2 ON p2.id = t2.park_id WHERE "
-	    "t2.firm_id = f.id AND t2.status = 'active' AND t2.park_id <> $1) "
-	    "AS active_park, (SELECT t3.id FROM tenancies t3 WHERE t3.firm_id "
-	    "= f.id AND t3.status = 'active' AND t3.park_id = $1) AS same_id, "
-	    "(SELECT t3.area FROM tenancies t3 WHERE t3.firm_id = f.id AND "
-	    "t3.status = 'active' AND t3.park_id = $1) AS same_area, pol.hash "
-	    "AS policy_hash, CASE WHEN row_number() OVER (PARTITION BY "
-	    "pol.hash ORDER BY s.row_no) = 1 THEN pol.body END AS policy_body, "
-	    "p.code, p.status, p.total_area, array_to_string("
-	    "p.leading_industries, ',') AS industries, (SELECT coalesce(sum("
-	    "area), 0) FROM tenancies WHERE park_id = $1 AND status = "
-	    "'active') AS occupied FROM unnest($2::bigint[], $3::text[], "
-	    "$4::date[]) AS s(row_no, credit_code, entry_date) LEFT JOIN "
-	    "firms f ON f.credit_code = s.credit_code LEFT JOIN LATERAL ("
-	    "SELECT pp.hash, pp.body FROM policy_years py JOIN policies pp ON "
-	    "pp.id = py.policy_id WHERE py.year = extract(year FROM "
-	    "s.entry_date)::int) pol ON true CROSS JOIN parks p WHERE p.id = "
-	    "$1 ORDER BY s.row_no", 4, p, tenancy_state_done);
+	db_exec(r, SQL_SYNC_TENANCIES_CHECK, 4, p, tenancy_state_done);
 }
 
 /*
