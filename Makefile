@@ -117,6 +117,7 @@ integration: all $(BUILD)/tests/integration
 check:
 	@scripts/deps.sh install
 	$(MAKE) layers
+	tests/embed-sql-test.sh
 	$(MAKE) unit integration
 	tests/clone-test.sh $(BUILD)
 	PARKD_IT_REVERSE=1 $(MAKE) BUILD=build-san SAN=1 OPT="-O1 -g" unit \

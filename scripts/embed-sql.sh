@@ -97,7 +97,8 @@ function expand(t, s,    k, out, f, args, na, i, at, len) {
 		exit 1
 	}
 	line = $0
-	gsub(/\\/, "\\\\", line)
+	# a backslash doubled for C: mawk and gawk both need eight here
+	gsub(/\\/, "\\\\\\\\", line)
 	gsub(/"/, "\\\"", line)
 	text = text (text == "" ? "" : "\n") line
 }
