@@ -266,42 +266,20 @@ set_repeated_strings(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
 	return (0);
 }
 
-/* Set one scalar (or repeated string) field from its text value. */
+/*
+ * Set integer field fd (at p) from v: int32, enum, int64 (in yuan or m2
+ * when people_units), uint64. 0, or -1 with err said.
+ */
 static int
-set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
-    const char *v, int people_units, char *err, size_t errlen)
+set_integer(const ProtobufCFieldDescriptor *fd, void *p, const char *v,
+    int people_units, char *err, size_t errlen)
 {
-	void		*p = (char *)m + fd->offset;
-	char		*end = NULL;
-	long long	 ll;
-	unsigned long long ull;
+	char			*end = NULL;
+	long long		 ll;
+	unsigned long long	 ull;
 
 	errno = 0;
-	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
-		if (fd->type != PROTOBUF_C_TYPE_STRING) {
-			snprintf(err, errlen, "--%s cannot be set from the "
-			    "command line", fd->name);
-			return (-1);
-		}
-		return (set_repeated_strings(m, fd, v));
-	}
 	switch (fd->type) {
-	case PROTOBUF_C_TYPE_STRING:
-		if ((*(char **)p = value_text(v, err, errlen)) == NULL)
-			return (-1);
-		return (0);
-	case PROTOBUF_C_TYPE_BYTES: {
-		ProtobufCBinaryData	*b = p;
-
-		if ((b->data = (uint8_t *)value_bytes(v, &b->len, err,
-		    errlen)) == NULL)
-			return (-1);
-		return (0);
-	}
-	case PROTOBUF_C_TYPE_BOOL:
-		if (pcmd_parse_bool(v, p) == 0)
-			return (0);
-		break;
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_ENUM:
 		ll = strtoll(v, &end, 10);
@@ -328,21 +306,63 @@ set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
 			return (0);
 		}
 		break;
-	case PROTOBUF_C_TYPE_UINT64:
+	default:	/* UINT64 */
 		ull = strtoull(v, &end, 10);
 		if (*v && *end == '\0' && !errno && v[0] != '-') {
 			*(uint64_t *)p = ull;
 			return (0);
 		}
 		break;
+	}
+	snprintf(err, errlen, "--%s: '%s' is not a valid integer", fd->name,
+	    v);
+	return (-1);
+}
+
+/* Set one scalar (or repeated string) field from its text value. */
+static int
+set_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
+    const char *v, int people_units, char *err, size_t errlen)
+{
+	void		*p = (char *)m + fd->offset;
+
+	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+		if (fd->type != PROTOBUF_C_TYPE_STRING) {
+			snprintf(err, errlen, "--%s cannot be set from the "
+			    "command line", fd->name);
+			return (-1);
+		}
+		return (set_repeated_strings(m, fd, v));
+	}
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		if ((*(char **)p = value_text(v, err, errlen)) == NULL)
+			return (-1);
+		return (0);
+	case PROTOBUF_C_TYPE_BYTES: {
+		ProtobufCBinaryData	*b = p;
+
+		if ((b->data = (uint8_t *)value_bytes(v, &b->len, err,
+		    errlen)) == NULL)
+			return (-1);
+		return (0);
+	}
+	case PROTOBUF_C_TYPE_BOOL:
+		if (pcmd_parse_bool(v, p) == 0)
+			return (0);
+		snprintf(err, errlen, "--%s: '%s' is not a valid true/false",
+		    fd->name, v);
+		return (-1);
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_ENUM:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+		return (set_integer(fd, p, v, people_units, err, errlen));
 	default:
 		snprintf(err, errlen, "--%s cannot be set from the command "
 		    "line", fd->name);
 		return (-1);
 	}
-	snprintf(err, errlen, "--%s: '%s' is not a valid %s", fd->name, v,
-	    fd->type == PROTOBUF_C_TYPE_BOOL ? "true/false" : "integer");
-	return (-1);
 }
 
 /* Find a field by name here, or in a singular message field one level down. */
