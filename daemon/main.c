@@ -119,6 +119,7 @@ wire_hooks(void)
 	server_on_reload(policy_file_reload);
 	session_on_close(sync_session_closed);
 	dispatch_init(method_tables);
+	auth_init(SQL_PRINCIPAL_BY_FINGERPRINT);
 	stats_init(dispatch_count());
 }
 

@@ -2,6 +2,7 @@
  * Identity and access: the principal behind a client certificate, found by
  * its SHA-256 fingerprint, then the method's roles and the park scope.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,18 @@ auth_lookup_done(struct req *r, PGresult *res)
 	auth_check_role(r);
 }
 
+/*
+ * The statement that finds a certificate's principal: store/sql/'s
+ * principal_by_fingerprint, named by main.c (rpc/ sits below store/).
+ */
+static int	lookup_stmt = -1;
+
+void
+auth_init(int stmt)
+{
+	lookup_stmt = stmt;
+}
+
 static void
 auth_lookup(struct req *r)
 {
@@ -115,11 +128,9 @@ auth_lookup(struct req *r)
 		req_fail(r, PARKD__V1__CODE__UNAVAILABLE, "peer gone");
 		return;
 	}
+	assert(lookup_stmt >= 0);
 	params[0] = r->s->c->fingerprint;
-	db_query(r, "SELECT id, name, role, coalesce(park_id, 0) AS park_id, "
-	    "coalesce(district, '') AS district FROM principals WHERE "
-	    "fingerprint = $1 AND enabled", 1, params,
-	    auth_lookup_done);
+	db_exec(r, lookup_stmt, 1, params, auth_lookup_done);
 }
 
 /*

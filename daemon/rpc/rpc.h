@@ -148,6 +148,7 @@ char	*req_strdup(struct req *, const char *);
 /* auth.c */
 int		 auth_role_parse(const char *);
 const char	*auth_role_name(int);
+void		 auth_init(int);
 void		 auth_begin(struct req *);
 int		 auth_park_allowed(struct req *, int64_t);
 int64_t		 auth_scope(const struct req *);

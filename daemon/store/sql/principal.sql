@@ -44,6 +44,14 @@ SELECT @@principal_columns@@
 FROM principals x
 WHERE x.id = $1;
 
+-- name: principal_by_fingerprint
+-- The enabled principal of a client certificate, $1 its SHA-256
+-- fingerprint (rpc/auth.c, through auth_init).
+SELECT id, name, role, coalesce(park_id, 0) AS park_id,
+    coalesce(district, '') AS district
+FROM principals
+WHERE fingerprint = $1 AND enabled;
+
 -- name: principal_add_cli
 -- parkd --add-principal (svc/principal.c, on its own connection, outside
 -- any request): $1 name, $2 fingerprint, $3 role, $4 park code ('' for
