@@ -187,13 +187,28 @@ done
 # Idle connections: IDLE mutual-TLS connections held open (one WhoAmI each)
 # in CYCLES rounds. parkd's RSS before, while open and after each close
 # (what each costs, and whether memory comes back), and the 16-connection
-# read rate while the first round is open against the median above.
+# read rate while the first round is open (the median of ROUNDS rounds)
+# against the median of ROUNDS rounds just before it opens and ROUNDS just
+# after it closes.
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PARKD_PID/status"; }
 if [ "${IDLE:-10000}" -gt 0 ]; then
 	IDLE=${IDLE:-10000}
 	sleep 2
 	rss0=$(rss_kb)
 	: > "$T/rss.after"
+	# the rate to compare with: ROUNDS rounds just before the first
+	# round of connections opens and ROUNDS just after it closes (this
+	# machine's own rate drifts within a minute)
+	: > "$T/p.ref"
+	: > "$T/p.open"
+	read_rounds() {	# read_rounds FILE: ROUNDS read16 rates into FILE
+		local f=$1 r
+		for r in $(seq "$ROUNDS"); do
+			set -- $(parkd_rate read 16)
+			echo "$1" >> "$f"
+		done
+	}
+	read_rounds "$T/p.ref"
 	for cyc in $(seq "${CYCLES:-4}"); do
 		mkfifo "$T/idle.out"
 		"$BUILD/bench/idleconns" -a "127.0.0.1:$PORT" -t "$T/tls" \
@@ -202,8 +217,7 @@ if [ "${IDLE:-10000}" -gt 0 ]; then
 		read -r _ opened secs < "$T/idle.out"
 		if [ "$cyc" = 1 ]; then
 			rss_open=$(rss_kb)
-			set -- $(parkd_rate read 16)
-			idle_rate=$1
+			read_rounds "$T/p.open"
 		fi
 		kill -USR1 "$IPID"
 		wait "$IPID"
@@ -212,8 +226,10 @@ if [ "${IDLE:-10000}" -gt 0 ]; then
 		rss_kb >> "$T/rss.after"
 		echo "idle cycle $cyc: $opened connections opened in ${secs} s" \
 		    "rss after close $(tail -1 "$T/rss.after") KB"
+		[ "$cyc" = 1 ] && read_rounds "$T/p.ref"
 	done
-	read16=$(median < "$T/p.read.16" 2>/dev/null || echo 0)
+	idle_rate=$(median < "$T/p.open")
+	read16=$(median < "$T/p.ref")
 	awk -v n="$opened" -v r0="$rss0" -v ro="$rss_open" -v ir="$idle_rate" \
 	    -v base="$read16" '
 	NR == 1 { first = $1 } { last = $1 }
