@@ -214,6 +214,32 @@ show_run(struct ctl *ctl, int64_t run, size_t max)
 	return (0);
 }
 
+/* One indicator's seven cells, in a person's units: yuan, percent, points. */
+static void
+indicator_cells(const Parkd__V1__IndicatorResult *x, char **cells)
+{
+	char	 b[64];
+
+	cells[0] = strdup(x->dimension);
+	cells[1] = strdup(x->name);
+	if (strcmp(x->unit, "fen") == 0)
+		fmt_yuan(x->raw, b, sizeof(b));
+	else if (strcmp(x->unit, "bp") == 0 || strcmp(x->unit, "cp") == 0)
+		fmt_hundredths(x->raw, b, sizeof(b));
+	else
+		snprintf(b, sizeof(b), "%" PRId64, x->raw);
+	cells[2] = strdup(b);
+	cells[3] = strdup(strcmp(x->unit, "fen") == 0 ? "yuan" :
+	    strcmp(x->unit, "bp") == 0 ? "%" : strcmp(x->unit, "cp") == 0 ?
+	    "points" : x->unit);
+	points(x->score_cp, b, sizeof(b));
+	cells[4] = strdup(b);
+	snprintf(b, sizeof(b), "%d", x->weight);
+	cells[5] = strdup(b);
+	points(x->contribution_cp, b, sizeof(b));
+	cells[6] = strdup(b);
+}
+
 static int
 show_park(struct ctl *ctl, int64_t run, const char *park)
 {
@@ -247,29 +273,8 @@ show_park(struct ctl *ctl, int64_t run, const char *park)
 	fmt_yuan(o->subsidy_fen, b, sizeof(b));
 	printf("paid: %s yuan\n", b);
 	cells = calloc(o->n_indicators * 7 + 1, sizeof(char *));
-	for (i = 0; cells != NULL && i < o->n_indicators; i++) {
-		Parkd__V1__IndicatorResult *x = o->indicators[i];
-
-		cells[i * 7] = strdup(x->dimension);
-		cells[i * 7 + 1] = strdup(x->name);
-		/* in a person's units: yuan, percent, points */
-		if (strcmp(x->unit, "fen") == 0)
-			fmt_yuan(x->raw, b, sizeof(b));
-		else if (strcmp(x->unit, "bp") == 0 || strcmp(x->unit, "cp") == 0)
-			fmt_hundredths(x->raw, b, sizeof(b));
-		else
-			snprintf(b, sizeof(b), "%" PRId64, x->raw);
-		cells[i * 7 + 2] = strdup(b);
-		cells[i * 7 + 3] = strdup(strcmp(x->unit, "fen") == 0 ? "yuan" :
-		    strcmp(x->unit, "bp") == 0 ? "%" : strcmp(x->unit, "cp") == 0 ?
-		    "points" : x->unit);
-		points(x->score_cp, b, sizeof(b));
-		cells[i * 7 + 4] = strdup(b);
-		snprintf(b, sizeof(b), "%d", x->weight);
-		cells[i * 7 + 5] = strdup(b);
-		points(x->contribution_cp, b, sizeof(b));
-		cells[i * 7 + 6] = strdup(b);
-	}
+	for (i = 0; cells != NULL && i < o->n_indicators; i++)
+		indicator_cells(o->indicators[i], cells + i * 7);
 	if (cells != NULL) {
 		pcmd_table(stdout, head, 7, (const char *const *)cells,
 		    (int)o->n_indicators);

@@ -439,30 +439,12 @@ status_zh(const char *status)
 	return (status);
 }
 
-int
-report_html(struct ctl *ctl, int64_t run, const char *path)
+/* The page's head and title, and the run's summary line. */
+static void
+report_head(FILE *f, const Parkd__V1__EvaluationRun *r)
 {
-	Parkd__V1__EvaluationRunRequest	 req =
-	    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
-	Parkd__V1__EvaluationRun	*r;
-	Parkd__V1__EvaluationResult	**all;
-	struct parkc_result		 res, *keep;
-	size_t				 n, nkeep;
-	FILE				*f;
-	char				 a[48], b[48];
-	int				 has_expert = 0;
+	char	 a[48], b[48];
 
-	req.run_id = run;
-	if (ctl_call(ctl, "GetEvaluationRun", &req.base, &res) != 0)
-		return (1);
-	r = (Parkd__V1__EvaluationRun *)res.body;
-	all = fetch_results(ctl, run, &n, &keep, &nkeep);
-	if ((f = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
-		free_results(all, keep, nkeep);
-		parkc_result_free(&res);
-		return (1);
-	}
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
 	    "charset=\"utf-8\"><title>%d 年度创业孵化基地绩效评估报告</title>\n"
 	    "<style>body{font-family:\"Noto Sans CJK SC\",\"WenQuanYi Micro Hei\","
@@ -487,6 +469,32 @@ report_html(struct ctl *ctl, int64_t run, const char *path)
 		fprintf(f, "<span>年度预算 %s 元，结余 %s 元</span>", a, b);
 	}
 	fputs("</p>\n", f);
+}
+
+int
+report_html(struct ctl *ctl, int64_t run, const char *path)
+{
+	Parkd__V1__EvaluationRunRequest	 req =
+	    PARKD__V1__EVALUATION_RUN_REQUEST__INIT;
+	Parkd__V1__EvaluationRun	*r;
+	Parkd__V1__EvaluationResult	**all;
+	struct parkc_result		 res, *keep;
+	size_t				 n, nkeep;
+	FILE				*f;
+	int				 has_expert = 0;
+
+	req.run_id = run;
+	if (ctl_call(ctl, "GetEvaluationRun", &req.base, &res) != 0)
+		return (1);
+	r = (Parkd__V1__EvaluationRun *)res.body;
+	all = fetch_results(ctl, run, &n, &keep, &nkeep);
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "parkctl: %s: %s\n", path, strerror(errno));
+		free_results(all, keep, nkeep);
+		parkc_result_free(&res);
+		return (1);
+	}
+	report_head(f, r);
 	report_charts(f, r);
 	report_table(f, all, n);
 	if (report_dimensions(f, ctl, run, all, n, &has_expert) != 0 ||

@@ -92,6 +92,22 @@ ctl sweep --csv "$T/sweep.csv" | grep -q "proposals of" || fail "sweep --csv"
 head -1 "$T/sweep.csv" | grep -q "^kind,rule,subject,park_code,date,detail$" ||
     fail "sweep csv header"
 
+# eval show RUN --park CODE: one park's result, its money in yuan with
+# thousands separators, one table row per indicator of the run (the final
+# run of 2021 is tests/integration/eval_it.c's)
+run=$("${PSQL[@]}" -c "SELECT id FROM evaluation_runs WHERE status = 'final' \
+AND year = 2021")
+[ -n "$run" ] || fail "no final run of 2021 to show"
+IFS='|' read -r pk rank paid nind < <("${PSQL[@]}" -c "SELECT park_code, rank, \
+to_char(subsidy / 100, 'FM999,999,990') || '.' || lpad((subsidy % 100)::text, 2, '0'), \
+cardinality(raw) FROM evaluation_results WHERE run_id = $run ORDER BY position \
+LIMIT 1")
+out=$(ctl eval show "$run" --park "$pk")
+echo "$out" | grep -q "^$pk .*: rank $rank, score " || fail "eval show: $out"
+echo "$out" | grep -qx "paid: $paid yuan" || fail "eval show paid $paid: $out"
+[ "$(echo "$out" | grep -cE ' (yuan|%|points|[a-z_]+) +[0-9.,-]+ +[0-9]+ +[0-9.,-]+ *$')" \
+    = "$nind" ] || fail "eval show: not $nind indicator rows: $out"
+
 # JSON ends with a newline
 [ "$(ctl --json get-park --code CL-A | tail -c 1 | od -An -c | tr -d ' ')" = '\n' ] ||
     fail "JSON without a final newline"
