@@ -7,7 +7,8 @@
 # A block after "-- fragment: NAME" is no statement: "@@NAME@@" in a
 # statement stands for it (the column lists that several statements
 # return), so one list serves them all; "@@NAME(A,B)@@" puts A for "@1"
-# and B for "@2" in it (a parameter's number, say). A statement with the
+# and B for "@2" in it (a parameter's number, say); a fragment may name
+# other fragments. A statement with the
 # comment line "-- planned per call" is sent as text, not prepared
 # (core/dbconn.c, db_send_stmt): PostgreSQL plans it for each call's
 # parameters.
@@ -37,8 +38,13 @@ function flush() {
 	pc = 0
 }
 # Put the fragments in: "@@NAME@@" for fragment NAME, "@@NAME(A,B)@@"
-# for it with "@1" in its text replaced by A, "@2" by B (up to 9).
-function expand(t, s,    k, out, f, args, na, i, at, len) {
+# for it with "@1" in its text replaced by A, "@2" by B (up to 9). A
+# fragment may name others, up to 8 deep.
+function expand(t, s, depth,    k, out, f, args, na, i, at, len) {
+	if (depth > 8) {
+		printf "statement %s: fragments nested too deep\n", s > "/dev/stderr"
+		exit 1
+	}
 	out = ""
 	while (match(t, /@@[a-z0-9_]+(\([^()@]*\))?@@/)) {
 		at = RSTART
@@ -62,7 +68,7 @@ function expand(t, s,    k, out, f, args, na, i, at, len) {
 			    s, k > "/dev/stderr"
 			exit 1
 		}
-		out = out substr(t, 1, at - 1) f
+		out = out substr(t, 1, at - 1) expand(f, s, depth + 1)
 		t = substr(t, at + len)
 	}
 	return (out t)
@@ -105,7 +111,7 @@ function expand(t, s,    k, out, f, args, na, i, at, len) {
 END {
 	flush()
 	for (i = 0; i < n; i++)
-		texts[i] = expand(texts[i], names[i])
+		texts[i] = expand(texts[i], names[i], 0)
 	print "/* Generated from daemon/store/sql/ by scripts/embed-sql.sh. */"
 	if (mode == "-h") {
 		print "#ifndef PARKD_SQL_H"

@@ -195,3 +195,17 @@ FROM tenancies t
 JOIN parks p ON p.id = t.park_id
 JOIN firms f ON f.id = t.firm_id
 WHERE t.status = 'active' AND ($3::bigint = 0 OR t.id = $3)
+
+-- fragment: tenancy_written
+-- After a CTE t that wrote one tenancy: its audit row ($1..$4, the tenancy
+-- after the write) and the tenancy as the Tenancy message.
+aud AS (
+    INSERT INTO audit_log (principal_id, principal_name, method, object,
+        idempotency_key, change)
+    SELECT nullif($1::bigint, 0), $2, $3, 'tenancy:' || t.id, $4,
+        jsonb_build_object('after', to_jsonb(t))
+    FROM t)
+SELECT @@tenancy_columns@@
+FROM t
+JOIN parks p ON p.id = t.park_id
+JOIN firms f ON f.id = t.firm_id

@@ -38,16 +38,7 @@ WITH t AS (
     INSERT INTO tenancies (firm_id, park_id, entry_date, area, waiver_source)
     VALUES ($5, $6, $7, $8, $9)
     RETURNING *),
-aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'tenancy:' || t.id, $4,
-        jsonb_build_object('after', to_jsonb(t))
-    FROM t)
-SELECT @@tenancy_columns@@
-FROM t
-JOIN parks p ON p.id = t.park_id
-JOIN firms f ON f.id = t.firm_id;
+@@tenancy_written@@;
 
 -- name: tenancy_list
 -- A page of tenancies by id, each filter '' for any: $1 park code, $2
@@ -137,13 +128,4 @@ WITH t AS (
         exit_rule = $9, version = version + 1, updated_at = now()
     WHERE id = $5
     RETURNING *),
-aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'tenancy:' || t.id, $4,
-        jsonb_build_object('after', to_jsonb(t))
-    FROM t)
-SELECT @@tenancy_columns@@
-FROM t
-JOIN parks p ON p.id = t.park_id
-JOIN firms f ON f.id = t.firm_id;
+@@tenancy_written@@;
