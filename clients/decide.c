@@ -399,6 +399,24 @@ apply_rows(struct ctl *ctl, struct dfile *d, int all, const char *path,
 }
 
 /*
+ * Every row of d understood (dated today_s unless it says), and with all
+ * (all or nothing) checked with parkd first; the number refused.
+ */
+static size_t
+check_rows(struct ctl *ctl, struct dfile *d, const char *today_s, int all)
+{
+	size_t	 i, refused = 0;
+
+	for (i = 0; i < d->n; i++) {
+		if ((d->rows[i].dec = normalise(&d->rows[i], today_s)) == NULL)
+			refused++;
+		else if (all && precheck(ctl, &d->rows[i], d->rows[i].dec) != 0)
+			refused++;
+	}
+	return (refused);
+}
+
+/*
  * parkctl decide FILE.csv [--all-or-nothing] [--refused FILE]
  *     [--date YYYY-MM-DD]
  */
@@ -409,7 +427,7 @@ decide_cmd(struct ctl *ctl, int argc, char **argv)
 	const char	*path = NULL, *refused_path = NULL;
 	char		 today_s[11], rpath[4096];
 	struct ymd	 t;
-	size_t		 i, applied = 0, refused = 0;
+	size_t		 applied = 0, refused = 0;
 	int		 all = 0, bad = 0, k, rc = 0;
 
 	today(&t);
@@ -440,13 +458,7 @@ decide_cmd(struct ctl *ctl, int argc, char **argv)
 		free_file(&d);
 		return (1);
 	}
-	/* every row understood, and (all or nothing) checked with parkd */
-	for (i = 0; i < d.n; i++) {
-		if ((d.rows[i].dec = normalise(&d.rows[i], today_s)) == NULL)
-			refused++;
-		else if (all && precheck(ctl, &d.rows[i], d.rows[i].dec) != 0)
-			refused++;
-	}
+	refused = check_rows(ctl, &d, today_s, all);
 	if (all && refused > 0) {
 		printf("%s: %zu rows, %zu refused: nothing applied "
 		    "(--all-or-nothing)\n", path, d.n, refused);

@@ -174,6 +174,27 @@ opt(int argc, char **argv, const char *name, const char *def)
 	return (def);
 }
 
+/* declaration attach PARK --year Y [--kind K] [--media-type T] FILE */
+static int
+attach(struct ctl *ctl, int argc, char **argv, int year)
+{
+	Parkd__V1__AddEvidenceRequest ev = PARKD__V1__ADD_EVIDENCE_REQUEST__INIT;
+	const char	*path = argv[argc - 1], *slash;
+	int		 rc;
+
+	ev.park_code = argv[1];
+	ev.year = year;
+	ev.kind = (char *)opt(argc, argv, "--kind", "other");
+	ev.media_type = (char *)opt(argc, argv, "--media-type", "");
+	slash = strrchr(path, '/');
+	ev.name = (char *)(slash ? slash + 1 : path);
+	if ((ev.content.data = slurp(path, &ev.content.len)) == NULL)
+		return (1);
+	rc = print_reply(ctl, "AddEvidence", &ev.base);
+	free(ev.content.data);
+	return (rc);
+}
+
 /*
  * parkctl declaration status --year Y | show PARK --year Y |
  *     assemble PARK --year Y | attach PARK --year Y [--kind K] FILE |
@@ -185,7 +206,6 @@ decl_cmd(struct ctl *ctl, int argc, char **argv)
 {
 	Parkd__V1__DeclarationRequest req = PARKD__V1__DECLARATION_REQUEST__INIT;
 	const char	*year = opt(argc, argv, "--year", NULL);
-	int		 rc;
 
 	if (argc >= 1 && strcmp(argv[0], "status") == 0 && year != NULL)
 		return (status(ctl, atoi(year)));
@@ -216,23 +236,8 @@ decl_cmd(struct ctl *ctl, int argc, char **argv)
 		rv.comment = (char *)opt(argc, argv, "--comment", "");
 		return (print_reply(ctl, "ReviewDeclaration", &rv.base));
 	}
-	if (strcmp(argv[0], "attach") == 0) {
-		Parkd__V1__AddEvidenceRequest ev =
-		    PARKD__V1__ADD_EVIDENCE_REQUEST__INIT;
-		const char	*path = argv[argc - 1], *slash;
-
-		ev.park_code = argv[1];
-		ev.year = req.year;
-		ev.kind = (char *)opt(argc, argv, "--kind", "other");
-		ev.media_type = (char *)opt(argc, argv, "--media-type", "");
-		slash = strrchr(path, '/');
-		ev.name = (char *)(slash ? slash + 1 : path);
-		if ((ev.content.data = slurp(path, &ev.content.len)) == NULL)
-			return (1);
-		rc = print_reply(ctl, "AddEvidence", &ev.base);
-		free(ev.content.data);
-		return (rc);
-	}
+	if (strcmp(argv[0], "attach") == 0)
+		return (attach(ctl, argc, argv, req.year));
 usage:
 	fprintf(stderr, "usage: parkctl declaration status --year Y\n"
 	    "       parkctl declaration show|assemble|submit PARK --year Y\n"

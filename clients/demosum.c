@@ -48,13 +48,8 @@ count_firms(struct ctl *ctl, long *nfirms)
 	req.page_size = 1000;
 	do {
 		req.page_token = tok;
-		if (parkc_call(ctl->pc, "ListFirms", &req.base, "", &res) != 0 ||
-		    res.code != 0) {
-			if (res.resp != NULL)
-				pcmd_print_result(&res, 0);
-			parkc_result_free(&res);
+		if (ctl_call(ctl, "ListFirms", &req.base, &res) != 0)
 			return (-1);
-		}
 		out = (Parkd__V1__ListFirmsResponse *)res.body;
 		*nfirms += (long)out->n_firms;
 		snprintf(tok, sizeof(tok), "%s", out->next_page_token);
@@ -75,13 +70,8 @@ sum_parks(struct ctl *ctl, struct dsum *s, int *ns)
 	req.page_size = 1000;
 	do {
 		req.page_token = tok;
-		if (parkc_call(ctl->pc, "ListParks", &req.base, "", &res) != 0 ||
-		    res.code != 0) {
-			if (res.resp != NULL)
-				pcmd_print_result(&res, 0);
-			parkc_result_free(&res);
+		if (ctl_call(ctl, "ListParks", &req.base, &res) != 0)
 			return (-1);
-		}
 		out = (Parkd__V1__ListParksResponse *)res.body;
 		for (i = 0; i < out->n_parks; i++) {
 			Parkd__V1__Park *p = out->parks[i];
