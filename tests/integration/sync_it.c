@@ -80,6 +80,9 @@ test_sync_good_and_bad(void **state)
 	    "idempotency_key = 'it-sync-1'"), 1);
 	assert_int_equal(sql_int("SELECT count(*) FROM sync_refusals WHERE "
 	    "idempotency_key = 'it-sync-1'"), 3);
+	/* one audit row for the push, under its key and its park */
+	assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE "
+	    "idempotency_key = 'it-sync-1' AND object = 'park:IT-A'"), 1);
 	/* a park that is not the operator's */
 	{
 		Parkd__V1__BeginSyncRequest b = PARKD__V1__BEGIN_SYNC_REQUEST__INIT;

@@ -141,6 +141,15 @@ JOIN firms f ON f.id = t.firm_id
 f AS (SELECT id FROM firms WHERE credit_code = $5),
 fs AS (SELECT f.id FROM f WHERE scope_firm_write($6, f.id))
 
+-- fragment: audit_by_request
+-- An audit row's insert up to its object and change, which follow: who
+-- ($1 the principal's id, 0 for none; $2 the name), the method ($3) and
+-- the idempotency key ($4) of the request. Every writing statement takes
+-- these four first (rpc/qparams.c, qp_audit).
+INSERT INTO audit_log (principal_id, principal_name, method,
+        idempotency_key, object, change)
+    SELECT nullif($1::bigint, 0), $2, $3, $4
+
 -- fragment: found_and_id
 -- What such a write returns: found (the firm exists at all, so a refusal
 -- can say "no such firm" or "not yours") and the id of the row inserted
@@ -200,9 +209,7 @@ WHERE t.status = 'active' AND ($3::bigint = 0 OR t.id = $3)
 -- After a CTE t that wrote one tenancy: its audit row ($1..$4, the tenancy
 -- after the write) and the tenancy as the Tenancy message.
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'tenancy:' || t.id, $4,
+    @@audit_by_request@@, 'tenancy:' || t.id,
         jsonb_build_object('after', to_jsonb(t))
     FROM t)
 SELECT @@tenancy_columns@@

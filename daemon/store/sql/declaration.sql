@@ -54,9 +54,7 @@ ev AS (
     SELECT d.id, d.park_id, 'assembled', $2
     FROM d),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'declaration:' || d.id, $4,
+    @@audit_by_request@@, 'declaration:' || d.id,
         jsonb_build_object('assembled', d.year)
     FROM d)
 SELECT d.id
@@ -80,10 +78,8 @@ ev AS (
     FROM e
     JOIN declarations d ON d.id = e.declaration_id),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'declaration:' || e.declaration_id,
-        $4, jsonb_build_object('evidence', e.id, 'sha256', e.sha256,
+    @@audit_by_request@@, 'declaration:' || e.declaration_id,
+        jsonb_build_object('evidence', e.id, 'sha256', e.sha256,
             'size', e.size)
     FROM e)
 SELECT @@evidence_columns@@, '' AS content
@@ -117,9 +113,7 @@ ev AS (
     SELECT d.id, d.park_id, d.status, $2, $7
     FROM d),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'declaration:' || d.id, $4,
+    @@audit_by_request@@, 'declaration:' || d.id,
         jsonb_build_object('status', d.status, 'comment', $7::text)
     FROM d)
 SELECT d.id

@@ -187,9 +187,7 @@ res AS (
         fails, reasons, grade_amount, position, codes, n)
     RETURNING 1),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || ru.id, $4,
+    @@audit_by_request@@, 'evaluation_run:' || ru.id,
         jsonb_build_object('year', ru.year, 'total', ru.total,
             'parks', ru.parks, 'status', ru.status, 'corrects', ru.corrects)
     FROM ru)
@@ -303,9 +301,7 @@ WITH ru AS (
     WHERE id = $5 AND status = 'draft'
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || ru.id, $4,
+    @@audit_by_request@@, 'evaluation_run:' || ru.id,
         jsonb_build_object('published', true, 'notice_until',
             ru.notice_until, 'supersedes', ru.corrects)
     FROM ru)
@@ -331,9 +327,7 @@ w AS (
         AND er.grade = ru.fail_grade AND p.status = 'admitted'
     RETURNING p.code),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || ru.id, $4,
+    @@audit_by_request@@, 'evaluation_run:' || ru.id,
         jsonb_build_object('final', true, 'warned',
             (SELECT coalesce(jsonb_agg(code ORDER BY code), '[]') FROM w))
     FROM ru)
@@ -357,9 +351,7 @@ d AS (
         AND (SELECT count(*) FROM dr) >= 0
     RETURNING id),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'evaluation_run:' || d.id, $4,
+    @@audit_by_request@@, 'evaluation_run:' || d.id,
         jsonb_build_object('deleted', true)
     FROM d)
 SELECT @@run_columns@@
@@ -382,9 +374,8 @@ WITH b AS (
     ON CONFLICT (year) DO UPDATE SET amount = EXCLUDED.amount, set_at = now()
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'budget:' || b.year, $4, to_jsonb(b)
+    @@audit_by_request@@, 'budget:' || b.year,
+        to_jsonb(b)
     FROM b)
 SELECT year FROM b;
 
@@ -396,9 +387,7 @@ WITH x AS (
     SELECT id, $6, $7, $8 FROM parks WHERE code = $5
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'park:' || $5, $4,
+    @@audit_by_request@@, 'park:' || $5,
         jsonb_build_object('award', to_jsonb(x))
     FROM x)
 SELECT id FROM x;
@@ -427,9 +416,7 @@ WITH o AS (
     VALUES ($5, $6, $7, $2, $8, $9, $10, $11, decode($12, 'hex'))
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'objection:' || o.id, $4,
+    @@audit_by_request@@, 'objection:' || o.id,
         jsonb_build_object('run', o.run_id, 'park', o.park_id)
     FROM o)
 SELECT @@objection_columns@@
@@ -453,9 +440,7 @@ WITH o AS (
     WHERE id = $5 AND answer IS NULL
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'objection:' || o.id, $4,
+    @@audit_by_request@@, 'objection:' || o.id,
         jsonb_build_object('upheld', o.upheld)
     FROM o)
 SELECT @@objection_columns@@

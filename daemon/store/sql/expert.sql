@@ -20,9 +20,7 @@ WITH a AS (
     ON CONFLICT (expert_id, park_id, year) DO NOTHING
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'expert_assignment:' || a.id, $4,
+    @@audit_by_request@@, 'expert_assignment:' || a.id,
         to_jsonb(a)
     FROM a)
 SELECT @@assignment_columns@@
@@ -48,9 +46,7 @@ WITH a AS (
     WHERE id = $5 AND submitted_at IS NULL AND conflict IS NULL
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'expert_assignment:' || a.id, $4,
+    @@audit_by_request@@, 'expert_assignment:' || a.id,
         jsonb_build_object('conflict', a.conflict)
     FROM a)
 SELECT @@assignment_columns@@
@@ -69,9 +65,7 @@ s AS (
     FROM a, unnest($7::text[], $8::int[]) AS u(k, v)
     RETURNING 1),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'expert_assignment:' || a.id, $4,
+    @@audit_by_request@@, 'expert_assignment:' || a.id,
         jsonb_build_object('scores', (SELECT count(*) FROM s))
     FROM a)
 SELECT to_char(a.submitted_at AT TIME ZONE 'UTC',

@@ -21,10 +21,8 @@ x AS (
         version = firm_reports.version + 1, updated_at = now()
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3,
-        'firm:' || $5 || ':report:' || x.year || 'Q' || x.quarter, $4,
+    @@audit_by_request@@,
+        'firm:' || $5 || ':report:' || x.year || 'Q' || x.quarter,
         jsonb_build_object('after', to_jsonb(x))
     FROM x)
 SELECT (SELECT count(*) FROM f) AS found, x.firm_id AS id, x.version
@@ -41,9 +39,7 @@ x AS (
     SELECT id, $7, $8, $9 FROM fs
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
+    @@audit_by_request@@, 'firm:' || $5,
         jsonb_build_object('financing', to_jsonb(x))
     FROM x)
 SELECT @@found_and_id@@;
@@ -57,9 +53,7 @@ x AS (
     SELECT id, $7, $8, $9 FROM fs
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
+    @@audit_by_request@@, 'firm:' || $5,
         jsonb_build_object('event', to_jsonb(x))
     FROM x)
 SELECT @@found_and_id@@;
@@ -74,9 +68,7 @@ x AS (
     SELECT id, $7, $8, $9, $10 FROM fs
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || $5, $4,
+    @@audit_by_request@@, 'firm:' || $5,
         jsonb_build_object('certification', to_jsonb(x))
     FROM x)
 SELECT (SELECT count(*) FROM f) AS found, x.id, $5 AS credit_code, x.kind,
@@ -103,9 +95,7 @@ WITH c AS (
     WHERE id = $5
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'certification:' || c.id, $4,
+    @@audit_by_request@@, 'certification:' || c.id,
         jsonb_build_object('expired_on', c.expired_on)
     FROM c)
 SELECT @@certification_columns@@

@@ -27,9 +27,7 @@ WITH ins AS (
     VALUES ($5, $6, $7, $8, $9, $10, nullif($11::bigint, 0))
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || ins.credit_code, $4,
+    @@audit_by_request@@, 'firm:' || ins.credit_code,
         jsonb_build_object('after', to_jsonb(ins))
     FROM ins)
 SELECT @@firm_columns@@
@@ -74,9 +72,7 @@ upd AS (
         AND scope_firm_identity_write($14, f.id)
     RETURNING f.*),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'firm:' || upd.credit_code, $4,
+    @@audit_by_request@@, 'firm:' || upd.credit_code,
         jsonb_build_object('fields', $8::text[], 'before', to_jsonb(old),
             'after', to_jsonb(upd))
     FROM upd, old)

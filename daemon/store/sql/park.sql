@@ -48,9 +48,7 @@ WITH ins AS (
         $18)
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'park:' || ins.code, $4,
+    @@audit_by_request@@, 'park:' || ins.code,
         jsonb_build_object('after', to_jsonb(ins))
     FROM ins)
 SELECT @@park_columns@@
@@ -95,9 +93,7 @@ upd AS (
     WHERE p.id = old.id AND p.version = $7 AND ($8::bigint = 0 OR p.id = $8)
     RETURNING p.*),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'park:' || upd.code, $4,
+    @@audit_by_request@@, 'park:' || upd.code,
         jsonb_build_object('fields', $9::text[], 'before', to_jsonb(old),
             'after', to_jsonb(upd))
     FROM upd, old)
@@ -137,9 +133,7 @@ ten AS (
     WHERE $6 = 'exited' AND t.park_id = upd.id AND t.status = 'active'
     RETURNING t.id),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'park:' || upd.code, $4,
+    @@audit_by_request@@, 'park:' || upd.code,
         jsonb_build_object('before', to_jsonb(old), 'after', to_jsonb(upd),
             'tenancies_closed', (SELECT count(*) FROM ten))
     FROM upd, old)

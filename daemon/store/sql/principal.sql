@@ -10,10 +10,8 @@ WITH ins AS (
     WHERE $8 = '' OR EXISTS (SELECT 1 FROM parks WHERE code = $8)
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'principal:' || ins.fingerprint,
-        $4, jsonb_build_object('after', to_jsonb(ins))
+    @@audit_by_request@@, 'principal:' || ins.fingerprint,
+        jsonb_build_object('after', to_jsonb(ins))
     FROM ins)
 SELECT @@principal_columns@@
 FROM ins x;
@@ -30,10 +28,8 @@ WITH upd AS (
     WHERE ($5::bigint <> 0 AND id = $5) OR ($5 = 0 AND fingerprint = $6)
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'principal:' || upd.fingerprint,
-        $4, jsonb_build_object('enabled', false)
+    @@audit_by_request@@, 'principal:' || upd.fingerprint,
+        jsonb_build_object('enabled', false)
     FROM upd)
 SELECT @@principal_columns@@
 FROM upd x;

@@ -24,9 +24,7 @@ act AS (
     SET policy_id = EXCLUDED.policy_id, activated_at = now()
     RETURNING year),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3, 'policy:' || $6, $4,
+    @@audit_by_request@@, 'policy:' || $6,
         jsonb_build_object('name', $5::text, 'hash', $6::text,
             'new', EXISTS (SELECT 1 FROM ins),
             'activated', (SELECT array_agg(year) FROM act))

@@ -247,10 +247,8 @@ WITH b AS (
     VALUES ($5, $1::bigint, $6, $7, $8, $9, $10, $11)
     RETURNING *),
 aud AS (
-    INSERT INTO audit_log (principal_id, principal_name, method, object,
-        idempotency_key, change)
-    SELECT nullif($1::bigint, 0), $2, $3,
-        'park:' || (SELECT code FROM parks WHERE id = b.park_id), $4,
+    @@audit_by_request@@,
+        'park:' || (SELECT code FROM parks WHERE id = b.park_id),
         jsonb_build_object('sync', to_jsonb(b))
     FROM b)
 SELECT 1 FROM b;
