@@ -70,16 +70,8 @@ export_pages(struct ctl *ctl, Parkd__V1__ExportRequest *req,
 	req->page_size = 5000;
 	do {
 		req->page_token = tok;
-		if (parkc_call(ctl->pc, "Export", &req->base, "", &res) != 0 ||
-		    res.code != 0) {
-			if (res.resp != NULL)
-				pcmd_print_result(&res, 0);
-			else
-				fprintf(stderr, "parkctl: %s\n",
-				    parkc_error(ctl->pc));
-			parkc_result_free(&res);
+		if (ctl_call_key(ctl, "Export", &req->base, "", &res) != 0)
 			return (1);
-		}
 		out = (Parkd__V1__ExportResponse *)res.body;
 		if (out->rows != NULL)
 			export_rows(f, k, out->rows);

@@ -526,25 +526,26 @@ begin(struct push *p, const char *park, const char *key,
 
 	req.park_code = (char *)park;
 	req.kind = (char *)p->k->name;
-	if (parkc_call(p->ctl->pc, "BeginSync", &req.base, key, &res) != 0) {
-		fprintf(stderr, "parkctl: %s\n", parkc_error(p->ctl->pc));
+	if (ctl_call_key(p->ctl, "BeginSync", &req.base, key, &res) != 0)
 		return (-1);
-	}
-	if (res.code != 0) {
-		pcmd_print_result(&res, 0);
-		parkc_result_free(&res);
-		return (-1);
-	}
 	out = (Parkd__V1__BeginSyncResponse *)res.body;
 	p->sync_id = out->sync_id;
 	*done = NULL;
 	if (out->done && out->outcome != NULL) {
+		/* the stored outcome outlives the response: a copy of it */
 		size_t n = parkd__v1__sync_outcome__get_packed_size(out->outcome);
 		uint8_t *b = malloc(n + 1);
 
-		parkd__v1__sync_outcome__pack(out->outcome, b);
-		*done = parkd__v1__sync_outcome__unpack(NULL, n, b);
-		free(b);
+		if (b != NULL) {
+			parkd__v1__sync_outcome__pack(out->outcome, b);
+			*done = parkd__v1__sync_outcome__unpack(NULL, n, b);
+			free(b);
+		}
+		if (*done == NULL) {
+			fprintf(stderr, "parkctl: out of memory\n");
+			parkc_result_free(&res);
+			return (-1);
+		}
 	}
 	parkc_result_free(&res);
 	return (0);
@@ -583,15 +584,8 @@ commit(struct push *p, const char *key)
 	}
 	progress(p, 1);
 	req.sync_id = p->sync_id;
-	if (parkc_call(p->ctl->pc, "CommitSync", &req.base, key, &res) != 0) {
-		fprintf(stderr, "parkctl: %s\n", parkc_error(p->ctl->pc));
+	if (ctl_call_key(p->ctl, "CommitSync", &req.base, key, &res) != 0)
 		return (-1);
-	}
-	if (res.code != 0) {
-		pcmd_print_result(&res, 0);
-		parkc_result_free(&res);
-		return (-1);
-	}
 	if (p->ctl->json)
 		pcmd_print(res.body, 1, stdout);
 	else

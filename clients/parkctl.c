@@ -57,14 +57,17 @@ usage(FILE *f)
 	    "with the fields you give and need --id (or --code) and --version.\n");
 }
 
-/* One call; a failure is printed (and freed): then -1. */
+/*
+ * One call under idempotency key key ("" for none); a failure is printed
+ * (and freed): then -1.
+ */
 int
-ctl_call(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
-    struct parkc_result *res)
+ctl_call_key(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
+    const char *key, struct parkc_result *res)
 {
 	if (ctl_connect(ctl) != 0)
 		return (-1);
-	if (parkc_call(ctl->pc, method, in, ctl->idem, res) != 0) {
+	if (parkc_call(ctl->pc, method, in, key, res) != 0) {
 		fprintf(stderr, "parkctl: %s\n", parkc_error(ctl->pc));
 		return (-1);
 	}
@@ -74,6 +77,14 @@ ctl_call(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
 		return (-1);
 	}
 	return (0);
+}
+
+/* One call under the --idempotency-key given, as ctl_call_key. */
+int
+ctl_call(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
+    struct parkc_result *res)
+{
+	return (ctl_call_key(ctl, method, in, ctl->idem, res));
 }
 
 /* The commands written by hand, each with the words that may follow it. */

@@ -29,6 +29,8 @@ int	 decide_cmd(struct ctl *, int, char **);
 int	 sweep_cmd(struct ctl *, int, char **);
 int	 ctl_call(struct ctl *, const char *, const ProtobufCMessage *,
 	     struct parkc_result *);
+int	 ctl_call_key(struct ctl *, const char *, const ProtobufCMessage *,
+	     const char *, struct parkc_result *);
 
 /* evalcmd.c, shared with report.c */
 void	 points(int, char *, size_t);
