@@ -27,7 +27,7 @@ PURE_SRC := $(patsubst daemon/%.c,%,$(wildcard daemon/lib/*.c daemon/domain/*.c)
 DAEMON_SRC := main http $(patsubst daemon/%.c,%,$(wildcard daemon/core/*.c \
 	   daemon/rpc/*.c daemon/store/*.c daemon/svc/*.c daemon/svc/*/*.c))
 CLIENT_SRC := libparkc
-PARKCTL_SRC := parkctl pcmd pcmd_print demo demofacts demosum csvsync csvexport evalcmd report declcmd expertcmd decide
+PARKCTL_SRC := parkctl pcmd pcmd_print demo demofacts demosum csvread csvsync csvexport evalcmd report declcmd expertcmd decide
 UNIT_TESTS := test_frame test_pgbin test_creditcode test_config test_validate test_arena \
 	   test_rules test_eval
 
@@ -166,7 +166,7 @@ bench: bench-serve bench-sync bench-eval
 FUZZ_TARGETS := fuzz_request fuzz_policy fuzz_fields fuzz_sync_rows fuzz_csv
 FUZZ_SECONDS ?= 10
 # fuzz_csv links parkctl's CSV reader and what it calls (no server is used).
-FUZZ_CSV_SRC := clients/csvsync.c clients/pcmd.c clients/pcmd_print.c clients/libparkc.c
+FUZZ_CSV_SRC := clients/csvread.c clients/pcmd.c clients/pcmd_print.c clients/libparkc.c
 build-fuzz/%: tests/fuzz/%.c $(wildcard daemon/*/*.c daemon/*/*.h daemon/*/*/*.c \
     daemon/*/*/*.h clients/*.c) \
     proto/parkd.proto

@@ -1,9 +1,8 @@
 /*
- * parkctl sync / export: CSV files (UTF-8, a BOM tolerated, header row
- * naming the columns) pushed to parkd in chunks under one idempotency key,
- * or written back in the same shapes. Money columns are yuan with up to two
- * decimals and area columns m2 with up to two decimals, converted exactly to
- * fen and m2 x 100.
+ * parkctl sync: a CSV file (read by csvread.c) pushed to parkd in chunks,
+ * up to WINDOW of them out at once, under one idempotency key (by default
+ * the SHA-256 of park, kind and file); the rows parkctl or parkd refused
+ * are written to a CSV file beside it, with the reason.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,66 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <csv.h>
 #include <openssl/evp.h>
 
-#include "parkctl.h"
+#include "csvpush.h"
 #include "pcmd.h"
-#include "lib/lib.h"
-
-#define MAXCOLS		12
-#define WINDOW		4
-
-static int
-parse_int(const char *s, int64_t *out)
-{
-	char	*end;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return (*s == '\0' || *end != '\0' || errno != 0 ? -1 : 0);
-}
-
-/* ---- reading ---- */
-
-struct push;
-static int	push_stream(struct push *, FILE *, const char *);
-
-struct rowbuf {
-	int64_t	 row;
-	char	*f[MAXCOLS];
-	char	*err;			/* client-side refusal, if any */
-};
-
-struct inflight {
-	struct rowbuf	*rows;
-	size_t		 n;
-};
-
-struct push {
-	struct ctl		*ctl;
-	const struct record_kind *k;
-	int			 map[MAXCOLS];	/* kind column -> csv column */
-	int			 ncsv;
-	char			*cur[64];	/* fields of the current record */
-	int			 nf;
-	int64_t			 row;		/* header = row 1 */
-	int			 header_done;
-	struct rowbuf		*chunk;
-	size_t			 nchunk;
-	size_t			 chunk_size;
-	struct inflight		 fl[WINDOW];
-	int			 nfl;
-	int64_t			 sync_id;
-	int64_t			 total_rows;	/* for the progress bar */
-	int64_t			 sent;
-	int64_t			 client_refused;
-	int64_t			 server_refused;
-	FILE			*refused;
-	const char		*refused_path;
-	int			 failed;
-	int			 tty;
-};
 
 static void
 refused_write(struct push *p, const struct rowbuf *rb, const char *why)
@@ -112,94 +55,6 @@ progress(struct push *p, int final)
 	if (final)
 		fputc('\n', stderr);
 	fflush(stderr);
-}
-
-static char *
-field(struct rowbuf *rb, int i)
-{
-	return (rb->f[i] ? rb->f[i] : "");
-}
-
-/*
- * Column i of kind k, the CSV text s, into its field of message x (typed by
- * the descriptor; hundredths columns exactly). -1 with err if malformed.
- */
-static int
-cell_set(const struct record_kind *k, int i, char *s, ProtobufCMessage *x,
-    char *err, size_t errlen)
-{
-	const ProtobufCFieldDescriptor	*fd = record_kind_col(k, i);
-	void				*dst = (char *)x + fd->offset;
-	const char			*want = NULL;
-	int64_t				 v = 0;
-
-	if (fd->type == PROTOBUF_C_TYPE_STRING) {
-		*(char **)dst = s;
-		return (0);
-	}
-	if (fd->type == PROTOBUF_C_TYPE_BOOL) {
-		/* an empty cell is false */
-		*(protobuf_c_boolean *)dst = 0;
-		if (*s != '\0' && pcmd_parse_bool(s, dst) != 0)
-			want = "true/false";
-	} else if (k->cols[i].unit == KU_HUNDREDTHS) {
-		if (parse_hundredths(s, &v) != 0)
-			want = "number with at most two decimals";
-	} else if (parse_int(s, &v) != 0 || v < INT32_MIN || v > INT32_MAX)
-		want = "integer";
-	if (fd->type == PROTOBUF_C_TYPE_INT32)
-		*(int32_t *)dst = (int32_t)v;
-	else if (fd->type == PROTOBUF_C_TYPE_INT64)
-		*(int64_t *)dst = v;
-	if (want == NULL)
-		return (0);
-	snprintf(err, errlen, "%s: '%.40s' is not a valid %s", k->cols[i].csv,
-	    s, want);
-	return (-1);
-}
-
-/*
- * One CSV row into a message of its kind (record_kinds, lib/kinds.c); NULL
- * with rb->err set if a value cannot convert. A column the file leaves out
- * (an optional one) keeps the field's default.
- */
-static void *
-convert(struct push *p, struct rowbuf *rb)
-{
-	const ProtobufCMessageDescriptor *md = record_kind_field(p->k)->descriptor;
-	ProtobufCMessage		*x;
-	char				 err[256];
-	int				 i;
-
-	if ((x = calloc(1, md->sizeof_message)) == NULL) {
-		rb->err = strdup("out of memory");
-		return (NULL);
-	}
-	md->message_init(x);
-	for (i = 0; i < p->k->ncols; i++) {
-		if (rb->f[i] == NULL && p->map[i] < 0)
-			continue;
-		if (cell_set(p->k, i, field(rb, i), x, err, sizeof(err)) != 0) {
-			free(x);
-			rb->err = strdup(err);
-			return (NULL);
-		}
-	}
-	return (x);
-}
-
-static void
-rows_free(struct rowbuf *rows, size_t n)
-{
-	size_t	 i;
-	int	 j;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < MAXCOLS; j++)
-			free(rows[i].f[j]);
-		free(rows[i].err);
-	}
-	free(rows);
 }
 
 /* Wait for the oldest chunk's answer; write its refused rows. */
@@ -246,7 +101,7 @@ collect_chunk(struct push *p)
 	}
 	p->server_refused += (int64_t)cr->n_refused;
 	parkd__v1__sync_chunk_response__free_unpacked(cr, NULL);
-	rows_free(f->rows, f->n);
+	push_rows_free(f->rows, f->n);
 	memmove(&p->fl[0], &p->fl[1], (size_t)(p->nfl - 1) * sizeof(p->fl[0]));
 	p->nfl--;
 	progress(p, 0);
@@ -261,26 +116,6 @@ flush_sent(struct push *p)
 	p->fl[p->nfl].rows = p->chunk;
 	p->fl[p->nfl].n = p->nchunk;
 	p->nfl++;
-	p->nchunk = 0;
-	if ((p->chunk = calloc(p->chunk_size, sizeof(*p->chunk))) == NULL)
-		return (-1);
-	return (0);
-}
-
-/* A dry run (no server): convert the chunk's rows, count, drop them. */
-static int
-flush_dry(struct push *p)
-{
-	size_t	 i;
-	void	*x;
-
-	for (i = 0; i < p->nchunk; i++) {
-		if ((x = convert(p, &p->chunk[i])) == NULL)
-			p->client_refused++;
-		free(x);
-	}
-	p->sent += (int64_t)p->nchunk;
-	rows_free(p->chunk, p->nchunk);
 	p->nchunk = 0;
 	if ((p->chunk = calloc(p->chunk_size, sizeof(*p->chunk))) == NULL)
 		return (-1);
@@ -351,8 +186,6 @@ flush_chunk(struct push *p)
 
 	if (p->nchunk == 0)
 		return (0);
-	if (p->ctl == NULL)
-		return (flush_dry(p));
 	while (p->nfl == WINDOW) {
 		if (collect_chunk(p) != 0)
 			return (-1);
@@ -362,7 +195,7 @@ flush_chunk(struct push *p)
 	if (unreadable_new(&u, p->nchunk) != 0 || recs == NULL || rows == NULL)
 		goto out;
 	for (i = 0; i < p->nchunk; i++) {
-		if ((recs[n] = convert(p, &p->chunk[i])) == NULL) {
+		if ((recs[n] = push_convert(p, &p->chunk[i])) == NULL) {
 			unreadable_add(p, &u, &p->chunk[i]);
 			continue;
 		}
@@ -384,101 +217,6 @@ out:
 	free(rows);
 	unreadable_free(&u);
 	return (rc != 0 ? -1 : flush_sent(p));
-}
-
-/* libcsv: one field of the current record. */
-static void
-csv_field_cb(void *s, size_t len, void *data)
-{
-	struct push	*p = data;
-	char		*f;
-
-	if (p->nf >= 64)
-		return;
-	if ((f = malloc(len + 1)) == NULL)
-		return;
-	memcpy(f, s, len);
-	f[len] = '\0';
-	/* a UTF-8 byte-order mark on the first header field */
-	if (p->row == 0 && p->nf == 0 && len >= 3 &&
-	    memcmp(f, "\xEF\xBB\xBF", 3) == 0)
-		memmove(f, f + 3, len - 2);
-	p->cur[p->nf++] = f;
-}
-
-static void
-cur_free(struct push *p)
-{
-	int	 i;
-
-	for (i = 0; i < p->nf; i++)
-		free(p->cur[i]);
-	p->nf = 0;
-}
-
-/* Map the header's columns to the kind's; an unknown or missing one is fatal. */
-static int
-header(struct push *p)
-{
-	int	 i, j;
-
-	for (i = 0; i < p->k->ncols; i++) {
-		p->map[i] = -1;
-		for (j = 0; j < p->nf; j++) {
-			if (strcmp(p->cur[j], p->k->cols[i].csv) == 0)
-				p->map[i] = j;
-		}
-		if (p->map[i] < 0 && !p->k->cols[i].optional) {
-			if (p->ctl == NULL)	/* a dry run: quiet */
-				return (-1);
-			fprintf(stderr, "parkctl: the header has no column "
-			    "'%s' (a %s file needs:", p->k->cols[i].csv,
-			    p->k->name);
-			for (j = 0; j < p->k->ncols; j++)
-				fprintf(stderr, " %s", p->k->cols[j].csv);
-			fprintf(stderr, ")\n");
-			return (-1);
-		}
-	}
-	return (0);
-}
-
-/* libcsv: end of a record. */
-static void
-csv_row_cb(int c, void *data)
-{
-	struct push	*p = data;
-	struct rowbuf	*rb;
-	int		 i;
-
-	(void)c;
-	p->row++;
-	if (p->failed) {
-		cur_free(p);
-		return;
-	}
-	if (!p->header_done) {
-		p->header_done = 1;
-		if (header(p) != 0)
-			p->failed = 1;
-		cur_free(p);
-		return;
-	}
-	if (p->nf == 1 && p->cur[0][0] == '\0') {	/* blank line */
-		cur_free(p);
-		return;
-	}
-	rb = &p->chunk[p->nchunk++];
-	rb->row = p->row;
-	for (i = 0; i < p->k->ncols; i++) {
-		if (p->map[i] >= 0 && p->map[i] < p->nf) {
-			rb->f[i] = p->cur[p->map[i]];
-			p->cur[p->map[i]] = NULL;
-		}
-	}
-	cur_free(p);
-	if (p->nchunk == p->chunk_size && flush_chunk(p) != 0)
-		p->failed = 1;
 }
 
 /* SHA-256 of park, kind and file: the default idempotency key. */
@@ -609,63 +347,6 @@ push_file(struct push *p, const char *path)
 	return (rc);
 }
 
-/* Parse CSV from f (path names it in messages), chunk by chunk. */
-static int
-push_stream(struct push *p, FILE *f, const char *path)
-{
-	struct csv_parser	 cp;
-	char			 buf[65536];
-	size_t			 n;
-	int			 rc = 0;
-
-	csv_init(&cp, CSV_APPEND_NULL);
-	while (!p->failed && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (csv_parse(&cp, buf, n, csv_field_cb, csv_row_cb, p) != n) {
-			if (p->ctl != NULL)
-				fprintf(stderr, "parkctl: %s: row %" PRId64
-				    ": %s\n", path, p->row + 1,
-				    csv_strerror(csv_error(&cp)));
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0)
-		csv_fini(&cp, csv_field_cb, csv_row_cb, p);
-	csv_free(&cp);
-	cur_free(p);
-	if (rc == 0 && !p->failed && flush_chunk(p) != 0)
-		rc = -1;
-	return (rc != 0 || p->failed ? -1 : 0);
-}
-
-/*
- * Read a CSV document of kind as a push would, without a server: every row
- * converted and checked on the client's side (the fuzzer's entry point).
- * 0 if it reads to the end; *rows and *refused count its data rows.
- */
-int
-csv_read_dry(const char *kind, const char *buf, size_t len, int64_t *rows,
-    int64_t *refused)
-{
-	struct push	 p;
-	FILE		*f;
-	int		 rc = -1;
-
-	*rows = *refused = 0;
-	memset(&p, 0, sizeof(p));
-	p.chunk_size = 64;
-	if ((p.k = record_kind_find(kind)) == NULL || len == 0 ||
-	    (f = fmemopen((void *)buf, len, "rb")) == NULL)
-		return (-1);
-	if ((p.chunk = calloc(p.chunk_size, sizeof(*p.chunk))) != NULL)
-		rc = push_stream(&p, f, "-");
-	fclose(f);
-	rows_free(p.chunk, p.nchunk);
-	*rows = p.sent;
-	*refused = p.client_refused;
-	return (rc);
-}
-
 /* An operator's own park, when --park-code is left out (WhoAmI). */
 const char *
 own_park(struct ctl *ctl)
@@ -760,6 +441,7 @@ csv_sync(struct ctl *ctl, int argc, char **argv)
 		p.refused_path = refused;
 	}
 	p.ctl = ctl;
+	p.flush = flush_chunk;
 	p.tty = isatty(2) && !ctl->json;
 	if ((p.chunk = calloc(p.chunk_size, sizeof(*p.chunk))) == NULL ||
 	    ctl_connect(ctl) != 0 || begin(&p, park, key, &done) != 0)
@@ -780,8 +462,8 @@ csv_sync(struct ctl *ctl, int argc, char **argv)
 		    "was applied. Run the same command again to retry.\n");
 out:
 	for (i = 0; i < p.nfl; i++)
-		rows_free(p.fl[i].rows, p.fl[i].n);
-	rows_free(p.chunk, p.nchunk);
+		push_rows_free(p.fl[i].rows, p.fl[i].n);
+	push_rows_free(p.chunk, p.nchunk);
 	if (p.refused != NULL)
 		fclose(p.refused);
 	return (rc);

@@ -1,5 +1,5 @@
 /*
- * libFuzzer: parkctl's CSV reader (clients/csvsync.c) as a push reads a
+ * libFuzzer: parkctl's CSV reader (clients/csvread.c) as a push reads a
  * file: the first byte picks the kind, the rest is the file. Every row is
  * parsed by libcsv, mapped by the header and converted (yuan and m2 with two
  * decimals, integers, booleans) without a server.
@@ -11,26 +11,6 @@
 #include "parkctl.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/* The fuzzer never connects: csvsync.c's only uses of these are a real push. */
-int
-ctl_connect(struct ctl *ctl)
-{
-	(void)ctl;
-	abort();
-}
-
-int
-ctl_call_key(struct ctl *ctl, const char *method, const ProtobufCMessage *in,
-    const char *key, struct parkc_result *res)
-{
-	(void)ctl;
-	(void)method;
-	(void)in;
-	(void)key;
-	(void)res;
-	abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
