@@ -128,9 +128,15 @@ SELECT $9::bigint AS applied, 0 AS updated, 0 AS superseded, '' AS refused;
 -- is the lookup; the national set, less the arrays' parsing). The chunk
 -- holds one row per quarter (svc/sync/reports.c), so no row is hit twice.
 -- A concurrent insert of a quarter this push did not know is stored is
--- updated; of one it thought fresh fails the insert.
+-- updated; of one it thought fresh fails the insert. The arrays are
+-- unnested in a select list, as in sync_reports_fresh.
 WITH e AS MATERIALIZED (SELECT u.*, (NOT u.chk OR scope_report_write($12, u.firm_id, u.year, u.quarter)) AS ok
-    FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::bigint[], $8::int[], $9::bigint[], $10::boolean[], $11::boolean[]) AS u(firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted, row_no, chk, fresh)),
+    FROM (SELECT unnest($1::bigint[]) AS firm_id, unnest($2::int[]) AS year,
+            unnest($3::int[]) AS quarter, unnest($4::bigint[]) AS revenue,
+            unnest($5::int[]) AS jobs, unnest($6::int[]) AS graduate_jobs,
+            unnest($7::bigint[]) AS rnd_spend, unnest($8::int[]) AS ip_granted,
+            unnest($9::bigint[]) AS row_no, unnest($10::boolean[]) AS chk,
+            unnest($11::boolean[]) AS fresh) u),
 ins AS (INSERT INTO firm_reports (firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted) SELECT firm_id, year, quarter, revenue, jobs, graduate_jobs, rnd_spend, ip_granted
     FROM e
     WHERE ok AND fresh),
