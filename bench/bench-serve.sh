@@ -77,7 +77,7 @@ pgbench_script() {
 }
 # pgbench takes no empty variable: parkd's '' parameters are literals there
 # (which lets PostgreSQL fold "$2 = ''": if anything, the ceiling gains).
-pgbench_script park_get_by_code firm_get_by_code tenancy_list_by_park \
+pgbench_script park_get_by_code firm_get_by_code tenancy_park_page_20 \
     eval_result_get |
     sed -E "s/:s3_([23])([^0-9]|$)/''\2/g" > "$T/read.sql"
 # For the ceiling's latency, the same four statements as four scripts of
@@ -86,7 +86,7 @@ pgbench_script park_get_by_code firm_get_by_code tenancy_list_by_park \
 # request's. (Its rate is measured on read.sql, without the log: the split
 # and the log cost pgbench 3-10 % of it.)
 i=0
-for s in park_get_by_code firm_get_by_code tenancy_list_by_park \
+for s in park_get_by_code firm_get_by_code tenancy_park_page_20 \
     eval_result_get; do
 	i=$((i + 1))
 	pgbench_script "$s" | sed -E -e "s/:s1_/:s${i}_/g" \
@@ -99,7 +99,7 @@ done
 chmod 644 "$T"/*.sql
 mkdir -m 777 "$T/pglog"
 READ_VARS=(-D s1_1=BENCH -D s2_1="$FIRM" -D s2_2=0
-    -D s3_1=BENCH -D s3_4=0 -D s3_5=0 -D s3_6=21
+    -D s3_1=BENCH -D s3_4=0 -D s3_5=0
     -D s4_1="$RUN" -D s4_2=BENCH -D s4_3=f)
 WRITE_VARS=(-D s1_1=0 -D s1_2=bench -D s1_3=PutFirmReport
     -D s1_5="$FIRM" -D s1_6=0 -D s1_9=100000

@@ -386,6 +386,7 @@ tenancy_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
 	int64_t				 after;
+	int				 size = page_size_clamp(in->page_size);
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -398,7 +399,11 @@ tenancy_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
-	if (*in->park_code != '\0')
+	if (*in->park_code != '\0' && *in->status == '\0' &&
+	    *in->credit_code == '\0')
+		qp_stmt(q, size <= 20 ? SQL_TENANCY_PARK_PAGE_20 : size <= 100 ?
+		    SQL_TENANCY_PARK_PAGE_100 : SQL_TENANCY_PARK_PAGE_1000);
+	else if (*in->park_code != '\0')
 		qp_stmt(q, SQL_TENANCY_LIST_BY_PARK);
 	else if (*in->credit_code != '\0')
 		qp_stmt(q, SQL_TENANCY_LIST_BY_FIRM);
@@ -411,7 +416,11 @@ tenancy_list_params(struct req *r, struct qparams *q)
 	qp_str(q, in->credit_code);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
-	qp_i64(q, page_size_clamp(in->page_size) + 1);
+	if (q->stmt != SQL_TENANCY_PARK_PAGE_20 &&
+	    q->stmt != SQL_TENANCY_PARK_PAGE_100 &&
+	    q->stmt != SQL_TENANCY_PARK_PAGE_1000)
+		qp_i64(q, size + 1);	/* the page size's own statements
+					   have it in their text */
 	return (0);
 }
 

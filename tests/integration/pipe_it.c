@@ -257,3 +257,105 @@ test_begin_folded_error(void **state)
 	assert_int_equal(code, 0);
 	parkc_close(bu);
 }
+
+/*
+ * Page through a park's tenancies, page_size at a time, as pc (status a
+ * filter or ""): every page at most page_size long, ids rising across
+ * pages, the last page without a token. The number of tenancies seen.
+ */
+static long
+list_park_pages(struct parkc *pc, const char *park, const char *status,
+    int page_size)
+{
+	Parkd__V1__ListTenanciesRequest	 lt =
+	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
+	Parkd__V1__ListTenanciesResponse *l;
+	struct parkc_result		 res;
+	char				 tok[32] = "";
+	long				 seen = 0;
+	int64_t				 last = 0;
+	size_t				 t;
+	int				 pages = 0;
+
+	lt.park_code = (char *)park;
+	lt.status = (char *)status;
+	lt.page_size = page_size;
+	do {
+		lt.page_token = tok;
+		assert_int_equal(call(pc, "ListTenancies", &lt.base, &res), 0);
+		l = (void *)res.body;
+		assert_true(l->n_tenancies <= (size_t)page_size);
+		for (t = 0; t < l->n_tenancies; t++) {
+			assert_string_equal(l->tenancies[t]->park_code, park);
+			assert_true(l->tenancies[t]->id > last);
+			last = l->tenancies[t]->id;
+		}
+		seen += (long)l->n_tenancies;
+		snprintf(tok, sizeof(tok), "%s", l->next_page_token);
+		parkc_result_free(&res);
+		assert_true(++pages < 10000);
+	} while (tok[0] != '\0');
+	return (seen);
+}
+
+/*
+ * ListTenancies of a park: a park code alone takes a statement of its
+ * page size's (tenancy_park_page_20, _100, _1000: the limit in the text);
+ * with a status, tenancy_list_by_park. Every page size, below, at and
+ * past each of those limits, gives every tenancy of the park once, in
+ * order, for the bureau and for a park's operator.
+ */
+void
+test_list_park_pages(void **state)
+{
+	static const int	 sizes[] = { 1, 7, 20, 21, 50, 100, 101, 1000 };
+	struct parkc		*bu, *op;
+	char			 q[256];
+	long			 all, active;
+	size_t			 i;
+
+	(void)state;
+	/* a park of 250 tenants, 50 of them gone (written directly: only
+	   the reads are tested here) */
+	assert_int_equal(sql_int("WITH p AS (INSERT INTO parks (code, name, "
+	    "district, operator_name, operator_credit_code, "
+	    "operator_legal_person, staff_count, total_area, "
+	    "leading_industries, status, admitted_on) VALUES ('PG-P', "
+	    "'分页测试园', '崂山区', '分页运营', '91512081MA62K0260E', true, "
+	    "20, 1000000000, '{I65}', 'admitted', '2020-06-01') RETURNING id), "
+	    "f AS (INSERT INTO firms (credit_code, name, industry_code, "
+	    "registered_on) SELECT '7' || lpad(i::text, 17, '0'), '分页企业' "
+	    "|| i, 'I651', '2020-01-01' FROM generate_series(1, 250) i "
+	    "RETURNING id), t AS (INSERT INTO tenancies (firm_id, park_id, "
+	    "entry_date, area) SELECT f.id, p.id, '2021-01-01', 100 FROM f, p "
+	    "RETURNING id) SELECT count(*) FROM t"), 250);
+	assert_int_equal(sql_int("WITH t AS (UPDATE tenancies SET status = "
+	    "'left', exit_date = '2022-01-01', exit_reason = 'test' WHERE "
+	    "id IN (SELECT t.id FROM tenancies t JOIN parks p ON p.id = "
+	    "t.park_id WHERE p.code = 'PG-P' AND t.id % 5 = 0) RETURNING 1) "
+	    "SELECT count(*) FROM t"), 50);
+	scope_fixture();
+	bu = as("bureau", addr1);
+	op = as("scA", addr1);
+	all = sql_int("SELECT count(*) FROM tenancies t JOIN parks p ON "
+	    "p.id = t.park_id WHERE p.code = 'SC-A'");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM tenancies t JOIN parks p "
+	    "ON p.id = t.park_id WHERE p.code = 'SC-A' AND t.status = "
+	    "'active'");
+	active = sql_int(q);
+	assert_true(all > 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		assert_int_equal(list_park_pages(bu, "PG-P", "", sizes[i]),
+		    250);
+		assert_int_equal(list_park_pages(bu, "PG-P", "active",
+		    sizes[i]), 200);
+		assert_int_equal(list_park_pages(bu, "PG-P", "left",
+		    sizes[i]), 50);
+		assert_int_equal(list_park_pages(op, "SC-A", "", sizes[i]),
+		    all);
+		assert_int_equal(list_park_pages(op, "SC-A", "active",
+		    sizes[i]), active);
+	}
+	parkc_close(bu);
+	parkc_close(op);
+}
