@@ -316,13 +316,15 @@ test_list_park_pages(void **state)
 
 	(void)state;
 	/* a park of 250 tenants, 50 of them gone (written directly: only
-	   the reads are tested here) */
+	   the reads are tested here; an applicant, in a district of its own,
+	   so that no evaluation or park filter of another test sees it, and
+	   deleted at the end) */
 	assert_int_equal(sql_int("WITH p AS (INSERT INTO parks (code, name, "
 	    "district, operator_name, operator_credit_code, "
 	    "operator_legal_person, staff_count, total_area, "
 	    "leading_industries, status, admitted_on) VALUES ('PG-P', "
-	    "'分页测试园', '崂山区', '分页运营', '91512081MA62K0260E', true, "
-	    "20, 1000000000, '{I65}', 'admitted', '2020-06-01') RETURNING id), "
+	    "'分页测试园', '分页测试区', '分页运营', '91512081MA62K0260E', "
+	    "true, 20, 1000000000, '{I65}', 'applied', NULL) RETURNING id), "
 	    "f AS (INSERT INTO firms (credit_code, name, industry_code, "
 	    "registered_on) SELECT '7' || lpad(i::text, 17, '0'), '分页企业' "
 	    "|| i, 'I651', '2020-01-01' FROM generate_series(1, 250) i "
@@ -358,4 +360,10 @@ test_list_park_pages(void **state)
 	}
 	parkc_close(bu);
 	parkc_close(op);
+	assert_int_equal(sql_int("WITH t AS (DELETE FROM tenancies WHERE "
+	    "park_id = (SELECT id FROM parks WHERE code = 'PG-P') RETURNING "
+	    "firm_id), f AS (DELETE FROM firms WHERE id IN (SELECT firm_id "
+	    "FROM t) RETURNING 1), p AS (DELETE FROM parks WHERE code = "
+	    "'PG-P' RETURNING 1) SELECT (SELECT count(*) FROM f) + (SELECT "
+	    "count(*) FROM p)"), 251);
 }
