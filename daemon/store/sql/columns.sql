@@ -150,6 +150,15 @@ INSERT INTO audit_log (principal_id, principal_name, method,
         idempotency_key, object, change)
     SELECT nullif($1::bigint, 0), $2, $3, $4
 
+-- fragment: audit_update
+-- An update's audit row, after CTEs old (the row before) and upd (after):
+-- its object @1, and @2 the parameter naming the fields it changed.
+aud AS (
+    @@audit_by_request@@, @1,
+        jsonb_build_object('fields', @2::text[], 'before', to_jsonb(old),
+            'after', to_jsonb(upd))
+    FROM upd, old)
+
 -- fragment: found_and_id
 -- What such a write returns: found (the firm exists at all, so a refusal
 -- can say "no such firm" or "not yours") and the id of the row inserted

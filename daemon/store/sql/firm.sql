@@ -71,11 +71,7 @@ upd AS (
     WHERE f.id = old.id AND f.version = $7
         AND scope_firm_identity_write($14, f.id)
     RETURNING f.*),
-aud AS (
-    @@audit_by_request@@, 'firm:' || upd.credit_code,
-        jsonb_build_object('fields', $8::text[], 'before', to_jsonb(old),
-            'after', to_jsonb(upd))
-    FROM upd, old)
+@@audit_update('firm:' || upd.credit_code,$8)@@
 SELECT 'updated' AS outcome, @@firm_columns@@
 FROM upd f
 UNION ALL

@@ -92,11 +92,7 @@ upd AS (
     FROM old
     WHERE p.id = old.id AND p.version = $7 AND ($8::bigint = 0 OR p.id = $8)
     RETURNING p.*),
-aud AS (
-    @@audit_by_request@@, 'park:' || upd.code,
-        jsonb_build_object('fields', $9::text[], 'before', to_jsonb(old),
-            'after', to_jsonb(upd))
-    FROM upd, old)
+@@audit_update('park:' || upd.code,$9)@@
 SELECT 'updated' AS outcome, @@park_columns@@
 FROM upd p
 UNION ALL
