@@ -150,6 +150,14 @@ INSERT INTO audit_log (principal_id, principal_name, method,
         idempotency_key, object, change)
     SELECT nullif($1::bigint, 0), $2, $3, $4
 
+-- fragment: audit_insert
+-- A write's audit row, after CTE @2 (the row as written): its object @1,
+-- and the row as it is after.
+aud AS (
+    @@audit_by_request@@, @1,
+        jsonb_build_object('after', to_jsonb(@2))
+    FROM @2)
+
 -- fragment: audit_update
 -- An update's audit row, after CTEs old (the row before) and upd (after):
 -- its object @1, and @2 the parameter naming the fields it changed.
@@ -217,10 +225,7 @@ WHERE t.status = 'active' AND ($3::bigint = 0 OR t.id = $3)
 -- fragment: tenancy_written
 -- After a CTE t that wrote one tenancy: its audit row ($1..$4, the tenancy
 -- after the write) and the tenancy as the Tenancy message.
-aud AS (
-    @@audit_by_request@@, 'tenancy:' || t.id,
-        jsonb_build_object('after', to_jsonb(t))
-    FROM t)
+@@audit_insert('tenancy:' || t.id,t)@@
 SELECT @@tenancy_columns@@
 FROM t
 JOIN parks p ON p.id = t.park_id

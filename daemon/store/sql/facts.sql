@@ -20,11 +20,7 @@ x AS (
         rnd_spend = EXCLUDED.rnd_spend, ip_granted = EXCLUDED.ip_granted,
         version = firm_reports.version + 1, updated_at = now()
     RETURNING *),
-aud AS (
-    @@audit_by_request@@,
-        'firm:' || $5 || ':report:' || x.year || 'Q' || x.quarter,
-        jsonb_build_object('after', to_jsonb(x))
-    FROM x)
+@@audit_insert('firm:' || $5 || ':report:' || x.year || 'Q' || x.quarter,x)@@
 SELECT (SELECT count(*) FROM f) AS found, x.firm_id AS id, x.version
 FROM (SELECT 1) one
 LEFT JOIN x ON true;

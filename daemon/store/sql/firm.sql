@@ -26,10 +26,7 @@ WITH ins AS (
         tech_based, srdi, registered_by)
     VALUES ($5, $6, $7, $8, $9, $10, nullif($11::bigint, 0))
     RETURNING *),
-aud AS (
-    @@audit_by_request@@, 'firm:' || ins.credit_code,
-        jsonb_build_object('after', to_jsonb(ins))
-    FROM ins)
+@@audit_insert('firm:' || ins.credit_code,ins)@@
 SELECT @@firm_columns@@
 FROM ins f;
 

@@ -47,10 +47,7 @@ WITH ins AS (
             THEN coalesce($17::date, current_date) END,
         $18)
     RETURNING *),
-aud AS (
-    @@audit_by_request@@, 'park:' || ins.code,
-        jsonb_build_object('after', to_jsonb(ins))
-    FROM ins)
+@@audit_insert('park:' || ins.code,ins)@@
 SELECT @@park_columns@@
 FROM ins p;
 

@@ -9,10 +9,7 @@ WITH ins AS (
     SELECT $5, $6, $7, (SELECT id FROM parks WHERE code = $8), nullif($9, '')
     WHERE $8 = '' OR EXISTS (SELECT 1 FROM parks WHERE code = $8)
     RETURNING *),
-aud AS (
-    @@audit_by_request@@, 'principal:' || ins.fingerprint,
-        jsonb_build_object('after', to_jsonb(ins))
-    FROM ins)
+@@audit_insert('principal:' || ins.fingerprint,ins)@@
 SELECT @@principal_columns@@
 FROM ins x;
 
