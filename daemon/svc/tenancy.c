@@ -380,6 +380,27 @@ svc_tenancy_exit(struct req *r)
 static const char *const tenancy_statuses[] = { "active", "graduated",
     "cleared", "left", NULL };
 
+/*
+ * A park's tenancies with no other filter: the statement of the smallest
+ * page size that holds size rows (store/sql/tenancy.sql has each limit, the
+ * size + 1, in its text).
+ */
+static int
+park_page_stmt(int size)
+{
+	static const struct { int size, stmt; } pages[] = {
+		{ 20, SQL_TENANCY_PARK_PAGE_20 },
+		{ 100, SQL_TENANCY_PARK_PAGE_100 },
+		{ 1000, SQL_TENANCY_PARK_PAGE_1000 },	/* page_size_clamp's */
+	};
+	size_t	 i;
+
+	for (i = 0; i + 1 < sizeof(pages) / sizeof(pages[0]) &&
+	    size > pages[i].size; i++)
+		;
+	return (pages[i].stmt);
+}
+
 /* ListTenancies: a page, filtered; an operator sees its park's only. */
 static int
 tenancy_list_params(struct req *r, struct qparams *q)
@@ -387,6 +408,9 @@ tenancy_list_params(struct req *r, struct qparams *q)
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
 	int64_t				 after;
 	int				 size = page_size_clamp(in->page_size);
+	int				 park_only = *in->park_code != '\0' &&
+					    *in->status == '\0' &&
+					    *in->credit_code == '\0';
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -399,10 +423,8 @@ tenancy_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
-	if (*in->park_code != '\0' && *in->status == '\0' &&
-	    *in->credit_code == '\0')
-		qp_stmt(q, size <= 20 ? SQL_TENANCY_PARK_PAGE_20 : size <= 100 ?
-		    SQL_TENANCY_PARK_PAGE_100 : SQL_TENANCY_PARK_PAGE_1000);
+	if (park_only)
+		qp_stmt(q, park_page_stmt(size));
 	else if (*in->park_code != '\0')
 		qp_stmt(q, SQL_TENANCY_LIST_BY_PARK);
 	else if (*in->credit_code != '\0')
@@ -416,11 +438,8 @@ tenancy_list_params(struct req *r, struct qparams *q)
 	qp_str(q, in->credit_code);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
-	if (q->stmt != SQL_TENANCY_PARK_PAGE_20 &&
-	    q->stmt != SQL_TENANCY_PARK_PAGE_100 &&
-	    q->stmt != SQL_TENANCY_PARK_PAGE_1000)
-		qp_i64(q, size + 1);	/* the page size's own statements
-					   have it in their text */
+	if (!park_only)		/* a page size's own statement has it */
+		qp_i64(q, size + 1);
 	return (0);
 }
 

@@ -310,7 +310,6 @@ test_list_park_pages(void **state)
 {
 	static const int	 sizes[] = { 1, 7, 20, 21, 50, 100, 101, 1000 };
 	struct parkc		*bu, *op;
-	char			 q[256];
 	long			 all, active;
 	size_t			 i;
 
@@ -341,10 +340,8 @@ test_list_park_pages(void **state)
 	op = as("scA", addr1);
 	all = sql_int("SELECT count(*) FROM tenancies t JOIN parks p ON "
 	    "p.id = t.park_id WHERE p.code = 'SC-A'");
-	snprintf(q, sizeof(q), "SELECT count(*) FROM tenancies t JOIN parks p "
-	    "ON p.id = t.park_id WHERE p.code = 'SC-A' AND t.status = "
-	    "'active'");
-	active = sql_int(q);
+	active = sql_int("SELECT count(*) FROM tenancies t JOIN parks p ON "
+	    "p.id = t.park_id WHERE p.code = 'SC-A' AND t.status = 'active'");
 	assert_true(all > 0);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		assert_int_equal(list_park_pages(bu, "PG-P", "", sizes[i]),
