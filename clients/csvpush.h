@@ -13,7 +13,8 @@
 #include "parkctl.h"
 #include "lib/lib.h"
 
-#define MAXCOLS		12
+#define MAXCOLS		12	/* a kind's columns */
+#define MAXFIELDS	64	/* a record's fields kept; more are dropped */
 #define WINDOW		4
 
 struct rowbuf {
@@ -31,8 +32,7 @@ struct push {
 	struct ctl		*ctl;
 	const struct record_kind *k;
 	int			 map[MAXCOLS];	/* kind column -> csv column */
-	int			 ncsv;
-	char			*cur[64];	/* fields of the current record */
+	char			*cur[MAXFIELDS]; /* the current record's */
 	int			 nf;
 	int64_t			 row;		/* header = row 1 */
 	int			 header_done;

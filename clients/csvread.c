@@ -141,7 +141,7 @@ csv_field_cb(void *s, size_t len, void *data)
 	struct push	*p = data;
 	char		*f;
 
-	if (p->nf >= 64)
+	if (p->nf >= MAXFIELDS)
 		return;
 	if ((f = malloc(len + 1)) == NULL)
 		return;
