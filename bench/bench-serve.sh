@@ -15,6 +15,12 @@
 # statement. PROFILE="cmd" runs "cmd PARKD_PID" beside each parkd
 # measurement, its output in var/profile.MIX.CONNS.ROUND (e.g.
 # PROFILE="timeout 3 strace -c -f -p").
+# A/B: B_BUILD=DIR (another build's parkd) and/or B_CONF="key=value; ..."
+# (lines without spaces) start a second parkd, B, on the same database;
+# each round measures B beside A (B first in even rounds), and the run ends
+# with B's rate over A's, round by round and their median: this machine
+# drifts 10-20 % within minutes, so a change is judged against the code
+# without it in the same minute, not against yesterday's table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -55,6 +61,20 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 PARKD_PID=$!
 PIDS="$PIDS $!"
 wait_port "$PORT" 30
+BPORT=
+if [ -n "${B_BUILD:-}${B_CONF:-}" ]; then
+	BPORT=$(free_port)
+	sed -e "s/^listen = .*/listen = \"127.0.0.1:$BPORT\";/" \
+	    -e "s/^http_listen = .*/http_listen = \"127.0.0.1:$(free_port)\";/" \
+	    "$T/parkd.conf" > "$T/parkd-b.conf"
+	for l in ${B_CONF:-}; do
+		sed -i "/^${l%%=*} *=/d" "$T/parkd-b.conf"
+		echo "$l" >> "$T/parkd-b.conf"
+	done
+	"${B_BUILD:-$BUILD}/parkd" -c "$T/parkd-b.conf" >>"$T/parkd-b.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_port "$BPORT" 30
+fi
 write_parkctl_conf "$T/parkctl.conf" "127.0.0.1:$PORT" "$T/tls" bureau
 PARKCTL_CONFIG=$T/parkctl.conf "$BUILD/parkctl" eval run --year 2025 \
     >/dev/null
@@ -172,7 +192,12 @@ for mix in $MIXES; do
 		: > "$T/p.$mix.$c"; : > "$T/g.$mix.$c"; : > "$T/l.$mix.$c"
 		: > "$T/gl.$mix.$c"
 		: > "$T/e.$mix.$c"
+		: > "$T/b.$mix.$c"
 		for r in $(seq "$ROUNDS"); do
+			if [ -n "$BPORT" ] && [ $((r % 2)) = 0 ]; then
+				set -- $(parkd_rate "$mix" "$c" "$BPORT")
+				echo "$1" >> "$T/b.$mix.$c"
+			fi
 			# PROFILE="cmd": run "cmd PID" beside each parkd
 			# measurement (e.g. PROFILE="timeout 3 strace -c -p")
 			if [ -n "${PROFILE:-}" ]; then
@@ -184,6 +209,10 @@ for mix in $MIXES; do
 			[ -z "${PROFILE:-}" ] || wait "$PROF" || true
 			echo "$1" >> "$T/p.$mix.$c"
 			echo "$3" >> "$T/l.$mix.$c"
+			if [ -n "$BPORT" ] && [ $((r % 2)) = 1 ]; then
+				set -- $(parkd_rate "$mix" "$c" "$BPORT")
+				echo "$1" >> "$T/b.$mix.$c"
+			fi
 			if [ -n "${PROFILE:-}" ]; then
 				{ sleep 1; $PROFILE "$PARKD_PID" \
 				    > "var/profile.pgbench.$mix.$c.$r" 2>&1; } &
@@ -216,6 +245,12 @@ for mix in $MIXES; do
 		printf '%-6s %6s %12s %10s %12s %10s %11s %7s\n' "$mix" "$c" \
 		    "$p" "$l" "$g" "$gl" "$e" "$ratio"
 		echo "$mix $c $p $l $g" >> "$T/plot"
+		if [ -n "$BPORT" ]; then
+			paste "$T/p.$mix.$c" "$T/b.$mix.$c" |
+			    awk '{ printf "%.3f\n", $1 ? $2 / $1 : 0 }' > "$T/ab.r"
+			echo "ab $mix$c: B/A by round" $(cat "$T/ab.r") \
+			    "median $(median < "$T/ab.r")" >> "$T/ab"
+		fi
 		[ "$c" = 16 ] && { echo "ratio ${mix}16_vs_pgbench $ratio"
 		    echo "p99 ${mix}16 parkd $l us, pgbench $gl us"; } \
 		    >> "$T/ratios"
@@ -323,4 +358,5 @@ END {
 }' "$T/plot" > var/bench-serve.svg
 echo
 echo "plot: var/bench-serve.svg"
+[ -z "$BPORT" ] || cat "$T/ab"
 cat "$T/ratios"
