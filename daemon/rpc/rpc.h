@@ -225,5 +225,17 @@ int	 date_or_today(struct req *, const char *, const char *, struct ymd *,
 int	 page_token_parse(struct req *, const char *, int64_t *);
 int	 page_size_clamp(int32_t);
 int	 page_after(struct req *, const char *, int64_t *);
+/*
+ * A list's statements with the limit in their text (store/sql/: the size
+ * + 1), by the largest page each holds, smallest first; the last one's
+ * size is the list's largest page.
+ */
+struct page_stmt {
+	int	 size;
+	int	 stmt;
+};
+int	 page_stmt(const struct page_stmt *, size_t, int);
+#define PAGE_STMT(tab, size) page_stmt((tab), sizeof(tab) / sizeof((tab)[0]), \
+	    (size))
 
 #endif /* PARKD_RPC_H */

@@ -104,12 +104,25 @@ static const struct plan firm_get = { "GetFirm", 0, (const struct step[]) {
 	{ 0, NULL, NULL },
 } };
 
+/*
+ * ListFirms with no filter, city-wide: a statement per page size, the limit
+ * in its text (rpc/page.c); with a filter or for an operator, firm_list
+ * (the page size + 1 its $5).
+ */
+static const struct page_stmt firm_pages[] = {
+	{ 20, SQL_FIRM_LIST_PAGE_20 },
+	{ 100, SQL_FIRM_LIST_PAGE_100 },
+	{ 1000, SQL_FIRM_LIST_PAGE_1000 },	/* page_size_clamp's */
+};
+
 /* ListFirms: a page, filtered; an operator sees its park's firms. */
 static int
 firm_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListFirmsRequest	*in = (void *)r->in;
 	int64_t				 after;
+	int				 size = page_size_clamp(in->page_size);
+	int				 limit_param;
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -123,11 +136,16 @@ firm_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
+	limit_param = *in->industry_prefix != '\0' ||
+	    *in->name_contains != '\0' || auth_scope(r) != 0;
+	if (!limit_param)
+		qp_stmt(q, PAGE_STMT(firm_pages, size));
 	qp_str(q, in->industry_prefix);
 	qp_str(q, in->name_contains);
 	qp_i64(q, after);
-	qp_i64(q, page_size_clamp(in->page_size) + 1);
 	qp_i64(q, auth_scope(r));
+	if (limit_param)
+		qp_i64(q, size + 1);
 	return (0);
 }
 

@@ -243,12 +243,25 @@ park_fill(struct req *r, PGresult *res, int i, void *m)
 	park_from_row(r, res, i, m);
 }
 
+/*
+ * ListParks with no filter, city-wide: a statement per page size, the limit
+ * in its text (rpc/page.c); with a filter or for an operator, park_list
+ * (planned per call, the page size + 1 its $6).
+ */
+static const struct page_stmt park_pages[] = {
+	{ 20, SQL_PARK_LIST_PAGE_20 },
+	{ 100, SQL_PARK_LIST_PAGE_100 },
+	{ 1000, SQL_PARK_LIST_PAGE_1000 },	/* page_size_clamp's */
+};
+
 /* ListParks: a page, filtered; an operator sees its own park only. */
 static int
 park_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListParksRequest	*in = (void *)r->in;
 	int64_t				 after;
+	int				 size = page_size_clamp(in->page_size);
+	int				 limit_param;
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -265,12 +278,17 @@ park_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
+	limit_param = *in->district != '\0' || *in->status != '\0' ||
+	    *in->level != '\0' || auth_scope(r) != 0;
+	if (!limit_param)
+		qp_stmt(q, PAGE_STMT(park_pages, size));
 	qp_str(q, in->district);
 	qp_str(q, in->status);
 	qp_str(q, in->level);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
-	qp_i64(q, page_size_clamp(in->page_size) + 1);
+	if (limit_param)
+		qp_i64(q, size + 1);
 	return (0);
 }
 

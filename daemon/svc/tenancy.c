@@ -381,24 +381,43 @@ static const char *const tenancy_statuses[] = { "active", "graduated",
     "cleared", "left", NULL };
 
 /*
- * A park's tenancies with no other filter: the statement of the smallest
- * page size that holds size rows (store/sql/tenancy.sql has each limit, the
- * size + 1, in its text).
+ * ListTenancies' statements with their limit in the text (rpc/page.c): a
+ * park's tenancies with no other filter, and every tenancy (the bureau's,
+ * no filter at all); page_size_clamp's sizes.
+ */
+static const struct page_stmt park_pages[] = {
+	{ 20, SQL_TENANCY_PARK_PAGE_20 },
+	{ 100, SQL_TENANCY_PARK_PAGE_100 },
+	{ 1000, SQL_TENANCY_PARK_PAGE_1000 },
+}, all_pages[] = {
+	{ 20, SQL_TENANCY_LIST_PAGE_20 },
+	{ 100, SQL_TENANCY_LIST_PAGE_100 },
+	{ 1000, SQL_TENANCY_LIST_PAGE_1000 },
+};
+
+/*
+ * ListTenancies' statement for in's filters; *limit_param: whether it
+ * takes the page size + 1 as $6 (else the limit is in its text).
  */
 static int
-park_page_stmt(int size)
+tenancy_list_stmt(struct req *r, const Parkd__V1__ListTenanciesRequest *in,
+    int size, int *limit_param)
 {
-	static const struct { int size, stmt; } pages[] = {
-		{ 20, SQL_TENANCY_PARK_PAGE_20 },
-		{ 100, SQL_TENANCY_PARK_PAGE_100 },
-		{ 1000, SQL_TENANCY_PARK_PAGE_1000 },	/* page_size_clamp's */
-	};
-	size_t	 i;
+	int	 other = *in->status != '\0' || *in->credit_code != '\0';
 
-	for (i = 0; i + 1 < sizeof(pages) / sizeof(pages[0]) &&
-	    size > pages[i].size; i++)
-		;
-	return (pages[i].stmt);
+	*limit_param = 0;
+	if (*in->park_code != '\0' && !other)
+		return (PAGE_STMT(park_pages, size));
+	if (*in->park_code == '\0' && !other && auth_scope(r) == 0)
+		return (PAGE_STMT(all_pages, size));
+	*limit_param = 1;
+	if (*in->park_code != '\0')
+		return (SQL_TENANCY_LIST_BY_PARK);
+	if (*in->credit_code != '\0')
+		return (SQL_TENANCY_LIST_BY_FIRM);
+	if (auth_scope(r) != 0)
+		return (SQL_TENANCY_LIST_SCOPED);
+	return (SQL_TENANCY_LIST_BY_STATUS);
 }
 
 /* ListTenancies: a page, filtered; an operator sees its park's only. */
@@ -408,9 +427,7 @@ tenancy_list_params(struct req *r, struct qparams *q)
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
 	int64_t				 after;
 	int				 size = page_size_clamp(in->page_size);
-	int				 park_only = *in->park_code != '\0' &&
-					    *in->status == '\0' &&
-					    *in->credit_code == '\0';
+	int				 limit_param;
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -423,22 +440,13 @@ tenancy_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
-	if (park_only)
-		qp_stmt(q, park_page_stmt(size));
-	else if (*in->park_code != '\0')
-		qp_stmt(q, SQL_TENANCY_LIST_BY_PARK);
-	else if (*in->credit_code != '\0')
-		qp_stmt(q, SQL_TENANCY_LIST_BY_FIRM);
-	else if (auth_scope(r) != 0)
-		qp_stmt(q, SQL_TENANCY_LIST_SCOPED);
-	else if (*in->status != '\0')
-		qp_stmt(q, SQL_TENANCY_LIST_BY_STATUS);
+	qp_stmt(q, tenancy_list_stmt(r, in, size, &limit_param));
 	qp_str(q, in->park_code);
 	qp_str(q, in->status);
 	qp_str(q, in->credit_code);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
-	if (!park_only)		/* a page size's own statement has it */
+	if (limit_param)
 		qp_i64(q, size + 1);
 	return (0);
 }
@@ -454,7 +462,7 @@ tenancy_list_page(struct req *r, PGresult *res)
 
 static const struct plan tenancy_list = { "ListTenancies", 0,
     (const struct step[]) {
-	{ SQL_TENANCY_LIST, tenancy_list_params, tenancy_list_page },
+	{ SQL_TENANCY_LIST_PAGE_100, tenancy_list_params, tenancy_list_page },
 	{ 0, NULL, NULL },
 } };
 

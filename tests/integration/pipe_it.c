@@ -259,43 +259,108 @@ test_begin_folded_error(void **state)
 }
 
 /*
- * Page through a park's tenancies, page_size at a time, as pc (status a
- * filter or ""): every page at most page_size long, ids rising across
- * pages, the last page without a token. The number of tenancies seen.
+ * Page through a list, page_size at a time, as pc: in is the request (its
+ * page_size and page_token are set here), each page at most page_size
+ * long, the "id" of its elements rising across pages, the last page
+ * without a token; check (if not NULL) sees each element. The number of
+ * elements seen.
  */
+static long
+list_pages(struct parkc *pc, const char *method, ProtobufCMessage *in,
+    int page_size, void (*check)(const ProtobufCMessage *, const char *),
+    const char *arg)
+{
+	const ProtobufCFieldDescriptor	*fsize, *ftok, *list = NULL, *fid;
+	const ProtobufCMessage		*out;
+	ProtobufCMessage *const		*v;
+	struct parkc_result		 res;
+	char				 tok[32] = "";
+	long				 seen = 0;
+	int64_t				 last = 0, id;
+	size_t				 n, t;
+	unsigned			 f;
+	int				 pages = 0;
+
+	fsize = protobuf_c_message_descriptor_get_field_by_name(in->descriptor,
+	    "page_size");
+	ftok = protobuf_c_message_descriptor_get_field_by_name(in->descriptor,
+	    "page_token");
+	assert_non_null(fsize);
+	assert_non_null(ftok);
+	*(int32_t *)(void *)((char *)in + fsize->offset) = page_size;
+	do {
+		ftok = protobuf_c_message_descriptor_get_field_by_name(
+		    in->descriptor, "page_token");
+		*(char **)(void *)((char *)in + ftok->offset) = tok;
+		assert_int_equal(call(pc, method, in, &res), 0);
+		out = res.body;
+		for (f = 0; f < out->descriptor->n_fields && list == NULL; f++)
+			if (out->descriptor->fields[f].label ==
+			    PROTOBUF_C_LABEL_REPEATED)
+				list = &out->descriptor->fields[f];
+		assert_non_null(list);
+		fid = protobuf_c_message_descriptor_get_field_by_name(
+		    list->descriptor, "id");
+		assert_non_null(fid);
+		n = *(const size_t *)(const void *)((const char *)out +
+		    list->quantifier_offset);
+		v = *(ProtobufCMessage *const *const *)(const void *)
+		    ((const char *)out + list->offset);
+		assert_true(n <= (size_t)page_size);
+		for (t = 0; t < n; t++) {
+			id = *(const int64_t *)(const void *)
+			    ((const char *)v[t] + fid->offset);
+			assert_true(id > last);
+			last = id;
+			if (check != NULL)
+				check(v[t], arg);
+		}
+		seen += (long)n;
+		ftok = protobuf_c_message_descriptor_get_field_by_name(
+		    out->descriptor, "next_page_token");
+		assert_non_null(ftok);
+		snprintf(tok, sizeof(tok), "%s", *(char *const *)(const void *)
+		    ((const char *)out + ftok->offset));
+		parkc_result_free(&res);
+		assert_true(++pages < 10000);
+	} while (tok[0] != '\0');
+	return (seen);
+}
+
+static void
+tenancy_in_park(const ProtobufCMessage *m, const char *park)
+{
+	assert_string_equal(((const Parkd__V1__Tenancy *)(const void *)m)->
+	    park_code, park);
+}
+
+/* A park's tenancies (status a filter or ""), page_size at a time. */
 static long
 list_park_pages(struct parkc *pc, const char *park, const char *status,
     int page_size)
 {
 	Parkd__V1__ListTenanciesRequest	 lt =
 	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
-	Parkd__V1__ListTenanciesResponse *l;
-	struct parkc_result		 res;
-	char				 tok[32] = "";
-	long				 seen = 0;
-	int64_t				 last = 0;
-	size_t				 t;
-	int				 pages = 0;
 
 	lt.park_code = (char *)park;
 	lt.status = (char *)status;
-	lt.page_size = page_size;
-	do {
-		lt.page_token = tok;
-		assert_int_equal(call(pc, "ListTenancies", &lt.base, &res), 0);
-		l = (void *)res.body;
-		assert_true(l->n_tenancies <= (size_t)page_size);
-		for (t = 0; t < l->n_tenancies; t++) {
-			assert_string_equal(l->tenancies[t]->park_code, park);
-			assert_true(l->tenancies[t]->id > last);
-			last = l->tenancies[t]->id;
-		}
-		seen += (long)l->n_tenancies;
-		snprintf(tok, sizeof(tok), "%s", l->next_page_token);
-		parkc_result_free(&res);
-		assert_true(++pages < 10000);
-	} while (tok[0] != '\0');
-	return (seen);
+	return (list_pages(pc, "ListTenancies", &lt.base, page_size,
+	    tenancy_in_park, park));
+}
+
+/* Every park, firm or tenancy (method), no filter, page_size at a time. */
+static long
+list_all_pages(struct parkc *pc, const char *method, int page_size)
+{
+	Parkd__V1__ListParksRequest	 lp = PARKD__V1__LIST_PARKS_REQUEST__INIT;
+	Parkd__V1__ListFirmsRequest	 lf = PARKD__V1__LIST_FIRMS_REQUEST__INIT;
+	Parkd__V1__ListTenanciesRequest	 lt =
+	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
+	ProtobufCMessage		*in = strcmp(method, "ListParks") == 0 ?
+					    &lp.base : strcmp(method,
+					    "ListFirms") == 0 ? &lf.base : &lt.base;
+
+	return (list_pages(pc, method, in, page_size, NULL, NULL));
 }
 
 /*
@@ -303,14 +368,16 @@ list_park_pages(struct parkc *pc, const char *park, const char *status,
  * page size's (tenancy_park_page_20, _100, _1000: the limit in the text);
  * with a status, tenancy_list_by_park. Every page size, below, at and
  * past each of those limits, gives every tenancy of the park once, in
- * order, for the bureau and for a park's operator.
+ * order, for the bureau and for a park's operator. So do the lists with
+ * no filter at all: every park, firm and tenancy for the bureau (their own
+ * statements of each page size), an operator's own.
  */
 void
 test_list_park_pages(void **state)
 {
 	static const int	 sizes[] = { 1, 7, 20, 21, 50, 100, 101, 1000 };
 	struct parkc		*bu, *op;
-	long			 all, active;
+	long			 all, active, parks, firms, tenancies, opfirms;
 	size_t			 i;
 
 	(void)state;
@@ -335,6 +402,15 @@ test_list_park_pages(void **state)
 	    "id IN (SELECT t.id FROM tenancies t JOIN parks p ON p.id = "
 	    "t.park_id WHERE p.code = 'PG-P' AND t.id % 5 = 0) RETURNING 1) "
 	    "SELECT count(*) FROM t"), 50);
+	/* and 30 parks more, so that the parks' pages pass 21 rows */
+	assert_int_equal(sql_int("WITH p AS (INSERT INTO parks (code, name, "
+	    "district, operator_name, operator_credit_code, "
+	    "operator_legal_person, staff_count, total_area, "
+	    "leading_industries, status) SELECT 'PG-P' || lpad(i::text, 2, "
+	    "'0'), '分页测试园' || i, '分页测试区', '分页运营', "
+	    "'91512081MA62K0260E', true, 20, 1000000000, '{I65}', 'applied' "
+	    "FROM generate_series(1, 30) i RETURNING 1) SELECT count(*) "
+	    "FROM p"), 30);
 	scope_fixture();
 	bu = as("bureau", addr1);
 	op = as("scA", addr1);
@@ -342,7 +418,14 @@ test_list_park_pages(void **state)
 	    "p.id = t.park_id WHERE p.code = 'SC-A'");
 	active = sql_int("SELECT count(*) FROM tenancies t JOIN parks p ON "
 	    "p.id = t.park_id WHERE p.code = 'SC-A' AND t.status = 'active'");
+	parks = sql_int("SELECT count(*) FROM parks");
+	firms = sql_int("SELECT count(*) FROM firms");
+	tenancies = sql_int("SELECT count(*) FROM tenancies");
+	opfirms = sql_int("SELECT count(*) FROM firms f WHERE scope_firm_read("
+	    "(SELECT id FROM parks WHERE code = 'SC-A'), f.id, NULL, NULL)");
 	assert_true(all > 0);
+	assert_true(parks > 21 && firms >= 250 && tenancies >= 250);
+	assert_true(opfirms > 0 && opfirms < firms);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		assert_int_equal(list_park_pages(bu, "PG-P", "", sizes[i]),
 		    250);
@@ -354,13 +437,27 @@ test_list_park_pages(void **state)
 		    all);
 		assert_int_equal(list_park_pages(op, "SC-A", "active",
 		    sizes[i]), active);
+		/* no filter at all: the bureau's lists take a statement of
+		   their page size too (park_list_page_N, firm_list_page_N,
+		   tenancy_list_page_N), an operator's its own */
+		assert_int_equal(list_all_pages(bu, "ListParks", sizes[i]),
+		    parks);
+		assert_int_equal(list_all_pages(bu, "ListFirms", sizes[i]),
+		    firms);
+		assert_int_equal(list_all_pages(bu, "ListTenancies", sizes[i]),
+		    tenancies);
+		assert_int_equal(list_all_pages(op, "ListParks", sizes[i]), 1);
+		assert_int_equal(list_all_pages(op, "ListFirms", sizes[i]),
+		    opfirms);
+		assert_int_equal(list_all_pages(op, "ListTenancies", sizes[i]),
+		    all);
 	}
 	parkc_close(bu);
 	parkc_close(op);
 	assert_int_equal(sql_int("WITH t AS (DELETE FROM tenancies WHERE "
 	    "park_id = (SELECT id FROM parks WHERE code = 'PG-P') RETURNING "
 	    "firm_id), f AS (DELETE FROM firms WHERE id IN (SELECT firm_id "
-	    "FROM t) RETURNING 1), p AS (DELETE FROM parks WHERE code = "
-	    "'PG-P' RETURNING 1) SELECT (SELECT count(*) FROM f) + (SELECT "
-	    "count(*) FROM p)"), 251);
+	    "FROM t) RETURNING 1), p AS (DELETE FROM parks WHERE code LIKE "
+	    "'PG-P%' RETURNING 1) SELECT (SELECT count(*) FROM f) + (SELECT "
+	    "count(*) FROM p)"), 281);
 }

@@ -32,15 +32,39 @@ FROM ins f;
 
 -- name: firm_list
 -- A page of firms by id, each filter '' for any: $1 industry code prefix,
--- $2 part of the name; $3 the last id of the previous page, $4 the page
--- size + 1, $5 the caller's park (0: every firm; else those it may read).
+-- $2 part of the name; $3 the last id of the previous page, $4 the
+-- caller's park (0: every firm; else those it may read), $5 the page size
+-- + 1.
 SELECT @@firm_columns@@
 FROM firms f
 WHERE ($1 = '' OR f.industry_code LIKE $1 || '%')
     AND ($2 = '' OR strpos(f.name, $2) > 0) AND f.id > $3
-    AND ($5::bigint = 0 OR scope_firm_read($5, f.id, NULL, NULL))
+    AND ($4::bigint = 0 OR scope_firm_read($4, f.id, NULL, NULL))
 ORDER BY f.id
-LIMIT $4;
+LIMIT $5;
+
+-- fragment: firm_list_page
+-- firm_list with no filter, for the city-wide roles ($1 and $2 are '', $4
+-- is 0): at most @1 rows, the limit in the text (firm_list_page_20, _100,
+-- _1000; rpc/page.c says why: at a million firms firm_list's "LIMIT $n"
+-- planned every call, 0.06-0.6 ms, where this one's cached plan takes
+-- 0.005 to plan and 0.08 to run a page of 100).
+-- With a filter firm_list stays: a rare industry prefix wants its index,
+-- which a plan cached for every prefix would not take.
+SELECT @@firm_columns@@
+FROM firms f
+WHERE $1 = '' AND $2 = '' AND f.id > $3 AND $4::bigint = 0
+ORDER BY f.id
+LIMIT @1
+
+-- name: firm_list_page_20
+@@firm_list_page(21)@@;
+
+-- name: firm_list_page_100
+@@firm_list_page(101)@@;
+
+-- name: firm_list_page_1000
+@@firm_list_page(1001)@@;
 
 -- name: firm_update
 -- Change the fields named in $8 (a text[] literal) of firm $5 (id, or 0

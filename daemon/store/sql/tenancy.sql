@@ -40,12 +40,17 @@ WITH t AS (
     RETURNING *),
 @@tenancy_written@@;
 
--- name: tenancy_list
+-- fragment: tenancy_list_page
 -- A page of tenancies by id, each filter '' for any: $1 park code, $2
 -- status, $3 credit code; $4 the last id of the previous page, $5 the
--- caller's park (0: every park), $6 the page size + 1. This one is for
--- none of them (svc/tenancy.c picks): tenancy_park_page_N (a park code
--- alone), tenancy_list_by_park (a park code and a status or firm),
+-- caller's park (0: every park), $6 the page size + 1. This one, for the
+-- city-wide roles and none of them, has no $6: at most @1 rows, the limit
+-- in the text (tenancy_list_page_20, _100, _1000; rpc/page.c says why:
+-- at a million tenancies "LIMIT $6" planned every call, 0.2-0.5 ms; this
+-- one keeps its cached plan while a client pages through, though the first
+-- page alone, repeated, still gets a fresh one), and so has
+-- tenancy_park_page_N (a park code alone). svc/tenancy.c
+-- picks: tenancy_list_by_park (a park code and a status or firm),
 -- tenancy_list_by_firm (a credit code and no park code),
 -- tenancy_list_scoped (an operator's, neither) and tenancy_list_by_status
 -- (a status, city-wide) take the same parameters, and the filter that
@@ -54,7 +59,16 @@ SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
 WHERE $1 = '' AND $2 = '' AND $3 = '' AND t.id > $4 AND $5::bigint = 0
 ORDER BY t.id
-LIMIT $6;
+LIMIT @1
+
+-- name: tenancy_list_page_20
+@@tenancy_list_page(21)@@;
+
+-- name: tenancy_list_page_100
+@@tenancy_list_page(101)@@;
+
+-- name: tenancy_list_page_1000
+@@tenancy_list_page(1001)@@;
 
 -- name: tenancy_list_scoped
 -- tenancy_list for an operator ($5 its park): the park picks the index, as
@@ -93,7 +107,8 @@ LIMIT $6;
 -- a cached plan at a tenth of the park's rows, so for a park of more than
 -- ~200 tenancies it planned every call anew (0.22-0.27 ms, against 0.07 to
 -- run it); with the limit known, its cached plan costs what a fresh one
--- does and is kept. svc/tenancy.c picks the smallest that holds the page.
+-- does and is kept. svc/tenancy.c picks the smallest that holds the page
+-- (rpc/page.c).
 SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
 WHERE p.code = $1 AND $2 = '' AND $3 = '' AND t.id > $4
