@@ -8,7 +8,10 @@
 # statement stands for it (the column lists that several statements
 # return), so one list serves them all; "@@NAME(A,B)@@" puts A for "@1"
 # and B for "@2" in it (a parameter's number, say); a fragment may name
-# other fragments. A statement with the
+# other fragments. A fragment with the comment line "-- pages: 20 100
+# 1000" makes a statement of each page size, NAME_20 (@1 is 21, the page
+# and one more row: "LIMIT @1"), NAME_100 and NAME_1000 (rpc/page.c says
+# why a list has them). A statement with the
 # comment line "-- planned per call" is sent as text, not prepared
 # (core/dbconn.c, db_send_stmt): PostgreSQL plans it for each call's
 # parameters.
@@ -25,9 +28,16 @@ function flush() {
 		printf "%s: %s is empty\n", FILENAME, name > "/dev/stderr"
 		exit 1
 	}
-	if (frag)
+	if (frag) {
 		frags[name] = text
-	else {
+		np = split(pages, sizes, " ")
+		for (i = 1; i <= np; i++) {
+			names[n] = name "_" sizes[i]
+			texts[n] = "@@" name "(" (sizes[i] + 1) ")@@"
+			percall[n] = 0
+			n++
+		}
+	} else {
 		names[n] = name
 		texts[n] = text
 		percall[n] = pc
@@ -36,6 +46,7 @@ function flush() {
 	name = ""
 	text = ""
 	pc = 0
+	pages = ""
 }
 # Put the fragments in: "@@NAME@@" for fragment NAME, "@@NAME(A,B)@@"
 # for it with "@1" in its text replaced by A, "@2" by B (up to 9). A
@@ -83,6 +94,23 @@ function expand(t, s, depth,    k, out, f, args, na, i, at, len) {
 		exit 1
 	}
 	seen[name] = 1
+	next
+}
+/^-- pages:( [1-9][0-9]*)+[ \t]*$/ {
+	if (name == "" || !frag) {
+		printf "%s:%d: -- pages: outside a fragment\n", FILENAME,
+		    FNR > "/dev/stderr"
+		exit 1
+	}
+	pages = substr($0, 10)
+	for (i = 3; i <= NF; i++) {
+		if ((name "_" $i) in seen) {
+			printf "%s:%d: repeated statement name %s_%s\n",
+			    FILENAME, FNR, name, $i > "/dev/stderr"
+			exit 1
+		}
+		seen[name "_" $i] = 1
+	}
 	next
 }
 /^-- planned per call[ \t]*$/ {

@@ -44,6 +44,7 @@ ORDER BY f.id
 LIMIT $5;
 
 -- fragment: firm_list_page
+-- pages: 20 100 1000
 -- firm_list with no filter, for the city-wide roles ($1 and $2 are '', $4
 -- is 0): at most @1 rows, the limit in the text (firm_list_page_20, _100,
 -- _1000; rpc/page.c says why: at a million firms firm_list's "LIMIT $n"
@@ -56,15 +57,6 @@ FROM firms f
 WHERE $1 = '' AND $2 = '' AND f.id > $3 AND $4::bigint = 0
 ORDER BY f.id
 LIMIT @1
-
--- name: firm_list_page_20
-@@firm_list_page(21)@@;
-
--- name: firm_list_page_100
-@@firm_list_page(101)@@;
-
--- name: firm_list_page_1000
-@@firm_list_page(1001)@@;
 
 -- name: firm_update
 -- Change the fields named in $8 (a text[] literal) of firm $5 (id, or 0

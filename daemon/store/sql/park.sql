@@ -29,6 +29,7 @@ ORDER BY p.id
 LIMIT $6;
 
 -- fragment: park_list_page
+-- pages: 20 100 1000
 -- park_list with no filter, for the city-wide roles ($1..$3 are '', $5 is
 -- 0): at most @1 rows, the limit in the text (park_list_page_20, _100,
 -- _1000; rpc/page.c says why: at 20,000 parks park_list's "LIMIT $6"
@@ -39,15 +40,6 @@ FROM parks p
 WHERE $1 = '' AND $2 = '' AND $3 = '' AND p.id > $4 AND $5::bigint = 0
 ORDER BY p.id
 LIMIT @1
-
--- name: park_list_page_20
-@@park_list_page(21)@@;
-
--- name: park_list_page_100
-@@park_list_page(101)@@;
-
--- name: park_list_page_1000
-@@park_list_page(1001)@@;
 
 -- name: park_insert
 -- CreatePark, with the audit row ($1..$4): $5 code, $6 name, $7 district,

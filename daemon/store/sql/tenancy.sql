@@ -41,6 +41,7 @@ WITH t AS (
 @@tenancy_written@@;
 
 -- fragment: tenancy_list_page
+-- pages: 20 100 1000
 -- A page of tenancies by id, each filter '' for any: $1 park code, $2
 -- status, $3 credit code; $4 the last id of the previous page, $5 the
 -- caller's park (0: every park), $6 the page size + 1. This one, for the
@@ -60,15 +61,6 @@ FROM @@tenancy_joins@@
 WHERE $1 = '' AND $2 = '' AND $3 = '' AND t.id > $4 AND $5::bigint = 0
 ORDER BY t.id
 LIMIT @1
-
--- name: tenancy_list_page_20
-@@tenancy_list_page(21)@@;
-
--- name: tenancy_list_page_100
-@@tenancy_list_page(101)@@;
-
--- name: tenancy_list_page_1000
-@@tenancy_list_page(1001)@@;
 
 -- name: tenancy_list_scoped
 -- tenancy_list for an operator ($5 its park): the park picks the index, as
@@ -100,6 +92,7 @@ ORDER BY t.id
 LIMIT $6;
 
 -- fragment: tenancy_park_page
+-- pages: 20 100 1000
 -- A park's tenancies by id, no status or firm given ($2 and $3 are ''):
 -- $1 its code, $4 the last id of the previous page, $5 the caller's park
 -- (0: every park); at most @1 rows, the page and one more. The limit is in
@@ -115,15 +108,6 @@ WHERE p.code = $1 AND $2 = '' AND $3 = '' AND t.id > $4
     AND ($5::bigint = 0 OR t.park_id = $5)
 ORDER BY t.id
 LIMIT @1
-
--- name: tenancy_park_page_20
-@@tenancy_park_page(21)@@;
-
--- name: tenancy_park_page_100
-@@tenancy_park_page(101)@@;
-
--- name: tenancy_park_page_1000
-@@tenancy_park_page(1001)@@;
 
 -- name: tenancy_list_by_park
 -- With a status or a credit code ($6 the page size + 1).
