@@ -10,7 +10,9 @@
 # ceiling's p99 is a statement's, from a second pgbench run that logs each
 # one. ROUNDS rounds of SECONDS seconds, medians; a table, an SVG plot
 # (var/bench-serve.svg), then "ratio read16_vs_pgbench R" and "ratio
-# write16_vs_pgbench R", and each mix's p99 at 16 beside pgbench's.
+# write16_vs_pgbench R", and each mix's p99 at 16 beside pgbench's, and
+# the read rate at 16 beside the two ceilings in series (pgbench's and the
+# TLS echo's: what a server adding nothing to either would reach).
 # Requests and statements are counted alike: one read request is one
 # statement. PROFILE="cmd" runs "cmd PARKD_PID" beside each parkd
 # measurement, its output in var/profile.MIX.CONNS.ROUND (e.g.
@@ -254,6 +256,17 @@ for mix in $MIXES; do
 		[ "$c" = 16 ] && { echo "ratio ${mix}16_vs_pgbench $ratio"
 		    echo "p99 ${mix}16 parkd $l us, pgbench $gl us"; } \
 		    >> "$T/ratios"
+		# A server in front of PostgreSQL pays both its transport and
+		# the statement: the two ceilings in series (1 / (1/pgbench +
+		# 1/tls_echo)), each round's, are the rate a server that added
+		# nothing to them would reach on this machine.
+		[ "$mix" = read ] && [ "$c" = 16 ] &&
+		    paste "$T/g.$mix.$c" "$T/e.$mix.$c" |
+		    awk '$1 > 0 && $2 > 0 { printf "%d\n", 1 / (1 / $1 + 1 / $2) }' \
+		    > "$T/series" && [ -s "$T/series" ] &&
+		    echo "$(median < "$T/series") $p" | awk '{ printf "series " \
+			"read16: pgbench and tls_echo in series %d req/s, parkd " \
+			"%.3f of it\n", $1, $1 ? $2 / $1 : 0 }' >> "$T/ratios"
 	done
 done
 
