@@ -11,7 +11,8 @@
 # other fragments. A fragment with the comment line "-- pages: 20 100
 # 1000" makes a statement of each page size, NAME_20 (@1 is 21, the page
 # and one more row: "LIMIT @1"), NAME_100 and NAME_1000 (rpc/page.c says
-# why a list has them). A statement with the
+# why a list has them), each planned per call if the fragment is. A
+# statement with the
 # comment line "-- planned per call" is sent as text, not prepared
 # (core/dbconn.c, db_send_stmt): PostgreSQL plans it for each call's
 # parameters.
@@ -31,10 +32,15 @@ function flush() {
 	if (frag) {
 		frags[name] = text
 		np = split(pages, sizes, " ")
+		if (pc && np == 0) {
+			printf "%s: fragment %s is planned per call but makes no " \
+			    "statement\n", FILENAME, name > "/dev/stderr"
+			exit 1
+		}
 		for (i = 1; i <= np; i++) {
 			names[n] = name "_" sizes[i]
 			texts[n] = "@@" name "(" (sizes[i] + 1) ")@@"
-			percall[n] = 0
+			percall[n] = pc
 			n++
 		}
 	} else {
@@ -114,7 +120,7 @@ function expand(t, s, depth,    k, out, f, args, na, i, at, len) {
 	next
 }
 /^-- planned per call[ \t]*$/ {
-	if (name == "" || frag) {
+	if (name == "") {
 		printf "%s:%d: -- planned per call outside a statement\n",
 		    FILENAME, FNR > "/dev/stderr"
 		exit 1

@@ -237,5 +237,8 @@ struct page_stmt {
 int	 page_stmt(const struct page_stmt *, size_t, int);
 #define PAGE_STMT(tab, size) page_stmt((tab), sizeof(tab) / sizeof((tab)[0]), \
 	    (size))
+/* SQL_NAME_20, _100 and _1000 ("-- pages: 20 100 1000"), page_size_clamp's */
+#define PAGES_OF(n)	{ { 20, n##_20 }, { 100, n##_100 }, { 1000, n##_1000 } }
+#define NPAGES		3
 
 #endif /* PARKD_RPC_H */

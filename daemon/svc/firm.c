@@ -109,11 +109,7 @@ static const struct plan firm_get = { "GetFirm", 0, (const struct step[]) {
  * in its text (rpc/page.c); with a filter or for an operator, firm_list
  * (the page size + 1 its $5).
  */
-static const struct page_stmt firm_pages[] = {
-	{ 20, SQL_FIRM_LIST_PAGE_20 },
-	{ 100, SQL_FIRM_LIST_PAGE_100 },
-	{ 1000, SQL_FIRM_LIST_PAGE_1000 },	/* page_size_clamp's */
-};
+static const struct page_stmt firm_pages[] = PAGES_OF(SQL_FIRM_LIST_PAGE);
 
 /* ListFirms: a page, filtered; an operator sees its park's firms. */
 static int

@@ -248,11 +248,7 @@ park_fill(struct req *r, PGresult *res, int i, void *m)
  * in its text (rpc/page.c); with a filter or for an operator, park_list
  * (planned per call, the page size + 1 its $6).
  */
-static const struct page_stmt park_pages[] = {
-	{ 20, SQL_PARK_LIST_PAGE_20 },
-	{ 100, SQL_PARK_LIST_PAGE_100 },
-	{ 1000, SQL_PARK_LIST_PAGE_1000 },	/* page_size_clamp's */
-};
+static const struct page_stmt park_pages[] = PAGES_OF(SQL_PARK_LIST_PAGE);
 
 /* ListParks: a page, filtered; an operator sees its own park only. */
 static int

@@ -380,44 +380,27 @@ svc_tenancy_exit(struct req *r)
 static const char *const tenancy_statuses[] = { "active", "graduated",
     "cleared", "left", NULL };
 
-/*
- * ListTenancies' statements with their limit in the text (rpc/page.c): a
- * park's tenancies with no other filter, and every tenancy (the bureau's,
- * no filter at all); page_size_clamp's sizes.
- */
-static const struct page_stmt park_pages[] = {
-	{ 20, SQL_TENANCY_PARK_PAGE_20 },
-	{ 100, SQL_TENANCY_PARK_PAGE_100 },
-	{ 1000, SQL_TENANCY_PARK_PAGE_1000 },
-}, all_pages[] = {
-	{ 20, SQL_TENANCY_LIST_PAGE_20 },
-	{ 100, SQL_TENANCY_LIST_PAGE_100 },
-	{ 1000, SQL_TENANCY_LIST_PAGE_1000 },
-};
+/* ListTenancies' statements, each with its limit in the text (rpc/page.c) */
+static const struct page_stmt park_pages[] = PAGES_OF(SQL_TENANCY_PARK_PAGE),
+    all_pages[] = PAGES_OF(SQL_TENANCY_LIST_PAGE),
+    by_park[] = PAGES_OF(SQL_TENANCY_LIST_BY_PARK),
+    by_firm[] = PAGES_OF(SQL_TENANCY_LIST_BY_FIRM),
+    scoped[] = PAGES_OF(SQL_TENANCY_LIST_SCOPED),
+    by_status[] = PAGES_OF(SQL_TENANCY_LIST_BY_STATUS);
 
-/*
- * ListTenancies' statement for in's filters; *limit_param: whether it
- * takes the page size + 1 as $6 (else the limit is in its text).
- */
-static int
-tenancy_list_stmt(struct req *r, const Parkd__V1__ListTenanciesRequest *in,
-    int size, int *limit_param)
+/* ListTenancies' statements of a page size for in's filters. */
+static const struct page_stmt *
+tenancy_list_pages(struct req *r, const Parkd__V1__ListTenanciesRequest *in)
 {
 	int	 other = *in->status != '\0' || *in->credit_code != '\0';
 
-	*limit_param = 0;
-	if (*in->park_code != '\0' && !other)
-		return (PAGE_STMT(park_pages, size));
-	if (*in->park_code == '\0' && !other && auth_scope(r) == 0)
-		return (PAGE_STMT(all_pages, size));
-	*limit_param = 1;
 	if (*in->park_code != '\0')
-		return (SQL_TENANCY_LIST_BY_PARK);
+		return (other ? by_park : park_pages);
 	if (*in->credit_code != '\0')
-		return (SQL_TENANCY_LIST_BY_FIRM);
+		return (by_firm);
 	if (auth_scope(r) != 0)
-		return (SQL_TENANCY_LIST_SCOPED);
-	return (SQL_TENANCY_LIST_BY_STATUS);
+		return (scoped);
+	return (*in->status != '\0' ? by_status : all_pages);
 }
 
 /* ListTenancies: a page, filtered; an operator sees its park's only. */
@@ -426,8 +409,6 @@ tenancy_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListTenanciesRequest	*in = (void *)r->in;
 	int64_t				 after;
-	int				 size = page_size_clamp(in->page_size);
-	int				 limit_param;
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -440,14 +421,13 @@ tenancy_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
-	qp_stmt(q, tenancy_list_stmt(r, in, size, &limit_param));
+	qp_stmt(q, page_stmt(tenancy_list_pages(r, in), NPAGES,
+	    page_size_clamp(in->page_size)));
 	qp_str(q, in->park_code);
 	qp_str(q, in->status);
 	qp_str(q, in->credit_code);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
-	if (limit_param)
-		qp_i64(q, size + 1);
 	return (0);
 }
 

@@ -44,25 +44,27 @@ WITH t AS (
 -- pages: 20 100 1000
 -- A page of tenancies by id, each filter '' for any: $1 park code, $2
 -- status, $3 credit code; $4 the last id of the previous page, $5 the
--- caller's park (0: every park), $6 the page size + 1. This one, for the
--- city-wide roles and none of them, has no $6: at most @1 rows, the limit
--- in the text (tenancy_list_page_20, _100, _1000; rpc/page.c says why:
--- at a million tenancies "LIMIT $6" planned every call, 0.2-0.5 ms; this
--- one keeps its cached plan while a client pages through, though the first
--- page alone, repeated, still gets a fresh one), and so has
--- tenancy_park_page_N (a park code alone). svc/tenancy.c
--- picks: tenancy_list_by_park (a park code and a status or firm),
--- tenancy_list_by_firm (a credit code and no park code),
--- tenancy_list_scoped (an operator's, neither) and tenancy_list_by_status
--- (a status, city-wide) take the same parameters, and the filter that
--- picks the index is the one without an OR, so that each keeps its plan.
+-- caller's park (0: every park); at most @1 rows, the page and one more.
+-- Every ListTenancies statement has its limit in the text, one statement
+-- per page size (NAME_20, _100, _1000; rpc/page.c says why: at a million
+-- tenancies "LIMIT $6" planned every call, 0.2-0.5 ms; this one keeps its
+-- cached plan while a client pages through, though the first page alone,
+-- repeated, still gets a fresh one). This one is for the city-wide roles
+-- and none of the filters; svc/tenancy.c picks the others:
+-- tenancy_park_page (a park code alone), tenancy_list_by_park (a park code
+-- and a status or firm), tenancy_list_by_firm (a credit code and no park
+-- code), tenancy_list_scoped (an operator's, neither) and
+-- tenancy_list_by_status (a status, city-wide) take the same parameters,
+-- and the filter that picks the index is the one without an OR, so that
+-- each keeps its plan.
 SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
 WHERE $1 = '' AND $2 = '' AND $3 = '' AND t.id > $4 AND $5::bigint = 0
 ORDER BY t.id
 LIMIT @1
 
--- name: tenancy_list_scoped
+-- fragment: tenancy_list_scoped
+-- pages: 20 100 1000
 -- tenancy_list for an operator ($5 its park): the park picks the index, as
 -- in tenancy_list_by_park; with "$5 = 0 OR" a cached plan would read every
 -- tenancy in id order to find the park's.
@@ -71,9 +73,10 @@ FROM @@tenancy_joins@@
 WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND $3 = '' AND t.id > $4
     AND t.park_id = $5
 ORDER BY t.id
-LIMIT $6;
+LIMIT @1
 
--- name: tenancy_list_by_status
+-- fragment: tenancy_list_by_status
+-- pages: 20 100 1000
 -- tenancy_list for the city-wide roles ($5 is 0; an operator's list is
 -- tenancy_list_scoped) with a status ($2) and no park or firm. For a rare
 -- status the index on (status, id) gives the page in order; for "active",
@@ -89,19 +92,16 @@ FROM @@tenancy_joins@@
 WHERE $1 = '' AND t.status = $2 AND $3 = '' AND t.id > $4
     AND $5::bigint = 0
 ORDER BY t.id
-LIMIT $6;
+LIMIT @1
 
 -- fragment: tenancy_park_page
 -- pages: 20 100 1000
 -- A park's tenancies by id, no status or firm given ($2 and $3 are ''):
 -- $1 its code, $4 the last id of the previous page, $5 the caller's park
--- (0: every park); at most @1 rows, the page and one more. The limit is in
--- the text, one statement per page size: with "LIMIT $6" PostgreSQL costs
--- a cached plan at a tenth of the park's rows, so for a park of more than
--- ~200 tenancies it planned every call anew (0.22-0.27 ms, against 0.07 to
--- run it); with the limit known, its cached plan costs what a fresh one
--- does and is kept. svc/tenancy.c picks the smallest that holds the page
--- (rpc/page.c).
+-- (0: every park). With "LIMIT $6" PostgreSQL costed a cached plan at a
+-- tenth of the park's rows, so for a park of more than ~200 tenancies it
+-- planned every call anew (0.22-0.27 ms, against 0.07 to run it); with the
+-- limit known, its cached plan costs what a fresh one does and is kept.
 SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
 WHERE p.code = $1 AND $2 = '' AND $3 = '' AND t.id > $4
@@ -109,23 +109,25 @@ WHERE p.code = $1 AND $2 = '' AND $3 = '' AND t.id > $4
 ORDER BY t.id
 LIMIT @1
 
--- name: tenancy_list_by_park
--- With a status or a credit code ($6 the page size + 1).
+-- fragment: tenancy_list_by_park
+-- pages: 20 100 1000
+-- With a status or a credit code.
 SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
 WHERE p.code = $1 AND ($2 = '' OR t.status = $2)
     AND ($3 = '' OR f.credit_code = $3) AND t.id > $4
     AND ($5::bigint = 0 OR t.park_id = $5)
 ORDER BY t.id
-LIMIT $6;
+LIMIT @1
 
--- name: tenancy_list_by_firm
+-- fragment: tenancy_list_by_firm
+-- pages: 20 100 1000
 SELECT @@tenancy_columns@@
 FROM @@tenancy_joins@@
 WHERE $1 = '' AND ($2 = '' OR t.status = $2) AND f.credit_code = $3
     AND t.id > $4 AND ($5::bigint = 0 OR t.park_id = $5)
 ORDER BY t.id
-LIMIT $6;
+LIMIT @1
 
 -- name: tenancy_exit_lock
 -- ExitFirm: the tenancy to end, locked: tenancy $1, or (0) the active
