@@ -260,13 +260,14 @@ for mix in $MIXES; do
 		# the statement: the two ceilings in series (1 / (1/pgbench +
 		# 1/tls_echo)), each round's, are the rate a server that added
 		# nothing to them would reach on this machine.
-		[ "$mix" = read ] && [ "$c" = 16 ] &&
-		    paste "$T/g.$mix.$c" "$T/e.$mix.$c" |
-		    awk '$1 > 0 && $2 > 0 { printf "%d\n", 1 / (1 / $1 + 1 / $2) }' \
-		    > "$T/series" && [ -s "$T/series" ] &&
-		    echo "$(median < "$T/series") $p" | awk '{ printf "series " \
-			"read16: pgbench and tls_echo in series %d req/s, parkd " \
-			"%.3f of it\n", $1, $1 ? $2 / $1 : 0 }' >> "$T/ratios"
+		if [ "$mix" = read ] && [ "$c" = 16 ]; then
+			paste "$T/g.$mix.$c" "$T/e.$mix.$c" | awk '$1 > 0 && $2 > 0 {
+			    printf "%d\n", 1 / (1 / $1 + 1 / $2) }' > "$T/series"
+			s=$(median < "$T/series")
+			[ -z "$s" ] || echo "$s $p" | awk '{ printf "series read16:" \
+			    " pgbench and tls_echo in series %d req/s, parkd %.3f" \
+			    " of it\n", $1, $2 / $1 }' >> "$T/ratios"
+		fi
 	done
 done
 
