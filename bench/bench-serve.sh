@@ -66,13 +66,10 @@ wait_port "$PORT" 30
 BPORT=
 if [ -n "${B_BUILD:-}${B_CONF:-}" ]; then
 	BPORT=$(free_port)
-	sed -e "s/^listen = .*/listen = \"127.0.0.1:$BPORT\";/" \
-	    -e "s/^http_listen = .*/http_listen = \"127.0.0.1:$(free_port)\";/" \
-	    "$T/parkd.conf" > "$T/parkd-b.conf"
-	for l in ${B_CONF:-}; do
-		sed -i "/^${l%%=*} *=/d" "$T/parkd-b.conf"
-		echo "$l" >> "$T/parkd-b.conf"
-	done
+	cp "$T/parkd.conf" "$T/parkd-b.conf"
+	# shellcheck disable=SC2086 # B_CONF is lines without spaces
+	conf_lines "$T/parkd-b.conf" "listen = \"127.0.0.1:$BPORT\";" \
+	    "http_listen = \"127.0.0.1:$(free_port)\";" ${B_CONF:-}
 	"${B_BUILD:-$BUILD}/parkd" -c "$T/parkd-b.conf" >>"$T/parkd-b.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_port "$BPORT" 30
@@ -182,6 +179,13 @@ parkd_rate() {
 	    -r "$RUN" | awk '{ print $10, $12, $14 }'
 }
 
+# b_rate MIX CONNS: B's rate into $T/b.MIX.CONNS (nothing without a B).
+b_rate() {
+	[ -n "$BPORT" ] || return 0
+	set -- "$1" "$2" $(parkd_rate "$1" "$2" "$BPORT")
+	echo "$3" >> "$T/b.$1.$2"
+}
+
 EPORT=$(free_port)
 "$BUILD/bench/tlsecho" "$EPORT" "$T/parkd.conf" 400 &
 PIDS="$! $PIDS"
@@ -196,10 +200,7 @@ for mix in $MIXES; do
 		: > "$T/e.$mix.$c"
 		: > "$T/b.$mix.$c"
 		for r in $(seq "$ROUNDS"); do
-			if [ -n "$BPORT" ] && [ $((r % 2)) = 0 ]; then
-				set -- $(parkd_rate "$mix" "$c" "$BPORT")
-				echo "$1" >> "$T/b.$mix.$c"
-			fi
+			[ $((r % 2)) = 1 ] || b_rate "$mix" "$c"
 			# PROFILE="cmd": run "cmd PID" beside each parkd
 			# measurement (e.g. PROFILE="timeout 3 strace -c -p")
 			if [ -n "${PROFILE:-}" ]; then
@@ -211,10 +212,7 @@ for mix in $MIXES; do
 			[ -z "${PROFILE:-}" ] || wait "$PROF" || true
 			echo "$1" >> "$T/p.$mix.$c"
 			echo "$3" >> "$T/l.$mix.$c"
-			if [ -n "$BPORT" ] && [ $((r % 2)) = 1 ]; then
-				set -- $(parkd_rate "$mix" "$c" "$BPORT")
-				echo "$1" >> "$T/b.$mix.$c"
-			fi
+			[ $((r % 2)) = 0 ] || b_rate "$mix" "$c"
 			if [ -n "${PROFILE:-}" ]; then
 				{ sleep 1; $PROFILE "$PARKD_PID" \
 				    > "var/profile.pgbench.$mix.$c.$r" 2>&1; } &

@@ -169,9 +169,16 @@ log_level = "info";
 policy_file = "$POLICY";
 http_listen = "127.0.0.1:$http";
 CONF
+	conf_lines "$f" "$@"	# an extra line replaces the default for its key
+}
+
+# conf_lines FILE LINE...: each "key = value;" (or "key=value;") line in
+# FILE instead of the line it has for key, if any.
+conf_lines() {
+	local f=$1 l
+	shift
 	for l in "$@"; do
-		# an extra line replaces the default for its key
-		sed -i "/^${l%% *} = /d" "$f"
+		sed -i "/^${l%%[ =]*} *=/d" "$f"
 		echo "$l" >> "$f"
 	done
 }

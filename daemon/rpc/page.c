@@ -45,7 +45,8 @@ page_after(struct req *r, const char *tok, int64_t *after)
 }
 
 /*
- * The statement of the smallest page that holds size rows. Why a list has
+ * The statement of tab (PAGES_OF) of the smallest page that holds size
+ * rows. Why a list has
  * one statement per page size: with "LIMIT $n" PostgreSQL costs a cached
  * plan as if it returned a tenth of the rows the filter leaves, so for a
  * table of more than a few hundred rows it rejects its cached plan and
@@ -53,11 +54,11 @@ page_after(struct req *r, const char *tok, int64_t *after)
  * in the text, the cached plan costs what a fresh one does and is kept.
  */
 int
-page_stmt(const struct page_stmt *tab, size_t n, int size)
+page_stmt(const struct page_stmt *tab, int size)
 {
-	size_t	 i;
+	int	 i;
 
-	for (i = 0; i + 1 < n && size > tab[i].size; i++)
+	for (i = 0; i + 1 < NPAGES && size > tab[i].size; i++)
 		;
 	return (tab[i].stmt);
 }

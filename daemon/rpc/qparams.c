@@ -26,6 +26,20 @@ qp_stmt(struct qparams *q, int stmt)
 	q->stmt = stmt;
 }
 
+/*
+ * A list's page of size rows: if paged, its statement of that size from
+ * tab (PAGES_OF, the limit in its text); else the page size + 1, the
+ * step's own statement's last parameter.
+ */
+void
+qp_page(struct qparams *q, const struct page_stmt *tab, int size, int paged)
+{
+	if (paged)
+		qp_stmt(q, page_stmt(tab, size));
+	else
+		qp_i64(q, (int64_t)size + 1);
+}
+
 static void
 qp_push(struct qparams *q, const char *v)
 {

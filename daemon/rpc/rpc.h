@@ -180,6 +180,7 @@ struct qparams {
 	const char	*v[48];
 	char		 buf[48][32];
 };
+struct page_stmt;
 void	 qp_init(struct qparams *);
 void	 qp_stmt(struct qparams *, int);
 void	 qp_str(struct qparams *, const char *);
@@ -188,6 +189,7 @@ void	 qp_i64(struct qparams *, int64_t);
 void	 qp_bool(struct qparams *, int);
 void	 qp_null(struct qparams *);
 void	 qp_audit(struct qparams *, struct req *);
+void	 qp_page(struct qparams *, const struct page_stmt *, int, int);
 struct pgarray {
 	char	*s;
 	size_t	 len;
@@ -226,19 +228,16 @@ int	 page_token_parse(struct req *, const char *, int64_t *);
 int	 page_size_clamp(int32_t);
 int	 page_after(struct req *, const char *, int64_t *);
 /*
- * A list's statements with the limit in their text (store/sql/: the size
- * + 1), by the largest page each holds, smallest first; the last one's
- * size is the list's largest page.
+ * A list's statements with the limit in their text ("-- pages: 20 100
+ * 1000" in store/sql/: the size + 1), by the largest page each holds;
+ * PAGES_OF(SQL_NAME) is NAME_20, _100 and _1000, page_size_clamp's sizes.
  */
 struct page_stmt {
 	int	 size;
 	int	 stmt;
 };
-int	 page_stmt(const struct page_stmt *, size_t, int);
-#define PAGE_STMT(tab, size) page_stmt((tab), sizeof(tab) / sizeof((tab)[0]), \
-	    (size))
-/* SQL_NAME_20, _100 and _1000 ("-- pages: 20 100 1000"), page_size_clamp's */
 #define PAGES_OF(n)	{ { 20, n##_20 }, { 100, n##_100 }, { 1000, n##_1000 } }
 #define NPAGES		3
+int	 page_stmt(const struct page_stmt *, int);
 
 #endif /* PARKD_RPC_H */

@@ -117,8 +117,6 @@ firm_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListFirmsRequest	*in = (void *)r->in;
 	int64_t				 after;
-	int				 size = page_size_clamp(in->page_size);
-	int				 limit_param;
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -132,16 +130,13 @@ firm_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
-	limit_param = *in->industry_prefix != '\0' ||
-	    *in->name_contains != '\0' || auth_scope(r) != 0;
-	if (!limit_param)
-		qp_stmt(q, PAGE_STMT(firm_pages, size));
 	qp_str(q, in->industry_prefix);
 	qp_str(q, in->name_contains);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
-	if (limit_param)
-		qp_i64(q, size + 1);
+	qp_page(q, firm_pages, page_size_clamp(in->page_size),
+	    *in->industry_prefix == '\0' && *in->name_contains == '\0' &&
+	    auth_scope(r) == 0);
 	return (0);
 }
 

@@ -256,8 +256,6 @@ park_list_params(struct req *r, struct qparams *q)
 {
 	Parkd__V1__ListParksRequest	*in = (void *)r->in;
 	int64_t				 after;
-	int				 size = page_size_clamp(in->page_size);
-	int				 limit_param;
 
 	if (page_after(r, in->page_token, &after) != 0)
 		return (-1);
@@ -274,17 +272,14 @@ park_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
-	limit_param = *in->district != '\0' || *in->status != '\0' ||
-	    *in->level != '\0' || auth_scope(r) != 0;
-	if (!limit_param)
-		qp_stmt(q, PAGE_STMT(park_pages, size));
 	qp_str(q, in->district);
 	qp_str(q, in->status);
 	qp_str(q, in->level);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
-	if (limit_param)
-		qp_i64(q, size + 1);
+	qp_page(q, park_pages, page_size_clamp(in->page_size),
+	    *in->district == '\0' && *in->status == '\0' &&
+	    *in->level == '\0' && auth_scope(r) == 0);
 	return (0);
 }
 

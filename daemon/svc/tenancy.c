@@ -388,7 +388,7 @@ static const struct page_stmt park_pages[] = PAGES_OF(SQL_TENANCY_PARK_PAGE),
     scoped[] = PAGES_OF(SQL_TENANCY_LIST_SCOPED),
     by_status[] = PAGES_OF(SQL_TENANCY_LIST_BY_STATUS);
 
-/* ListTenancies' statements of a page size for in's filters. */
+/* ListTenancies' statements (one per page size) for in's filters. */
 static const struct page_stmt *
 tenancy_list_pages(struct req *r, const Parkd__V1__ListTenanciesRequest *in)
 {
@@ -421,13 +421,12 @@ tenancy_list_params(struct req *r, struct qparams *q)
 		    "filter is not valid");
 		return (-1);
 	}
-	qp_stmt(q, page_stmt(tenancy_list_pages(r, in), NPAGES,
-	    page_size_clamp(in->page_size)));
 	qp_str(q, in->park_code);
 	qp_str(q, in->status);
 	qp_str(q, in->credit_code);
 	qp_i64(q, after);
 	qp_i64(q, auth_scope(r));
+	qp_page(q, tenancy_list_pages(r, in), page_size_clamp(in->page_size), 1);
 	return (0);
 }
 

@@ -809,7 +809,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_scope_rls),
 		cmocka_unit_test(test_pipe_scopes),
 		cmocka_unit_test(test_pipe_error_isolation),
-		cmocka_unit_test(test_list_park_pages),
+		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_begin_folded_error),
 		cmocka_unit_test(test_metrics_histograms),
 		cmocka_unit_test(test_slow_request_log),

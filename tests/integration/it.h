@@ -106,7 +106,7 @@ void	test_slow_request_log(void **);
 void	test_pipe_scopes(void **);
 void	test_pipe_error_isolation(void **);
 void	test_begin_folded_error(void **);
-void	test_list_park_pages(void **);
+void	test_list_pages(void **);
 
 /* integration.c */
 void	 test_park_crud(void **);

@@ -270,7 +270,8 @@ list_pages(struct parkc *pc, const char *method, ProtobufCMessage *in,
     int page_size, void (*check)(const ProtobufCMessage *, const char *),
     const char *arg)
 {
-	const ProtobufCFieldDescriptor	*fsize, *ftok, *list = NULL, *fid;
+	const ProtobufCFieldDescriptor	*fsize, *ftok, *list = NULL, *fid = NULL;
+	const ProtobufCFieldDescriptor	*fnext = NULL;
 	const ProtobufCMessage		*out;
 	ProtobufCMessage *const		*v;
 	struct parkc_result		 res;
@@ -289,19 +290,23 @@ list_pages(struct parkc *pc, const char *method, ProtobufCMessage *in,
 	assert_non_null(ftok);
 	*(int32_t *)(void *)((char *)in + fsize->offset) = page_size;
 	do {
-		ftok = protobuf_c_message_descriptor_get_field_by_name(
-		    in->descriptor, "page_token");
 		*(char **)(void *)((char *)in + ftok->offset) = tok;
 		assert_int_equal(call(pc, method, in, &res), 0);
 		out = res.body;
-		for (f = 0; f < out->descriptor->n_fields && list == NULL; f++)
-			if (out->descriptor->fields[f].label ==
-			    PROTOBUF_C_LABEL_REPEATED)
-				list = &out->descriptor->fields[f];
-		assert_non_null(list);
-		fid = protobuf_c_message_descriptor_get_field_by_name(
-		    list->descriptor, "id");
-		assert_non_null(fid);
+		if (list == NULL) {	/* the response's list, id and token */
+			for (f = 0; f < out->descriptor->n_fields &&
+			    list == NULL; f++)
+				if (out->descriptor->fields[f].label ==
+				    PROTOBUF_C_LABEL_REPEATED)
+					list = &out->descriptor->fields[f];
+			assert_non_null(list);
+			fid = protobuf_c_message_descriptor_get_field_by_name(
+			    list->descriptor, "id");
+			fnext = protobuf_c_message_descriptor_get_field_by_name(
+			    out->descriptor, "next_page_token");
+			assert_non_null(fid);
+			assert_non_null(fnext);
+		}
 		n = *(const size_t *)(const void *)((const char *)out +
 		    list->quantifier_offset);
 		v = *(ProtobufCMessage *const *const *)(const void *)
@@ -316,11 +321,8 @@ list_pages(struct parkc *pc, const char *method, ProtobufCMessage *in,
 				check(v[t], arg);
 		}
 		seen += (long)n;
-		ftok = protobuf_c_message_descriptor_get_field_by_name(
-		    out->descriptor, "next_page_token");
-		assert_non_null(ftok);
 		snprintf(tok, sizeof(tok), "%s", *(char *const *)(const void *)
-		    ((const char *)out + ftok->offset));
+		    ((const char *)out + fnext->offset));
 		parkc_result_free(&res);
 		assert_true(++pages < 10000);
 	} while (tok[0] != '\0');
@@ -334,33 +336,34 @@ tenancy_in_park(const ProtobufCMessage *m, const char *park)
 	    park_code, park);
 }
 
-/* A park's tenancies (status a filter or ""), page_size at a time. */
+/*
+ * Tenancies, page_size at a time, filtered by park, status and credit code
+ * ("" for any); those of a park are checked to be the park's.
+ */
 static long
-list_park_pages(struct parkc *pc, const char *park, const char *status,
-    int page_size)
+list_tenancy_pages(struct parkc *pc, const char *park, const char *status,
+    const char *credit_code, int page_size)
 {
 	Parkd__V1__ListTenanciesRequest	 lt =
 	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
 
 	lt.park_code = (char *)park;
 	lt.status = (char *)status;
+	lt.credit_code = (char *)credit_code;
 	return (list_pages(pc, "ListTenancies", &lt.base, page_size,
-	    tenancy_in_park, park));
+	    *park != '\0' ? tenancy_in_park : NULL, park));
 }
 
-/* Every park, firm or tenancy (method), no filter, page_size at a time. */
+/* Every park (or firm: firms), no filter, page_size at a time. */
 static long
-list_all_pages(struct parkc *pc, const char *method, int page_size)
+list_all_pages(struct parkc *pc, int firms, int page_size)
 {
 	Parkd__V1__ListParksRequest	 lp = PARKD__V1__LIST_PARKS_REQUEST__INIT;
 	Parkd__V1__ListFirmsRequest	 lf = PARKD__V1__LIST_FIRMS_REQUEST__INIT;
-	Parkd__V1__ListTenanciesRequest	 lt =
-	    PARKD__V1__LIST_TENANCIES_REQUEST__INIT;
-	ProtobufCMessage		*in = strcmp(method, "ListParks") == 0 ?
-					    &lp.base : strcmp(method,
-					    "ListFirms") == 0 ? &lf.base : &lt.base;
 
-	return (list_pages(pc, method, in, page_size, NULL, NULL));
+	return (firms ? list_pages(pc, "ListFirms", &lf.base, page_size, NULL,
+	    NULL) : list_pages(pc, "ListParks", &lp.base, page_size, NULL,
+	    NULL));
 }
 
 /*
@@ -368,16 +371,18 @@ list_all_pages(struct parkc *pc, const char *method, int page_size)
  * page size's (tenancy_park_page_20, _100, _1000: the limit in the text);
  * with a status, tenancy_list_by_park. Every page size, below, at and
  * past each of those limits, gives every tenancy of the park once, in
- * order, for the bureau and for a park's operator. So do the lists with
- * no filter at all: every park, firm and tenancy for the bureau (their own
- * statements of each page size), an operator's own.
+ * order, for the bureau and for a park's operator. So does every other
+ * ListTenancies filter (each has its statements of each page size), and the
+ * lists with no filter at all: every park, firm and tenancy for the bureau
+ * (their own statements of each page size), an operator's own.
  */
 void
-test_list_park_pages(void **state)
+test_list_pages(void **state)
 {
 	static const int	 sizes[] = { 1, 7, 20, 21, 50, 100, 101, 1000 };
 	struct parkc		*bu, *op;
 	long			 all, active, parks, firms, tenancies, opfirms;
+	long			 left;
 	size_t			 i;
 
 	(void)state;
@@ -421,35 +426,43 @@ test_list_park_pages(void **state)
 	parks = sql_int("SELECT count(*) FROM parks");
 	firms = sql_int("SELECT count(*) FROM firms");
 	tenancies = sql_int("SELECT count(*) FROM tenancies");
+	left = sql_int("SELECT count(*) FROM tenancies WHERE status = 'left'");
 	opfirms = sql_int("SELECT count(*) FROM firms f WHERE scope_firm_read("
 	    "(SELECT id FROM parks WHERE code = 'SC-A'), f.id, NULL, NULL)");
 	assert_true(all > 0);
-	assert_true(parks > 21 && firms >= 250 && tenancies >= 250);
+	assert_true(parks > 21 && firms >= 250 && tenancies >= 250 &&
+	    left >= 50);
 	assert_true(opfirms > 0 && opfirms < firms);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		assert_int_equal(list_park_pages(bu, "PG-P", "", sizes[i]),
+		assert_int_equal(list_tenancy_pages(bu, "PG-P", "", "", sizes[i]),
 		    250);
-		assert_int_equal(list_park_pages(bu, "PG-P", "active",
-		    sizes[i]), 200);
-		assert_int_equal(list_park_pages(bu, "PG-P", "left",
-		    sizes[i]), 50);
-		assert_int_equal(list_park_pages(op, "SC-A", "", sizes[i]),
+		assert_int_equal(list_tenancy_pages(bu, "PG-P", "active",
+		    "", sizes[i]), 200);
+		assert_int_equal(list_tenancy_pages(bu, "PG-P", "left",
+		    "", sizes[i]), 50);
+		assert_int_equal(list_tenancy_pages(op, "SC-A", "", "",
+		    sizes[i]),
 		    all);
-		assert_int_equal(list_park_pages(op, "SC-A", "active",
+		assert_int_equal(list_tenancy_pages(op, "SC-A", "active",
+		    "", sizes[i]), active);
+		/* the other filters: by firm, by status city-wide, an
+		   operator's by status */
+		assert_int_equal(list_tenancy_pages(bu, "", "",
+		    "700000000000000005", sizes[i]), 1);
+		assert_int_equal(list_tenancy_pages(bu, "", "left", "",
+		    sizes[i]), left);
+		assert_int_equal(list_tenancy_pages(op, "", "active", "",
 		    sizes[i]), active);
 		/* no filter at all: the bureau's lists take a statement of
 		   their page size too (park_list_page_N, firm_list_page_N,
 		   tenancy_list_page_N), an operator's its own */
-		assert_int_equal(list_all_pages(bu, "ListParks", sizes[i]),
-		    parks);
-		assert_int_equal(list_all_pages(bu, "ListFirms", sizes[i]),
-		    firms);
-		assert_int_equal(list_all_pages(bu, "ListTenancies", sizes[i]),
+		assert_int_equal(list_all_pages(bu, 0, sizes[i]), parks);
+		assert_int_equal(list_all_pages(bu, 1, sizes[i]), firms);
+		assert_int_equal(list_tenancy_pages(bu, "", "", "", sizes[i]),
 		    tenancies);
-		assert_int_equal(list_all_pages(op, "ListParks", sizes[i]), 1);
-		assert_int_equal(list_all_pages(op, "ListFirms", sizes[i]),
-		    opfirms);
-		assert_int_equal(list_all_pages(op, "ListTenancies", sizes[i]),
+		assert_int_equal(list_all_pages(op, 0, sizes[i]), 1);
+		assert_int_equal(list_all_pages(op, 1, sizes[i]), opfirms);
+		assert_int_equal(list_tenancy_pages(op, "", "", "", sizes[i]),
 		    all);
 	}
 	parkc_close(bu);
